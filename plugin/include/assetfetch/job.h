@@ -1,0 +1,193 @@
+// assetfetch — the C++ core API, after Microsoft BITS' download model.
+//
+// A Job is a batch of Files transferred and completed as a unit. A new job is
+// suspended; resume() starts its transfers on a background thread, wait()
+// blocks until it is transferred or in error, complete() makes every verified
+// file visible at its local name (atomic rename), cancel() removes all
+// temporaries. Files never appear at their local name before complete().
+//
+// Thread safety: every Job/File method may be called from any thread.
+// Callbacks run on the job's transfer thread; they must not call back into
+// the same job except for the read-only getters.
+//
+// Ownership: create_job() returns a unique_ptr; File pointers stay valid for
+// the life of their Job.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "assetfetch/types.h"
+
+namespace assetfetch {
+
+// BG_JOB_STATE.
+enum class JobState {
+  queued,
+  connecting,
+  transferring,
+  suspended,
+  error,
+  transient_error,
+  transferred,
+  acknowledged,
+  cancelled,
+};
+const char* state_name(JobState s);
+
+// What a failed attempt or file was about: BITS' error context, plus cause.
+enum class ErrorCause {
+  none,
+  http_status,
+  transport,
+  hash_mismatch,
+  range_unsupported,
+  range_invalid,  // range past the end of the remote file
+  size_mismatch,
+  offline_miss,
+  local_file,
+};
+const char* cause_name(ErrorCause c);
+
+struct ErrorContext {
+  ErrorCode code = ErrorCode::ok;
+  ErrorCause cause = ErrorCause::none;
+  std::string file;     // asset name
+  std::string url;      // redacted
+  long http_status = 0;
+  std::string message;  // full human-readable message (what, where, why, fix)
+};
+
+struct Progress {
+  std::uint64_t bytes_total = 0;  // valid only when bytes_total_known
+  bool bytes_total_known = false;
+  std::uint64_t bytes_transferred = 0;
+  std::uint32_t files_total = 0;
+  std::uint32_t files_transferred = 0;
+};
+
+// One try at one URL (the CLI's `attempt` JSON event).
+struct AttemptRecord {
+  std::string asset;
+  std::string url;  // redacted
+  std::string range;  // "bytes=N-M" as sent, empty for none
+  long http_status = 0;
+  std::uint64_t bytes = 0;
+  double duration_s = 0;
+  std::string outcome;       // "ok", "retry", "failover", "mismatch"
+  std::string retry_reason;  // cause of a transient failure
+};
+
+// Where a finished file's bytes came from.
+struct FileResult {
+  std::string source;  // "cache" or the redacted URL
+  bool from_cache = false;
+  bool verified = false;
+  std::uint64_t bytes = 0;  // bytes written to the local file
+};
+
+struct RetryPolicy {
+  int attempts = 3;  // per candidate
+  std::chrono::milliseconds backoff{250};
+  std::chrono::seconds no_progress_timeout{30};
+  std::chrono::seconds connect_timeout{15};
+  std::chrono::seconds retry_after_cap{60};
+  int max_redirects = 10;
+};
+
+struct TlsPolicy {
+  bool verify = true;
+  std::string ca_file;  // empty: system store
+};
+
+enum class InstallMode { copy, hardlink };
+
+// How a job behaves; filled by the CLI or C ABI from flags and config.
+struct JobOptions {
+  std::filesystem::path cache_dir;  // empty: no local cache at all
+  bool offline = false;             // no network connection at all
+  bool require_verified_ranges = false;
+  InstallMode install = InstallMode::copy;
+  RetryPolicy retry;
+  TlsPolicy tls;
+  int max_parallel_files = 8;
+  // Where a fetched object is written back (writable content-addressed sources).
+  std::vector<std::string> write_back_templates;
+  HeaderList write_back_headers;
+};
+
+// What a caller declares for one file (BITS AddFileWithRanges + identity).
+struct FileSpec {
+  std::string name;                    // asset name, for messages
+  std::vector<Candidate> candidates;   // in order; the cache comes first implicitly
+  std::filesystem::path local_name;    // destination
+  std::optional<Digest> digest;        // whole-file identity; required unless allow_unverified
+  std::optional<Digest> extra_digest;  // same bytes, other algorithm (mirror indexes)
+  bool allow_unverified = false;
+  std::optional<std::uint64_t> size;   // declared size, if known
+  std::vector<ByteRange> ranges;       // empty: whole file
+  bool ranges_given = false;           // AddFileWithRanges vs AddFile
+  Layout layout = Layout::concatenated;
+};
+
+class File {
+ public:
+  virtual ~File() = default;
+  virtual const FileSpec& spec() const = 0;
+  // IBackgroundCopyFile2::SetRemoteName: the next attempt uses `url`.
+  virtual bool set_remote_name(const std::string& url, std::string* error) = 0;
+  virtual std::string remote_name() const = 0;
+  // GetFileRanges: exactly what was added; empty for a whole-file download.
+  virtual std::vector<ByteRange> ranges() const = 0;
+  // GetFilledFileRanges: remote byte ranges already on disk.
+  virtual std::vector<ByteRange> filled_ranges() const = 0;
+  virtual Progress progress() const = 0;
+  virtual bool completed() const = 0;
+  virtual std::optional<FileResult> result() const = 0;
+  virtual ErrorContext error() const = 0;
+  // .part path of the destination (valid while transferring).
+  virtual std::filesystem::path temporary_name() const = 0;
+};
+
+struct JobCallbacks {
+  std::function<void(const File&)> file_transferred;
+  std::function<void(const ErrorContext&)> error;
+  std::function<void(const Progress&, const File&)> progress;
+  std::function<void(const AttemptRecord&)> attempt;
+  std::function<void(const File&, const std::string& from, const std::string& to,
+                     const std::string& reason)>
+      failover;
+  std::function<void(const std::string& asset, const std::string& message)> warning;
+};
+
+class Job {
+ public:
+  virtual ~Job() = default;
+  virtual const std::string& name() const = 0;
+  // AddFile / AddFileWithRanges: validated before any request. Returns nullptr
+  // and fills `error` (code bad_input) when the spec breaks BITS' rules.
+  virtual File* add_file(FileSpec spec, ErrorContext* error) = 0;
+  virtual std::vector<File*> files() const = 0;
+  virtual void set_callbacks(JobCallbacks cb) = 0;
+  virtual JobState state() const = 0;
+  virtual Progress progress() const = 0;
+  virtual ErrorContext error() const = 0;
+  virtual bool resume() = 0;
+  virtual bool suspend() = 0;
+  // Blocks until transferred, error, cancelled or suspended; or timeout.
+  virtual JobState wait(std::optional<std::chrono::milliseconds> timeout = std::nullopt) = 0;
+  // Renames every finished file into place. Returns false when some were not
+  // finished (only the finished ones become visible, as BITS does).
+  virtual bool complete(ErrorContext* error) = 0;
+  virtual bool cancel() = 0;
+};
+
+std::unique_ptr<Job> create_job(std::string name, JobOptions options);
+
+}  // namespace assetfetch

@@ -1,0 +1,113 @@
+// The mirror configuration (schemas/assetfetch-config.schema.json) and the
+// manifest (schemas/assetfetch-manifest.schema.json) as C++ values, their
+// loaders, and the candidate list built from them (DESIGN.md "Sources, in
+// order").
+//
+// Loaders throw InputError with "FILE: /json/pointer: message" (schema-level
+// errors) or "FILE:LINE:COLUMN: message" (JSON syntax errors).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "assetfetch/job.h"
+#include "assetfetch/types.h"
+
+namespace assetfetch {
+
+enum class SourceAccess { read, write, readwrite };
+
+// A content-addressed URL template: {sha256}, {sha512}, {name}.
+struct SourceSpec {
+  std::string url_template;
+  SourceAccess access = SourceAccess::read;
+  HeaderList headers;  // ${env:NAME} already expanded
+};
+
+// Regex rewrite (ECMAScript, $1-style replacement) of a declared URL.
+struct RewriteRule {
+  std::string match;
+  std::string replace;
+  HeaderList headers;
+};
+
+struct Config {
+  std::filesystem::path file;  // where it was loaded from; empty for defaults
+  std::optional<std::filesystem::path> cache_dir;
+  bool offline = false;
+  bool block_origin = false;
+  bool require_verified_ranges = false;
+  InstallMode install = InstallMode::copy;
+  std::vector<SourceSpec> sources;
+  std::vector<RewriteRule> rewrites;
+  std::vector<RewriteRule> fallback_mirrors;
+  RetryPolicy retry;
+  TlsPolicy tls;
+  std::vector<std::string> warnings;  // e.g. missing ${env:} in `check` mode
+};
+
+struct ConfigLoadOptions {
+  // In `check`, a missing ${env:NAME} is a warning (recorded in warnings)
+  // instead of an error.
+  bool missing_env_is_warning = false;
+};
+
+Config load_config(const std::filesystem::path& file, const ConfigLoadOptions& opts = {});
+Config parse_config(const std::string& text, const std::filesystem::path& file_for_messages,
+                    const ConfigLoadOptions& opts = {});
+
+// vcpkg's X_VCPKG_ASSET_SOURCES syntax: `clear`, `x-azurl,URL[,SAS[,rw]]`,
+// `x-block-origin`, backtick escapes. Applied onto `config` (clear removes
+// sources added so far). Throws InputError naming the offending entry.
+void apply_vcpkg_asset_sources(const std::string& text, Config& config, const std::string& where);
+
+struct ManifestAsset {
+  std::string name;
+  std::vector<std::string> urls;
+  std::optional<Digest> sha256;
+  std::optional<Digest> sha512;
+  std::optional<std::uint64_t> size;
+  std::string destination;  // relative; default: last path segment of urls[0], query stripped
+  std::vector<ByteRange> ranges;
+  bool ranges_given = false;
+  bool sparse = false;
+};
+
+struct Manifest {
+  std::filesystem::path file;
+  std::vector<ManifestAsset> assets;
+};
+
+Manifest load_manifest(const std::filesystem::path& file);
+Manifest parse_manifest(const std::string& text, const std::filesystem::path& file_for_messages);
+
+// The identity used by source templates.
+struct AssetIdentity {
+  std::string name;
+  std::optional<Digest> sha256;
+  std::optional<Digest> sha512;
+};
+
+// Candidate list for one asset, local cache excluded (the engine reads it
+// first): sources (readable ones), rewrites of each declared URL, the declared
+// URLs (unless block_origin), fallback mirrors. Templates naming a digest the
+// asset lacks are skipped. Duplicate URLs are kept once (first place wins).
+std::vector<Candidate> build_candidates(const Config& config, const AssetIdentity& asset,
+                                        const std::vector<std::string>& declared_urls);
+
+// Expanded URLs of the writable sources for this asset (write-back targets),
+// with their headers.
+std::vector<Candidate> write_back_targets(const Config& config, const AssetIdentity& asset);
+
+// Default destination file name: last path segment of `url`, query and
+// fragment stripped. Throws InputError if that is empty, "." or "..".
+std::string default_file_name(const std::string& url);
+
+// Joins `relative` under `dir`, refusing absolute paths, `..` segments and
+// existing symlinks that lead out of `dir`. Throws InputError naming `what`.
+std::filesystem::path safe_join(const std::filesystem::path& dir, const std::string& relative,
+                                const std::string& what);
+
+}  // namespace assetfetch
