@@ -117,9 +117,6 @@ struct JobOptions {
   RetryPolicy retry;
   TlsPolicy tls;
   int max_parallel_files = 8;
-  // Where a fetched object is written back (writable content-addressed sources).
-  std::vector<std::string> write_back_templates;
-  HeaderList write_back_headers;
 };
 
 // What a caller declares for one file (BITS AddFileWithRanges + identity).
@@ -134,6 +131,9 @@ struct FileSpec {
   std::vector<ByteRange> ranges;       // empty: whole file
   bool ranges_given = false;           // AddFileWithRanges vs AddFile
   Layout layout = Layout::concatenated;
+  // Writable content-addressed sources: after a fetch from a non-cache
+  // candidate the verified object is written there (HTTP PUT or file copy).
+  std::vector<Candidate> write_back;
 };
 
 class File {
