@@ -1,0 +1,54 @@
+// `assetfetch check FILE [--kind manifest|config]`: validates a manifest or a
+// mirror config with the same rules the loaders use (DESIGN.md `check`).
+// The logic lives in config/check.h so it is unit-tested without the CLI.
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "command.h"
+#include "config/check.h"
+#include "input_error.h"
+
+namespace assetfetch::cli {
+namespace {
+
+struct CheckArgs {
+  std::string file;
+  std::string kind;  // "", "manifest" or "config"
+  bool quiet = false;
+};
+
+int run_check(const CheckArgs& args) {
+  std::optional<DocumentKind> kind;
+  if (args.kind == "manifest") kind = DocumentKind::manifest;
+  if (args.kind == "config") kind = DocumentKind::config;
+  try {
+    const CheckReport report = check_file(args.file, kind);
+    if (!args.quiet) {
+      for (const auto& w : report.warnings) std::cerr << "warning: " << w << "\n";
+      std::cout << report.summary << "\n";
+    }
+    return 0;
+  } catch (const InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+const RegisterCommand kRegister(
+    "check", "Validate a manifest or mirror config (schema rules, with file and place of errors)",
+    [](CLI::App& sub) -> std::function<int()> {
+      auto args = std::make_shared<CheckArgs>();
+      sub.add_option("FILE", args->file, "manifest or config JSON file")->required();
+      sub.add_option("--kind", args->kind,
+                     "treat FILE as this kind (default: manifest if it has \"assets\")")
+          ->check(CLI::IsMember({"manifest", "config"}));
+      sub.add_flag("-q,--quiet", args->quiet, "print errors only");
+      return [args] { return run_check(*args); };
+    });
+
+}  // namespace
+}  // namespace assetfetch::cli

@@ -1,0 +1,86 @@
+// File names derived from URLs, and joins that may not leave their directory.
+#include <algorithm>
+#include <cctype>
+
+#include "config/config.h"
+#include "input_error.h"
+#include "redact.h"
+
+namespace assetfetch {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = hex_value(s[i + 1]);
+      const int lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string default_file_name(const std::string& url) {
+  std::string_view rest(url);
+  rest = rest.substr(0, rest.find_first_of("?#"));
+  const std::size_t scheme_end = rest.find("://");
+  if (scheme_end != std::string_view::npos) {
+    rest.remove_prefix(scheme_end + 3);
+    // The authority (host) is never a file name.
+    const std::size_t slash = rest.find('/');
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  }
+  const std::size_t last = rest.rfind('/');
+  const std::string name = percent_decode(last == std::string_view::npos ? rest : rest.substr(last + 1));
+  bool bad = name.empty() || name == "." || name == "..";
+  for (char c : name)
+    if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20) bad = true;
+  if (bad)
+    throw InputError("cannot derive a file name from URL " + redact_url(url) +
+                     " (its last path segment is empty or unsafe); give the destination explicitly");
+  return name;
+}
+
+std::filesystem::path safe_join(const std::filesystem::path& dir, const std::string& relative,
+                                const std::string& what) {
+  namespace fs = std::filesystem;
+  auto refuse = [&](const std::string& why) {
+    throw InputError(what + ": \"" + relative + "\" " + why);
+  };
+  if (relative.empty()) refuse("is empty; name a file inside " + dir.string());
+  if (relative.find('\\') != std::string::npos) refuse("contains '\\'; use '/' between directories");
+  const fs::path rel(relative);
+  if (rel.is_absolute() || rel.has_root_name() || relative.front() == '/')
+    refuse("is absolute; give a path relative to " + dir.string());
+  for (const auto& part : rel)
+    if (part == "..") refuse("contains '..', which would leave " + dir.string());
+  const fs::path joined = (dir / rel).lexically_normal();
+  // Existing symlinks along the way may still point outside `dir`.
+  std::error_code ec;
+  const fs::path base = fs::weakly_canonical(dir, ec);
+  const fs::path parent = fs::weakly_canonical(joined.parent_path(), ec);
+  if (!ec) {
+    auto mismatch = std::mismatch(base.begin(), base.end(), parent.begin(), parent.end());
+    if (mismatch.first != base.end())
+      refuse("leads out of " + dir.string() + " through a symbolic link (" + parent.string() + ")");
+  }
+  return joined;
+}
+
+}  // namespace assetfetch
