@@ -1,0 +1,72 @@
+// The local content-addressed cache (DESIGN.md "Content identity and the cache").
+//
+//   <root>/objects/<algo>/<hex>        exactly the asset's bytes, read-only
+//   <root>/stamps/<algo>/<hex>         size, inode and ctime seen when verified
+//   <root>/partial/<algo>-<hex>.part   a resumable download (filled prefix)
+//   <root>/partial/<algo>-<hex>.json   its validators (remote size, ETag, ...)
+//   <root>/locks/<algo>-<hex>.lock     one downloader per object (flock)
+//   <root>/tmp/                        temporaries, renamed into place
+//   <root>/jobs/                       persisted job state
+//
+// An object is trusted while its stamp matches (any write to the file changes
+// its ctime); otherwise it is re-hashed on use, and removed if corrupt.
+// Thread safety: methods are safe from several threads and processes; writes
+// go through a temporary and a rename.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "assetfetch/types.h"
+
+namespace assetfetch {
+
+struct PartialMeta {
+  std::uint64_t remote_size = 0;
+  bool remote_size_known = false;
+  std::string etag;
+  std::string last_modified;
+};
+
+class Cache {
+ public:
+  explicit Cache(std::filesystem::path root);
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path object_path(const Digest& d) const;
+  std::filesystem::path partial_path(const Digest& d) const;
+  std::filesystem::path lock_path(const Digest& d) const;
+  std::filesystem::path tmp_dir() const;
+  std::filesystem::path jobs_dir() const;
+
+  enum class Lookup { hit, miss, healed };  // healed: a corrupt object was removed
+  // Present and intact? Re-hashes only when the stamp does not match.
+  Lookup lookup(const Digest& d);
+
+  // Moves an already verified file into the store (rename; the file must be
+  // on the cache's filesystem) and stamps it. `also` indexes the same bytes
+  // under a second digest (a hardlink, both read-only).
+  void adopt(const std::filesystem::path& verified, const Digest& d,
+             const std::optional<Digest>& also = std::nullopt);
+  // Copies a verified file into the store.
+  void store_copy(const std::filesystem::path& verified, const Digest& d);
+  // Marks an object as used now (for least-recently-used pruning).
+  void touch(const Digest& d);
+
+  std::optional<PartialMeta> read_partial_meta(const Digest& d) const;
+  void write_partial_meta(const Digest& d, const PartialMeta& meta) const;
+  void remove_partial(const Digest& d) const;
+
+  static std::filesystem::path default_root();  // env and XDG rules
+
+ private:
+  std::filesystem::path stamp_path(const Digest& d) const;
+  void write_stamp(const Digest& d) const;
+  bool stamp_matches(const Digest& d) const;
+
+  std::filesystem::path root_;
+};
+
+}  // namespace assetfetch

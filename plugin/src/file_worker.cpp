@@ -1,0 +1,893 @@
+#include "file_worker.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "install.h"
+#include "local_source.h"
+#include "redact.h"
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string range_header(std::uint64_t first, std::optional<std::uint64_t> length) {
+  return std::to_string(first) + "-" + (length ? std::to_string(first + *length - 1) : std::string());
+}
+
+bool pwrite_all(int fd, const char* data, std::size_t n, std::uint64_t offset) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data += w;
+    n -= static_cast<std::size_t>(w);
+    offset += static_cast<std::uint64_t>(w);
+  }
+  return true;
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Headers go only to the exact origin they were configured for.
+HeaderList headers_for(const Candidate& c, const std::string& url) {
+  if (c.headers.empty() || url_origin(url) != url_origin(c.url)) return {};
+  return c.headers;
+}
+
+}  // namespace
+
+FileWorker::FileWorker(const FileSpec& spec, const JobOptions& options, Cache* cache,
+                       WorkerEvents events, fs::path temporary)
+    : spec_(spec),
+      options_(options),
+      cache_(cache),
+      events_(std::move(events)),
+      temporary_(std::move(temporary)) {
+  candidates_ = spec_.candidates;
+  if (options_.offline) {
+    // Offline: no connection at all; only file:// candidates remain.
+    std::erase_if(candidates_, [](const Candidate& c) { return url_scheme(c.url) != "file"; });
+  }
+}
+
+FileWorker::~FileWorker() {
+  close_fd(part_fd_);
+  close_fd(out_fd_);
+}
+
+std::string FileWorker::asset_label() const { return spec_.name.empty() ? temporary_.filename().string() : spec_.name; }
+
+bool FileWorker::use_cache_for_whole() const { return cache_ && spec_.digest.has_value(); }
+
+std::string FileWorker::current_url() const {
+  if (!url_.empty()) return url_;
+  return candidate_ < candidates_.size() ? candidates_[candidate_].url : std::string();
+}
+
+std::uint64_t FileWorker::bytes_transferred() const {
+  if (mode_ == Mode::ranges && ranges_placed()) {
+    std::uint64_t n = 0;
+    for (const auto& r : range_states_) n += r.done ? r.placed.length : r.received;
+    return n;
+  }
+  if (phase_ == Phase::done) return result_.bytes;
+  return filled_;
+}
+
+std::optional<std::uint64_t> FileWorker::bytes_total() const {
+  if (phase_ == Phase::done) return result_.bytes;
+  if (mode_ == Mode::ranges) {
+    if (!ranges_placed()) return std::nullopt;
+    std::uint64_t n = 0;
+    for (const auto& r : range_states_) n += r.placed.length;
+    return n;
+  }
+  if (remote_size_) return remote_size_;
+  return spec_.size;
+}
+
+std::vector<ByteRange> FileWorker::filled_ranges() const {
+  std::vector<ByteRange> out;
+  if (mode_ == Mode::ranges) {
+    for (const auto& r : range_states_) {
+      if (r.done) out.push_back({r.placed.offset, r.placed.length, std::nullopt});
+      else if (r.received > 0) out.push_back({r.placed.offset, r.received, std::nullopt});
+    }
+  } else if (phase_ == Phase::done && !spec_.ranges_given) {
+    out.push_back({0, result_.bytes, std::nullopt});
+  } else if (filled_ > 0) {
+    out.push_back({0, filled_, std::nullopt});
+  }
+  return out;
+}
+
+std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
+  if (phase_ == Phase::done || phase_ == Phase::failed || phase_ == Phase::transferring) return nullptr;
+  if (phase_ == Phase::waiting && now < wake_at_) return nullptr;
+  phase_ = Phase::idle;
+  if (!started_ && !start(now)) return nullptr;
+  // Bounded: each pass either returns a request, finishes, waits, or moves to
+  // the next candidate (local candidates complete synchronously).
+  for (std::size_t guard = 0; guard <= candidates_.size() + 2; ++guard) {
+    if (phase_ != Phase::idle) return nullptr;
+    if (pending_remote_name_) {
+      if (candidate_ < candidates_.size()) candidates_[candidate_].url = *pending_remote_name_;
+      else candidates_.push_back({*pending_remote_name_, CandidateKind::origin, {}});
+      pending_remote_name_.reset();
+      url_.clear();
+      redirects_ = 0;
+    }
+    if (candidate_ >= candidates_.size()) {
+      if (mode_ == Mode::ranges && any_range_unsupported_ && !whole_fallback_) {
+        // No candidate honours Range: fetch the whole file and cut (DESIGN.md).
+        whole_fallback_ = true;
+        events_.warning("no source supports byte ranges; fetching the whole file and cutting the ranges from it");
+        close_fd(out_fd_);
+        begin_whole();
+        candidate_ = 0;
+        attempt_ = 0;
+        continue;
+      }
+      if (options_.offline && spec_.candidates.size() > 0 && candidates_.empty()) {
+        fail(ErrorCode::offline_miss, ErrorCause::offline_miss,
+             "offline and not in the local cache" +
+                 (spec_.digest ? std::string(" (") + algorithm_name(spec_.digest->algorithm) + " " +
+                                     spec_.digest->hex + ")"
+                               : std::string()) +
+                 "; on a connected machine run `assetfetch mirror MANIFEST.json --to DIR` (or "
+                 "`assetfetch fetch` with the same cache) and make DIR or the cache available here");
+        return nullptr;
+      }
+      ErrorCode code = any_mismatch_ ? ErrorCode::hash_mismatch : ErrorCode::unavailable;
+      std::string why = error_.message.empty() ? "no candidate URL" : error_.message;
+      fail(code, error_.cause == ErrorCause::none ? ErrorCause::transport : error_.cause,
+           std::string("every source failed; last: ") + why, error_.http_status);
+      return nullptr;
+    }
+    if (url_.empty()) url_ = candidates_[candidate_].url;
+    if (url_scheme(url_) == "file") {
+      run_local_candidate();
+      continue;
+    }
+    return make_request();
+  }
+  return nullptr;
+}
+
+bool FileWorker::start(Clock::time_point now) {
+  if (spec_.digest && cache_) {
+    try {
+      if (!lock_.try_lock(cache_->lock_path(*spec_.digest))) {
+        // Another process is fetching this object: wait, then reuse it.
+        phase_ = Phase::waiting;
+        wake_at_ = now + std::chrono::milliseconds(50);
+        return false;
+      }
+    } catch (const std::exception& e) {
+      fail(ErrorCode::internal, ErrorCause::local_file, std::string("cache lock: ") + e.what());
+      return false;
+    }
+  }
+  started_ = true;
+  if (serve_from_cache()) return false;
+  if (spec_.ranges_given) {
+    bool need_whole = false;
+    if (options_.require_verified_ranges) {
+      for (const auto& r : spec_.ranges)
+        if (!r.digest) need_whole = true;
+    }
+    if (need_whole && !spec_.digest) {
+      fail(ErrorCode::bad_input, ErrorCause::none,
+           "a range without its own sha256 cannot be verified without the whole file's hash; "
+           "give OFF:LEN:SHA256, or the file's --sha256/--sha512, or drop --require-verified");
+      return false;
+    }
+    if (need_whole) {
+      whole_fallback_ = true;
+      begin_whole();
+    } else {
+      begin_ranges();
+    }
+  } else {
+    begin_whole();
+  }
+  return phase_ == Phase::idle;
+}
+
+bool FileWorker::serve_from_cache() {
+  if (!cache_) return false;
+  try {
+    if (spec_.digest) {
+      auto found = cache_->lookup(*spec_.digest);
+      if (found == Cache::Lookup::healed)
+        events_.warning("cached object " + spec_.digest->hex + " was corrupt; removed it and fetching again");
+      if (found == Cache::Lookup::hit) {
+        fs::path obj = cache_->object_path(*spec_.digest);
+        cache_->touch(*spec_.digest);
+        lock_.unlock();
+        result_.from_cache = true;
+        result_.source = "cache";
+        if (spec_.ranges_given) {
+          cut_ranges_from(obj, true);
+        } else {
+          if (options_.install == InstallMode::hardlink) hardlink_readonly(obj, temporary_);
+          else clone_or_copy(obj, temporary_);
+          result_.verified = true;
+          result_.bytes = fs::file_size(temporary_);
+          phase_ = Phase::done;
+        }
+        return true;
+      }
+    }
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, std::string("installing from the cache: ") + e.what());
+    return true;
+  }
+  return false;
+}
+
+void FileWorker::begin_whole() {
+  mode_ = Mode::whole;
+  hasher_.emplace(spec_.digest ? spec_.digest->algorithm : HashAlgorithm::sha256);
+  filled_ = 0;
+  remote_size_.reset();
+  try {
+    if (use_cache_for_whole()) {
+      part_ = cache_->partial_path(*spec_.digest);
+      fs::create_directories(part_.parent_path());
+      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (part_fd_ < 0) throw std::system_error(errno, std::generic_category(), part_.string());
+      struct stat st {};
+      ::fstat(part_fd_, &st);
+      auto meta = cache_->read_partial_meta(*spec_.digest);
+      if (st.st_size > 0 && meta) {
+        // Resume a download an earlier (maybe killed) run left behind.
+        filled_ = static_cast<std::uint64_t>(st.st_size);
+        meta_ = *meta;
+        if (meta_.remote_size_known) remote_size_ = meta_.remote_size;
+        if (remote_size_ && filled_ > *remote_size_) filled_ = 0;
+        if (filled_ > 0) hash_file_prefix(part_, filled_, *hasher_);
+      }
+      if (filled_ == 0 && ::ftruncate(part_fd_, 0) != 0)
+        throw std::system_error(errno, std::generic_category(), part_.string());
+    } else {
+      part_ = spec_.ranges_given ? fs::path(temporary_.string() + ".whole") : temporary_;
+      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (part_fd_ < 0) throw std::system_error(errno, std::generic_category(), part_.string());
+    }
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+  }
+}
+
+void FileWorker::begin_ranges() {
+  mode_ = Mode::ranges;
+  out_fd_ = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out_fd_ < 0) {
+    fail(ErrorCode::internal, ErrorCause::local_file, "cannot create " + temporary_.string());
+    return;
+  }
+  // Ranges whose own digest is cached need no network.
+  if (!cache_) return;
+  for (const auto& r : spec_.ranges) {
+    if (!r.digest || !r.to_eof()) continue;
+    return;  // an EOF range needs the remote size first: place everything from the network
+  }
+}
+
+bool FileWorker::place(std::uint64_t remote_size, std::string* why) {
+  std::vector<PlacedRange> placed;
+  if (!place_ranges(spec_.ranges, remote_size, spec_.layout, &placed, why)) return false;
+  range_states_.clear();
+  for (const auto& p : placed) range_states_.push_back({p, false, false, 0});
+  remote_size_ = remote_size;
+  if (spec_.layout == Layout::sparse && ::ftruncate(out_fd_, static_cast<off_t>(remote_size)) != 0) {
+    *why = "cannot size " + temporary_.string();
+    return false;
+  }
+  // Ranges already in the cache under their own digest are copied, not fetched.
+  if (cache_) {
+    for (std::size_t i = 0; i < range_states_.size(); ++i) {
+      const auto& d = spec_.ranges[i].digest;
+      if (!d || cache_->lookup(*d) != Cache::Lookup::hit) continue;
+      int in = ::open(cache_->object_path(*d).c_str(), O_RDONLY | O_CLOEXEC);
+      if (in < 0) continue;
+      try {
+        copy_fd_range(in, 0, out_fd_, range_states_[i].placed.output_offset, range_states_[i].placed.length);
+        range_states_[i].done = range_states_[i].verified = true;
+      } catch (const std::exception&) {
+      }
+      ::close(in);
+    }
+  }
+  return true;
+}
+
+std::size_t FileWorker::next_range_index() const {
+  for (std::size_t i = 0; i < range_states_.size(); ++i)
+    if (!range_states_[i].done) return i;
+  return range_states_.size();
+}
+
+std::unique_ptr<Transfer> FileWorker::make_request() {
+  TransferRequest req;
+  req.url = url_;
+  req.headers = headers_for(candidates_[candidate_], url_);
+  req.retry = &options_.retry;
+  req.tls = &options_.tls;
+  if (mode_ == Mode::whole) {
+    if (remote_size_ && filled_ == *remote_size_ && filled_ > 0) {
+      finish_whole();  // every byte is here already (a run killed before verifying)
+      return nullptr;
+    }
+    if (filled_ > 0) req.range = range_header(filled_, std::nullopt);
+  } else {
+    if (!ranges_placed()) {
+      active_range_ = 0;
+      const ByteRange& r = spec_.ranges[0];
+      req.range = range_header(r.offset, r.to_eof() ? std::nullopt : std::optional(r.length));
+    } else {
+      active_range_ = next_range_index();
+      if (active_range_ >= range_states_.size()) {
+        finish_all_ranges();
+        return nullptr;
+      }
+      auto& rs = range_states_[active_range_];
+      rs.received = 0;
+      req.range = range_header(rs.placed.offset, rs.placed.length);
+    }
+    const auto& d = spec_.ranges[active_range_].digest;
+    if (d) range_hasher_.emplace(d->algorithm);
+    else range_hasher_.reset();
+  }
+  phase_ = Phase::transferring;
+  auto check = [this](const TransferResult& r, std::string* why) {
+    return mode_ == Mode::whole ? check_whole_headers(r, why) : check_range_headers(r, why);
+  };
+  auto sink = [this](const char* p, std::size_t n, std::string* why) {
+    return mode_ == Mode::whole ? write_whole(p, n, why) : write_range(p, n, why);
+  };
+  try {
+    return std::make_unique<Transfer>(std::move(req), check, sink);
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+    return nullptr;
+  }
+}
+
+bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reason) {
+  std::optional<std::uint64_t> total;
+  if (r.status == 206) {
+    if (!r.content_range.present || r.content_range.first != filled_) {
+      *reason = "wrong Content-Range in answer to a resume request";
+      return false;
+    }
+    if (r.content_range.total_known) total = r.content_range.total;
+  } else {
+    if (filled_ > 0) restart_whole();  // this server cannot resume: start over from byte 0
+    if (r.content_length) total = *r.content_length;
+  }
+  if (total) {
+    if (spec_.size && *total != *spec_.size) {
+      *reason = "size_mismatch: the server reports " + std::to_string(*total) +
+                " bytes but the declared size is " + std::to_string(*spec_.size);
+      return false;
+    }
+    if (remote_size_ && *remote_size_ != *total && filled_ > 0) {
+      // This source disagrees with the one the kept bytes came from: restart.
+      *reason = "restart: this source reports " + std::to_string(*total) + " bytes, earlier " +
+                std::to_string(*remote_size_);
+      return false;
+    }
+    remote_size_ = total;
+    if (use_cache_for_whole()) {
+      meta_.remote_size = *total;
+      meta_.remote_size_known = true;
+      meta_.etag = r.etag;
+      meta_.last_modified = r.last_modified;
+      try {
+        cache_->write_partial_meta(*spec_.digest, meta_);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  return true;
+}
+
+bool FileWorker::write_whole(const char* data, std::size_t n, std::string* reason) {
+  if (remote_size_ && filled_ + n > *remote_size_) {
+    *reason = "the server sent more bytes than it announced";
+    return false;
+  }
+  if (!pwrite_all(part_fd_, data, n, filled_)) {
+    *reason = "writing " + part_.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  hasher_->update(data, n);
+  filled_ += n;
+  if (events_.progress) events_.progress();
+  return true;
+}
+
+bool FileWorker::check_range_headers(const TransferResult& r, std::string* reason) {
+  const ByteRange& want = spec_.ranges[active_range_];
+  if (r.status != 206) {
+    *reason = "range_unsupported: the server ignored Range and answered " + std::to_string(r.status);
+    return false;
+  }
+  const auto& cr = r.content_range;
+  if (!cr.present || !cr.total_known || cr.first != want.offset) {
+    *reason = "range_unsupported: wrong Content-Range in answer to bytes=" + std::to_string(want.offset) + "-";
+    return false;
+  }
+  if (!ranges_placed()) {
+    std::string why;
+    if (!place(cr.total, &why)) {
+      *reason = "range_invalid: " + why;
+      return false;
+    }
+  } else if (cr.total != *remote_size_) {
+    *reason = "size_mismatch: this source reports " + std::to_string(cr.total) + " bytes, earlier " +
+              std::to_string(*remote_size_);
+    return false;
+  }
+  const auto& rs = range_states_[active_range_];
+  if (cr.last != rs.placed.offset + rs.placed.length - 1) {
+    *reason = "range_unsupported: Content-Range " + std::to_string(cr.first) + "-" + std::to_string(cr.last) +
+              " does not match the request";
+    return false;
+  }
+  return true;
+}
+
+bool FileWorker::write_range(const char* data, std::size_t n, std::string* reason) {
+  auto& rs = range_states_[active_range_];
+  if (rs.received + n > rs.placed.length) {
+    *reason = "the server sent more bytes than the range holds";
+    return false;
+  }
+  if (!pwrite_all(out_fd_, data, n, rs.placed.output_offset + rs.received)) {
+    *reason = "writing " + temporary_.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  if (range_hasher_) range_hasher_->update(data, n);
+  rs.received += n;
+  if (events_.progress) events_.progress();
+  return true;
+}
+
+void FileWorker::on_transfer_done(Transfer& transfer, CURLcode code) {
+  phase_ = Phase::idle;
+  TransferResult r = transfer.finish(code);
+  handle_result(r, transfer.request().url, transfer.request().range);
+}
+
+void FileWorker::interrupt() {
+  if (phase_ == Phase::transferring) phase_ = Phase::idle;
+}
+
+void FileWorker::handle_result(const TransferResult& r, const std::string& url, const std::string& range) {
+  AttemptRecord rec;
+  rec.asset = asset_label();
+  rec.url = redact_url(url);
+  rec.range = range.empty() ? "" : "bytes=" + range;
+  rec.http_status = r.status;
+  rec.bytes = r.body_bytes;
+  rec.duration_s = r.seconds;
+  auto report = [&](const char* outcome, const std::string& why) {
+    rec.outcome = outcome;
+    rec.retry_reason = why;
+    if (events_.attempt) events_.attempt(rec);
+  };
+
+  if (r.aborted) {
+    const std::string& why = r.abort_reason;
+    if (why.rfind("range_invalid", 0) == 0) {
+      report("failed", why);
+      fail(ErrorCode::bad_input, ErrorCause::range_invalid, why.substr(15), r.status);
+      return;
+    }
+    if (why.rfind("range_unsupported", 0) == 0) {
+      any_range_unsupported_ = true;
+      report("failover", why);
+      failover(ErrorCause::range_unsupported, why.substr(19), r.status);
+      return;
+    }
+    if (why.rfind("restart", 0) == 0) {
+      report("retry", why);
+      restart_whole();
+      return;  // same candidate, from byte 0, not counted as an attempt
+    }
+    if (why.rfind("size_mismatch", 0) == 0) {
+      report("failover", why);
+      failover(ErrorCause::size_mismatch, why.substr(15), r.status);
+      return;
+    }
+    report("failover", why);
+    failover(ErrorCause::transport, why, r.status);
+    return;
+  }
+  if (r.curl_code != CURLE_OK) {
+    std::string why = r.curl_error;
+    if (r.curl_code == CURLE_OPERATION_TIMEDOUT) why = "no progress: " + why;
+    if (is_transient_curl_error(r.curl_code)) {
+      report("retry", why);
+      error_.cause = ErrorCause::transport;
+      error_.message = redact_url(url) + ": " + why;
+      retry_or_failover(why, std::nullopt);
+    } else {
+      report("failover", why);
+      failover(ErrorCause::transport, why);
+    }
+    return;
+  }
+  if (r.status >= 300 && r.status < 400 && !r.redirect_url.empty()) {
+    report("redirect", "redirect to " + redact_url(r.redirect_url));
+    if (++redirects_ > options_.retry.max_redirects) {
+      failover(ErrorCause::transport, "more than " + std::to_string(options_.retry.max_redirects) + " redirects");
+      return;
+    }
+    if (url_scheme(url) == "https" && url_scheme(r.redirect_url) != "https") {
+      failover(ErrorCause::transport, "refused a redirect from HTTPS to " + redact_url(r.redirect_url));
+      return;
+    }
+    std::string scheme = url_scheme(r.redirect_url);
+    if (scheme != "http" && scheme != "https") {
+      failover(ErrorCause::transport, "refused a redirect to " + redact_url(r.redirect_url));
+      return;
+    }
+    url_ = r.redirect_url;
+    return;
+  }
+  if (r.status == 416) {
+    if (mode_ == Mode::ranges && r.content_range.unsatisfied) {
+      std::string why;
+      if (!place(r.content_range.total, &why)) {
+        report("failed", why);
+        fail(ErrorCode::bad_input, ErrorCause::range_invalid, why, r.status);
+        return;
+      }
+    }
+    report("failover", "HTTP 416");
+    failover(ErrorCause::http_status, "HTTP 416 (range not satisfiable)", r.status);
+    return;
+  }
+  if (r.status < 200 || r.status >= 300) {
+    std::string why = "HTTP " + std::to_string(r.status);
+    if (is_transient_status(r.status)) {
+      report("retry", why);
+      error_.cause = ErrorCause::http_status;
+      error_.http_status = r.status;
+      error_.message = redact_url(url) + ": " + why;
+      retry_or_failover(why, parse_retry_after(r.retry_after));
+    } else {
+      report("failover", why);
+      failover(ErrorCause::http_status, why, r.status);
+    }
+    return;
+  }
+  report("ok", "");
+  if (mode_ == Mode::whole) {
+    if (remote_size_ && filled_ < *remote_size_) {
+      retry_or_failover("short body", std::nullopt);
+      return;
+    }
+    result_.source = redact_url(candidates_[candidate_].url);
+    finish_whole();
+  } else {
+    finish_range(active_range_);
+  }
+}
+
+void FileWorker::retry_or_failover(const std::string& reason, std::optional<std::chrono::seconds> after) {
+  if (++attempt_ < options_.retry.attempts) {
+    // Exponential backoff with jitter; Retry-After wins, capped.
+    static thread_local std::mt19937 rng{std::random_device{}()};
+    double base = static_cast<double>(options_.retry.backoff.count()) * std::pow(2.0, attempt_ - 1);
+    double jitter = std::uniform_real_distribution<double>(0.5, 1.5)(rng);
+    auto delay = std::chrono::milliseconds(static_cast<long long>(base * jitter));
+    if (after) delay = std::min<std::chrono::milliseconds>(*after, options_.retry.retry_after_cap);
+    phase_ = Phase::waiting;
+    wake_at_ = Clock::now() + delay;
+    url_.clear();  // retry the candidate itself, not a redirect target
+    redirects_ = 0;
+    return;
+  }
+  failover(error_.cause == ErrorCause::none ? ErrorCause::transport : error_.cause,
+           reason + " (after " + std::to_string(attempt_) + " attempts)", error_.http_status);
+}
+
+void FileWorker::failover(ErrorCause cause, const std::string& reason, long status) {
+  std::string from = candidate_ < candidates_.size() ? candidates_[candidate_].url : std::string();
+  error_.cause = cause;
+  error_.http_status = status;
+  error_.url = redact_url(from);
+  error_.message = redact_url(url_.empty() ? from : url_) + ": " + reason;
+  ++candidate_;
+  attempt_ = 0;
+  url_.clear();
+  redirects_ = 0;
+  phase_ = Phase::idle;
+  if (events_.failover && candidate_ < candidates_.size())
+    events_.failover(redact_url(from), redact_url(candidates_[candidate_].url), reason);
+}
+
+void FileWorker::restart_whole() {
+  filled_ = 0;
+  if (hasher_) hasher_->reset();
+  if (part_fd_ >= 0 && ::ftruncate(part_fd_, 0) != 0) {
+    fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
+  }
+}
+
+void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& message, long status) {
+  error_.code = code;
+  error_.cause = cause;
+  error_.file = asset_label();
+  error_.http_status = status ? status : error_.http_status;
+  error_.message = message;
+  phase_ = Phase::failed;
+  close_fd(part_fd_);
+  close_fd(out_fd_);
+  lock_.unlock();
+  std::error_code ec;
+  fs::remove(temporary_, ec);
+  if (!use_cache_for_whole() && !part_.empty()) fs::remove(part_, ec);
+}
+
+void FileWorker::finish_whole() {
+  std::string got = hasher_->finish_hex();
+  if (spec_.digest && got != spec_.digest->hex) {
+    any_mismatch_ = true;
+    std::string from = candidates_[std::min(candidate_, candidates_.size() - 1)].url;
+    std::string why = std::string("hash mismatch: expected ") + algorithm_name(spec_.digest->algorithm) + " " +
+                      spec_.digest->hex + ", got " + got;
+    if (events_.attempt) {
+      AttemptRecord rec;
+      rec.asset = asset_label();
+      rec.url = redact_url(from);
+      rec.bytes = filled_;
+      rec.outcome = "mismatch";
+      rec.retry_reason = why;
+      events_.attempt(rec);
+    }
+    restart_whole();  // drop these bytes: this source (or the one before) served others
+    if (use_cache_for_whole()) cache_->remove_partial(*spec_.digest);
+    remote_size_.reset();
+    failover(ErrorCause::hash_mismatch, why);
+    return;
+  }
+  result_.verified = spec_.digest.has_value();
+  result_.bytes = filled_;
+  if (result_.source.empty() && candidate_ < candidates_.size()) result_.source = redact_url(candidates_[candidate_].url);
+  close_fd(part_fd_);
+  try {
+    fs::path whole = part_;
+    if (use_cache_for_whole()) {
+      fs::path meta = part_;
+      meta.replace_extension(".json");
+      std::error_code ec;
+      fs::remove(meta, ec);
+      cache_->adopt(part_, *spec_.digest, spec_.extra_digest);
+      lock_.unlock();
+      whole = cache_->object_path(*spec_.digest);
+      write_back(whole);
+      if (!spec_.ranges_given) {
+        if (options_.install == InstallMode::hardlink) hardlink_readonly(whole, temporary_);
+        else clone_or_copy(whole, temporary_);
+      }
+    }
+    if (spec_.ranges_given) {
+      cut_ranges_from(whole, result_.verified);
+      if (!use_cache_for_whole()) {
+        std::error_code ec;
+        fs::remove(whole, ec);
+      }
+      return;
+    }
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+    return;
+  }
+  phase_ = Phase::done;
+}
+
+void FileWorker::cut_ranges_from(const fs::path& whole, bool verified) {
+  try {
+    std::uint64_t size = fs::file_size(whole);
+    std::vector<PlacedRange> placed;
+    std::string why;
+    if (!place_ranges(spec_.ranges, size, spec_.layout, &placed, &why)) {
+      fail(ErrorCode::bad_input, ErrorCause::range_invalid, why);
+      return;
+    }
+    int in = ::open(whole.c_str(), O_RDONLY | O_CLOEXEC);
+    int out = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (in < 0 || out < 0) {
+      if (in >= 0) ::close(in);
+      if (out >= 0) ::close(out);
+      fail(ErrorCode::internal, ErrorCause::local_file, "cannot cut ranges into " + temporary_.string());
+      return;
+    }
+    if (spec_.layout == Layout::sparse && ::ftruncate(out, static_cast<off_t>(size)) != 0) {
+      ::close(in);
+      ::close(out);
+      fail(ErrorCode::internal, ErrorCause::local_file, "cannot size " + temporary_.string());
+      return;
+    }
+    std::uint64_t total = 0;
+    for (const auto& p : placed) {
+      copy_fd_range(in, p.offset, out, p.output_offset, p.length);
+      total += p.length;
+    }
+    ::close(in);
+    ::close(out);
+    // A range with its own digest must match it even when cut from a file.
+    for (std::size_t i = 0; i < placed.size(); ++i) {
+      const auto& d = spec_.ranges[i].digest;
+      if (d && hash_file(whole, d->algorithm, placed[i].offset, placed[i].length) != d->hex) {
+        any_mismatch_ = true;
+        fail(ErrorCode::hash_mismatch, ErrorCause::hash_mismatch,
+             "range " + format_range(spec_.ranges[i]) + " does not match its sha256 " + d->hex);
+        return;
+      }
+    }
+    result_.verified = verified;
+    result_.bytes = spec_.layout == Layout::sparse ? size : total;
+    phase_ = Phase::done;
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+  }
+}
+
+void FileWorker::finish_range(std::size_t index) {
+  auto& rs = range_states_[index];
+  if (rs.received != rs.placed.length) {
+    retry_or_failover("short range body", std::nullopt);
+    return;
+  }
+  const auto& d = spec_.ranges[index].digest;
+  if (d) {
+    std::string got = range_hasher_->finish_hex();
+    if (got != d->hex) {
+      any_mismatch_ = true;
+      rs.received = 0;
+      failover(ErrorCause::hash_mismatch, "range " + format_range(spec_.ranges[index]) +
+                                              ": hash mismatch: expected sha256 " + d->hex + ", got " + got);
+      return;
+    }
+    rs.verified = true;
+    if (cache_) {
+      // Cache the verified range under its own digest.
+      try {
+        fs::create_directories(cache_->tmp_dir());
+        fs::path tmp = cache_->tmp_dir() / (d->hex + "." + std::to_string(::getpid()) + ".range");
+        int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (out >= 0) {
+          copy_fd_range(out_fd_, rs.placed.output_offset, out, 0, rs.placed.length);
+          ::close(out);
+          cache_->adopt(tmp, *d);
+        }
+      } catch (const std::exception&) {
+        // Caching is an optimisation; the range itself is fine.
+      }
+    }
+  }
+  rs.done = true;
+  if (result_.source.empty()) result_.source = redact_url(candidates_[candidate_].url);
+  if (next_range_index() >= range_states_.size()) finish_all_ranges();
+}
+
+void FileWorker::finish_all_ranges() {
+  close_fd(out_fd_);
+  bool verified = true;
+  std::uint64_t total = 0;
+  for (const auto& rs : range_states_) {
+    verified = verified && rs.verified;
+    total += rs.placed.length;
+  }
+  result_.verified = verified;
+  result_.bytes = spec_.layout == Layout::sparse ? *remote_size_ : total;
+  lock_.unlock();
+  phase_ = Phase::done;
+}
+
+void FileWorker::run_local_candidate() {
+  fs::path src = local_path_from_url(url_);
+  std::string why;
+  bool ok = mode_ == Mode::whole ? local_whole(src, &why) : local_ranges(src, &why);
+  if (phase_ == Phase::failed || phase_ == Phase::done) return;
+  if (!ok) {
+    failover(ErrorCause::local_file, why);
+    return;
+  }
+}
+
+bool FileWorker::local_whole(const fs::path& src, std::string* why) {
+  LocalRead lr = read_local(src, filled_, [&](const char* p, std::size_t n) {
+    std::string reason;
+    return write_whole(p, n, &reason);
+  }, spec_.size, filled_ > 0 ? remote_size_ : std::nullopt);
+  if (!lr.ok) {
+    if (lr.restart) {
+      restart_whole();
+      return local_whole(src, why);
+    }
+    *why = lr.error;
+    return false;
+  }
+  remote_size_ = lr.size;
+  result_.source = redact_url(candidates_[candidate_].url);
+  finish_whole();
+  return true;
+}
+
+bool FileWorker::local_ranges(const fs::path& src, std::string* why) {
+  std::error_code ec;
+  auto size = fs::file_size(src, ec);
+  if (ec) {
+    *why = "cannot read " + src.string() + ": " + ec.message();
+    return false;
+  }
+  if (!ranges_placed()) {
+    std::string err;
+    if (!place(size, &err)) {
+      fail(ErrorCode::bad_input, ErrorCause::range_invalid, err);
+      return true;
+    }
+  }
+  for (std::size_t i = 0; i < range_states_.size(); ++i) {
+    if (range_states_[i].done) continue;
+    active_range_ = i;
+    range_states_[i].received = 0;
+    const auto& d = spec_.ranges[i].digest;
+    if (d) range_hasher_.emplace(d->algorithm);
+    else range_hasher_.reset();
+    LocalRead lr = read_local_range(src, range_states_[i].placed.offset, range_states_[i].placed.length,
+                                    [&](const char* p, std::size_t n) {
+                                      std::string reason;
+                                      return write_range(p, n, &reason);
+                                    });
+    if (!lr.ok) {
+      *why = lr.error;
+      return false;
+    }
+    finish_range(i);
+    if (phase_ != Phase::idle) return true;
+    if (candidate_ >= candidates_.size() || url_scheme(candidates_[candidate_].url) != "file") return true;
+  }
+  return true;
+}
+
+void FileWorker::write_back(const fs::path& object) {
+  for (const auto& target : spec_.write_back) {
+    if (candidate_ < candidates_.size() && target.url == candidates_[candidate_].url) continue;
+    std::string err = write_back_object(object, target, options_);
+    if (!err.empty()) events_.warning("write-back to " + redact_url(target.url) + " failed: " + err);
+  }
+}
+
+void FileWorker::discard_temporaries() {
+  close_fd(part_fd_);
+  close_fd(out_fd_);
+  std::error_code ec;
+  fs::remove(temporary_, ec);
+  if (!part_.empty()) {
+    fs::remove(part_, ec);
+    if (use_cache_for_whole()) cache_->remove_partial(*spec_.digest);
+  }
+  lock_.unlock();
+}
+
+}  // namespace assetfetch

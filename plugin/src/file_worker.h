@@ -1,0 +1,154 @@
+// FileWorker: the state machine that gets one File's bytes, BITS-style.
+//
+// Design goals (why the candidate walk is shaped this way):
+// - The local cache is read first: a verified object needs no network at all.
+// - Candidates are then walked in the caller's order (sources, rewrites,
+//   origin, fallback mirrors — built by build_candidates()). Moving to the
+//   next one is BITS' SetRemoteName: bytes already received are kept, since
+//   the hash is the identity and every mirror must serve the same bytes.
+// - Transient failures (connect, reset, timeout, 408/429/5xx) are retried on
+//   the same candidate with exponential backoff, jitter and Retry-After;
+//   permanent ones (404, TLS, refused redirect) move on at once; a hash
+//   mismatch drops that candidate's bytes and moves on.
+// - A candidate that ignores Range (200) or answers a wrong Content-Range never
+//   produces output: it is treated as lacking range support; if none supports
+//   ranges the whole file is fetched, verified, cached and the ranges cut.
+// - One process downloads a given cache object (flock); others wait for it.
+//
+// Threading: driven only by the job's transfer thread; set_remote_name() and
+// the getters synchronise through the owner (FileImpl).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "assetfetch/job.h"
+#include "cache.h"
+#include "file_lock.h"
+#include "hasher.h"
+#include "range.h"
+#include "transfer.h"
+
+namespace assetfetch {
+
+using Clock = std::chrono::steady_clock;
+
+// What the worker reports upward (to the Job, and so to callbacks).
+struct WorkerEvents {
+  std::function<void(const AttemptRecord&)> attempt;
+  std::function<void(const std::string& from, const std::string& to, const std::string& reason)>
+      failover;
+  std::function<void(const std::string& message)> warning;
+  std::function<void()> progress;
+};
+
+class FileWorker {
+ public:
+  FileWorker(const FileSpec& spec, const JobOptions& options, Cache* cache, WorkerEvents events,
+             std::filesystem::path temporary);
+  ~FileWorker();
+
+  enum class Phase { idle, waiting, transferring, done, failed };
+
+  // Advances the file; may finish local work (cache hit, file://) at once.
+  // Returns a transfer for the multi handle, or nullptr (see phase()).
+  std::unique_ptr<Transfer> next(Clock::time_point now);
+  void on_transfer_done(Transfer& transfer, CURLcode code);
+  // Stops in-flight work, keeping what was received (suspend).
+  void interrupt();
+
+  Phase phase() const { return phase_; }
+  Clock::time_point wake_at() const { return wake_at_; }
+  const ErrorContext& error() const { return error_; }
+  const FileResult& result() const { return result_; }
+  std::string current_url() const;
+  void set_pending_remote_name(std::string url) { pending_remote_name_ = std::move(url); }
+
+  std::uint64_t bytes_transferred() const;
+  std::optional<std::uint64_t> bytes_total() const;
+  std::vector<ByteRange> filled_ranges() const;
+  // Removes temporaries (cancel).
+  void discard_temporaries();
+
+ private:
+  enum class Mode { whole, ranges };
+  struct RangeState {
+    PlacedRange placed;
+    bool done = false;
+    bool verified = false;
+    std::uint64_t received = 0;
+  };
+
+  bool start(Clock::time_point now);
+  bool serve_from_cache();
+  void begin_whole();
+  void begin_ranges();
+  std::unique_ptr<Transfer> make_request();
+  void run_local_candidate();
+  bool local_whole(const std::filesystem::path& src, std::string* why);
+  bool local_ranges(const std::filesystem::path& src, std::string* why);
+
+  bool check_whole_headers(const TransferResult& r, std::string* reason);
+  bool check_range_headers(const TransferResult& r, std::string* reason);
+  bool write_whole(const char* data, std::size_t n, std::string* reason);
+  bool write_range(const char* data, std::size_t n, std::string* reason);
+
+  void handle_result(const TransferResult& r, const std::string& url, const std::string& range);
+  bool ranges_placed() const { return !range_states_.empty(); }
+  bool place(std::uint64_t remote_size, std::string* why);
+  void finish_whole();
+  void finish_range(std::size_t index);
+  void finish_all_ranges();
+  void cut_ranges_from(const std::filesystem::path& whole, bool verified);
+  void retry_or_failover(const std::string& reason, std::optional<std::chrono::seconds> after);
+  void failover(ErrorCause cause, const std::string& reason, long status = 0);
+  void fail(ErrorCode code, ErrorCause cause, const std::string& message, long status = 0);
+  void restart_whole();
+  void write_back(const std::filesystem::path& object);
+  std::size_t next_range_index() const;
+  std::string asset_label() const;
+  bool use_cache_for_whole() const;
+
+  FileSpec spec_;
+  const JobOptions& options_;
+  Cache* cache_;  // null with --no-cache
+  WorkerEvents events_;
+  std::filesystem::path temporary_;  // the destination's .part
+
+  Phase phase_ = Phase::idle;
+  Mode mode_ = Mode::whole;
+  bool started_ = false;
+  Clock::time_point wake_at_{};
+  std::vector<Candidate> candidates_;
+  std::size_t candidate_ = 0;
+  int attempt_ = 0;  // tries on the current candidate
+  std::string url_;  // current URL after redirects
+  int redirects_ = 0;
+  std::optional<std::string> pending_remote_name_;
+  bool any_mismatch_ = false;
+  bool any_range_unsupported_ = false;
+  bool whole_fallback_ = false;  // ranges: none supported Range, fetching whole
+  ErrorContext error_;
+  FileResult result_;
+  FileLock lock_;
+
+  // Whole-file download.
+  std::filesystem::path part_;  // cache partial or the destination temporary
+  int part_fd_ = -1;
+  std::optional<Hasher> hasher_;
+  std::uint64_t filled_ = 0;
+  std::optional<std::uint64_t> remote_size_;
+  PartialMeta meta_;
+
+  // Range download.
+  int out_fd_ = -1;
+  std::vector<RangeState> range_states_;
+  std::size_t active_range_ = 0;
+  std::optional<Hasher> range_hasher_;
+};
+
+}  // namespace assetfetch

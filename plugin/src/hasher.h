@@ -1,0 +1,41 @@
+// Streaming SHA-256/SHA-512 with OpenSSL EVP (move-only RAII over EVP_MD_CTX).
+// Bytes are hashed as they arrive, so a fresh download is never read twice.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+#include "assetfetch/types.h"
+
+struct evp_md_ctx_st;
+
+namespace assetfetch {
+
+class Hasher {
+ public:
+  explicit Hasher(HashAlgorithm algorithm);
+  ~Hasher();
+  Hasher(Hasher&& other) noexcept;
+  Hasher& operator=(Hasher&& other) noexcept;
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+
+  void update(const void* data, std::size_t size);
+  std::string finish_hex();  // lowercase; the hasher is reset afterwards
+  void reset();
+  HashAlgorithm algorithm() const { return algorithm_; }
+
+ private:
+  HashAlgorithm algorithm_;
+  evp_md_ctx_st* ctx_ = nullptr;
+};
+
+// Hashes `length` bytes of a file from `offset` (length kLengthToEof: to the
+// end). Throws std::runtime_error on I/O failure.
+std::string hash_file(const std::filesystem::path& file, HashAlgorithm algorithm,
+                      std::uint64_t offset = 0, std::uint64_t length = kLengthToEof);
+// Feeds the first `length` bytes of `file` into `hasher`.
+void hash_file_prefix(const std::filesystem::path& file, std::uint64_t length, Hasher& hasher);
+
+}  // namespace assetfetch
