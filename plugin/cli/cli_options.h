@@ -1,0 +1,43 @@
+// Options shared by the fetching commands (fetch, sync, x-script, mirror) and
+// how they combine with the environment and the mirror config into the
+// engine's JobOptions (precedence: flag > environment > config > default).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "assetfetch/job.h"
+#include "config/config.h"
+
+namespace CLI {
+class App;
+}
+
+namespace assetfetch::cli {
+
+struct CommonOptions {
+  std::string config_file;
+  std::string cache_dir;
+  bool offline = false;
+  bool no_cache = false;
+  bool quiet = false;
+  bool verbose = false;
+  bool json = false;
+  bool require_verified = false;
+  int jobs = 8;
+};
+
+// Adds --config, --cache-dir, --offline, --no-cache, --quiet, -v, --json,
+// --require-verified to a subcommand.
+void add_common_options(CLI::App& app, CommonOptions& o);
+
+struct Settings {
+  Config config;
+  JobOptions job;
+};
+
+// Loads the config (--config, else $ASSETFETCH_CONFIG) and resolves the
+// cache dir and offline mode. Throws InputError on a bad config.
+Settings resolve_settings(const CommonOptions& o);
+
+}  // namespace assetfetch::cli

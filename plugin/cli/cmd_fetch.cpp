@@ -1,0 +1,82 @@
+// `assetfetch fetch URL... (--sha256 HEX | --sha512 HEX) -o PATH [--range ...]`
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli_options.h"
+#include "command.h"
+#include "digest.h"
+#include "input_error.h"
+#include "range.h"
+#include "reporter.h"
+#include "run_job.h"
+
+namespace assetfetch::cli {
+namespace {
+
+struct FetchArgs {
+  std::vector<std::string> urls;
+  std::string sha256, sha512, output;
+  std::vector<std::string> ranges;
+  bool sparse = false;
+  bool no_verify = false;
+  CommonOptions common;
+};
+
+int run_fetch(FetchArgs& a) {
+  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose);
+  std::string asset = std::filesystem::path(a.output).filename().string();
+  try {
+    FileSpec spec;
+    spec.name = asset;
+    if (!a.sha256.empty() && !a.sha512.empty())
+      throw InputError("give either --sha256 or --sha512, not both");
+    if (!a.sha256.empty()) spec.digest = parse_digest(HashAlgorithm::sha256, a.sha256, "--sha256");
+    if (!a.sha512.empty()) spec.digest = parse_digest(HashAlgorithm::sha512, a.sha512, "--sha512");
+    if (!spec.digest && !a.no_verify)
+      throw InputError("no hash given: add --sha256 HEX or --sha512 HEX (or --no-verify to accept unverified bytes)");
+    spec.allow_unverified = a.no_verify;
+    for (const auto& r : a.ranges) spec.ranges.push_back(parse_range_arg(r, "--range"));
+    spec.ranges_given = !a.ranges.empty();
+    if (a.sparse && !spec.ranges_given) throw InputError("--sparse needs at least one --range");
+    spec.layout = a.sparse ? Layout::sparse : Layout::concatenated;
+    spec.local_name = a.output;
+
+    Settings s = resolve_settings(a.common);
+    AssetIdentity id{asset, std::nullopt, std::nullopt};
+    if (spec.digest && spec.digest->algorithm == HashAlgorithm::sha256) id.sha256 = spec.digest;
+    if (spec.digest && spec.digest->algorithm == HashAlgorithm::sha512) id.sha512 = spec.digest;
+    spec.candidates = build_candidates(s.config, id, a.urls);
+    if (spec.digest) spec.write_back = write_back_targets(s.config, id);
+    if (spec.candidates.empty() && s.job.cache_dir.empty())
+      throw InputError("no source left to try: every URL is blocked by block_origin and no source matches");
+    if (spec.candidates.empty() && !spec.digest)
+      throw InputError("no source left to try");
+    if (spec.candidates.empty()) spec.candidates.push_back({a.urls.front(), CandidateKind::origin, {}});
+    std::string job_name = spec.digest ? std::string(algorithm_name(spec.digest->algorithm)) + "-" + spec.digest->hex
+                                       : "fetch-" + asset;
+    std::vector<FileSpec> specs;
+    specs.push_back(std::move(spec));
+    return run_job(job_name, s.job, std::move(specs), reporter).exit_code;
+  } catch (const InputError& e) {
+    reporter.error(asset, ErrorCode::bad_input, e.what());
+    return exit_code_for(ErrorCode::bad_input);
+  }
+}
+
+const RegisterCommand registered(
+    "fetch", "Fetch one asset by URL(s) and hash into a file", [](CLI::App& sub) -> std::function<int()> {
+      auto a = std::make_shared<FetchArgs>();
+      sub.add_option("urls", a->urls, "URLs, origin first, then fallbacks")->required();
+      sub.add_option("--sha256", a->sha256, "SHA-256 of the whole remote file (its identity)");
+      sub.add_option("--sha512", a->sha512, "SHA-512 of the whole remote file (its identity)");
+      sub.add_option("-o,--output", a->output, "where to write the file (parent directories are created)")->required();
+      sub.add_option("--range", a->ranges, "OFF:LEN[:SHA256], LEN may be EOF; repeatable; written one after another")
+          ->allow_extra_args(false);
+      sub.add_flag("--sparse", a->sparse, "write each range at its own offset of a file of the remote size");
+      sub.add_flag("--no-verify", a->no_verify, "accept the file without a hash (never cached)");
+      add_common_options(sub, a->common);
+      return [a] { return run_fetch(*a); };
+    });
+
+}  // namespace
+}  // namespace assetfetch::cli

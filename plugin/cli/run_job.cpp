@@ -1,0 +1,61 @@
+#include "run_job.h"
+
+namespace assetfetch::cli {
+
+std::string sanitize_job_name(const std::string& name) {
+  std::string out;
+  for (char c : name) out.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_');
+  if (out.empty() || out[0] == '.') out.insert(out.begin(), 'j');
+  return out;
+}
+
+JobOutcome run_job(const std::string& name, const JobOptions& options, std::vector<FileSpec> specs,
+                   Reporter& reporter) {
+  JobOutcome outcome;
+  auto job = create_job(sanitize_job_name(name), options);
+  job->set_callbacks(reporter.callbacks());
+  reporter.set_files_total(static_cast<std::uint32_t>(specs.size()));
+  // BITS' AddFile rules are checked for every file before anything is fetched.
+  std::vector<File*> files;
+  for (auto& spec : specs) {
+    ErrorContext err;
+    std::string asset = spec.name;
+    File* f = job->add_file(std::move(spec), &err);
+    if (!f) {
+      reporter.error(asset, ErrorCode::bad_input, err.message);
+      job->cancel();
+      outcome.exit_code = exit_code_for(ErrorCode::bad_input);
+      outcome.failed = 1;
+      return outcome;
+    }
+    files.push_back(f);
+  }
+  for (File* f : files) reporter.start(f->spec());
+  job->resume();
+  job->wait();
+  ErrorContext complete_error;
+  bool all = job->complete(&complete_error);
+  for (File* f : files) {
+    if (auto r = f->result(); r && f->completed()) {
+      reporter.done(f->spec(), *r);
+      if (!r->verified && f->spec().ranges_given && f->spec().digest)
+        reporter.warning(f->spec().name, "delivered ranges are not verified (give each range its own sha256, "
+                                         "or use --require-verified to fetch and verify the whole file)");
+      ++(r->from_cache ? outcome.from_cache : outcome.fetched);
+    } else {
+      ErrorContext e = f->error();
+      if (e.code == ErrorCode::ok) e = complete_error;
+      if (e.code == ErrorCode::ok) e.code = ErrorCode::internal;
+      reporter.error(f->spec().name, e.code, e.message);
+      ++outcome.failed;
+      if (outcome.exit_code == 0) outcome.exit_code = exit_code_for(e.code);
+    }
+  }
+  if (!all && outcome.exit_code == 0) {
+    reporter.error("", ErrorCode::internal, complete_error.message);
+    outcome.exit_code = 1;
+  }
+  return outcome;
+}
+
+}  // namespace assetfetch::cli

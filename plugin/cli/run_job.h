@@ -1,0 +1,26 @@
+// Runs one job of files to the end for a CLI command: validate every file
+// before any request, transfer, complete, report each file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "assetfetch/job.h"
+#include "reporter.h"
+
+namespace assetfetch::cli {
+
+struct JobOutcome {
+  int exit_code = 0;
+  int fetched = 0;
+  int from_cache = 0;
+  int failed = 0;
+};
+
+JobOutcome run_job(const std::string& name, const JobOptions& options, std::vector<FileSpec> specs,
+                   Reporter& reporter);
+
+// Job names become file names under <cache>/jobs/.
+std::string sanitize_job_name(const std::string& name);
+
+}  // namespace assetfetch::cli
