@@ -1,0 +1,31 @@
+#include "asset_specs.h"
+
+#include "input_error.h"
+
+namespace assetfetch::cli {
+
+AssetIdentity identity_of(const ManifestAsset& a) { return {a.name, a.sha256, a.sha512}; }
+
+std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const Config& config,
+                                          const std::filesystem::path& dest_dir) {
+  std::vector<FileSpec> specs;
+  for (const auto& a : manifest.assets) {
+    FileSpec s;
+    s.name = a.name;
+    s.digest = a.sha256 ? a.sha256 : a.sha512;
+    if (a.sha256 && a.sha512) s.extra_digest = a.sha512;
+    s.size = a.size;
+    s.ranges = a.ranges;
+    s.ranges_given = a.ranges_given;
+    s.layout = a.sparse ? Layout::sparse : Layout::concatenated;
+    std::string rel = a.destination.empty() ? default_file_name(a.urls.at(0)) : a.destination;
+    s.local_name = safe_join(dest_dir, rel, manifest.file.string() + ": asset '" + a.name + "' destination");
+    s.candidates = build_candidates(config, identity_of(a), a.urls);
+    s.write_back = write_back_targets(config, identity_of(a));
+    if (s.candidates.empty() && s.digest) s.candidates.push_back({a.urls.front(), CandidateKind::origin, {}});
+    specs.push_back(std::move(s));
+  }
+  return specs;
+}
+
+}  // namespace assetfetch::cli

@@ -1,0 +1,53 @@
+// `assetfetch sync MANIFEST.json [--dest DIR] [-j N] [--job NAME]`: every
+// asset of a manifest in one process, in parallel on one connection pool.
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "asset_specs.h"
+#include "cli_options.h"
+#include "command.h"
+#include "input_error.h"
+#include "reporter.h"
+#include "run_job.h"
+
+namespace assetfetch::cli {
+namespace {
+
+struct SyncArgs {
+  std::string manifest;
+  std::string dest = ".";
+  std::string job;
+  CommonOptions common;
+};
+
+int run_sync(SyncArgs& a) {
+  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose);
+  try {
+    Settings s = resolve_settings(a.common);
+    Manifest m = load_manifest(a.manifest);
+    auto specs = specs_from_manifest(m, s.config, std::filesystem::absolute(a.dest));
+    std::string name = a.job.empty() ? std::filesystem::path(a.manifest).stem().string() : a.job;
+    JobOutcome o = run_job(name, s.job, std::move(specs), reporter);
+    if (o.exit_code != exit_code_for(ErrorCode::bad_input) || o.fetched + o.from_cache > 0)
+      reporter.summary(o.fetched, o.from_cache, o.failed);
+    return o.exit_code;
+  } catch (const InputError& e) {
+    reporter.error("", ErrorCode::bad_input, e.what());
+    return exit_code_for(ErrorCode::bad_input);
+  }
+}
+
+const RegisterCommand registered(
+    "sync", "Fetch every asset of a manifest, in parallel", [](CLI::App& sub) -> std::function<int()> {
+      auto a = std::make_shared<SyncArgs>();
+      sub.add_option("manifest", a->manifest, "manifest JSON (schemas/assetfetch-manifest.schema.json)")
+          ->required();
+      sub.add_option("--dest", a->dest, "directory the destinations are relative to (default: .)");
+      sub.add_option("-j,--jobs", a->common.jobs, "files fetched at once (default 8)")->check(CLI::Range(1, 256));
+      sub.add_option("--job", a->job, "job name (default: the manifest file's stem)");
+      add_common_options(sub, a->common);
+      return [a] { return run_sync(*a); };
+    });
+
+}  // namespace
+}  // namespace assetfetch::cli
