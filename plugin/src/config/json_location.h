@@ -15,11 +15,11 @@ struct TextPosition {
   std::size_t column = 1;  // 1-based, in bytes
 };
 
-// Position of the byte at 1-based `byte` (nlohmann's parse_error::byte, the
-// count of bytes read when the error was found) in `text`.
-TextPosition position_of_byte(const std::string& text, std::size_t byte);
+// Line and column of the byte at 0-based `index` of `text`.
+TextPosition position_of_index(const std::string& text, std::size_t index);
 
-// Parses `text`; a syntax error throws InputError "FILE:LINE:COLUMN: message".
+// Parses `text`; a syntax error throws InputError "FILE:LINE:COLUMN: message"
+// pointing at the start of the offending token.
 nlohmann::json parse_json_text(const std::string& text, const std::filesystem::path& file);
 
 // Whole file as bytes; throws InputError naming the file and the OS reason.

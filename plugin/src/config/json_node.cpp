@@ -39,6 +39,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string nearest_key(std::string_view key, const std::vector<std::string>& known) {
+  // A shortened key ("backoff" for "backoff_ms") is the likeliest typo.
+  if (key.size() >= 3)
+    for (const auto& k : known)
+      if (k.size() > key.size() && k.compare(0, key.size(), key) == 0) return k;
   std::string best;
   // A third of the length (at least 1, at most 3) keeps suggestions plausible.
   std::size_t best_distance = std::clamp<std::size_t>(key.size() / 3, 1, 3) + 1;

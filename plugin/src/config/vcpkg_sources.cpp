@@ -68,8 +68,8 @@ SourceSpec azurl_source(const Fields& f, const std::string& at) {
   if (!sas.empty() && sas.front() != '?') source.url_template += '?';
   source.url_template += sas;
   // No SAS text in the message: it is a credential.
-  if (auto problem = config_detail::template_problem(source.url_template))
-    throw InputError(at + "URL or SAS contains '{' or '}' (" + *problem + "); percent-encode them");
+  if (config_detail::template_problem(source.url_template))
+    throw InputError(at + "URL or SAS contains '{' or '}'; percent-encode them as %7B and %7D");
   source.access = parse_access(f.size() >= 4 ? f[3] : "", at);
   return source;
 }

@@ -1,0 +1,98 @@
+// `check`: kind detection, summaries, warnings; and every example and schema
+// fixture is judged by the C++ loaders exactly as by the JSON Schemas.
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "config/check.h"
+#include "config_test_support.h"
+
+using af_config_test::error_of;
+using af_config_test::ScratchDir;
+using namespace assetfetch;
+
+namespace {
+
+const std::filesystem::path kRepo = AF_REPO_DIR;
+const std::string kSha256(64, 'c');
+
+DocumentKind kind_from_name(const std::filesystem::path& file) {
+  return file.filename().string().rfind("manifest", 0) == 0 ? DocumentKind::manifest
+                                                            : DocumentKind::config;
+}
+
+}  // namespace
+
+TEST(Check, DetectsAManifestByItsAssetsKey) {
+  const std::string manifest =
+      R"({"assets": [{"name": "a", "urls": ["https://x.example/a"], "sha256": ")" + kSha256 +
+      R"("}, {"name": "b", "urls": ["https://x.example/b"], "sha256": ")" + kSha256 + "\"}]}";
+  const CheckReport r = check_text(manifest, "m.json");
+  EXPECT_EQ(r.kind, DocumentKind::manifest);
+  EXPECT_EQ(r.summary, "m.json: ok (manifest, 2 assets)");
+  EXPECT_TRUE(r.warnings.empty());
+  // --kind config: the same document is a config with an unknown key.
+  EXPECT_EQ(error_of([&] { check_text(manifest, "m.json", DocumentKind::config); })
+                .rfind("m.json: /assets: unknown key \"assets\"", 0),
+            0u);
+}
+
+TEST(Check, ConfigSummaryAndMissingEnvWarning) {
+  ::unsetenv("AF_CHECK_UNSET");
+  const CheckReport r = check_text(
+      R"J({"offline": true, "block_origin": true,
+          "sources": [{"url": "https://c.example/{sha256}", "headers": {"X-T": "${env:AF_CHECK_UNSET}"}}],
+          "rewrites": [{"match": "(.*)", "replace": "$1"}]})J",
+      "c.json");
+  EXPECT_EQ(r.kind, DocumentKind::config);
+  EXPECT_EQ(r.summary,
+            "c.json: ok (config, 1 source, 1 rewrite, 0 fallback mirrors, offline, origin blocked)");
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0].rfind("c.json: /sources/0/headers/X-T: environment variable AF_CHECK_UNSET is not set", 0), 0u);
+  EXPECT_EQ(check_text("{}", "e.json").summary,
+            "e.json: ok (config, 0 sources, 0 rewrites, 0 fallback mirrors)");
+}
+
+TEST(Check, ReportsSyntaxAndSchemaErrors) {
+  EXPECT_EQ(error_of([] { check_text("{\n\"assets\": [}", "m.json"); }).rfind("m.json:2:12: ", 0), 0u);
+  EXPECT_EQ(error_of([] { check_text(R"({"assets": [{"name": "a"}]})", "m.json"); })
+                .rfind("m.json: /assets/0: missing \"urls\"", 0),
+            0u);
+  ScratchDir dir;
+  EXPECT_NE(error_of([&] { check_file(dir.path() / "missing.json"); }).find("cannot read file"),
+            std::string::npos);
+}
+
+TEST(Check, ExamplesPass) {
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kRepo / "examples")) {
+    if (entry.path().extension() != ".json") continue;
+    ++seen;
+    SCOPED_TRACE(entry.path().string());
+    const CheckReport r = check_file(entry.path());
+    EXPECT_EQ(r.kind, kind_from_name(entry.path()));
+  }
+  EXPECT_GE(seen, 4);
+}
+
+// The fixtures the schema test also reads: valid/ must load, invalid/ must be
+// refused, so schema and loader agree.
+TEST(Check, SchemaFixturesAgreeWithTheLoaders) {
+  ::setenv("ASSET_CACHE_TOKEN", "t", 1);
+  const auto root = kRepo / "tests/schemas/fixtures";
+  int seen = 0;
+  for (const char* verdict : {"valid", "invalid"}) {
+    for (const auto& entry : std::filesystem::directory_iterator(root / verdict)) {
+      ++seen;
+      SCOPED_TRACE(entry.path().string());
+      const std::string err =
+          error_of([&] { check_file(entry.path(), kind_from_name(entry.path())); });
+      if (std::string(verdict) == "valid")
+        EXPECT_EQ(err, "<no error>");
+      else
+        EXPECT_NE(err, "<no error>");
+    }
+  }
+  EXPECT_GE(seen, 10);
+}

@@ -1,0 +1,244 @@
+// The mirror config loader: accept/reject tables asserting file, pointer (or
+// line:column) and the fix named in each message.
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+#include "config_test_support.h"
+
+using af_config_test::error_of;
+using af_config_test::ScratchDir;
+using namespace assetfetch;
+
+namespace {
+
+struct RejectCase {
+  const char* label;
+  const char* json;
+  std::vector<std::string> parts;  // all must appear in the message
+};
+
+std::string config_error(const std::string& json) {
+  return error_of([&] { parse_config(json, "cfg.json"); });
+}
+
+void expect_parts(const std::string& message, const std::vector<std::string>& parts,
+                  const std::string& label) {
+  for (const auto& part : parts)
+    EXPECT_NE(message.find(part), std::string::npos)
+        << label << ": expected \"" << part << "\" in: " << message;
+}
+
+class ConfigEnv : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("AF_TEST_TOKEN", "s3cret", 1);
+    ::unsetenv("AF_TEST_UNSET_VAR");
+  }
+  void TearDown() override { ::unsetenv("AF_TEST_TOKEN"); }
+};
+
+}  // namespace
+
+TEST(Config, RejectsWithFilePointerAndFix) {
+  const std::vector<RejectCase> cases = {
+      {"typo at top level", R"({"ofline": true})",
+       {"cfg.json: /ofline: unknown key \"ofline\"; did you mean \"offline\"?"}},
+      {"typo in a source", R"({"sources": [{"url": "https://c.example/{sha256}", "acess": "read"}]})",
+       {"cfg.json: /sources/0/acess: unknown key \"acess\"; did you mean \"access\"?"}},
+      {"unknown key far from all", R"({"zzzzzzzzzz": 1})",
+       {"cfg.json: /zzzzzzzzzz: unknown key", "allowed keys here: $schema, cache_dir"}},
+      {"typo in retry", R"({"retry": {"backoff": 10}})",
+       {"cfg.json: /retry/backoff: unknown key \"backoff\"; did you mean \"backoff_ms\"?"}},
+      {"typo in tls", R"({"tls": {"verfy": false}})",
+       {"cfg.json: /tls/verfy: unknown key", "did you mean \"verify\"?"}},
+      {"typo in rewrite", R"({"rewrites": [{"match": "a", "replace": "b", "header": {}}]})",
+       {"cfg.json: /rewrites/0/header: unknown key", "did you mean \"headers\"?"}},
+      {"bool as string", R"({"offline": "yes"})",
+       {"cfg.json: /offline: expected a boolean (true or false), got a string"}},
+      {"sources not an array", R"({"sources": {}})",
+       {"cfg.json: /sources: expected an array [...], got an object"}},
+      {"source not an object", R"({"sources": ["https://c.example/{sha256}"]})",
+       {"cfg.json: /sources/0: expected an object {...}, got a string"}},
+      {"source without url", R"({"sources": [{"access": "read"}]})",
+       {"cfg.json: /sources/0: missing \"url\""}},
+      {"bad access", R"({"sources": [{"url": "https://c.example/{sha256}", "access": "rw"}]})",
+       {"cfg.json: /sources/0/access: \"rw\" is not an access mode; use \"read\", \"write\" or \"readwrite\""}},
+      {"unknown placeholder", R"({"sources": [{"url": "https://c.example/{sha1}"}]})",
+       {"cfg.json: /sources/0/url: unknown placeholder {sha1}; use {sha256}, {sha512} or {name}"}},
+      {"unmatched brace", R"({"sources": [{"url": "https://c.example/{sha256"}]})",
+       {"cfg.json: /sources/0/url: unmatched '{' at character 19"}},
+      {"template without digest", R"({"sources": [{"url": "https://c.example/{name}"}]})",
+       {"cfg.json: /sources/0/url: a source is content-addressed", "{sha256} or {sha512}"}},
+      {"ftp source", R"({"sources": [{"url": "ftp://c.example/{sha256}"}]})",
+       {"cfg.json: /sources/0/url: URL scheme \"ftp\" is not supported; use http, https or file"}},
+      {"no scheme", R"({"sources": [{"url": "c.example/{sha256}"}]})",
+       {"cfg.json: /sources/0/url: URL has no scheme"}},
+      {"bad regex", R"({"rewrites": [{"match": "^https://(.*$", "replace": "x"}]})",
+       {"cfg.json: /rewrites/0/match: not a valid ECMAScript regular expression"}},
+      {"bad regex in fallback",
+       R"({"fallback_mirrors": [{"match": "a", "replace": "b"}, {"match": "[", "replace": "c"}]})",
+       {"cfg.json: /fallback_mirrors/1/match: not a valid ECMAScript regular expression"}},
+      {"rewrite without replace", R"({"rewrites": [{"match": "^(.*)$"}]})",
+       {"cfg.json: /rewrites/0: missing \"replace\""}},
+      {"attempts zero", R"({"retry": {"attempts": 0}})",
+       {"cfg.json: /retry/attempts: must be an integer from 1 to 20, got 0"}},
+      {"attempts too many", R"({"retry": {"attempts": 21}})",
+       {"cfg.json: /retry/attempts: must be an integer from 1 to 20, got 21"}},
+      {"attempts negative", R"({"retry": {"attempts": -1}})",
+       {"cfg.json: /retry/attempts: must be an integer from 1 to 20, got -1"}},
+      {"attempts fraction", R"({"retry": {"attempts": 2.5}})",
+       {"cfg.json: /retry/attempts: expected an integer from 1 to 20, got a number with a fraction"}},
+      {"connect timeout zero", R"({"retry": {"connect_timeout_s": 0}})",
+       {"cfg.json: /retry/connect_timeout_s: must be an integer from 1 to 600"}},
+      {"install mode", R"({"install": "symlink"})",
+       {"cfg.json: /install: \"symlink\" is not an install mode; use \"copy\" or \"hardlink\""}},
+      {"empty cache_dir", R"({"cache_dir": ""})", {"cfg.json: /cache_dir: must not be empty"}},
+      {"missing env var",
+       R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"Authorization": "Bearer ${env:AF_TEST_UNSET_VAR}"}}]})",
+       {"cfg.json: /sources/0/headers/Authorization: environment variable AF_TEST_UNSET_VAR is not set",
+        "export AF_TEST_UNSET_VAR"}},
+      {"malformed env reference",
+       R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"X-Token": "${env:1BAD}"}}]})",
+       {"cfg.json: /sources/0/headers/X-Token: \"${env:1BAD}\" is not a valid variable reference"}},
+      {"unterminated env reference",
+       R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"X-Token": "${env:TOKEN"}}]})",
+       {"cfg.json: /sources/0/headers/X-Token: unterminated ${env:...}; write ${env:NAME}"}},
+      {"header value not a string",
+       R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"X-Retries": 3}}]})",
+       {"cfg.json: /sources/0/headers/X-Retries: expected a string, got an integer"}},
+      {"header name with space",
+       R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"X Token": "a"}}]})",
+       {"cfg.json: /sources/0/headers/X Token: \"X Token\" is not a valid HTTP header name"}},
+      {"pointer escaping", R"({"a/b~c": 1})", {"cfg.json: /a~1b~0c: unknown key \"a/b~c\""}},
+      {"vcpkg string", R"({"vcpkg_asset_sources": "x-foo,bar"})",
+       {"cfg.json: /vcpkg_asset_sources: entry 1 (x-foo): unknown asset source \"x-foo\""}},
+      {"root not an object", R"([])", {"cfg.json: (root): a config must be a JSON object"}},
+  };
+  for (const auto& c : cases) expect_parts(config_error(c.json), c.parts, c.label);
+}
+
+TEST(Config, SyntaxErrorsGiveLineAndColumn) {
+  // Line 2, column 14: where the broken literal "tru" starts.
+  expect_parts(config_error("{\n  \"offline\": tru\n}"), {"cfg.json:2:14: ", "invalid literal"},
+               "bad literal");
+  // Missing comma: the error is at the '"' that starts the next key.
+  expect_parts(config_error("{\"offline\": true\n   \"block_origin\": true}"),
+               {"cfg.json:2:4: ", "syntax error", "fix the JSON syntax"}, "missing comma");
+  expect_parts(config_error(""), {"cfg.json:1:1: "}, "empty document");
+  expect_parts(config_error("{\"a\": 1,\n\n}"), {"cfg.json:3:1: "}, "trailing comma");
+}
+
+TEST(Config, DefaultsForAnEmptyObject) {
+  const Config c = parse_config("{}", "cfg.json");
+  EXPECT_EQ(c.file, "cfg.json");
+  EXPECT_FALSE(c.cache_dir);
+  EXPECT_FALSE(c.offline);
+  EXPECT_FALSE(c.block_origin);
+  EXPECT_EQ(c.install, InstallMode::copy);
+  EXPECT_EQ(c.retry.attempts, 3);
+  EXPECT_EQ(c.retry.backoff.count(), 250);
+  EXPECT_TRUE(c.tls.verify);
+  EXPECT_TRUE(c.sources.empty());
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST_F(ConfigEnv, AcceptsTheDesignExample) {
+  const char* json = R"({
+    "$schema": "https://assetfetch.dev/schemas/assetfetch-config.schema.json",
+    "cache_dir": "/var/cache/assetfetch",
+    "offline": false,
+    "block_origin": false,
+    "require_verified_ranges": true,
+    "install": "hardlink",
+    "sources": [
+      {"url": "https://cache.example/assets/{sha256}", "access": "readwrite",
+       "headers": {"Authorization": "Bearer ${env:AF_TEST_TOKEN}"}},
+      {"url": "file:///mnt/offline-mirror/{sha256}", "access": "read"}
+    ],
+    "rewrites": [{"match": "^https://github\\.com/(.*)$", "replace": "https://gh-mirror.example/$1",
+                  "headers": {"X-Team": "build"}}],
+    "fallback_mirrors": [{"match": "^https?://[^/]+/(.*)$", "replace": "https://archive.example/$1"}],
+    "retry": {"attempts": 5, "backoff_ms": 100, "no_progress_timeout_s": 20, "connect_timeout_s": 7},
+    "tls": {"verify": true, "ca_file": "/etc/ssl/corp-ca.pem"},
+    "vcpkg_asset_sources": "clear;x-azurl,https://cache.example/vcpkg/,,read"
+  })";
+  const Config c = parse_config(json, "/etc/af/cfg.json");
+  ASSERT_TRUE(c.cache_dir);
+  EXPECT_EQ(*c.cache_dir, "/var/cache/assetfetch");
+  EXPECT_TRUE(c.require_verified_ranges);
+  EXPECT_EQ(c.install, InstallMode::hardlink);
+  ASSERT_EQ(c.sources.size(), 3u);  // two declared, then the vcpkg one
+  EXPECT_EQ(c.sources[0].url_template, "https://cache.example/assets/{sha256}");
+  EXPECT_EQ(c.sources[0].access, SourceAccess::readwrite);
+  ASSERT_EQ(c.sources[0].headers.size(), 1u);
+  EXPECT_EQ(c.sources[0].headers[0].first, "Authorization");
+  EXPECT_EQ(c.sources[0].headers[0].second, "Bearer s3cret");
+  EXPECT_EQ(c.sources[1].access, SourceAccess::read);
+  EXPECT_EQ(c.sources[2].url_template, "https://cache.example/vcpkg/{sha512}");
+  ASSERT_EQ(c.rewrites.size(), 1u);
+  EXPECT_EQ(c.rewrites[0].replace, "https://gh-mirror.example/$1");
+  EXPECT_EQ(c.rewrites[0].headers.at(0).second, "build");
+  ASSERT_EQ(c.fallback_mirrors.size(), 1u);
+  EXPECT_EQ(c.retry.attempts, 5);
+  EXPECT_EQ(c.retry.backoff.count(), 100);
+  EXPECT_EQ(c.retry.no_progress_timeout.count(), 20);
+  EXPECT_EQ(c.retry.connect_timeout.count(), 7);
+  EXPECT_EQ(c.tls.ca_file, "/etc/ssl/corp-ca.pem");
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST(Config, RelativeCacheDirAndCaFileResolveAgainstTheConfigDirectory) {
+  const Config c =
+      parse_config(R"({"cache_dir": "../cache", "tls": {"ca_file": "certs/ca.pem"}})",
+                   "/srv/team/conf/af.json");
+  ASSERT_TRUE(c.cache_dir);
+  EXPECT_EQ(*c.cache_dir, "/srv/team/cache");
+  EXPECT_EQ(c.tls.ca_file, "/srv/team/conf/certs/ca.pem");
+}
+
+TEST(Config, LoadConfigReadsTheFileAndNamesIt) {
+  ScratchDir dir;
+  const auto file = dir.write("af.json", R"({"cache_dir": "c", "offline": true})");
+  const Config c = load_config(file);
+  EXPECT_TRUE(c.offline);
+  EXPECT_EQ(*c.cache_dir, dir.path() / "c");
+  const auto bad = dir.write("bad.json", "{\"offline\": 1}");
+  EXPECT_EQ(error_of([&] { load_config(bad); }),
+            bad.string() + ": /offline: expected a boolean (true or false), got an integer");
+  const std::string missing = error_of([&] { load_config(dir.path() / "nope.json"); });
+  EXPECT_NE(missing.find("nope.json: cannot read config"), std::string::npos) << missing;
+}
+
+TEST(Config, MissingEnvIsAWarningInCheckMode) {
+  ::unsetenv("AF_TEST_UNSET_VAR");
+  ConfigLoadOptions opts;
+  opts.missing_env_is_warning = true;
+  const Config c = parse_config(
+      R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"Authorization": "Bearer ${env:AF_TEST_UNSET_VAR}"}}]})",
+      "cfg.json", opts);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0],
+            "cfg.json: /sources/0/headers/Authorization: environment variable AF_TEST_UNSET_VAR is "
+            "not set; export AF_TEST_UNSET_VAR before fetching (it fills this header)");
+  EXPECT_EQ(c.sources[0].headers[0].second, "Bearer ");
+}
+
+TEST_F(ConfigEnv, ErrorsNeverEchoHeaderValues) {
+  const std::string msg = config_error(
+      R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"X-A": "ok\n${env:AF_TEST_TOKEN}"}}]})");
+  EXPECT_NE(msg.find("/sources/0/headers/X-A: header value contains a line break"),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(msg.find("s3cret"), std::string::npos) << msg;
+}
+
+TEST(Config, TlsVerifyOffIsAllowedWithAWarning) {
+  const Config c = parse_config(R"({"tls": {"verify": false}})", "cfg.json");
+  EXPECT_FALSE(c.tls.verify);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("cfg.json: /tls/verify: TLS verification is off"), std::string::npos);
+}
