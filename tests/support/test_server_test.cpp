@@ -182,6 +182,15 @@ TEST_F(TestServerTest, IfRangeMismatchGivesWholeFile) {
   EXPECT_EQ(r.status, 206);
 }
 
+TEST_F(TestServerTest, EmptyFile) {
+  server.add_file("/empty", "");
+  Reply r = fetch(server.url("/empty"));
+  EXPECT_EQ(r.code, CURLE_OK);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["Content-Length"], "0");
+  EXPECT_EQ(fetch(server.url("/empty"), {.range = "0-"}).status, 416);
+}
+
 TEST_F(TestServerTest, UnknownPathIs404) {
   Reply r = fetch(server.url("/nope"));
   EXPECT_EQ(r.code, CURLE_OK);
