@@ -1,0 +1,372 @@
+/*
+ * assetfetch.h: the C ABI of libassetfetch (the "plugin").
+ *
+ * What it is
+ *   A job is a named batch of files that are fetched and then completed
+ *   together, after Microsoft BITS' download model (docs/ABI.md, and
+ *   bits-model.md in the design notes). You create a job, add files to it
+ *   (candidate URLs, a local path, the expected hash, optional byte ranges),
+ *   resume it, wait for it, then complete it. complete() renames every
+ *   verified file to its local path. Nothing appears at a local path before
+ *   that. Cancelling a job removes its temporaries.
+ *
+ * Rules of this header (they never change within ABI version 1)
+ *   - Handles are opaque: af_job and af_file are distinct incomplete types.
+ *     An af_file belongs to its af_job and is valid until that job is
+ *     destroyed. Never free an af_file yourself.
+ *   - Every function returning af_code returns AF_OK (0) on success. On
+ *     failure it returns another code, and af_job_last_error_message() on the
+ *     same job gives a sentence saying what failed and why.
+ *   - Handles: a NULL handle gives AF_E_BAD_HANDLE. So does a handle already
+ *     destroyed, on a best-effort basis; debug builds of the library assert
+ *     on a non-NULL stale handle, because that is a bug in the caller.
+ *   - NULL arguments: only the arguments documented "may be NULL" accept
+ *     NULL. Any other NULL pointer gives AF_E_INVALID_ARG. Output arguments
+ *     are written only on AF_OK.
+ *   - Strings passed in are NUL-terminated UTF-8. They are copied before the
+ *     call returns, so the caller may free or reuse them at once. The same
+ *     holds for arrays passed in (URL lists, ranges, option and callback
+ *     structs).
+ *   - Memory: everything the library allocates for the caller (strings,
+ *     range arrays, error records) is released with af_free(). Static strings
+ *     (af_version, af_strerror, af_state_name, af_cause_name) are never freed.
+ *   - Structs the caller passes in (af_job_options, af_callbacks,
+ *     af_progress) start with `size_t struct_size`, which the caller sets to
+ *     sizeof(the struct) as it knows it. Fields are only ever appended, so the
+ *     library reads or writes only the fields that fit in struct_size. Fields
+ *     the caller's struct lacks take their defaults. A struct larger than the
+ *     library knows is accepted only when the extra bytes are all zero;
+ *     otherwise the call gives AF_E_INVALID_ARG.
+ *   - No C++ exception ever leaves the library. Callbacks must not throw or
+ *     longjmp out of the library either.
+ *
+ * Thread safety
+ *   Every function may be called from any thread. Several threads may use
+ *   the same job at once, except af_job_destroy(), which must not run while
+ *   another call on that job (or one of its files) is in progress.
+ *   Callbacks run on the job's transfer thread. Inside a callback, the
+ *   getters of the same job and its files may be called (af_job_get_*,
+ *   af_file_get_*, af_file_is_completed, af_job_last_error_message). Every
+ *   other call on that job returns AF_E_RECURSIVE_API_CALL. Calls on other
+ *   jobs are allowed.
+ *
+ * Versions
+ *   AF_VERSION_* give the version of this header at compile time, and
+ *   af_version() the version of the library at run time. The ABI major
+ *   version is the shared library's SOVERSION (libassetfetch.so.1). A host
+ *   that dlopen()s the library looks up af_get_api() and calls every function
+ *   through the returned table.
+ */
+#ifndef ASSETFETCH_ASSETFETCH_H
+#define ASSETFETCH_ASSETFETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* AF_API marks the exported functions. Only af_* symbols are exported; the
+ * rest of the library is hidden (-fvisibility=hidden plus a version script). */
+#if defined(AF_STATIC)
+#define AF_API
+#elif defined(_WIN32)
+#if defined(AF_BUILDING_LIBRARY)
+#define AF_API __declspec(dllexport)
+#else
+#define AF_API __declspec(dllimport)
+#endif
+#elif defined(AF_BUILDING_LIBRARY) && defined(__GNUC__) && __GNUC__ >= 4
+#define AF_API __attribute__((visibility("default")))
+#else
+#define AF_API
+#endif
+
+#define AF_VERSION_MAJOR 0
+#define AF_VERSION_MINOR 1
+#define AF_VERSION_PATCH 0
+#define AF_VERSION_STRING "0.1.0"
+/* 0xXXYYZZ: major, minor, patch, one byte each (0.1.0 is 0x000100). */
+#define AF_VERSION_NUM \
+  ((AF_VERSION_MAJOR << 16) | (AF_VERSION_MINOR << 8) | AF_VERSION_PATCH)
+/* True when this header is version x.y.z or later. */
+#define AF_AT_LEAST_VERSION(x, y, z) \
+  (AF_VERSION_NUM >= (((x) << 16) | ((y) << 8) | (z)))
+
+/* The ABI version that af_get_api() takes. */
+#define AF_ABI_VERSION_1 1u
+
+/* BITS' BG_LENGTH_TO_EOF: a range that runs to the end of the remote file. */
+#define AF_LENGTH_TO_EOF (~(uint64_t)0)
+
+/* The longest URL af_file_set_remote_name() and af_job_add_file() accept. */
+#define AF_MAX_URL_LENGTH 2200
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct af_job af_job;
+typedef struct af_file af_file;
+
+/* Result codes. Append-only: a value never changes meaning or number, and an
+ * obsolete one keeps its slot. */
+typedef enum af_code {
+  AF_OK = 0,                   /* 0 */
+  AF_E_BAD_HANDLE = 1,         /* 1: NULL, destroyed or foreign handle */
+  AF_E_INVALID_ARG = 2,        /* 2: bad argument: NULL, malformed hash, URL too long, zero ranges... */
+  AF_E_INVALID_RANGE = 3,      /* 3: EOF offset, zero length, or a range past the end of the remote file */
+  AF_E_OVERLAPPING_RANGES = 4, /* 4: two ranges overlap or share an offset */
+  AF_E_TOO_MANY_RANGES = 5,    /* 5: more ranges than the per-file cap */
+  AF_E_HASH_MISMATCH = 6,      /* 6: every candidate delivered bytes that failed verification */
+  AF_E_UNAVAILABLE = 7,        /* 7: not found or unreachable on every candidate */
+  AF_E_OFFLINE_MISS = 8,       /* 8: offline (or origin blocked) and not available locally */
+  AF_E_STATE = 9,              /* 9: not allowed in the job's state (e.g. cancelled) */
+  AF_E_NOT_FINISHED = 10,      /* 10: complete() with unfinished files; the finished ones were completed */
+  AF_E_TIMEOUT = 11,           /* 11: af_job_wait() timed out */
+  AF_E_RECURSIVE_API_CALL = 12, /* 12: call on a job from inside one of its callbacks */
+  AF_E_NOMEM = 13,             /* 13: out of memory */
+  AF_E_INTERNAL = 14,          /* 14: anything else (local I/O error, bug); see the message */
+  AF_E_LAST                    /* never use: grows as codes are appended */
+} af_code;
+
+/* Job states, after BG_JOB_STATE. Append-only. */
+typedef enum af_job_state {
+  AF_STATE_QUEUED = 0,          /* 0: resumed, waiting for its turn */
+  AF_STATE_CONNECTING = 1,      /* 1 */
+  AF_STATE_TRANSFERRING = 2,    /* 2 */
+  AF_STATE_SUSPENDED = 3,       /* 3: new jobs start here; af_job_resume() starts them */
+  AF_STATE_ERROR = 4,           /* 4: needs the caller: fix the cause and resume, or cancel */
+  AF_STATE_TRANSIENT_ERROR = 5, /* 5: will be retried by itself */
+  AF_STATE_TRANSFERRED = 6,     /* 6: every file received and verified; call af_job_complete() */
+  AF_STATE_ACKNOWLEDGED = 7,    /* 7: completed: files are at their local paths */
+  AF_STATE_CANCELLED = 8,       /* 8 */
+  AF_STATE_LAST                 /* never use */
+} af_job_state;
+
+/* What an error was about (BITS' error context, plus its cause). Append-only. */
+typedef enum af_cause {
+  AF_CAUSE_NONE = 0,              /* 0 */
+  AF_CAUSE_HTTP_STATUS = 1,       /* 1: see http_status */
+  AF_CAUSE_TRANSPORT = 2,         /* 2: connect, reset, timeout, TLS */
+  AF_CAUSE_HASH_MISMATCH = 3,     /* 3 */
+  AF_CAUSE_RANGE_UNSUPPORTED = 4, /* 4: no candidate honours Range */
+  AF_CAUSE_RANGE_INVALID = 5,     /* 5: range past the end of the remote file */
+  AF_CAUSE_SIZE_MISMATCH = 6,     /* 6 */
+  AF_CAUSE_OFFLINE_MISS = 7,      /* 7 */
+  AF_CAUSE_LOCAL_FILE = 8,        /* 8: reading or writing a local file */
+  AF_CAUSE_LAST                   /* never use */
+} af_cause;
+
+/* BITS' BG_FILE_RANGE. length may be AF_LENGTH_TO_EOF; offset may not. */
+typedef struct af_range {
+  uint64_t offset;
+  uint64_t length;
+} af_range;
+
+/* Progress of a job or of one file. Caller-allocated: set struct_size. */
+typedef struct af_progress {
+  size_t struct_size;
+  uint64_t bytes_total;       /* valid only when bytes_total_known */
+  int bytes_total_known;      /* 0 until the size is known */
+  uint64_t bytes_transferred;
+  uint32_t files_total;
+  uint32_t files_transferred;
+} af_progress;
+
+/* An error record: which file, which URL, why. Allocated by the library
+ * (release with af_free) or, in the error callback, valid during the call.
+ * The strings live inside the same allocation; they are "" when empty. */
+typedef struct af_error_info {
+  size_t struct_size;  /* set by the library: read newer fields only if they fit */
+  af_code code;        /* AF_OK when there is no error */
+  af_cause cause;
+  long http_status;    /* 0 when not an HTTP status */
+  const char* file;    /* the asset (file) name */
+  const char* url;     /* the URL, credentials redacted */
+  const char* message; /* what failed, where, why, and what to do */
+} af_error_info;
+
+/* How a job behaves. Fill with af_job_options_init(), then change fields. */
+typedef struct af_job_options {
+  size_t struct_size;
+  /* Local cache directory. NULL: $ASSETFETCH_CACHE_DIR, else
+   * $XDG_CACHE_HOME/assetfetch, else ~/.cache/assetfetch. "": no cache. */
+  const char* cache_dir;
+  int offline;                         /* non-zero: no network at all; ASSETFETCH_OFFLINE=1 also sets it */
+  int retry_attempts;                  /* per candidate; default 3 */
+  unsigned long backoff_ms;            /* first retry delay, doubled each time; default 250 */
+  unsigned long no_progress_timeout_s; /* default 30 */
+  int tls_verify;                      /* default 1 */
+  const char* ca_file;                 /* may be NULL: the system store */
+  int max_parallel_files;              /* default 8 */
+} af_job_options;
+
+/* Callbacks. Any pointer may be NULL. They run on the job's transfer thread
+ * (see "Thread safety" above); the af_progress and af_error_info pointers are
+ * valid only during the call. */
+typedef void (*af_transferred_fn)(af_job* job, af_file* file, void* user_data);
+typedef void (*af_error_fn)(af_job* job, const af_error_info* error, void* user_data);
+typedef void (*af_progress_fn)(af_job* job, af_file* file, const af_progress* progress,
+                               void* user_data);
+
+typedef struct af_callbacks {
+  size_t struct_size;
+  af_transferred_fn transferred; /* a file was received and verified (not yet completed) */
+  af_error_fn error;             /* the job went into the error or transient error state */
+  af_progress_fn progress;       /* bytes arrived for a file */
+} af_callbacks;
+
+/* --- Library ------------------------------------------------------------ */
+
+/* The library's version, e.g. "0.1.0". Static string. */
+AF_API const char* af_version(void);
+/* A short static description of a code; unknown codes give "unknown error code". */
+AF_API const char* af_strerror(af_code code);
+/* "queued", "transferring", ...; static string. */
+AF_API const char* af_state_name(af_job_state state);
+/* "none", "http_status", ...; static string. */
+AF_API const char* af_cause_name(af_cause cause);
+/* Releases anything the library allocated for the caller. NULL is a no-op. */
+AF_API void af_free(void* ptr);
+
+/* --- Jobs --------------------------------------------------------------- */
+
+/* Sets struct_size = sizeof(af_job_options) and every field to its default. */
+AF_API void af_job_options_init(af_job_options* options);
+
+/* Creates a suspended job. name: non-empty, no '/', not "." or ".."; a job
+ * of the same name left in the cache by an earlier process resumes where it
+ * stopped. options may be NULL (defaults). */
+AF_API af_code af_job_create(const char* name, const af_job_options* options, af_job** job);
+/* Stops the job's transfers and releases the handle and its files. Neither
+ * completes nor cancels: an unfinished job can be resumed by a later
+ * af_job_create() of the same name. NULL gives AF_E_BAD_HANDLE and does
+ * nothing. */
+AF_API af_code af_job_destroy(af_job* job);
+
+/* Adds a whole file. urls: n_urls >= 1 candidate URLs, origin first (http,
+ * https, file), each at most AF_MAX_URL_LENGTH characters. local_path: the
+ * destination; a relative path is made absolute now. hash_algo: "sha256" or
+ * "sha512"; hash_hex: its hex digest (either case). file may be NULL. */
+AF_API af_code af_job_add_file(af_job* job, const char* const* urls, size_t n_urls,
+                               const char* local_path, const char* hash_algo,
+                               const char* hash_hex, af_file** file);
+/* Adds a file of byte ranges, written one after another to local_path in the
+ * order given (BITS' AddFileWithRanges). The hash names the WHOLE remote file.
+ * Checked before any request: n_ranges == 0 gives AF_E_INVALID_ARG, an EOF
+ * offset or zero length AF_E_INVALID_RANGE, overlapping ranges or two at one
+ * offset AF_E_OVERLAPPING_RANGES. Nothing is created on disk on failure. */
+AF_API af_code af_job_add_file_with_ranges(af_job* job, const char* const* urls, size_t n_urls,
+                                           const char* local_path, const char* hash_algo,
+                                           const char* hash_hex, const af_range* ranges,
+                                           size_t n_ranges, af_file** file);
+/* The job's files, in the order added (including files restored from an
+ * earlier process). */
+AF_API af_code af_job_get_file_count(const af_job* job, size_t* count);
+AF_API af_code af_job_get_file(const af_job* job, size_t index, af_file** file);
+
+/* Replaces the callbacks. callbacks may be NULL (removes them all). */
+AF_API af_code af_job_set_callbacks(af_job* job, const af_callbacks* callbacks, void* user_data);
+
+/* Starts or continues the transfers (also after an error). */
+AF_API af_code af_job_resume(af_job* job);
+/* Stops the transfers; bytes received are kept. */
+AF_API af_code af_job_suspend(af_job* job);
+/* Blocks until the job is transferred, in error, suspended, cancelled or
+ * acknowledged: AF_OK. timeout_ms < 0 waits for ever; when the time runs out
+ * first: AF_E_TIMEOUT. state may be NULL; it receives the state either way. */
+AF_API af_code af_job_wait(af_job* job, long timeout_ms, af_job_state* state);
+/* Renames every verified file to its local path (atomically, one by one).
+ * AF_E_NOT_FINISHED when some files were not finished: the finished ones are
+ * completed anyway. AF_E_STATE on a cancelled or acknowledged job. */
+AF_API af_code af_job_complete(af_job* job);
+/* Stops the job and removes every temporary. AF_E_STATE when already
+ * cancelled or acknowledged. */
+AF_API af_code af_job_cancel(af_job* job);
+
+AF_API af_code af_job_get_state(const af_job* job, af_job_state* state);
+AF_API af_code af_job_get_progress(const af_job* job, af_progress* progress);
+/* The job's error (code AF_OK when none). Release *error with af_free(). */
+AF_API af_code af_job_get_error(const af_job* job, af_error_info** error);
+/* The message of the latest call on this job, or one of its files, that
+ * failed; "" when none did. With job == NULL: the message of this thread's
+ * latest failed call that had no valid job (af_job_create, bad handles).
+ * Never NULL. Valid until this thread's next call into the library. */
+AF_API const char* af_job_last_error_message(const af_job* job);
+
+/* --- Files -------------------------------------------------------------- */
+
+/* BITS' SetRemoteName: the file's next attempt uses url, keeping the bytes
+ * already received when the new server can resume them. An empty URL or one
+ * longer than AF_MAX_URL_LENGTH gives AF_E_INVALID_ARG; a cancelled or
+ * acknowledged job AF_E_STATE. */
+AF_API af_code af_file_set_remote_name(af_file* file, const char* url);
+/* The URL in use. Release *url with af_free(). */
+AF_API af_code af_file_get_remote_name(const af_file* file, char** url);
+/* The destination, absolute. Release *path with af_free(). */
+AF_API af_code af_file_get_local_name(const af_file* file, char** path);
+/* GetFileRanges: exactly the ranges the file was added with. A whole-file
+ * download gives *count = 0 and *ranges = NULL. Release *ranges with af_free(). */
+AF_API af_code af_file_get_ranges(const af_file* file, af_range** ranges, size_t* count);
+/* GetFilledFileRanges: the remote byte ranges already on disk. Release
+ * *ranges with af_free() (NULL when *count is 0). */
+AF_API af_code af_file_get_filled_ranges(const af_file* file, af_range** ranges, size_t* count);
+AF_API af_code af_file_get_progress(const af_file* file, af_progress* progress);
+/* *completed = 1 once the file is received and verified. */
+AF_API af_code af_file_is_completed(const af_file* file, int* completed);
+/* The file's last error (code AF_OK when none). Release *error with af_free(). */
+AF_API af_code af_file_get_error(const af_file* file, af_error_info** error);
+
+/* --- Entry point for hosts that dlopen() the library --------------------- */
+
+/* Version 1 of the function table. Fields are only ever appended, each with
+ * the version that added it: check `size` before using a field added after
+ * the version you compiled against. */
+typedef struct af_api_v1 {
+  size_t size; /* sizeof(af_api_v1) as the library knows it */
+  /* added in 0.1 */
+  const char* (*version)(void);
+  const char* (*strerror)(af_code code);
+  const char* (*state_name)(af_job_state state);
+  const char* (*cause_name)(af_cause cause);
+  void (*free)(void* ptr);
+  void (*job_options_init)(af_job_options* options);
+  af_code (*job_create)(const char* name, const af_job_options* options, af_job** job);
+  af_code (*job_destroy)(af_job* job);
+  af_code (*job_add_file)(af_job* job, const char* const* urls, size_t n_urls,
+                          const char* local_path, const char* hash_algo, const char* hash_hex,
+                          af_file** file);
+  af_code (*job_add_file_with_ranges)(af_job* job, const char* const* urls, size_t n_urls,
+                                      const char* local_path, const char* hash_algo,
+                                      const char* hash_hex, const af_range* ranges,
+                                      size_t n_ranges, af_file** file);
+  af_code (*job_get_file_count)(const af_job* job, size_t* count);
+  af_code (*job_get_file)(const af_job* job, size_t index, af_file** file);
+  af_code (*job_set_callbacks)(af_job* job, const af_callbacks* callbacks, void* user_data);
+  af_code (*job_resume)(af_job* job);
+  af_code (*job_suspend)(af_job* job);
+  af_code (*job_wait)(af_job* job, long timeout_ms, af_job_state* state);
+  af_code (*job_complete)(af_job* job);
+  af_code (*job_cancel)(af_job* job);
+  af_code (*job_get_state)(const af_job* job, af_job_state* state);
+  af_code (*job_get_progress)(const af_job* job, af_progress* progress);
+  af_code (*job_get_error)(const af_job* job, af_error_info** error);
+  const char* (*job_last_error_message)(const af_job* job);
+  af_code (*file_set_remote_name)(af_file* file, const char* url);
+  af_code (*file_get_remote_name)(const af_file* file, char** url);
+  af_code (*file_get_local_name)(const af_file* file, char** path);
+  af_code (*file_get_ranges)(const af_file* file, af_range** ranges, size_t* count);
+  af_code (*file_get_filled_ranges)(const af_file* file, af_range** ranges, size_t* count);
+  af_code (*file_get_progress)(const af_file* file, af_progress* progress);
+  af_code (*file_is_completed)(const af_file* file, int* completed);
+  af_code (*file_get_error)(const af_file* file, af_error_info** error);
+} af_api_v1;
+
+/* The function table for abi_version (AF_ABI_VERSION_1), or NULL for a
+ * version this library does not provide. The table is static and const. */
+AF_API const af_api_v1* af_get_api(unsigned abi_version);
+typedef const af_api_v1* (*af_get_api_fn)(unsigned abi_version);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ASSETFETCH_ASSETFETCH_H */
