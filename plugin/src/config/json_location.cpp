@@ -5,8 +5,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "config/json_node.h"
 #include "input_error.h"
 
 namespace assetfetch::config_detail {
@@ -96,19 +98,73 @@ std::size_t token_start(const std::string& text, std::size_t byte, const std::st
 
 // nlohmann's what() is "[json.exception.parse_error.101] parse error at line
 // 3, column 5: syntax error ..."; keep only the part after the position.
+// The "; last read: '...'" tail is dropped: nlohmann accumulates it across
+// tokens, so it misleads more than the column does.
 std::string strip_nlohmann_prefix(const std::string& what) {
   const std::size_t start = what.find("parse error");
   if (start == std::string::npos) return what;
   const std::size_t colon = what.find(": ", start);
-  if (colon == std::string::npos) return what.substr(start);
-  return what.substr(colon + 2);
+  std::string message = colon == std::string::npos ? what.substr(start) : what.substr(colon + 2);
+  const std::size_t tail = message.find("; last read: ");
+  if (tail != std::string::npos) message.erase(tail);
+  return message;
 }
+
+// nlohmann keeps the last of duplicate keys; a repeated "sources" would
+// silently drop mirrors, so duplicates are refused with their pointer.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(std::string file) : file_(std::move(file)) {}
+
+  bool operator()(int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    switch (event) {
+      case E::object_start: frames_.push_back({false, 0, {}, {}}); break;
+      case E::array_start: frames_.push_back({true, 0, {}, {}}); break;
+      case E::key: {
+        Frame& top = frames_.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second)
+          throw InputError(file_ + ": " + pointer() + ": duplicate key \"" + top.key +
+                           "\"; each key may appear once in an object (merge the two)");
+        break;
+      }
+      case E::value: element_done(); break;
+      case E::object_end:
+      case E::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::set<std::string> keys;
+    std::string key;
+  };
+  void element_done() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  std::string pointer() const {
+    std::string out;
+    for (const auto& f : frames_)
+      out += f.array ? "/" + std::to_string(f.index) : pointer_segment(f.key);
+    return out;
+  }
+
+  std::string file_;
+  std::vector<Frame> frames_;
+};
 
 }  // namespace
 
 nlohmann::json parse_json_text(const std::string& text, const std::filesystem::path& file) {
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text, DuplicateKeyCheck(file.string()));
   } catch (const nlohmann::json::parse_error& e) {
     ErrorLocator locator;
     locator.message = e.what();
