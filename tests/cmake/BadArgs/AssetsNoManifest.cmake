@@ -1,0 +1,1 @@
+fetch_assets(DESTINATION d)

@@ -1,0 +1,1 @@
+fetch_assets(MANIFEST m.json JOBZ 4)

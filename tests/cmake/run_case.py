@@ -1,0 +1,452 @@
+#!/usr/bin/python3
+"""Runs one CMake test case of AssetFetch.cmake against a loopback server.
+
+Each case makes its files and their hashes in a fresh work directory, starts
+serve.py on 127.0.0.1 (port 0), configures (and builds) one of the tiny
+projects beside this script with ASSETFETCH_CACHE_DIR in the work directory,
+and checks the results: file bytes, exit codes, output regexes.
+
+    run_case.py CASE --work DIR --cli PATH --source-dir DIR --build-dir DIR
+                [--cmake PATH] [--generator G] [--make-program P]
+
+Cases that test a failure check CMake's combined output against regexes; the
+BadArgs.<Case> cases follow RunCMake: BadArgs/<Case>.cmake is included by a
+generated project, BadArgs/<Case>-stderr.txt is the regex its output must
+match.
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYTHON = sys.executable or "/usr/bin/python3"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_bytes(seed, size):
+    """Deterministic, incompressible-looking bytes."""
+    out = bytearray()
+    counter = 0
+    while len(out) < size:
+        out += hashlib.sha256(("%s:%d" % (seed, counter)).encode()).digest()
+        counter += 1
+    return bytes(out[:size])
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+        f.write(data)
+
+
+class Server:
+    """serve.py on 127.0.0.1; the port comes from the file it writes."""
+
+    def __init__(self, root, work):
+        self.root = root
+        self.port_file = os.path.join(work, "server.port")
+        self.stop_file = os.path.join(work, "server.stop")
+        self.log = os.path.join(work, "server.log")
+        for f in (self.port_file, self.stop_file):
+            if os.path.exists(f):
+                os.remove(f)
+        self.proc = subprocess.Popen(
+            [PYTHON, os.path.join(HERE, "serve.py"), root, self.port_file,
+             "--stop-file", self.stop_file, "--timeout", "240", "--log", self.log])
+        deadline = time.monotonic() + 15
+        while not os.path.exists(self.port_file):
+            check(self.proc.poll() is None, "serve.py exited early")
+            check(time.monotonic() < deadline, "serve.py did not report its port")
+            time.sleep(0.02)
+        self.port = int(open(self.port_file).read())
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def requests(self):
+        return open(self.log).read().splitlines() if os.path.exists(self.log) else []
+
+    def stop(self):
+        if self.proc.poll() is None:
+            write(self.stop_file, "stop\n")
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Case:
+    def __init__(self, args):
+        self.args = args
+        self.work = os.path.abspath(args.work)
+        if os.path.exists(self.work):
+            shutil.rmtree(self.work)
+        os.makedirs(self.work)
+        self.files = os.path.join(self.work, "files")
+        os.makedirs(self.files)
+        self.cache = os.path.join(self.work, "cache")
+        env = dict(os.environ)
+        for k in list(env):
+            if k.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy") or \
+               k.startswith("ASSETFETCH_") or k in ("CMAKE_PREFIX_PATH", "CMAKE_GENERATOR"):
+                del env[k]
+        env["ASSETFETCH_CACHE_DIR"] = self.cache
+        # PATH without any assetfetch, so only what a case sets is found.
+        env["PATH"] = os.pathsep.join(
+            p for p in env.get("PATH", "/usr/bin:/bin").split(os.pathsep)
+            if p and not os.path.exists(os.path.join(p, "assetfetch")))
+        self.env = env
+        self.server = None
+
+    # --- helpers -----------------------------------------------------------
+    def add_file(self, rel, data):
+        write(os.path.join(self.files, rel), data)
+        return sha256(data)
+
+    def serve(self):
+        self.server = Server(self.files, self.work)
+        return self.server.url
+
+    def cmake(self, argv, env=None, expect_ok=True, what="cmake"):
+        p = subprocess.run([self.args.cmake] + argv, env=env or self.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        log = os.path.join(self.work, "cmake.log")
+        with open(log, "a") as f:
+            f.write("$ cmake %s\n%s\n[exit %d]\n" % (" ".join(argv), p.stdout, p.returncode))
+        if expect_ok is not True:
+            # CMake wraps and indents messages: match on single spaces.
+            return p.returncode, re.sub(r"\s+", " ", p.stdout)
+        if expect_ok is True:
+            check(p.returncode == 0, "%s failed (exit %d):\n%s" % (what, p.returncode, p.stdout))
+        elif expect_ok is False:
+            check(p.returncode != 0, "%s succeeded but should have failed:\n%s" % (what, p.stdout))
+        return p.returncode, p.stdout
+
+    def configure(self, project, build, defs=(), env=None, expect_ok=True):
+        src = project if os.path.isabs(project) else os.path.join(HERE, project)
+        argv = ["-S", src, "-B", build, "-G", self.args.generator]
+        if self.args.make_program:
+            argv.append("-DCMAKE_MAKE_PROGRAM=" + self.args.make_program)
+        argv += ["-D%s=%s" % kv for kv in defs]
+        return self.cmake(argv, env, expect_ok, "configure of " + os.path.basename(src))
+
+    def build(self, build, target=None, env=None, expect_ok=True):
+        argv = ["--build", build]
+        if target:
+            argv += ["--target", target]
+        return self.cmake(argv, env, expect_ok, "build")
+
+    def cli(self, argv):
+        p = subprocess.run([self.args.cli] + argv, env=self.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(p.returncode == 0, "assetfetch %s failed:\n%s" % (" ".join(argv), p.stdout))
+
+    def result_lines(self, build):
+        return open(os.path.join(build, "result.txt")).read().splitlines()
+
+    def close(self):
+        if self.server:
+            self.server.stop()
+
+
+# --- cases -------------------------------------------------------------------
+
+def case_FindPackage(c):
+    """Installed package: find_package, imported targets, failover 404 -> OK."""
+    prefix = os.path.join(c.work, "prefix")
+    c.cmake(["--install", c.args.build_dir, "--prefix", prefix], what="install")
+    for rel in ("lib/cmake/AssetFetch/AssetFetchConfig.cmake",
+                "lib/cmake/AssetFetch/AssetFetchConfigVersion.cmake",
+                "lib/cmake/AssetFetch/AssetFetch.cmake",
+                "lib/pkgconfig/assetfetch.pc"):
+        check(os.path.exists(os.path.join(prefix, rel)), "not installed: " + rel)
+    data = make_bytes("blob", 300000)
+    h = c.add_file("files/blob.bin", data)
+    url = c.serve()
+    build = os.path.join(c.work, "build")
+    _, out = c.configure("FindPackage", build, [
+        ("CMAKE_PREFIX_PATH", prefix), ("BASE_URL", url), ("BLOB_SHA256", h)])
+    installed_cli = os.path.join(prefix, "bin", "assetfetch")
+    check(("ASSETFETCH_EXECUTABLE=" + installed_cli) in out,
+          "ASSETFETCH_EXECUTABLE is not the installed tool:\n" + out)
+    path = c.result_lines(build)[0]
+    check(path == os.path.join(build, "_assets", "blob", "blob.bin"), "unexpected blob_PATH " + path)
+    check(read(path) == data, "blob_PATH does not hold the served bytes")
+    check(any("/missing/blob.bin" in l for l in c.server.requests()), "the 404 URL was not tried")
+    if shutil.which("pkg-config"):
+        env = dict(c.env, PKG_CONFIG_PATH=os.path.join(prefix, "lib", "pkgconfig"))
+        p = subprocess.run(["pkg-config", "--libs", "--cflags", "assetfetch"], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(p.returncode == 0 and "-lassetfetch" in p.stdout and prefix in p.stdout,
+              "pkg-config assetfetch: " + p.stdout)
+
+
+def case_WrongHash(c):
+    """A hash mismatch fails the configure, naming the asset and both hashes."""
+    data = make_bytes("wrong", 5000)
+    actual = c.add_file("files/blob.bin", data)
+    expected = sha256(b"something else")
+    url = c.serve()
+    build = os.path.join(c.work, "build")
+    _, out = c.configure("WrongHash", build, [
+        ("ASSETFETCH_EXECUTABLE", c.args.cli), ("BASE_URL", url), ("BLOB_SHA256", expected)],
+        expect_ok=False)
+    for what, rx in (("asset name", r"fetch_asset\(wrong_blob\)"),
+                     ("expected hash", expected), ("actual hash", actual),
+                     ("exit code", r"exit code 3")):
+        check(re.search(rx, out, re.I), "output does not name the %s (%s):\n%s" % (what, rx, out))
+    check(not os.path.exists(os.path.join(build, "_assets", "wrong_blob", "blob.bin")),
+          "a file with the wrong hash was left in place")
+
+
+def manifest_assets(c, n, size, prefix="a"):
+    """n assets: even ones with a destination, odd ones with the default one."""
+    assets, expect = [], {}
+    for i in range(n):
+        name = "%s%02d" % (prefix, i)
+        data = make_bytes(name, size + i)
+        h = c.add_file("m/%s.dat" % name, data)
+        entry = {"name": name, "urls": ["{BASE}/m/%s.dat?x=1" % name], "sha256": h}
+        if i % 2 == 0:
+            entry["destination"] = "sub/%s.bin" % name
+            expect[name] = ("sub/%s.bin" % name, data)
+        else:
+            expect[name] = ("%s.dat" % name, data)
+        assets.append(entry)
+    return assets, expect
+
+
+def write_manifest(path, assets, base):
+    text = json.dumps({"assets": assets}, indent=2).replace("{BASE}", base)
+    write(path, text)
+
+
+def case_FetchAssets(c):
+    """fetch_assets() over 20 assets sets every <name>_PATH, bytes correct."""
+    assets, expect = manifest_assets(c, 20, 20000)
+    url = c.serve()
+    manifest = os.path.join(c.work, "assets.json")
+    write_manifest(manifest, assets, url)
+    build = os.path.join(c.work, "build")
+    c.configure("FetchAssets", build, [
+        ("ASSETFETCH_EXECUTABLE", c.args.cli), ("MANIFEST", manifest),
+        ("NAMES", ";".join(sorted(expect)))])
+    lines = dict(l.split("=", 1) for l in c.result_lines(build))
+    for name, (rel, data) in expect.items():
+        want = os.path.join(build, "assets", rel)
+        check(lines.get(name) == want, "%s_PATH is %r, expected %r" % (name, lines.get(name), want))
+        check(read(want) == data, "%s: wrong bytes" % name)
+
+
+def case_Reconfigure(c):
+    """Re-configure with the server gone: stamps skip the tool, the cache refills."""
+    one = make_bytes("one", 70000)
+    h1 = c.add_file("files/one.bin", one)
+    assets, expect = manifest_assets(c, 4, 3000, prefix="r")
+    url = c.serve()
+    manifest = os.path.join(c.work, "assets.json")
+    write_manifest(manifest, assets, url)
+    build = os.path.join(c.work, "build")
+    defs = [("BASE_URL", url), ("ONE_SHA256", h1), ("MANIFEST", manifest)]
+    c.configure("Reconfigure", build, defs + [("ASSETFETCH_EXECUTABLE", c.args.cli)])
+    c.server.stop()
+    failing = os.path.join(c.work, "failing-tool")
+    write(failing, "#!/bin/sh\necho 'failing-tool was run' >&2\nexit 1\n")
+    os.chmod(failing, 0o755)
+
+    # 1. Everything in place: no process at all (a tool that always fails is not run).
+    _, out = c.configure("Reconfigure", build, defs + [("ASSETFETCH_EXECUTABLE", failing)])
+    check("failing-tool was run" not in out, "the tool ran although every stamp matched")
+    lines = c.result_lines(build)
+    check(read(lines[0]) == one, "one_PATH lost its bytes")
+
+    # 2. A destination removed and one edited: refetched from the cache, no network.
+    os.remove(lines[0])
+    victim = os.path.join(build, "assets", expect["r01"][0])
+    write(victim, b"edited")
+    c.configure("Reconfigure", build, defs + [("ASSETFETCH_EXECUTABLE", c.args.cli)])
+    check(read(lines[0]) == one, "one was not restored from the cache")
+    check(read(victim) == expect["r01"][1], "an edited manifest asset was not restored")
+
+    # 3. VERIFY ALWAYS runs the tool even when the stamps match.
+    _, out = c.configure("Reconfigure", build,
+                         defs + [("ASSETFETCH_EXECUTABLE", failing), ("ASSETFETCH_VERIFY", "ALWAYS")],
+                         expect_ok=False)
+    check("failing-tool was run" in out, "VERIFY ALWAYS did not run the tool:\n" + out)
+
+
+def case_AtBuildTime(c):
+    """AT_BUILD_TIME: nothing fetched by configure, everything by the build."""
+    early = make_bytes("early", 40000)
+    late = make_bytes("late", 50000)
+    h1 = c.add_file("files/early.bin", early)
+    h2 = c.add_file("files/late.bin", late)
+    url = c.serve()
+    build = os.path.join(c.work, "build")
+    c.configure("AtBuildTime", build, [
+        ("ASSETFETCH_EXECUTABLE", c.args.cli), ("BASE_URL", url),
+        ("EARLY_SHA256", h1), ("LATE_SHA256", h2)])
+    p_early, p_late = c.result_lines(build)
+    check(not os.path.exists(p_early) and not os.path.exists(p_late), "configure fetched an asset")
+    check(not c.server.requests(), "configure contacted the server")
+    c.build(build)
+    check(read(p_early) == early and read(p_late) == late, "the build did not fetch the right bytes")
+    check(p_late == os.path.join(build, "data", "late.bin"), "DESTINATION not honoured: " + p_late)
+
+
+def case_RangesSparse(c):
+    """RANGES and SPARSE give the same bytes as the tool run by hand."""
+    data = make_bytes("big", 100000)
+    h = c.add_file("files/big.bin", data)
+    url = c.serve()
+    build = os.path.join(c.work, "build")
+    c.configure("RangesSparse", build, [
+        ("ASSETFETCH_EXECUTABLE", c.args.cli), ("BASE_URL", url), ("BIG_SHA256", h)])
+    p_seq, p_sparse = c.result_lines(build)
+    by_hand = os.path.join(c.work, "by-hand")
+    c.cli(["fetch", url + "/files/big.bin", "--sha256", h, "-o", by_hand + "/seq.bin", "--quiet",
+           "--range", "100:100", "--range", "900:100", "--range", "400:100"])
+    c.cli(["fetch", url + "/files/big.bin", "--sha256", h, "-o", by_hand + "/sparse.bin", "--quiet",
+           "--range", "100:100", "--range", "90000:EOF", "--sparse"])
+    seq_expected = data[100:200] + data[900:1000] + data[400:500]
+    sparse_expected = bytes(100) + data[100:200] + bytes(90000 - 200) + data[90000:]
+    check(read(p_seq) == read(by_hand + "/seq.bin"), "RANGES differs from the tool's output")
+    check(read(p_seq) == seq_expected, "RANGES bytes are not the ranges in order")
+    check(read(p_sparse) == read(by_hand + "/sparse.bin"), "SPARSE differs from the tool's output")
+    check(read(p_sparse) == sparse_expected, "SPARSE bytes are not the ranges at their offsets")
+
+
+def case_AddSubdirectory(c):
+    """add_subdirectory() of the assetfetch tree: commands defined, in-tree CLI for builds."""
+    data = make_bytes("sub", 30000)
+    h = c.add_file("files/sub.bin", data)
+    url = c.serve()
+    common = [("ASSETFETCH_SOURCE_DIR", c.args.source_dir), ("BUILD_TESTING", "OFF"),
+              ("BASE_URL", url), ("SUB_SHA256", h)]
+
+    # 1. With an explicit executable: configure-time and build-time fetches,
+    #    and building asset_bt does not build the in-tree CLI.
+    b1 = os.path.join(c.work, "b1")
+    c.configure("AddSubdirectory", b1, common + [
+        ("ASSETFETCH_EXECUTABLE", c.args.cli), ("WITH_CONFIGURE_FETCH", "ON")])
+    p_ct, p_bt = c.result_lines(b1)
+    check(read(p_ct) == data, "configure-time fetch in an add_subdirectory consumer failed")
+    c.build(b1, "asset_bt")
+    check(read(p_bt) == data, "asset_bt did not fetch")
+    check(not os.path.exists(os.path.join(b1, "assetfetch", "plugin", "assetfetch")),
+          "building asset_bt built the in-tree CLI although ASSETFETCH_EXECUTABLE was set")
+
+    # 2. Without one: the build-time command runs the in-tree AssetFetch::cli ...
+    b2 = os.path.join(c.work, "b2")
+    c.configure("AddSubdirectory", b2, common + [("WITH_CONFIGURE_FETCH", "OFF")])
+    ninja = os.path.join(b2, "build.ninja")
+    if os.path.exists(ninja):
+        text = open(ninja).read()
+        tool = os.path.join(b2, "assetfetch", "plugin", "assetfetch")
+        check(re.search(re.escape(tool) + r"\s+fetch", text) or
+              re.search(r"assetfetch/plugin/assetfetch\s+fetch", text),
+              "asset_bt does not run the in-tree CLI")
+    # ... and a configure-time fetch says clearly what it needs.
+    _, out = c.configure("AddSubdirectory", b2, common + [("WITH_CONFIGURE_FETCH", "ON")],
+                         expect_ok=False)
+    check(re.search(r"fetch_asset\(ct\).*configure-time fetch needs an assetfetch executable", out, re.S)
+          and "AT_BUILD_TIME" in out, "unclear error for a configure-time fetch in-tree:\n" + out)
+
+
+def case_PlainInclude(c):
+    """include(AssetFetch) alone: the tool from PATH; none at all is a clear error."""
+    data = make_bytes("plain", 12345)
+    h = c.add_file("files/plain.bin", data)
+    url = c.serve()
+    defs = [("ASSETFETCH_MODULE_DIR", os.path.join(c.args.source_dir, "cmake-module")),
+            ("BASE_URL", url), ("PLAIN_SHA256", h)]
+    tooldir = os.path.join(c.work, "tool")
+    os.makedirs(tooldir)
+    os.symlink(c.args.cli, os.path.join(tooldir, "assetfetch"))
+    env = dict(c.env, PATH=tooldir + os.pathsep + c.env["PATH"])
+    b1 = os.path.join(c.work, "b1")
+    _, out = c.configure("PlainInclude", b1, defs, env=env)
+    check(read(c.result_lines(b1)[0]) == data, "plain include: wrong bytes")
+
+    b2 = os.path.join(c.work, "b2")
+    _, out = c.configure("PlainInclude", b2, defs, expect_ok=False)
+    check(re.search(r"fetch_asset\(plain\): no assetfetch executable found", out)
+          and "ASSETFETCH_EXECUTABLE" in out and "PATH" in out,
+          "unclear error without an executable:\n" + out)
+
+
+def case_BadArgs(c, sub):
+    """RunCMake-style: BadArgs/<sub>.cmake must fail with BadArgs/<sub>-stderr.txt."""
+    proj = os.path.join(c.work, "project")
+    write(os.path.join(proj, "CMakeLists.txt"),
+          "cmake_minimum_required(VERSION 3.20)\nproject(%s NONE)\n"
+          "include(\"%s/cmake-module/AssetFetch.cmake\")\ninclude(\"%s/BadArgs/%s.cmake\")\n"
+          % (sub, c.args.source_dir, HERE, sub))
+    marker = os.path.join(c.work, "tool-ran")
+    tool = os.path.join(c.work, "tool")
+    write(tool, "#!/bin/sh\ntouch '%s'\nexit 0\n" % marker)
+    os.chmod(tool, 0o755)
+    build = os.path.join(c.work, "build")
+    expected_rc = "1"
+    rc_file = os.path.join(HERE, "BadArgs", sub + "-result.txt")
+    if os.path.exists(rc_file):
+        expected_rc = open(rc_file).read().strip()
+    rc, out = c.configure(proj, build, [("ASSETFETCH_EXECUTABLE", tool)], expect_ok=None)
+    check(str(rc) == expected_rc, "exit code %d, expected %s:\n%s" % (rc, expected_rc, out))
+    rx = open(os.path.join(HERE, "BadArgs", sub + "-stderr.txt")).read().strip()
+    check(re.search(rx, out, re.S), "output does not match %r:\n%s" % (rx, out))
+    check(not os.path.exists(marker), "the tool ran although the arguments were bad")
+    check(not os.path.isdir(os.path.join(build, "_assets")), "a side effect happened (_assets created)")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Run one AssetFetch.cmake test case.")
+    ap.add_argument("case")
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--cmake", default="cmake")
+    ap.add_argument("--generator", default="Ninja" if shutil.which("ninja") else "Unix Makefiles")
+    ap.add_argument("--make-program", default="")
+    args = ap.parse_args()
+    c = Case(args)
+    try:
+        if args.case.startswith("BadArgs."):
+            case_BadArgs(c, args.case.split(".", 1)[1])
+        else:
+            globals()["case_" + args.case](c)
+    except Failure as e:
+        print("FAIL %s: %s" % (args.case, e))
+        print("(log: %s)" % os.path.join(c.work, "cmake.log"))
+        return 1
+    finally:
+        c.close()
+    print("PASS %s" % args.case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
