@@ -165,6 +165,13 @@ void Reporter::info(const std::string& message) {
   std::cerr << "assetfetch: " << message << "\n";
 }
 
+void Reporter::verbose(const std::string& message) {
+  std::lock_guard lock(mu_);
+  if (!verbose_ || json_) return;
+  clear_bar();
+  std::cerr << "assetfetch: " << message << "\n";
+}
+
 void Reporter::summary(int fetched, int from_cache, int failed) {
   std::lock_guard lock(mu_);
   if (json_) {

@@ -24,6 +24,7 @@ class Reporter {
   void error(const std::string& asset, ErrorCode code, const std::string& message);
   void warning(const std::string& asset, const std::string& message);
   void info(const std::string& message);  // human mode only, not when quiet
+  void verbose(const std::string& message);  // -v only
   void summary(int fetched, int from_cache, int failed);
   void set_files_total(std::uint32_t n) { files_total_ = n; }
   bool json() const { return json_; }

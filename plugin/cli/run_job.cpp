@@ -1,5 +1,8 @@
 #include "run_job.h"
 
+#include "install_record.h"
+#include "mirror_health.h"
+
 namespace assetfetch::cli {
 
 std::string sanitize_job_name(const std::string& name) {
@@ -12,9 +15,36 @@ std::string sanitize_job_name(const std::string& name) {
 JobOutcome run_job(const std::string& name, const JobOptions& options, std::vector<FileSpec> specs,
                    Reporter& reporter) {
   JobOutcome outcome;
-  auto job = create_job(sanitize_job_name(name), options);
-  job->set_callbacks(reporter.callbacks());
   reporter.set_files_total(static_cast<std::uint32_t>(specs.size()));
+  // Already in place and unchanged since installed: a stat, not a re-hash.
+  std::erase_if(specs, [&](const FileSpec& spec) {
+    if (!installed_in_place(options.cache_dir, spec)) return false;
+    FileResult r;
+    r.source = "in place";
+    r.from_cache = true;
+    r.verified = true;
+    std::error_code ec;
+    r.bytes = std::filesystem::file_size(spec.local_name, ec);
+    reporter.start(spec);
+    reporter.done(spec, r);
+    ++outcome.from_cache;
+    return true;
+  });
+  if (specs.empty()) return outcome;
+
+  MirrorHealth health(options.cache_dir);
+  for (auto& spec : specs) {
+    std::vector<std::string> notes;
+    health.reorder(spec.candidates, &notes);
+    for (const auto& n : notes) reporter.verbose(spec.name + ": " + n);
+  }
+  auto job = create_job(sanitize_job_name(name), options);
+  JobCallbacks cb = reporter.callbacks();
+  cb.attempt = [&health, inner = cb.attempt](const AttemptRecord& r) {
+    health.record(r);
+    if (inner) inner(r);
+  };
+  job->set_callbacks(cb);
   // BITS' AddFile rules are checked for every file before anything is fetched.
   std::vector<File*> files;
   for (auto& spec : specs) {
@@ -42,6 +72,7 @@ JobOutcome run_job(const std::string& name, const JobOptions& options, std::vect
         reporter.warning(f->spec().name, "delivered ranges are not verified (give each range its own sha256, "
                                          "or use --require-verified to fetch and verify the whole file)");
       ++(r->from_cache ? outcome.from_cache : outcome.fetched);
+      record_install(options.cache_dir, f->spec());
     } else {
       ErrorContext e = f->error();
       if (e.code == ErrorCode::ok) e = complete_error;
@@ -51,6 +82,7 @@ JobOutcome run_job(const std::string& name, const JobOptions& options, std::vect
       if (outcome.exit_code == 0) outcome.exit_code = exit_code_for(e.code);
     }
   }
+  health.save();
   if (!all && outcome.exit_code == 0) {
     reporter.error("", ErrorCode::internal, complete_error.message);
     outcome.exit_code = 1;
