@@ -182,12 +182,20 @@ def case_FindPackage(c):
                 "lib/cmake/AssetFetch/AssetFetch.cmake",
                 "lib/pkgconfig/assetfetch.pc"):
         check(os.path.exists(os.path.join(prefix, rel)), "not installed: " + rel)
+    # The library is part of the package once plugin/ builds it.
+    built_lib = any(f.startswith("libassetfetch.so")
+                    for f in os.listdir(os.path.join(c.args.build_dir, "plugin")))
+    libdir = os.path.join(prefix, "lib")
+    check(not built_lib or any(f.startswith("libassetfetch.so") for f in os.listdir(libdir)),
+          "libassetfetch is built but not installed: list assetfetch in "
+          "install(TARGETS ... EXPORT AssetFetchTargets) in plugin/CMakeLists.txt")
     data = make_bytes("blob", 300000)
     h = c.add_file("files/blob.bin", data)
     url = c.serve()
     build = os.path.join(c.work, "build")
     _, out = c.configure("FindPackage", build, [
-        ("CMAKE_PREFIX_PATH", prefix), ("BASE_URL", url), ("BLOB_SHA256", h)])
+        ("CMAKE_PREFIX_PATH", prefix), ("BASE_URL", url), ("BLOB_SHA256", h),
+        ("EXPECT_LIBRARY", "ON" if built_lib else "OFF")])
     installed_cli = os.path.join(prefix, "bin", "assetfetch")
     check(("ASSETFETCH_EXECUTABLE=" + installed_cli) in out,
           "ASSETFETCH_EXECUTABLE is not the installed tool:\n" + out)
