@@ -469,7 +469,10 @@ af_code add_file(af_job* job, const char* function, const char* const* urls, siz
       spec.candidates.push_back(std::move(c));
     }
 
-    const auto algorithm = assetfetch::parse_algorithm(hash_algo);
+    std::string algorithm_name(hash_algo);
+    for (char& ch : algorithm_name)
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    const auto algorithm = assetfetch::parse_algorithm(algorithm_name);
     if (!algorithm)
       return save_error(job, AF_E_INVALID_ARG,
                         fn + ": unknown hash algorithm '" + hash_algo +

@@ -245,7 +245,8 @@ AF_API af_code af_job_destroy(af_job* job);
 /* Adds a whole file. urls: n_urls >= 1 candidate URLs, origin first (http,
  * https, file), each at most AF_MAX_URL_LENGTH characters. local_path: the
  * destination; a relative path is made absolute now. hash_algo: "sha256" or
- * "sha512"; hash_hex: its hex digest (either case). file may be NULL. */
+ * "sha512" (either case); hash_hex: its hex digest (either case). file may
+ * be NULL. */
 AF_API af_code af_job_add_file(af_job* job, const char* const* urls, size_t n_urls,
                                const char* local_path, const char* hash_algo,
                                const char* hash_hex, af_file** file);
@@ -274,9 +275,11 @@ AF_API af_code af_job_suspend(af_job* job);
  * acknowledged: AF_OK. timeout_ms < 0 waits for ever; when the time runs out
  * first: AF_E_TIMEOUT. state may be NULL; it receives the state either way. */
 AF_API af_code af_job_wait(af_job* job, long timeout_ms, af_job_state* state);
-/* Renames every verified file to its local path (atomically, one by one).
- * AF_E_NOT_FINISHED when some files were not finished: the finished ones are
- * completed anyway. AF_E_STATE on a cancelled or acknowledged job. */
+/* Renames every verified file to its local path (atomically, one by one)
+ * and acknowledges the job. AF_E_NOT_FINISHED when some files were not
+ * finished: as BITS' partial Complete, the finished ones become visible, the
+ * others' temporaries are dropped, and the job is acknowledged all the same.
+ * AF_E_STATE on a cancelled or acknowledged job. */
 AF_API af_code af_job_complete(af_job* job);
 /* Stops the job and removes every temporary. AF_E_STATE when already
  * cancelled or acknowledged. */

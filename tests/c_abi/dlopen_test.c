@@ -1,0 +1,140 @@
+/*
+ * A host that loads libassetfetch at run time: dlopen() the .so given as
+ * argv[1], look up af_get_api, and fetch a file:// asset through the
+ * function table only. This program is not linked against the library;
+ * every af_* call goes through the table.
+ */
+#define _XOPEN_SOURCE 700
+
+#include "assetfetch/assetfetch.h"
+
+#include <dlfcn.h>
+
+#include "c_test_util.h"
+
+static const af_api_v1* g_api;
+
+static const char* table_message(const af_job* job) {
+  return g_api != NULL ? g_api->job_last_error_message(job) : "(no table)";
+}
+
+#define CHECK_CODE(expr, want, job) CHECK_CODE_WITH(expr, want, table_message, job)
+
+/* Fixed content with a known digest: "assetfetch dlopen test payload\n" x 1000. */
+static const char kLine[] = "assetfetch dlopen test payload\n";
+static const char kDigest[] = "98322db25d69ba2c32fa75897a366c02a6f53fda51fb4363195ba32f25f1fc9b";
+
+static int g_transferred;
+
+static void on_transferred(af_job* job, af_file* file, void* user_data) {
+  (void)job;
+  (void)file;
+  (void)user_data;
+  ++g_transferred;
+}
+
+int main(int argc, char** argv) {
+  void* lib;
+  void* sym;
+  af_get_api_fn get_api;
+  char* root;
+  char* src;
+  char* dest;
+  char* cache;
+  char* url;
+  unsigned char* payload;
+  const size_t line_len = sizeof kLine - 1;
+  const size_t size = 1000 * (sizeof kLine - 1);
+  size_t i;
+  af_job_options options;
+  af_callbacks cb;
+  af_job* job = NULL;
+  af_file* file = NULL;
+  af_job_state state = AF_STATE_LAST;
+
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s PATH/TO/libassetfetch.so\n", argv[0]);
+    return 2;
+  }
+  lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  if (lib == NULL) {
+    fprintf(stderr, "dlopen(%s): %s\n", argv[1], dlerror());
+    return 1;
+  }
+  sym = dlsym(lib, "af_get_api");
+  if (sym == NULL) {
+    fprintf(stderr, "dlsym(af_get_api): %s\n", dlerror());
+    return 1;
+  }
+  /* ISO C has no object-to-function pointer cast; POSIX guarantees this copy. */
+  memcpy(&get_api, &sym, sizeof get_api);
+
+  CHECK(get_api(0) == NULL);
+  CHECK(get_api(AF_ABI_VERSION_1 + 1) == NULL);
+  g_api = get_api(AF_ABI_VERSION_1);
+  CHECK(g_api != NULL);
+  if (g_api == NULL) return finish("dlopen_test");
+  /* This host was compiled against 0.1: every field it knows must be there. */
+  CHECK(g_api->size >= sizeof(af_api_v1));
+  CHECK(g_api->version != NULL && g_api->file_get_error != NULL);
+  CHECK(strcmp(g_api->version(), AF_VERSION_STRING) == 0);
+  CHECK(strcmp(g_api->strerror(AF_E_BAD_HANDLE), "unknown error code") != 0);
+  CHECK_CODE(g_api->job_resume(NULL), AF_E_BAD_HANDLE, (af_job*)NULL);
+
+  root = make_temp_dir("af-dlopen-test");
+  if (root == NULL) {
+    fprintf(stderr, "cannot create a temporary directory\n");
+    return 1;
+  }
+  src = join_path(root, "payload.txt");
+  dest = join_path(root, "out.txt");
+  cache = join_path(root, "cache");
+  url = src ? file_url(src) : NULL;
+  payload = (unsigned char*)malloc(size);
+  if (src == NULL || dest == NULL || cache == NULL || url == NULL || payload == NULL) return 1;
+  for (i = 0; i < 1000; ++i) memcpy(payload + i * line_len, kLine, line_len);
+  CHECK(write_file(src, payload, size));
+
+  g_api->job_options_init(&options);
+  options.cache_dir = cache;
+  CHECK_CODE(g_api->job_create("dlopen", &options, &job), AF_OK, (af_job*)NULL);
+  if (job != NULL) {
+    memset(&cb, 0, sizeof cb);
+    cb.struct_size = sizeof cb;
+    cb.transferred = on_transferred;
+    CHECK_CODE(g_api->job_set_callbacks(job, &cb, NULL), AF_OK, job);
+    CHECK_CODE(g_api->job_add_file(job, (const char* const*)&url, 1, dest, "sha256", kDigest, &file),
+               AF_OK, job);
+    CHECK_CODE(g_api->job_resume(job), AF_OK, job);
+    CHECK_CODE(g_api->job_wait(job, 60000, &state), AF_OK, job);
+    CHECK(state == AF_STATE_TRANSFERRED);
+    CHECK(g_transferred == 1);
+    CHECK(!path_exists(dest));
+    CHECK_CODE(g_api->job_complete(job), AF_OK, job);
+    {
+      size_t got_size = 0;
+      unsigned char* got = read_file(dest, &got_size);
+      CHECK(got != NULL && got_size == size && memcmp(got, payload, size) == 0);
+      free(got);
+    }
+    {
+      char* remote = NULL;
+      CHECK_CODE(g_api->file_get_remote_name(file, &remote), AF_OK, job);
+      CHECK(remote != NULL && strcmp(remote, url) == 0);
+      g_api->free(remote);
+    }
+    CHECK_CODE(g_api->job_destroy(job), AF_OK, (af_job*)NULL);
+  }
+
+  free(payload);
+  free(url);
+  free(src);
+  free(dest);
+  free(cache);
+  if (g_failures == 0) remove_tree(root);
+  else fprintf(stderr, "files kept in %s\n", root);
+  free(root);
+  /* dlclose() last: nothing of the library may be used after it. */
+  CHECK(dlclose(lib) == 0);
+  return finish("dlopen_test");
+}
