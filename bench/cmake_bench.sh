@@ -14,6 +14,11 @@
 # Targets: cold <= 0.3x, warm <= 0.2x.
 #
 #   bench/cmake_bench.sh [--cli PATH] [--count N] [--size BYTES] [--runs R] [--jobs J]
+#                        [--rate RATE]
+#
+# --rate caps each connection (nginx limit_rate, e.g. 20m for 20 MB/s per connection), so the
+# transfer rather than the local disk is the bottleneck, as on a real network. Unlimited
+# loopback mostly measures how fast the disk takes the bytes.
 #
 # PATH defaults to build/plugin/assetfetch under the source tree. Needs /usr/sbin/nginx and
 # python3; everything lives in a temporary directory that is removed at exit.
@@ -26,6 +31,7 @@ count=200
 size=$((1024 * 1024))
 runs=3
 jobs=""
+rate=0
 nginx=/usr/sbin/nginx
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,7 +40,8 @@ while [ $# -gt 0 ]; do
     --size) size="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --rate) rate="$2"; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "cmake_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -104,6 +111,9 @@ EOF
 
 # --- nginx on 127.0.0.1, in the foreground of its own process. ---
 mkdir -p "$tmp/nginx"
+listen_opts=""
+# A small send buffer, or the kernel swallows a whole 1 MiB response at once on loopback.
+if [ "$rate" != 0 ]; then listen_opts="sndbuf=64k"; fi
 cat > "$tmp/nginx/nginx.conf" <<EOF
 daemon off;
 worker_processes 2;
@@ -115,6 +125,8 @@ http {
   sendfile on;
   tcp_nopush on;
   keepalive_requests 10000;
+  limit_rate $rate;
+  sendfile_max_chunk 64k;   # so limit_rate applies to 1 MiB files on loopback
   client_body_temp_path $tmp/nginx/client_body;
   proxy_temp_path $tmp/nginx/proxy;
   fastcgi_temp_path $tmp/nginx/fastcgi;
@@ -122,7 +134,7 @@ http {
   scgi_temp_path $tmp/nginx/scgi;
   types { application/octet-stream bin; }
   server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$port $listen_opts;
     root $tmp/www;
   }
 }
@@ -167,7 +179,7 @@ done
 ac=$(median "${af_cold[@]}"); aw=$(median "${af_warm[@]}"); ak=$(median "${af_cache[@]}")
 dc=$(median "${dl_cold[@]}"); dw=$(median "${dl_warm[@]}")
 echo
-echo "$count x $size bytes, nginx on 127.0.0.1, median of $runs runs (configure wall time, s)"
+echo "$count x $size bytes, nginx on 127.0.0.1 (limit_rate $rate), median of $runs runs (configure wall time, s)"
 printf '%-28s %10s %10s %10s\n' "" "assetfetch" "file(DL)" "ratio"
 printf '%-28s %10.3f %10.3f %10s   (target <= 0.3)\n' "cold" "$ac" "$dc" "$(ratio "$ac" "$dc")"
 printf '%-28s %10.3f %10.3f %10s   (target <= 0.2)\n' "warm (re-configure)" "$aw" "$dw" "$(ratio "$aw" "$dw")"
