@@ -413,6 +413,9 @@ function(__AssetFetch_run where quiet)
       set(rc "${rc}, ${meaning}")
     endif()
     list(GET ARGN 0 command)
+    # Indented lines are printed as they are, not re-wrapped: the tool's
+    # message stays verbatim (URLs and hashes unbroken).
+    string(REPLACE "\n" "\n  " err "  ${err}")
     message(FATAL_ERROR "${where}: assetfetch ${command} failed (exit code ${rc}):\n${err}")
   endif()
   if(err AND NOT quiet)
