@@ -347,7 +347,7 @@ def case_RangesSparse(c):
 
 
 def case_AddSubdirectory(c):
-    """add_subdirectory() of the assetfetch tree: commands defined, in-tree CLI for builds."""
+    """add_subdirectory() / FetchContent of the assetfetch tree: commands defined, in-tree CLI for builds."""
     data = make_bytes("sub", 30000)
     h = c.add_file("files/sub.bin", data)
     url = c.serve()
@@ -366,8 +366,10 @@ def case_AddSubdirectory(c):
     check(not os.path.exists(os.path.join(b1, "assetfetch", "plugin", "assetfetch")),
           "building asset_bt built the in-tree CLI although ASSETFETCH_EXECUTABLE was set")
 
-    # 2. Without one: the build-time command runs the in-tree AssetFetch::cli ...
+    # 2. Without one (and through FetchContent this time): the build-time
+    #    command runs the in-tree AssetFetch::cli ...
     b2 = os.path.join(c.work, "b2")
+    common.append(("USE_FETCHCONTENT", "ON"))
     c.configure("AddSubdirectory", b2, common + [("WITH_CONFIGURE_FETCH", "OFF")])
     ninja = os.path.join(b2, "build.ninja")
     if os.path.exists(ninja):
@@ -376,6 +378,12 @@ def case_AddSubdirectory(c):
         check(re.search(re.escape(tool) + r"\s+fetch", text) or
               re.search(r"assetfetch/plugin/assetfetch\s+fetch", text),
               "asset_bt does not run the in-tree CLI")
+        ninja_exe = c.args.make_program or shutil.which("ninja")
+        if ninja_exe:
+            q = subprocess.run([ninja_exe, "-C", b2, "-t", "query", "bt.bin"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            check("assetfetch/plugin/assetfetch" in q.stdout,
+                  "bt.bin does not depend on the in-tree CLI:\n" + q.stdout)
     # ... and a configure-time fetch says clearly what it needs.
     _, out = c.configure("AddSubdirectory", b2, common + [("WITH_CONFIGURE_FETCH", "ON")],
                          expect_ok=False)
