@@ -586,6 +586,48 @@ static void test_fetch(const char* cache) {
     free(dest_bad);
   }
 
+  /* A range past the end of the remote file: found when the job runs
+   * (BG_E_INVALID_RANGE), with the remote size in the message. */
+  {
+    const af_range past[] = {{0, 10}, {2 * 1024 * 1024, 10}};
+    char* dest_past = join_path(dest_dir, "past.bin");
+    char size_text[32];
+    af_error_info* e = NULL;
+    snprintf(size_text, sizeof size_text, "%lu", (unsigned long)size);
+    job = new_job("fetch-past-eof", cache);
+    CHECK_CODE(af_job_add_file_with_ranges(job, (const char* const*)&url, 1, dest_past, "sha256",
+                                           hex, past, 2, NULL),
+               AF_OK, job);
+    CHECK_CODE(af_job_resume(job), AF_OK, job);
+    CHECK_CODE(af_job_wait(job, 60000, &state), AF_OK, job);
+    CHECK(state == AF_STATE_ERROR);
+    CHECK_CODE(af_job_get_error(job, &e), AF_OK, job);
+    CHECK(e != NULL && e->code == AF_E_INVALID_RANGE && e->cause == AF_CAUSE_RANGE_INVALID);
+    CHECK(e != NULL && strstr(e->message, size_text) != NULL);
+    if (e != NULL && strstr(e->message, size_text) == NULL)
+      fprintf(stderr, "message without the remote size %s: %s\n", size_text, e->message);
+    af_free(e);
+    CHECK_CODE(af_job_cancel(job), AF_OK, job);
+    CHECK(!path_exists(dest_past));
+    CHECK_CODE(af_job_destroy(job), AF_OK, (af_job*)NULL);
+    free(dest_past);
+  }
+
+  /* Destroying a running job stops it; its callbacks never run afterwards. */
+  {
+    char* dest_run = join_path(dest_dir, "running.bin");
+    job = new_job("fetch-destroy-running", NULL);
+    memset(&ev, 0, sizeof ev);
+    ev.job = job;
+    CHECK_CODE(af_job_set_callbacks(job, &cb, &ev), AF_OK, job);
+    CHECK_CODE(af_job_add_file(job, (const char* const*)&url, 1, dest_run, "sha256", hex, NULL),
+               AF_OK, job);
+    CHECK_CODE(af_job_resume(job), AF_OK, job);
+    CHECK_CODE(af_job_destroy(job), AF_OK, (af_job*)NULL);
+    CHECK(!path_exists(dest_run));
+    free(dest_run);
+  }
+
   free(data);
   free(src);
   free(dest);
