@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -76,6 +77,7 @@ std::string FileWorker::current_url() const {
 }
 
 std::uint64_t FileWorker::bytes_transferred() const {
+  if (seg_) return seg_->bytes_written() + (seg_->segments().empty() ? 0 : seg_->segments().front().start);
   if (mode_ == Mode::ranges && ranges_placed()) {
     std::uint64_t n = 0;
     for (const auto& r : range_states_) n += r.done ? r.placed.length : r.received;
@@ -113,7 +115,23 @@ std::vector<ByteRange> FileWorker::filled_ranges() const {
 }
 
 std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
-  if (phase_ == Phase::done || phase_ == Phase::failed || phase_ == Phase::transferring) return nullptr;
+  if (phase_ == Phase::done || phase_ == Phase::failed) return nullptr;
+  if (seg_) {
+    // Segmented: start more segments while connections are free.
+    if (phase_ == Phase::waiting && now < wake_at_) return nullptr;
+    if (auto i = seg_->next_to_start(now)) return make_segment_request(*i);
+    if (seg_->any_in_flight()) {
+      phase_ = Phase::transferring;
+      return nullptr;
+    }
+    if (auto t = seg_->next_retry(); t && seg_->has_usable_candidates()) {
+      phase_ = Phase::waiting;
+      wake_at_ = *t;
+      return nullptr;
+    }
+    abandon_segments("no source left for the remaining segments");
+  }
+  if (phase_ == Phase::transferring) return nullptr;
   if (phase_ == Phase::waiting && now < wake_at_) return nullptr;
   phase_ = Phase::idle;
   if (!started_ && !start(now)) return nullptr;
@@ -331,7 +349,8 @@ std::unique_ptr<Transfer> FileWorker::make_request() {
       finish_whole();  // every byte is here already (a run killed before verifying)
       return nullptr;
     }
-    if (filled_ > 0) req.range = range_header(filled_, std::nullopt);
+    // Always ask for a range: a 206 says this server can serve segments.
+    req.range = range_header(filled_, std::nullopt);
   } else {
     if (!ranges_placed()) {
       active_range_ = 0;
@@ -391,6 +410,7 @@ bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reaso
       return false;
     }
     remote_size_ = total;
+    if (r.status == 206) maybe_start_segments(r);
     if (use_cache_for_whole()) {
       meta_.remote_size = *total;
       meta_.remote_size_known = true;
@@ -406,6 +426,15 @@ bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reaso
 }
 
 bool FileWorker::write_whole(const char* data, std::size_t n, std::string* reason) {
+  if (seg_) {
+    bool segment_done = false;
+    if (!seg_->write(*seg_->index_of(0), data, n, &segment_done, reason)) {
+      if (segment_done) *reason = "segment_done";
+      return false;
+    }
+    if (events_.progress) events_.progress();
+    return true;
+  }
   if (remote_size_ && filled_ + n > *remote_size_) {
     *reason = "the server sent more bytes than it announced";
     return false;
@@ -470,10 +499,21 @@ bool FileWorker::write_range(const char* data, std::size_t n, std::string* reaso
 void FileWorker::on_transfer_done(Transfer& transfer, CURLcode code) {
   phase_ = Phase::idle;
   TransferResult r = transfer.finish(code);
+  if (seg_) {
+    handle_segment_result(r, transfer);
+    return;
+  }
   handle_result(r, transfer.request().url, transfer.request().range);
 }
 
 void FileWorker::interrupt() {
+  if (seg_) {
+    // Suspended mid-segments: keep the hashed prefix; resume fetches on from it.
+    seg_->catch_up_hash();
+    filled_ = seg_->hashed();
+    if (::ftruncate(part_fd_, static_cast<off_t>(filled_)) != 0) filled_ = 0;
+    seg_.reset();
+  }
   if (phase_ == Phase::transferring) phase_ = Phase::idle;
 }
 
@@ -551,6 +591,13 @@ void FileWorker::handle_result(const TransferResult& r, const std::string& url, 
     return;
   }
   if (r.status == 416) {
+    if (mode_ == Mode::whole && filled_ == 0 && r.content_range.unsatisfied && r.content_range.total == 0) {
+      report("ok", "");  // an empty file: nothing to range over
+      remote_size_ = 0;
+      result_.source = redact_url(candidates_[candidate_].url);
+      finish_whole();
+      return;
+    }
     if (mode_ == Mode::ranges && r.content_range.unsatisfied) {
       std::string why;
       if (!place(r.content_range.total, &why)) {
@@ -662,12 +709,36 @@ void FileWorker::finish_whole() {
       rec.retry_reason = why;
       events_.attempt(rec);
     }
+    if (finished_seg_) {
+      // Bytes from several mirrors: keep them aside to name the bad one once a
+      // clean copy is in, and walk the candidates again, one at a time.
+      bad_file_ = part_;
+      bad_file_ += ".bad";
+      std::error_code ec;
+      fs::rename(part_, bad_file_, ec);
+      bad_assembly_ = std::move(finished_seg_);
+      close_fd(part_fd_);
+      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      segmenting_disabled_ = true;
+      filled_ = 0;
+      hasher_->reset();
+      remote_size_.reset();
+      error_.cause = ErrorCause::hash_mismatch;
+      error_.message = why;
+      candidate_ = 0;
+      attempt_ = 0;
+      url_.clear();
+      redirects_ = 0;
+      phase_ = Phase::idle;
+      return;
+    }
     restart_whole();  // drop these bytes: this source (or the one before) served others
     if (use_cache_for_whole()) cache_->remove_partial(*spec_.digest);
     remote_size_.reset();
     failover(ErrorCause::hash_mismatch, why);
     return;
   }
+  finished_seg_.reset();
   result_.verified = spec_.digest.has_value();
   result_.bytes = filled_;
   if (result_.source.empty() && candidate_ < candidates_.size()) result_.source = redact_url(candidates_[candidate_].url);
@@ -682,6 +753,7 @@ void FileWorker::finish_whole() {
       cache_->adopt(part_, *spec_.digest, spec_.extra_digest);
       lock_.unlock();
       whole = cache_->object_path(*spec_.digest);
+      name_bad_mirrors(whole);
       write_back(whole);
       if (!spec_.ranges_given) {
         if (options_.install == InstallMode::hardlink) hardlink_readonly(whole, temporary_);
@@ -880,6 +952,10 @@ void FileWorker::write_back(const fs::path& object) {
 
 void FileWorker::discard_temporaries() {
   close_fd(part_fd_);
+  if (!bad_file_.empty()) {
+    std::error_code ec;
+    fs::remove(bad_file_, ec);
+  }
   close_fd(out_fd_);
   std::error_code ec;
   fs::remove(temporary_, ec);
@@ -888,6 +964,148 @@ void FileWorker::discard_temporaries() {
     if (use_cache_for_whole()) cache_->remove_partial(*spec_.digest);
   }
   lock_.unlock();
+}
+
+void FileWorker::maybe_start_segments(const TransferResult&) {
+  if (seg_ || segmenting_disabled_ || !remote_size_ || part_fd_ < 0 || !use_cache_for_whole()) return;
+  if (*remote_size_ - filled_ < SegmentedFetch::kThreshold) return;
+  std::vector<std::size_t> usable;
+  for (std::size_t c = candidate_; c < candidates_.size(); ++c) {
+    std::string scheme = url_scheme(candidates_[c].url);
+    if (scheme == "http" || scheme == "https") usable.push_back(c);
+  }
+  int connections = usable.size() > 1 ? 4 : 2;
+  seg_ = std::make_unique<SegmentedFetch>(part_fd_, part_, *remote_size_, filled_, &*hasher_, candidate_, usable,
+                                          connections);
+}
+
+std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {
+  const auto& s = seg_->segment(index);
+  const std::size_t c = s.candidate;
+  TransferRequest req;
+  req.url = (c == candidate_ && !url_.empty()) ? url_ : candidates_[c].url;
+  req.headers = headers_for(candidates_[c], req.url);
+  req.retry = &options_.retry;
+  req.tls = &options_.tls;
+  req.range = range_header(s.pos, s.end - s.pos);
+  req.segment = s.id;
+  const std::uint32_t id = s.id;
+  const std::uint64_t start = s.pos;
+  const std::uint64_t size = seg_->size();
+  auto check = [start, size](const TransferResult& r, std::string* why) {
+    if (r.status != 206 || !r.content_range.present || r.content_range.first != start ||
+        !r.content_range.total_known || r.content_range.total != size) {
+      *why = "range_unsupported: answered " + std::to_string(r.status) + " to a segment request";
+      return false;
+    }
+    return true;
+  };
+  auto sink = [this, id](const char* p, std::size_t n, std::string* why) {
+    auto i = seg_ ? seg_->index_of(id) : std::nullopt;
+    if (!i) return false;
+    bool segment_done = false;
+    if (!seg_->write(*i, p, n, &segment_done, why)) {
+      if (segment_done) *why = "segment_done";
+      return false;
+    }
+    if (events_.progress) events_.progress();
+    return true;
+  };
+  phase_ = Phase::transferring;
+  try {
+    return std::make_unique<Transfer>(std::move(req), check, sink);
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+    return nullptr;
+  }
+}
+
+void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& t) {
+  const std::uint32_t id = t.request().segment < 0 ? 0u : static_cast<std::uint32_t>(t.request().segment);
+  auto index = seg_->index_of(id);
+  if (!index) return;
+  const auto& s = seg_->segment(*index);
+  AttemptRecord rec;
+  rec.asset = asset_label();
+  rec.url = redact_url(t.request().url);
+  rec.range = "bytes=" + t.request().range;
+  rec.http_status = r.status;
+  rec.bytes = r.body_bytes;
+  rec.duration_s = r.seconds;
+  bool ok = (r.aborted && r.abort_reason == "segment_done") ||
+            (!r.aborted && r.curl_code == CURLE_OK && r.status == 206 && s.done());
+  if (ok) {
+    rec.outcome = "ok";
+    seg_->finished(*index);
+  } else if (r.aborted && r.abort_reason.rfind("writing ", 0) == 0) {
+    rec.outcome = "failed";
+    rec.retry_reason = r.abort_reason;
+    if (events_.attempt) events_.attempt(rec);
+    fail(ErrorCode::internal, ErrorCause::local_file, r.abort_reason);
+    return;
+  } else {
+    bool transient = !r.aborted && ((r.curl_code != CURLE_OK && is_transient_curl_error(r.curl_code)) ||
+                                    (r.curl_code == CURLE_OK && (is_transient_status(r.status) || r.status == 206)));
+    std::string why = r.aborted ? r.abort_reason
+                      : r.curl_code != CURLE_OK ? r.curl_error
+                                                : "HTTP " + std::to_string(r.status);
+    rec.outcome = transient ? "retry" : "failover";
+    rec.retry_reason = why;
+    auto delay = options_.retry.backoff;
+    if (auto after = parse_retry_after(r.retry_after))
+      delay = std::min<std::chrono::milliseconds>(*after, options_.retry.retry_after_cap);
+    const std::size_t from = s.candidate;
+    seg_->failed(*index, transient, delay, options_.retry.attempts);
+    if (!transient && events_.failover)
+      events_.failover(redact_url(candidates_[from].url), "the other segment sources", why);
+  }
+  if (events_.attempt) events_.attempt(rec);
+  bool all_done = std::all_of(seg_->segments().begin(), seg_->segments().end(),
+                              [](const SegmentedFetch::Segment& x) { return x.done(); });
+  if (all_done && !seg_->any_in_flight()) {
+    seg_->catch_up_hash();
+    filled_ = seg_->size();
+    std::size_t mirrors = 0;
+    std::vector<std::size_t> seen;
+    for (const auto& x : seg_->segments()) {
+      for (std::size_t k = 0; k < x.served.size(); ++k) {
+        std::uint64_t until = k + 1 < x.served.size() ? x.served[k + 1].first : x.pos;
+        std::size_t c = x.served[k].second;
+        if (until > x.served[k].first && std::find(seen.begin(), seen.end(), c) == seen.end()) {
+          seen.push_back(c);
+          ++mirrors;
+        }
+      }
+    }
+    result_.source = redact_url(candidates_[candidate_].url) +
+                     (mirrors > 1 ? " (+" + std::to_string(mirrors - 1) + " more)" : std::string());
+    finished_seg_ = std::move(seg_);
+    finish_whole();
+    return;
+  }
+  phase_ = seg_->any_in_flight() ? Phase::transferring : Phase::idle;
+}
+
+void FileWorker::abandon_segments(const std::string& why) {
+  seg_->catch_up_hash();
+  filled_ = seg_->hashed();
+  seg_.reset();
+  segmenting_disabled_ = true;
+  if (::ftruncate(part_fd_, static_cast<off_t>(filled_)) != 0) {
+    fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
+    return;
+  }
+  failover(ErrorCause::transport, why);
+}
+
+void FileWorker::name_bad_mirrors(const fs::path& good) {
+  if (!bad_assembly_) return;
+  for (const auto& [span, c] : bad_assembly_->differing(bad_file_, good))
+    events_.warning("mirror " + redact_url(candidates_[c].url) + " served different bytes for " + span +
+                    "; its bytes were dropped");
+  std::error_code ec;
+  fs::remove(bad_file_, ec);
+  bad_assembly_.reset();
 }
 
 }  // namespace assetfetch

@@ -31,6 +31,7 @@
 #include "file_lock.h"
 #include "hasher.h"
 #include "range.h"
+#include "segmented_fetch.h"
 #include "transfer.h"
 
 namespace assetfetch {
@@ -88,6 +89,11 @@ class FileWorker {
   void begin_whole();
   void begin_ranges();
   std::unique_ptr<Transfer> make_request();
+  std::unique_ptr<Transfer> make_segment_request(std::size_t index);
+  void maybe_start_segments(const TransferResult& r);
+  void handle_segment_result(const TransferResult& r, const Transfer& t);
+  void abandon_segments(const std::string& why);
+  void name_bad_mirrors(const std::filesystem::path& good);
   void run_local_candidate();
   bool local_whole(const std::filesystem::path& src, std::string* why);
   bool local_ranges(const std::filesystem::path& src, std::string* why);
@@ -143,6 +149,12 @@ class FileWorker {
   std::uint64_t filled_ = 0;
   std::optional<std::uint64_t> remote_size_;
   PartialMeta meta_;
+  // Segmented download of a large file (several connections and mirrors).
+  std::unique_ptr<SegmentedFetch> seg_;
+  bool segmenting_disabled_ = false;
+  std::unique_ptr<SegmentedFetch> finished_seg_;  // the last segmented pass, until verified
+  std::unique_ptr<SegmentedFetch> bad_assembly_;  // to name a mirror after a mismatch
+  std::filesystem::path bad_file_;
 
   // Range download.
   int out_fd_ = -1;

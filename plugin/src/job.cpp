@@ -393,31 +393,31 @@ void JobImpl::run() {
     {
       std::lock_guard<std::recursive_mutex> lock(mu_);
       auto now = Clock::now();
-      std::size_t in_flight = active.size();
+      const auto max_files = static_cast<std::size_t>(std::max(1, options_.max_parallel_files));
+      std::size_t busy_files = 0;
+      for (auto& f : files_)
+        if (f->worker->phase() == FileWorker::Phase::transferring) ++busy_files;
       for (auto& f : files_) {
         auto* w = f->worker.get();
         auto ph = w->phase();
         if (ph == FileWorker::Phase::done || ph == FileWorker::Phase::failed) continue;
         all_settled = false;
-        if (ph == FileWorker::Phase::transferring) continue;
-        if (in_flight >= static_cast<std::size_t>(std::max(1, options_.max_parallel_files))) {
-          if (ph != FileWorker::Phase::waiting) continue;
-        }
         if (ph == FileWorker::Phase::waiting && now < w->wake_at()) {
           any_waiting = true;
           continue;
         }
-        if (in_flight >= static_cast<std::size_t>(std::max(1, options_.max_parallel_files))) continue;
-        auto t = w->next(now);
-        if (t) {
+        // A file already transferring may add segments; a new one waits for a slot.
+        if (ph != FileWorker::Phase::transferring && busy_files >= max_files) continue;
+        bool was_busy = ph == FileWorker::Phase::transferring;
+        for (int k = 0; k < 8; ++k) {  // bounded: one transfer per call
+          auto t = w->next(now);
+          if (!t) break;
           curl_multi_add_handle(multi, t->handle());
           active.emplace_back(f.get(), std::move(t));
-          ++in_flight;
-        } else if (w->phase() == FileWorker::Phase::done && callbacks_.file_transferred) {
-          callbacks_.file_transferred(*f);
-        } else if (w->phase() == FileWorker::Phase::waiting) {
-          any_waiting = true;
         }
+        if (!was_busy && w->phase() == FileWorker::Phase::transferring) ++busy_files;
+        if (w->phase() == FileWorker::Phase::done && callbacks_.file_transferred) callbacks_.file_transferred(*f);
+        else if (w->phase() == FileWorker::Phase::waiting) any_waiting = true;
       }
       if (!active.empty() && state_ == JobState::transient_error) state_ = JobState::connecting;
       if (active.empty() && any_waiting) state_ = JobState::transient_error;

@@ -24,6 +24,8 @@ struct TransferRequest {
   const TlsPolicy* tls = nullptr;
   // PUT of a local file (write-back) instead of a GET.
   std::string put_file;
+  // Which segment of a segmented fetch this is (SegmentedFetch id); -1: none.
+  long segment = -1;
 };
 
 struct ContentRange {

@@ -1,0 +1,225 @@
+#include "segmented_fetch.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+
+SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::uint64_t filled, Hasher* hasher,
+                               std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections)
+    : fd_(fd),
+      part_(std::move(part)),
+      size_(size),
+      hasher_(hasher),
+      hashed_(filled),
+      usable_(std::move(usable)),
+      max_connections_(std::max(1, max_connections)) {
+  // Split the rest into one segment per connection; segment 0 is the
+  // transfer already running from `filled`.
+  std::uint64_t left = size - filled;
+  auto n = static_cast<std::uint64_t>(max_connections_);
+  while (n > 1 && left / n < kMinSplit) --n;
+  std::uint64_t piece = left / n;
+  std::uint64_t at = filled;
+  for (std::uint64_t k = 0; k < n; ++k) {
+    Segment s;
+    s.id = next_id_++;
+    s.start = s.pos = at;
+    s.end = k + 1 == n ? size : at + piece;
+    s.candidate = k == 0 ? primary_candidate : usable_.empty() ? primary_candidate : usable_[k % usable_.size()];
+    s.in_flight = k == 0;
+    s.served.emplace_back(s.start, s.candidate);
+    at = s.end;
+    segments_.push_back(s);
+  }
+}
+
+std::uint64_t SegmentedFetch::bytes_written() const {
+  std::uint64_t n = 0;
+  for (const auto& s : segments_) n += s.pos - s.start;
+  return n;
+}
+
+bool SegmentedFetch::complete() const { return hashed_ >= size_; }
+
+bool SegmentedFetch::any_in_flight() const {
+  return std::any_of(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; });
+}
+
+std::size_t SegmentedFetch::in_flight_on(std::size_t candidate) const {
+  return static_cast<std::size_t>(std::count_if(segments_.begin(), segments_.end(), [&](const Segment& s) {
+    return s.in_flight && s.candidate == candidate;
+  }));
+}
+
+std::optional<std::size_t> SegmentedFetch::next_to_start(Clock::time_point now) {
+  std::size_t flying = static_cast<std::size_t>(
+      std::count_if(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; }));
+  if (flying >= static_cast<std::size_t>(max_connections_) || usable_.empty()) return std::nullopt;
+  // First, segments waiting for a (re)start.
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    Segment& s = segments_[i];
+    if (s.done() || s.in_flight || now < s.retry_at) continue;
+    if (std::find(usable_.begin(), usable_.end(), s.candidate) == usable_.end()) {
+      // Its candidate was dropped: the least busy usable one takes it.
+      s.candidate = *std::min_element(usable_.begin(), usable_.end(), [&](std::size_t a, std::size_t b) {
+        return in_flight_on(a) < in_flight_on(b);
+      });
+      s.served.emplace_back(s.pos, s.candidate);
+    }
+    s.in_flight = true;
+    return i;
+  }
+  // Then steal: the least busy usable candidate splits the biggest remainder.
+  std::size_t idle = *std::min_element(usable_.begin(), usable_.end(), [&](std::size_t a, std::size_t b) {
+    return in_flight_on(a) < in_flight_on(b);
+  });
+  return split_for(idle);
+}
+
+std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate) {
+  std::size_t victim = segments_.size();
+  std::uint64_t most = 0;
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    const Segment& s = segments_[i];
+    if (!s.in_flight || s.done()) continue;
+    if (s.end - s.pos > most) {
+      most = s.end - s.pos;
+      victim = i;
+    }
+  }
+  if (victim == segments_.size() || most < 2 * kMinSplit) return std::nullopt;
+  Segment& v = segments_[victim];
+  std::uint64_t mid = v.pos + most / 2;
+  mid -= mid % 4096;  // page-aligned pieces
+  Segment s;
+  s.id = next_id_++;
+  s.start = s.pos = mid;
+  s.end = v.end;
+  s.candidate = candidate;
+  s.in_flight = true;
+  s.served.emplace_back(mid, candidate);
+  v.end = mid;  // the victim's transfer stops there by itself
+  auto at = segments_.insert(segments_.begin() + static_cast<std::ptrdiff_t>(victim) + 1, s);
+  return static_cast<std::size_t>(at - segments_.begin());
+}
+
+bool SegmentedFetch::write(std::size_t i, const char* data, std::size_t n, bool* segment_done, std::string* error) {
+  Segment& s = segments_[i];
+  *segment_done = false;
+  std::uint64_t room = s.end > s.pos ? s.end - s.pos : 0;
+  std::size_t take = n < room ? n : static_cast<std::size_t>(room);
+  std::size_t done = 0;
+  while (done < take) {
+    ssize_t w = ::pwrite(fd_, data + done, take - done, static_cast<off_t>(s.pos + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      *error = "writing " + part_.string() + ": " + std::strerror(errno);
+      return false;
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  // At the prefix: hash straight from the network buffer.
+  if (s.pos == hashed_) {
+    hasher_->update(data, take);
+    hashed_ += take;
+  }
+  s.pos += take;
+  advance_hash(8u << 20);
+  if (take < n) {
+    *segment_done = true;
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::size_t> SegmentedFetch::index_of(std::uint32_t id) const {
+  for (std::size_t i = 0; i < segments_.size(); ++i)
+    if (segments_[i].id == id) return i;
+  return std::nullopt;
+}
+
+std::optional<SegmentedFetch::Clock::time_point> SegmentedFetch::next_retry() const {
+  std::optional<Clock::time_point> t;
+  for (const auto& s : segments_)
+    if (!s.done() && !s.in_flight && (!t || s.retry_at < *t)) t = s.retry_at;
+  return t;
+}
+
+void SegmentedFetch::advance_hash(std::size_t budget) {
+  std::vector<char> buf;
+  for (const Segment& s : segments_) {
+    if (s.end <= hashed_ || s.start > hashed_) continue;
+    // `s` holds hashed_: read back what it has written beyond it.
+    while (hashed_ < s.pos && budget > 0) {
+      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(s.pos - hashed_, 1u << 20));
+      want = std::min(want, budget);
+      buf.resize(want);
+      ssize_t r = ::pread(fd_, buf.data(), want, static_cast<off_t>(hashed_));
+      if (r <= 0) return;  // retried at the next write or at catch_up_hash
+      hasher_->update(buf.data(), static_cast<std::size_t>(r));
+      hashed_ += static_cast<std::uint64_t>(r);
+      budget -= static_cast<std::size_t>(r);
+    }
+    if (hashed_ < s.end) return;  // a gap: wait for this segment
+  }
+}
+
+void SegmentedFetch::catch_up_hash() { advance_hash(SIZE_MAX); }
+
+void SegmentedFetch::finished(std::size_t i) {
+  Segment& s = segments_[i];
+  s.in_flight = false;
+  s.attempts = 0;
+}
+
+void SegmentedFetch::failed(std::size_t i, bool retry, std::chrono::milliseconds delay, int max_attempts) {
+  Segment& s = segments_[i];
+  s.in_flight = false;
+  if (retry && ++s.attempts < max_attempts) {
+    s.retry_at = Clock::now() + delay;
+    return;
+  }
+  std::size_t bad = s.candidate;
+  std::erase(usable_, bad);
+  s.attempts = 0;
+}
+
+std::vector<std::pair<std::string, std::size_t>> SegmentedFetch::differing(const fs::path& assembled,
+                                                                          const fs::path& good) const {
+  std::vector<std::pair<std::string, std::size_t>> out;
+  FILE* a = std::fopen(assembled.c_str(), "rb");
+  FILE* g = std::fopen(good.c_str(), "rb");
+  if (!a || !g) {
+    if (a) std::fclose(a);
+    if (g) std::fclose(g);
+    return out;
+  }
+  std::vector<char> ba(1 << 20), bg(1 << 20);
+  for (const Segment& s : segments_) {
+    for (std::size_t k = 0; k < s.served.size(); ++k) {
+      std::uint64_t from = s.served[k].first;
+      std::uint64_t to = k + 1 < s.served.size() ? s.served[k + 1].first : s.end;
+      bool differ = false;
+      for (std::uint64_t at = from; at < to && !differ;) {
+        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(to - at, ba.size()));
+        if (::pread(fileno(a), ba.data(), want, static_cast<off_t>(at)) != static_cast<ssize_t>(want) ||
+            ::pread(fileno(g), bg.data(), want, static_cast<off_t>(at)) != static_cast<ssize_t>(want))
+          break;
+        differ = std::memcmp(ba.data(), bg.data(), want) != 0;
+        at += want;
+      }
+      if (differ) out.emplace_back("bytes " + std::to_string(from) + "-" + std::to_string(to - 1), s.served[k].second);
+    }
+  }
+  std::fclose(a);
+  std::fclose(g);
+  return out;
+}
+
+}  // namespace assetfetch

@@ -1,0 +1,102 @@
+// SegmentedFetch: one large file fetched as segments over several
+// connections and from several mirrors at once (issue 5).
+//
+// Design goals:
+// - Segments partition [start, size) of the file; each is written at its own
+//   offset as it arrives. A connection that finishes takes the larger half of
+//   the biggest unfinished segment, so a slow mirror's remaining bytes are
+//   taken over by a faster one and never hold back completion.
+// - The whole-file hash is computed over the contiguous prefix as it grows:
+//   bytes arriving at the prefix are hashed from the network buffer; bytes
+//   ahead of it are read back (from the page cache) once the prefix reaches
+//   them. No second full read of the file.
+// - Each segment remembers which candidate served it, so a hash mismatch can
+//   name the mirror that served different bytes.
+//
+// Threading: used only from the job's transfer thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hasher.h"
+
+namespace assetfetch {
+
+class SegmentedFetch {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // Segments smaller than this are never split again.
+  static constexpr std::uint64_t kMinSplit = 2u << 20;
+  // Files at least this large are fetched in segments.
+  static constexpr std::uint64_t kThreshold = 32u << 20;
+
+  struct Segment {
+    std::uint32_t id = 0;  // stable: indices shift when a segment is split
+    std::uint64_t start = 0, end = 0;  // [start, end); end may shrink when split
+    std::uint64_t pos = 0;             // next byte to write
+    std::size_t candidate = 0;         // index into the worker's candidate list
+    bool in_flight = false;
+    int attempts = 0;
+    Clock::time_point retry_at{};
+    std::vector<std::pair<std::uint64_t, std::size_t>> served;  // (offset, candidate) changes
+    bool done() const { return pos >= end; }
+  };
+
+  // `primary` is already fetching [filled, size) from `primary_candidate`;
+  // `usable` are the candidates that may serve further segments.
+  SegmentedFetch(int fd, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, Hasher* hasher,
+                 std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections);
+
+  std::uint64_t size() const { return size_; }
+  std::uint64_t bytes_written() const;
+  bool complete() const;  // every byte written and hashed
+  const std::vector<Segment>& segments() const { return segments_; }
+  const Segment& segment(std::size_t i) const { return segments_[i]; }
+  std::optional<std::size_t> index_of(std::uint32_t id) const;
+  // The earliest time a segment waiting for a retry may start.
+  std::optional<Clock::time_point> next_retry() const;
+
+  // The next segment to start (assigned, marked in flight), or nullopt.
+  std::optional<std::size_t> next_to_start(Clock::time_point now);
+  // Writes body bytes of segment `i`. Returns false with `segment_done` set
+  // when the server sends past the segment's end (it was split while in
+  // flight: the transfer should stop), or on I/O error.
+  bool write(std::size_t i, const char* data, std::size_t n, bool* segment_done, std::string* error);
+  // Outcome of segment `i`'s transfer.
+  void finished(std::size_t i);
+  // A failed transfer: retry on the same candidate after `delay`, or (when
+  // retry is false) drop that candidate for this file and reassign.
+  void failed(std::size_t i, bool retry, std::chrono::milliseconds delay, int max_attempts);
+  bool any_in_flight() const;
+  bool has_usable_candidates() const { return !usable_.empty(); }
+  // Hashes whatever of the prefix can be hashed now (end of the transfer).
+  void catch_up_hash();
+  // The contiguous prefix that has been hashed.
+  std::uint64_t hashed() const { return hashed_; }
+  // Ranges (and candidates) whose bytes differ between `assembled` and `good`.
+  std::vector<std::pair<std::string, std::size_t>> differing(const std::filesystem::path& assembled,
+                                                             const std::filesystem::path& good) const;
+
+ private:
+  void advance_hash(std::size_t budget_bytes);
+  std::optional<std::size_t> split_for(std::size_t candidate);
+  std::size_t in_flight_on(std::size_t candidate) const;
+
+  int fd_;
+  std::filesystem::path part_;
+  std::uint64_t size_;
+  Hasher* hasher_;
+  std::uint64_t hashed_;
+  std::vector<Segment> segments_;  // kept sorted by start
+  std::vector<std::size_t> usable_;
+  int max_connections_;
+  std::uint32_t next_id_ = 0;
+};
+
+}  // namespace assetfetch
