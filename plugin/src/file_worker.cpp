@@ -968,7 +968,7 @@ void FileWorker::discard_temporaries() {
 
 void FileWorker::maybe_start_segments(const TransferResult&) {
   if (seg_ || segmenting_disabled_ || !remote_size_ || part_fd_ < 0 || !use_cache_for_whole()) return;
-  if (*remote_size_ - filled_ < SegmentedFetch::kThreshold) return;
+  if (*remote_size_ - filled_ < options_.segment_threshold) return;
   std::vector<std::size_t> usable;
   for (std::size_t c = candidate_; c < candidates_.size(); ++c) {
     std::string scheme = url_scheme(candidates_[c].url);
@@ -976,7 +976,7 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
   }
   int connections = usable.size() > 1 ? 4 : 2;
   seg_ = std::make_unique<SegmentedFetch>(part_fd_, part_, *remote_size_, filled_, &*hasher_, candidate_, usable,
-                                          connections);
+                                          connections, options_.segment_min_split);
 }
 
 std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {

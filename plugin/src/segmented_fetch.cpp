@@ -11,19 +11,21 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 
 SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::uint64_t filled, Hasher* hasher,
-                               std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections)
+                               std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections,
+                               std::uint64_t min_split)
     : fd_(fd),
       part_(std::move(part)),
       size_(size),
       hasher_(hasher),
       hashed_(filled),
       usable_(std::move(usable)),
-      max_connections_(std::max(1, max_connections)) {
+      max_connections_(std::max(1, max_connections)),
+      min_split_(std::max<std::uint64_t>(min_split, 4096)) {
   // Split the rest into one segment per connection; segment 0 is the
   // transfer already running from `filled`.
   std::uint64_t left = size - filled;
   auto n = static_cast<std::uint64_t>(max_connections_);
-  while (n > 1 && left / n < kMinSplit) --n;
+  while (n > 1 && left / n < min_split_) --n;
   std::uint64_t piece = left / n;
   std::uint64_t at = filled;
   for (std::uint64_t k = 0; k < n; ++k) {
@@ -93,7 +95,7 @@ std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate) {
       victim = i;
     }
   }
-  if (victim == segments_.size() || most < 2 * kMinSplit) return std::nullopt;
+  if (victim == segments_.size() || most < 2 * min_split_) return std::nullopt;
   Segment& v = segments_[victim];
   std::uint64_t mid = v.pos + most / 2;
   mid -= mid % 4096;  // page-aligned pieces

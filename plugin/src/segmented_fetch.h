@@ -31,10 +31,6 @@ class SegmentedFetch {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Segments smaller than this are never split again.
-  static constexpr std::uint64_t kMinSplit = 2u << 20;
-  // Files at least this large are fetched in segments.
-  static constexpr std::uint64_t kThreshold = 32u << 20;
 
   struct Segment {
     std::uint32_t id = 0;  // stable: indices shift when a segment is split
@@ -51,7 +47,8 @@ class SegmentedFetch {
   // `primary` is already fetching [filled, size) from `primary_candidate`;
   // `usable` are the candidates that may serve further segments.
   SegmentedFetch(int fd, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, Hasher* hasher,
-                 std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections);
+                 std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections,
+                 std::uint64_t min_split);
 
   std::uint64_t size() const { return size_; }
   std::uint64_t bytes_written() const;
@@ -96,6 +93,7 @@ class SegmentedFetch {
   std::vector<Segment> segments_;  // kept sorted by start
   std::vector<std::size_t> usable_;
   int max_connections_;
+  std::uint64_t min_split_;  // segments smaller than this are never split again
   std::uint32_t next_id_ = 0;
 };
 

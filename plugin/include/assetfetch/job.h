@@ -117,6 +117,10 @@ struct JobOptions {
   RetryPolicy retry;
   TlsPolicy tls;
   int max_parallel_files = 8;
+  // Files at least this large are fetched in segments over several
+  // connections and mirrors; segments smaller than min_split are not split.
+  std::uint64_t segment_threshold = 32u << 20;
+  std::uint64_t segment_min_split = 2u << 20;
 };
 
 // What a caller declares for one file (BITS AddFileWithRanges + identity).
