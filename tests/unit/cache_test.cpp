@@ -1,0 +1,124 @@
+// The content-addressed cache: paths, lookup, and healing of corrupt objects.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "cache.h"
+#include "test_util.h"
+
+namespace assetfetch {
+namespace {
+
+namespace fs = std::filesystem;
+
+Digest sha256_of(const std::string& bytes) { return {HashAlgorithm::sha256, af_test::sha256_hex(bytes)}; }
+
+// Puts bytes into the store the way a fetch does (verified temp + adopt).
+void store(Cache& cache, const std::string& bytes, const Digest& d) {
+  fs::create_directories(cache.tmp_dir());
+  fs::path tmp = cache.tmp_dir() / "incoming";
+  af_test::write_file(tmp, bytes);
+  cache.adopt(tmp, d);
+}
+
+TEST(CachePaths, Layout) {
+  Cache cache("/c");
+  Digest d{HashAlgorithm::sha256, std::string(64, 'a')};
+  Digest e{HashAlgorithm::sha512, std::string(128, 'b')};
+  EXPECT_EQ(cache.object_path(d), fs::path("/c/objects/sha256") / d.hex);
+  EXPECT_EQ(cache.object_path(e), fs::path("/c/objects/sha512") / e.hex);
+  EXPECT_EQ(cache.partial_path(d), fs::path("/c/partial") / ("sha256-" + d.hex + ".part"));
+  EXPECT_EQ(cache.lock_path(d), fs::path("/c/locks") / ("sha256-" + d.hex + ".lock"));
+  EXPECT_EQ(cache.jobs_dir(), fs::path("/c/jobs"));
+  EXPECT_EQ(cache.tmp_dir(), fs::path("/c/tmp"));
+}
+
+TEST(CacheLookup, MissThenHitWithExactBytes) {
+  af_test::TempDir dir;
+  Cache cache(dir.path());
+  const std::string bytes = af_test::random_bytes(10000, 1);
+  const Digest d = sha256_of(bytes);
+  EXPECT_EQ(cache.lookup(d), Cache::Lookup::miss);
+  store(cache, bytes, d);
+  EXPECT_EQ(cache.lookup(d), Cache::Lookup::hit);
+  EXPECT_EQ(af_test::read_file(cache.object_path(d)), bytes);  // exactly the asset's bytes
+  EXPECT_FALSE(fs::exists(dir / "tmp" / "incoming"));
+}
+
+TEST(CacheLookup, UnstampedObjectIsVerifiedOnUse) {
+  af_test::TempDir dir;
+  Cache cache(dir.path());
+  const std::string bytes = af_test::random_bytes(5000, 2);
+  const Digest d = sha256_of(bytes);
+  af_test::write_file(cache.object_path(d), bytes);  // e.g. copied in by hand
+  EXPECT_EQ(cache.lookup(d), Cache::Lookup::hit);
+  af_test::write_file(cache.object_path(d), "not the bytes");
+  EXPECT_EQ(cache.lookup(d), Cache::Lookup::healed);
+  EXPECT_FALSE(fs::exists(cache.object_path(d)));
+}
+
+TEST(CacheLookup, FlippedByteIsHealedAndRemoved) {
+  af_test::TempDir dir;
+  Cache cache(dir.path());
+  const std::string bytes = af_test::random_bytes(70000, 3);
+  const Digest d = sha256_of(bytes);
+  store(cache, bytes, d);
+  ASSERT_EQ(cache.lookup(d), Cache::Lookup::hit);
+  fs::path obj = cache.object_path(d);
+  ::chmod(obj.c_str(), 0644);
+  {
+    std::fstream f(obj, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(12345);
+    char c = static_cast<char>(bytes[12345] ^ 0x01);
+    f.write(&c, 1);
+  }
+  ASSERT_EQ(fs::file_size(obj), bytes.size());
+  EXPECT_EQ(cache.lookup(d), Cache::Lookup::healed);
+  EXPECT_FALSE(fs::exists(obj));
+  EXPECT_EQ(cache.lookup(d), Cache::Lookup::miss);
+  // A fresh store after healing is a hit again.
+  store(cache, bytes, d);
+  EXPECT_EQ(cache.lookup(d), Cache::Lookup::hit);
+}
+
+TEST(CacheLookup, TruncationIsHealedAndRemoved) {
+  af_test::TempDir dir;
+  Cache cache(dir.path());
+  const std::string bytes = af_test::random_bytes(70000, 4);
+  const Digest d = sha256_of(bytes);
+  store(cache, bytes, d);
+  fs::path obj = cache.object_path(d);
+  ::chmod(obj.c_str(), 0644);
+  fs::resize_file(obj, 100);
+  EXPECT_EQ(cache.lookup(d), Cache::Lookup::healed);
+  EXPECT_FALSE(fs::exists(obj));
+}
+
+TEST(CachePartial, MetaRoundTripAndRemoval) {
+  af_test::TempDir dir;
+  Cache cache(dir.path());
+  Digest d{HashAlgorithm::sha256, std::string(64, 'c')};
+  EXPECT_FALSE(cache.read_partial_meta(d).has_value());
+  af_test::write_file(cache.partial_path(d), "abc");
+  PartialMeta m;
+  m.remote_size = 1234;
+  m.remote_size_known = true;
+  m.etag = "\"e\"";
+  m.last_modified = "Tue, 01 Jan 2030 00:00:00 GMT";
+  cache.write_partial_meta(d, m);
+  auto got = cache.read_partial_meta(d);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->remote_size, 1234u);
+  EXPECT_TRUE(got->remote_size_known);
+  EXPECT_EQ(got->etag, m.etag);
+  EXPECT_EQ(got->last_modified, m.last_modified);
+  cache.remove_partial(d);
+  EXPECT_FALSE(fs::exists(cache.partial_path(d)));
+  EXPECT_FALSE(cache.read_partial_meta(d).has_value());
+}
+
+}  // namespace
+}  // namespace assetfetch
