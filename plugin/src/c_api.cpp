@@ -340,7 +340,8 @@ class CallbackScope {
 bool in_own_callback(const af_job* job) { return t_callback_job == job; }
 
 // The af_file wrapping `f`, created on first sight (files restored from an
-// earlier process). Caller holds job->mu.
+// earlier process). Caller holds job->mu, and must not call into the core
+// while holding it (lock order: the core's lock, then mu).
 af_file* wrap_locked(af_job* job, assetfetch::File* f) {
   if (auto it = job->by_file.find(f); it != job->by_file.end()) return it->second;
   auto w = std::make_unique<af_file>();
@@ -677,8 +678,11 @@ AF_API af_code af_job_create(const char* name, const af_job_options* options, af
     if (!handle->job)
       return save_error(nullptr, AF_E_INTERNAL, f + ": the job '" + name + "' was not created");
     {
+      // Never call into the core while holding mu: the core holds its own
+      // lock while it runs callbacks, and they take mu (find_file).
+      const std::vector<assetfetch::File*> restored = handle->job->files();
       std::lock_guard lock(handle->mu);
-      for (assetfetch::File* file : handle->job->files()) wrap_locked(handle.get(), file);
+      for (assetfetch::File* file : restored) wrap_locked(handle.get(), file);
     }
     register_handle(handle.get());
     *out = handle.release();
