@@ -1,0 +1,241 @@
+#include "cache_admin.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cache.h"
+#include "digest.h"
+#include "file_lock.h"
+#include "hasher.h"
+#include "input_error.h"
+
+namespace assetfetch::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr HashAlgorithm kAlgorithms[] = {HashAlgorithm::sha256, HashAlgorithm::sha512};
+
+bool stat_of(const fs::path& p, struct stat& st) { return ::stat(p.c_str(), &st) == 0; }
+
+bool process_alive(long pid) {
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The pid in a temporary's name: "<stem>.<pid>.<n>.tmp", "<stem>.<pid>.tmp",
+// "<stem>.<pid>.link.tmp"; 0 when there is none.
+long temp_owner(const std::string& name) {
+  if (name.size() < 5 || name.compare(name.size() - 4, 4, ".tmp") != 0) return 0;
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1)
+    parts.push_back(name.substr(start, dot - start));
+  // parts: everything before ".tmp", split on dots
+  if (parts.size() >= 3 && all_digits(parts[parts.size() - 2]) && all_digits(parts[parts.size() - 1]))
+    return std::stol(parts[parts.size() - 2]);
+  if (parts.size() >= 2 && all_digits(parts.back())) return std::stol(parts.back());
+  return 0;
+}
+
+// Digests named by job records: their partials stay resumable.
+std::set<std::string> digests_in_job_records(const fs::path& root) {
+  std::set<std::string> keys;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root / "jobs", ec)) {
+    if (e.path().extension() != ".json") continue;
+    try {
+      std::ifstream in(e.path());
+      auto j = nlohmann::json::parse(in);
+      for (const auto& f : j.value("files", nlohmann::json::array()))
+        for (HashAlgorithm algo : kAlgorithms)
+          if (f.contains(algorithm_name(algo)))
+            keys.insert(std::string(algorithm_name(algo)) + "-" + f[algorithm_name(algo)].get<std::string>());
+    } catch (const std::exception&) {
+      // an unreadable record protects nothing
+    }
+  }
+  return keys;
+}
+
+}  // namespace
+
+std::vector<CacheObjectInfo> list_objects(const fs::path& root) {
+  std::vector<CacheObjectInfo> out;
+  Cache cache(root);
+  for (HashAlgorithm algo : kAlgorithms) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root / "objects" / algorithm_name(algo), ec)) {
+      std::string hex = e.path().filename().string();
+      if (hex.size() != digest_hex_length(algo) || !is_hex(hex)) continue;  // temporaries
+      struct stat st {};
+      if (!stat_of(e.path(), st) || !S_ISREG(st.st_mode)) continue;
+      CacheObjectInfo o;
+      o.digest = Digest{algo, hex};
+      o.file = e.path();
+      o.size = static_cast<std::uint64_t>(st.st_size);
+      o.dev = st.st_dev;
+      o.ino = st.st_ino;
+      o.last_use = st.st_mtime;
+      struct stat stamp {};
+      if (stat_of(root / "stamps" / algorithm_name(algo) / hex, stamp)) o.last_use = stamp.st_mtime;
+      out.push_back(std::move(o));
+    }
+  }
+  return out;
+}
+
+std::vector<PartialInfo> list_partials(const fs::path& root) {
+  std::vector<PartialInfo> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root / "partial", ec)) {
+    if (e.path().extension() != ".part") continue;
+    PartialInfo p;
+    p.file = e.path();
+    struct stat st {};
+    if (!stat_of(e.path(), st)) continue;
+    p.size = static_cast<std::uint64_t>(st.st_size);
+    p.modified = st.st_mtime;
+    std::string key = e.path().stem().string();  // <algo>-<hex>
+    if (auto dash = key.find('-'); dash != std::string::npos) {
+      auto algo = parse_algorithm(key.substr(0, dash));
+      std::string hex = key.substr(dash + 1);
+      if (algo && hex.size() == digest_hex_length(*algo) && is_hex(hex)) p.digest = Digest{*algo, hex};
+    }
+    fs::path lock = root / "locks" / (key + ".lock");
+    if (fs::exists(lock, ec)) {
+      FileLock l;
+      try {
+        p.in_use = !l.try_lock(lock);
+      } catch (const std::exception&) {
+        p.in_use = true;  // cannot tell: leave it alone
+      }
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<fs::path> verify_objects(const fs::path& root) {
+  std::vector<fs::path> corrupt;
+  for (const auto& o : list_objects(root)) {
+    bool ok = false;
+    try {
+      ok = hash_file(o.file, o.digest.algorithm) == o.digest.hex;
+    } catch (const std::exception&) {
+      ok = false;
+    }
+    if (ok) continue;
+    corrupt.push_back(o.file);
+    std::error_code ec;
+    fs::remove(o.file, ec);
+    fs::remove(root / "stamps" / algorithm_name(o.digest.algorithm) / o.digest.hex, ec);
+  }
+  return corrupt;
+}
+
+PruneResult prune_cache(const fs::path& root, std::optional<std::uint64_t> max_size) {
+  PruneResult r;
+  std::error_code ec;
+  // Temporaries whose writer is gone.
+  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    long pid = temp_owner(it->path().filename().string());
+    if (pid > 0 && !process_alive(pid)) r.removed_temporaries.push_back(it->path());
+  }
+  // Partials nobody is downloading and no job record will resume.
+  auto protected_keys = digests_in_job_records(root);
+  for (const auto& p : list_partials(root)) {
+    if (p.in_use) continue;
+    if (p.digest && protected_keys.count(std::string(algorithm_name(p.digest->algorithm)) + "-" + p.digest->hex))
+      continue;
+    r.removed_temporaries.push_back(p.file);
+    fs::path meta = p.file;
+    meta.replace_extension(".json");
+    if (fs::exists(meta, ec)) r.removed_temporaries.push_back(meta);
+  }
+  for (const auto& p : r.removed_temporaries) fs::remove(p, ec);
+
+  // Objects, grouped by inode (one blob may have a sha256 and a sha512 name).
+  struct Group {
+    std::vector<CacheObjectInfo> names;
+    std::uint64_t size = 0;
+    std::time_t last_use = 0;
+  };
+  std::map<std::pair<std::uint64_t, std::uint64_t>, Group> groups;
+  for (auto& o : list_objects(root)) {
+    Group& g = groups[{o.dev, o.ino}];
+    g.size = o.size;
+    g.last_use = std::max(g.last_use, o.last_use);
+    g.names.push_back(std::move(o));
+  }
+  std::vector<Group*> order;
+  for (auto& [key, g] : groups) {
+    r.total_before += g.size;
+    order.push_back(&g);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const Group* a, const Group* b) { return a->last_use < b->last_use; });
+  r.total_after = r.total_before;
+  if (!max_size) return r;
+  for (Group* g : order) {
+    if (r.total_after <= *max_size) break;
+    for (const auto& o : g->names) {
+      fs::remove(o.file, ec);
+      fs::remove(root / "stamps" / algorithm_name(o.digest.algorithm) / o.digest.hex, ec);
+      r.removed_objects.push_back(o.file);
+    }
+    r.total_after -= g->size;
+  }
+  return r;
+}
+
+std::uint64_t parse_size(const std::string& text, const std::string& what) {
+  auto bad = [&]() -> InputError {
+    return InputError(what + " '" + text +
+                      "': expected a size in bytes, or a number with a K, M, G or T suffix (powers of 1024), "
+                      "e.g. 500M or 2G");
+  };
+  std::size_t i = 0;
+  while (i < text.size() && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.')) ++i;
+  std::string number = text.substr(0, i);
+  std::string suffix = text.substr(i);
+  if (number.empty() || number == "." || std::count(number.begin(), number.end(), '.') > 1) throw bad();
+  for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (suffix.size() > 1 && (suffix.ends_with("IB") || suffix.ends_with("B")) && suffix != "B")
+    suffix = suffix.substr(0, 1);  // "MiB", "MB" → "M"
+  int shift = 0;
+  if (suffix.empty() || suffix == "B") shift = 0;
+  else if (suffix == "K") shift = 10;
+  else if (suffix == "M") shift = 20;
+  else if (suffix == "G") shift = 30;
+  else if (suffix == "T") shift = 40;
+  else throw bad();
+  long double value = std::stold(number) * std::ldexp(1.0L, shift);
+  if (value > 1.8e19L) throw bad();
+  if (shift == 0 && number.find('.') != std::string::npos) throw bad();
+  return static_cast<std::uint64_t>(value);
+}
+
+std::string format_time(std::time_t t) {
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+}  // namespace assetfetch::cli

@@ -1,0 +1,60 @@
+// Inspecting and maintaining the local cache for `assetfetch cache`: listing
+// objects and partial downloads, re-hashing every object, and pruning the
+// least recently used objects (a stamp's mtime is the last use: Cache::touch)
+// plus temporaries left by dead processes. Layout: see plugin/src/cache.h.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "assetfetch/types.h"
+
+namespace assetfetch::cli {
+
+struct CacheObjectInfo {
+  Digest digest;
+  std::filesystem::path file;
+  std::uint64_t size = 0;
+  std::time_t last_use = 0;  // stamp mtime, else the object's mtime
+  std::uint64_t dev = 0, ino = 0;
+};
+
+struct PartialInfo {
+  std::filesystem::path file;  // <root>/partial/<algo>-<hex>.part
+  std::optional<Digest> digest;
+  std::uint64_t size = 0;
+  std::time_t modified = 0;
+  bool in_use = false;  // its download lock is held by a running process
+};
+
+std::vector<CacheObjectInfo> list_objects(const std::filesystem::path& root);
+std::vector<PartialInfo> list_partials(const std::filesystem::path& root);
+
+// Re-hashes every object; removes corrupt ones (and their stamps). Returns
+// the corrupt objects' paths.
+std::vector<std::filesystem::path> verify_objects(const std::filesystem::path& root);
+
+struct PruneResult {
+  std::uint64_t total_before = 0, total_after = 0;  // distinct object bytes
+  std::vector<std::filesystem::path> removed_objects;
+  std::vector<std::filesystem::path> removed_temporaries;  // partials and *.tmp
+};
+
+// Removes temporaries of dead processes and partials nobody downloads or
+// resumes (no lock held, no job record naming the digest); then, when
+// max_size is set, the least recently used objects until the distinct object
+// bytes are <= max_size. Names of one inode (sha256 + sha512) go together.
+PruneResult prune_cache(const std::filesystem::path& root, std::optional<std::uint64_t> max_size);
+
+// "500", "10K", "1.5G", "2T", "3MiB": bytes or K/M/G/T (powers of 1024).
+// Throws InputError naming `what` and the accepted forms.
+std::uint64_t parse_size(const std::string& text, const std::string& what);
+
+// "2024-05-01 12:00:00 UTC"
+std::string format_time(std::time_t t);
+
+}  // namespace assetfetch::cli

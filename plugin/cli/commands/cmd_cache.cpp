@@ -1,0 +1,146 @@
+// `assetfetch cache path|list|verify|prune [--max-size SIZE]`: the local
+// cache, inspected and maintained (see cache_admin.h).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cache_admin.h"
+#include "cli_options.h"
+#include "command.h"
+#include "input_error.h"
+#include "reporter.h"
+
+namespace assetfetch::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+struct CacheArgs {
+  std::string action;
+  std::string max_size;
+  CommonOptions common;
+};
+
+int cache_list(const fs::path& root, const CacheArgs& a) {
+  auto objects = list_objects(root);
+  auto partials = list_partials(root);
+  std::uint64_t total = 0;
+  for (const auto& o : objects) {
+    if (a.common.json) {
+      std::cout << Json{{"kind", "object"}, {"algo", algorithm_name(o.digest.algorithm)}, {"hex", o.digest.hex},
+                        {"size", o.size}, {"last_use", format_time(o.last_use)}, {"last_use_unix", o.last_use},
+                        {"path", o.file.string()}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cout << algorithm_name(o.digest.algorithm) << "  " << o.digest.hex << "  " << o.size << " bytes ("
+                << human_bytes(o.size) << ")  last used " << format_time(o.last_use) << "\n";
+    }
+    total += o.size;
+  }
+  for (const auto& p : partials) {
+    if (a.common.json) {
+      Json j{{"kind", "partial"}, {"size", p.size}, {"modified", format_time(p.modified)},
+             {"in_use", p.in_use}, {"path", p.file.string()}};
+      if (p.digest) {
+        j["algo"] = algorithm_name(p.digest->algorithm);
+        j["hex"] = p.digest->hex;
+      }
+      std::cout << j.dump() << "\n";
+    } else {
+      std::cout << "partial  " << p.file.filename().string() << "  " << p.size << " bytes ("
+                << human_bytes(p.size) << ")  " << (p.in_use ? "downloading now" : "resumable") << ", modified "
+                << format_time(p.modified) << "\n";
+    }
+  }
+  if (!a.common.json && !a.common.quiet)
+    std::cerr << "assetfetch: " << root.string() << ": " << objects.size() << " objects (" << human_bytes(total)
+              << ", hard-linked names counted each), " << partials.size() << " partial downloads\n";
+  return 0;
+}
+
+int cache_verify(const fs::path& root, const CacheArgs& a) {
+  auto n = list_objects(root).size();
+  auto corrupt = verify_objects(root);
+  if (a.common.json) {
+    Json names = Json::array();
+    for (const auto& c : corrupt) names.push_back(c.string());
+    std::cout << Json{{"event", "verify"}, {"objects", n}, {"corrupt_removed", names}}.dump() << "\n";
+  }
+  if (corrupt.empty()) {
+    if (!a.common.json && !a.common.quiet)
+      std::cerr << "assetfetch: " << root.string() << ": " << n << " objects verified, none corrupt\n";
+    return 0;
+  }
+  std::cerr << "assetfetch: error: " << corrupt.size() << " of " << n
+            << " cache objects were corrupt (bytes do not match their hash) and have been removed:\n";
+  for (const auto& c : corrupt) std::cerr << "  " << c.string() << "\n";
+  std::cerr << "assetfetch: hint: the next fetch of those assets downloads them again; if this recurs, check the "
+               "disk\n";
+  return 1;
+}
+
+int cache_prune(const fs::path& root, const CacheArgs& a) {
+  std::optional<std::uint64_t> max;
+  if (!a.max_size.empty()) max = parse_size(a.max_size, "--max-size");
+  PruneResult r = prune_cache(root, max);
+  if (a.common.json) {
+    Json objs = Json::array(), tmps = Json::array();
+    for (const auto& p : r.removed_objects) objs.push_back(p.string());
+    for (const auto& p : r.removed_temporaries) tmps.push_back(p.string());
+    std::cout << Json{{"event", "prune"}, {"total_before", r.total_before}, {"total_after", r.total_after},
+                      {"removed_objects", objs}, {"removed_temporaries", tmps}}
+                     .dump()
+              << "\n";
+  } else if (!a.common.quiet) {
+    for (const auto& p : r.removed_objects) std::cerr << "assetfetch: removed " << p.string() << "\n";
+    for (const auto& p : r.removed_temporaries) std::cerr << "assetfetch: removed stale " << p.string() << "\n";
+    std::cerr << "assetfetch: " << root.string() << ": " << human_bytes(r.total_before) << " -> "
+              << human_bytes(r.total_after) << " of objects; " << r.removed_objects.size() << " objects and "
+              << r.removed_temporaries.size() << " stale temporaries removed\n";
+  }
+  return 0;
+}
+
+int run_cache(CacheArgs& a) {
+  try {
+    if (!a.max_size.empty() && a.action != "prune")
+      throw InputError("--max-size applies to `cache prune` only");
+    if (a.action == "prune" && !a.max_size.empty()) parse_size(a.max_size, "--max-size");  // before the config
+    Settings s = resolve_settings(a.common);
+    if (s.job.cache_dir.empty()) throw InputError("no cache directory (--no-cache given?)");
+    fs::path root = s.job.cache_dir;
+    if (a.action == "path") {
+      std::cout << root.string() << "\n";
+      return 0;
+    }
+    if (a.action == "list") return cache_list(root, a);
+    if (a.action == "verify") return cache_verify(root, a);
+    return cache_prune(root, a);
+  } catch (const InputError& e) {
+    std::cerr << "assetfetch: error: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+const RegisterCommand registered(
+    "cache", "Local cache: path, list, verify (re-hash all), prune [--max-size SIZE]",
+    [](CLI::App& sub) -> std::function<int()> {
+      auto a = std::make_shared<CacheArgs>();
+      sub.add_option("action", a->action, "path | list | verify | prune")
+          ->required()
+          ->check(CLI::IsMember({"path", "list", "verify", "prune"}));
+      sub.add_option("--max-size", a->max_size,
+                     "prune: remove least recently used objects until they total at most SIZE "
+                     "(bytes, or K/M/G/T suffixes, powers of 1024)");
+      sub.add_option("--config", a->common.config_file, "mirror configuration (JSON); default: $ASSETFETCH_CONFIG");
+      sub.add_option("--cache-dir", a->common.cache_dir, "cache directory (default as for fetch)");
+      sub.add_flag("-q,--quiet", a->common.quiet, "print errors only");
+      sub.add_flag("--json", a->common.json, "list: one JSON object per line; verify/prune: one JSON summary");
+      return [a] { return run_cache(*a); };
+    });
+
+}  // namespace
+}  // namespace assetfetch::cli

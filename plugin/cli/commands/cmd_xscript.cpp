@@ -1,0 +1,129 @@
+// `assetfetch x-script [options] URL SHA512 DST`: vcpkg's x-script asset
+// source (DESIGN.md "Settled details" → vcpkg). vcpkg runs
+//   X_VCPKG_ASSET_SOURCES="x-script,assetfetch x-script {url} {sha512} {dst}"
+// through `/bin/sh -c`; DST is `<target>.<pid>.part`, whose directory may not
+// exist yet. vcpkg re-hashes DST on exit 0 and never cleans up, so: create the
+// parent directory, overwrite DST, exit 0 only with the verified bytes there,
+// and remove DST on any failure. The config's sources, rewrites, cache and
+// failover apply, with the sha512 as the asset's identity.
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <memory>
+
+#include "cache.h"
+#include "cli_options.h"
+#include "command.h"
+#include "digest.h"
+#include "input_error.h"
+#include "reporter.h"
+#include "run_job.h"
+
+namespace assetfetch::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct XScriptArgs {
+  std::string url, sha512, dst;
+  CommonOptions common;
+};
+
+std::string asset_name_for(const std::string& url) {
+  try {
+    return default_file_name(url);
+  } catch (const InputError&) {
+    return "x-script";
+  }
+}
+
+// Nothing to contact (block_origin and no source names a sha512): only the
+// local cache can answer.
+int from_cache_only(const Settings& s, const Digest& d, const fs::path& dst, const std::string& asset,
+                    Reporter& reporter) {
+  if (!s.job.cache_dir.empty()) {
+    Cache cache(s.job.cache_dir);
+    if (cache.lookup(d) == Cache::Lookup::hit) {
+      fs::path tmp = dst;
+      tmp += ".copying";
+      fs::copy_file(cache.object_path(d), tmp, fs::copy_options::overwrite_existing);
+      ::chmod(tmp.c_str(), 0644);
+      fs::rename(tmp, dst);
+      cache.touch(d);
+      FileSpec spec;
+      spec.name = asset;
+      spec.local_name = dst;
+      FileResult r;
+      r.source = "cache";
+      r.from_cache = r.verified = true;
+      r.bytes = fs::file_size(dst);
+      reporter.start(spec);
+      reporter.done(spec, r);
+      return 0;
+    }
+  }
+  reporter.error(asset, ErrorCode::offline_miss,
+                 "origin blocked (config block_origin or vcpkg x-block-origin), no configured source "
+                 "serves sha512 " + d.hex + ", and it is not in the local cache" +
+                     (s.job.cache_dir.empty() ? std::string(" (--no-cache)") : " " + s.job.cache_dir.string()) +
+                     "; add a source with {sha512} to the config, or fill the cache on a connected machine");
+  return exit_code_for(ErrorCode::offline_miss);
+}
+
+int run_xscript(XScriptArgs& a) {
+  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose);
+  const fs::path dst = a.dst;
+  const std::string asset = asset_name_for(a.url);
+  int rc = 0;
+  try {
+    if (dst.empty() || dst.filename().empty())
+      throw InputError("DST '" + a.dst + "' must name a file (vcpkg passes {dst})");
+    Digest d = parse_digest(HashAlgorithm::sha512, a.sha512, "SHA512 argument");
+    Settings s = resolve_settings(a.common);
+    std::error_code ec;
+    fs::create_directories(fs::absolute(dst).parent_path(), ec);
+    if (ec)
+      throw std::runtime_error("cannot create the directory of DST " + fs::absolute(dst).parent_path().string() +
+                               ": " + ec.message());
+    AssetIdentity id{asset, std::nullopt, d};
+    FileSpec spec;
+    spec.name = asset;
+    spec.digest = d;
+    spec.local_name = dst;
+    spec.candidates = build_candidates(s.config, id, {a.url});
+    spec.write_back = write_back_targets(s.config, id);
+    if (spec.candidates.empty()) {
+      rc = from_cache_only(s, d, dst, asset, reporter);
+    } else {
+      std::vector<FileSpec> specs;
+      specs.push_back(std::move(spec));
+      rc = run_job("x-script-sha512-" + d.hex.substr(0, 32), s.job, std::move(specs), reporter).exit_code;
+    }
+  } catch (const InputError& e) {
+    reporter.error(asset, ErrorCode::bad_input, e.what());
+    rc = exit_code_for(ErrorCode::bad_input);
+  } catch (const std::exception& e) {
+    reporter.error(asset, ErrorCode::internal, e.what());
+    rc = 1;
+  }
+  if (rc != 0) {
+    std::error_code ec;
+    fs::remove(dst, ec);  // vcpkg never cleans up after a failed script
+  }
+  return rc;
+}
+
+const RegisterCommand registered(
+    "x-script", "vcpkg asset source: fetch URL verified by SHA512 into DST (exit 0 only when DST is right)",
+    [](CLI::App& sub) -> std::function<int()> {
+      auto a = std::make_shared<XScriptArgs>();
+      sub.add_option("url", a->url, "vcpkg's {url}")->required();
+      sub.add_option("sha512", a->sha512, "vcpkg's {sha512}")->required();
+      sub.add_option("dst", a->dst, "vcpkg's {dst}: written (overwritten), removed on failure")->required();
+      add_common_options(sub, a->common);
+      return [a] { return run_xscript(*a); };
+    });
+
+}  // namespace
+}  // namespace assetfetch::cli
