@@ -610,7 +610,14 @@ void FileWorker::finish_whole() {
       return;
     }
     restart_whole();  // drop these bytes: this source (or the one before) served others
-    if (use_cache_for_whole()) cache_->remove_partial(*spec_.digest);
+    if (use_cache_for_whole()) {
+      // Only the validators go: the (now empty) .part stays, since part_fd_
+      // still writes into it for the next candidate and finish renames it.
+      fs::path meta = part_;
+      meta.replace_extension(".json");
+      std::error_code ec;
+      fs::remove(meta, ec);
+    }
     remote_size_.reset();
     failover(ErrorCause::hash_mismatch, why);
     return;
