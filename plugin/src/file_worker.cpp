@@ -104,7 +104,14 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
     }
     abandon_segments("no source left for the remaining segments");
   }
-  if (phase_ == Phase::transferring) return nullptr;
+  if (phase_ == Phase::transferring) {
+    // Range fetches keep up to kParallelRanges requests in flight.
+    if (mode_ != Mode::ranges || !ranges_placed() || now < wake_at_ || candidate_ >= candidates_.size())
+      return nullptr;
+    if (url_.empty()) url_ = candidates_[candidate_].url;
+    if (url_scheme(url_) == "file") return nullptr;  // local candidates run once the requests are in
+    return make_range_request();
+  }
   if (phase_ == Phase::waiting && now < wake_at_) return nullptr;
   phase_ = Phase::idle;
   if (!started_ && !start(now)) return nullptr;
@@ -276,31 +283,11 @@ std::unique_ptr<Transfer> FileWorker::make_request() {
     // Always ask for a range: a 206 says this server can serve segments.
     req.range = range_header(filled_, std::nullopt);
   } else {
-    if (!ranges_placed()) {
-      active_range_ = 0;
-      const ByteRange& r = spec_.ranges[0];
-      req.range = range_header(r.offset, r.to_eof() ? std::nullopt : std::optional(r.length));
-    } else {
-      active_range_ = next_range_index();
-      if (active_range_ >= range_states_.size()) {
-        finish_all_ranges();
-        return nullptr;
-      }
-      auto& rs = range_states_[active_range_];
-      rs.received = 0;
-      req.range = range_header(rs.placed.offset, rs.placed.length);
-    }
-    const auto& d = spec_.ranges[active_range_].digest;
-    if (d) range_hasher_.emplace(d->algorithm);
-    else range_hasher_.reset();
+    return make_range_request();
   }
   phase_ = Phase::transferring;
-  auto check = [this](const TransferResult& r, std::string* why) {
-    return mode_ == Mode::whole ? check_whole_headers(r, why) : check_range_headers(r, why);
-  };
-  auto sink = [this](const char* p, std::size_t n, std::string* why) {
-    return mode_ == Mode::whole ? write_whole(p, n, why) : write_range(p, n, why);
-  };
+  auto check = [this](const TransferResult& r, std::string* why) { return check_whole_headers(r, why); };
+  auto sink = [this](const char* p, std::size_t n, std::string* why) { return write_whole(p, n, why); };
   try {
     return std::make_unique<Transfer>(std::move(req), check, sink);
   } catch (const std::exception& e) {
@@ -374,8 +361,13 @@ bool FileWorker::write_whole(const char* data, std::size_t n, std::string* reaso
 }
 
 void FileWorker::on_transfer_done(Transfer& transfer, CURLcode code) {
-  phase_ = Phase::idle;
   TransferResult r = transfer.finish(code);
+  if (phase_ == Phase::done || phase_ == Phase::failed) return;  // a straggler after the end
+  if (mode_ == Mode::ranges) {
+    on_range_transfer_done(r, transfer);
+    return;
+  }
+  phase_ = Phase::idle;
   if (seg_) {
     handle_segment_result(r, transfer);
     return;
@@ -510,7 +502,7 @@ void FileWorker::handle_result(const TransferResult& r, const std::string& url, 
     result_.source = redact_url(candidates_[candidate_].url);
     finish_whole();
   } else {
-    finish_range(active_range_);
+    finish_group(completing_group_);
   }
 }
 

@@ -81,8 +81,20 @@ class FileWorker {
     PlacedRange placed;
     bool done = false;
     bool verified = false;
+    bool in_flight = false;
     std::uint64_t received = 0;
+    std::optional<Hasher> hasher;  // of this range's own digest, if it has one
   };
+  // One Range request: adjacent ranges (in the remote file) are coalesced.
+  struct RangeGroup {
+    std::uint32_t id = 0;
+    std::vector<std::size_t> members;  // range indices, contiguous in the remote file
+    std::uint64_t start = 0, end = 0;  // end 0: unknown until the remote size is
+    std::size_t cursor = 0;            // the member being written
+    std::size_t candidate = 0;         // which candidate it was sent to
+  };
+  static constexpr std::size_t kParallelRanges = 4;
+  static constexpr std::uint64_t kCoalesceCap = 16u << 20;
 
   bool start(Clock::time_point now);
   bool serve_from_cache();
@@ -99,15 +111,20 @@ class FileWorker {
   bool local_ranges(const std::filesystem::path& src, std::string* why);
 
   bool check_whole_headers(const TransferResult& r, std::string* reason);
-  bool check_range_headers(const TransferResult& r, std::string* reason);
+  bool check_range_headers(std::uint32_t group, const TransferResult& r, std::string* reason);
   bool write_whole(const char* data, std::size_t n, std::string* reason);
-  bool write_range(const char* data, std::size_t n, std::string* reason);
+  bool write_range(RangeGroup& group, const char* data, std::size_t n, std::string* reason);
+  std::unique_ptr<Transfer> make_range_request();
+  RangeGroup* find_group(std::uint32_t id);
+  void release_group(std::uint32_t id);
+  void finish_group(std::uint32_t id);
+  bool verify_range(std::size_t index, std::string* mismatch);
+  void on_range_transfer_done(const TransferResult& r, const Transfer& t);
 
   void handle_result(const TransferResult& r, const std::string& url, const std::string& range);
   bool ranges_placed() const { return !range_states_.empty(); }
   bool place(std::uint64_t remote_size, std::string* why);
   void finish_whole();
-  void finish_range(std::size_t index);
   void finish_all_ranges();
   void cut_ranges_from(const std::filesystem::path& whole, bool verified);
   void retry_or_failover(const std::string& reason, std::optional<std::chrono::seconds> after);
@@ -159,8 +176,10 @@ class FileWorker {
   // Range download.
   int out_fd_ = -1;
   std::vector<RangeState> range_states_;
-  std::size_t active_range_ = 0;
-  std::optional<Hasher> range_hasher_;
+  std::vector<std::size_t> range_order_;  // range indices by remote offset
+  std::vector<RangeGroup> groups_;        // Range requests in flight
+  std::uint32_t next_group_id_ = 0;
+  std::uint32_t completing_group_ = 0;
 };
 
 }  // namespace assetfetch

@@ -63,24 +63,29 @@ bool FileWorker::local_ranges(const fs::path& src, std::string* why) {
   }
   for (std::size_t i = 0; i < range_states_.size(); ++i) {
     if (range_states_[i].done) continue;
-    active_range_ = i;
+    RangeGroup g;
+    g.id = next_group_id_++;
+    g.members = {i};
+    g.start = range_states_[i].placed.offset;
+    g.end = g.start + range_states_[i].placed.length;
+    g.candidate = candidate_;
     range_states_[i].received = 0;
-    const auto& d = spec_.ranges[i].digest;
-    if (d) range_hasher_.emplace(d->algorithm);
-    else range_hasher_.reset();
-    LocalRead lr = read_local_range(src, range_states_[i].placed.offset, range_states_[i].placed.length,
-                                    [&](const char* p, std::size_t n) {
-                                      std::string reason;
-                                      return write_range(p, n, &reason);
-                                    });
+    range_states_[i].hasher.reset();
+    std::string reason;
+    LocalRead lr = read_local_range(src, g.start, g.end - g.start,
+                                    [&](const char* p, std::size_t n) { return write_range(g, p, n, &reason); });
     if (!lr.ok) {
-      *why = lr.error;
+      *why = reason.empty() ? lr.error : reason;
       return false;
     }
-    finish_range(i);
-    if (phase_ != Phase::idle) return true;
-    if (candidate_ >= candidates_.size() || url_scheme(candidates_[candidate_].url) != "file") return true;
+    std::string mismatch;
+    if (!verify_range(i, &mismatch)) {
+      failover(ErrorCause::hash_mismatch, mismatch);
+      return true;
+    }
+    if (result_.source.empty()) result_.source = redact_url(candidates_[candidate_].url);
   }
+  finish_all_ranges();
   return true;
 }
 
