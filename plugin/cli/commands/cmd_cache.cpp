@@ -20,6 +20,7 @@ using Json = nlohmann::json;
 struct CacheArgs {
   std::string action;
   std::string max_size;
+  bool max_size_given = false;  // --max-size "" is an error, not "no limit"
   CommonOptions common;
 };
 
@@ -84,7 +85,7 @@ int cache_verify(const fs::path& root, const CacheArgs& a) {
 
 int cache_prune(const fs::path& root, const CacheArgs& a) {
   std::optional<std::uint64_t> max;
-  if (!a.max_size.empty()) max = parse_size(a.max_size, "--max-size");
+  if (a.max_size_given) max = parse_size(a.max_size, "--max-size");
   PruneResult r = prune_cache(root, max);
   if (a.common.json) {
     Json objs = Json::array(), tmps = Json::array();
@@ -106,9 +107,9 @@ int cache_prune(const fs::path& root, const CacheArgs& a) {
 
 int run_cache(CacheArgs& a) {
   try {
-    if (!a.max_size.empty() && a.action != "prune")
+    if (a.max_size_given && a.action != "prune")
       throw InputError("--max-size applies to `cache prune` only");
-    if (a.action == "prune" && !a.max_size.empty()) parse_size(a.max_size, "--max-size");  // before the config
+    if (a.max_size_given) parse_size(a.max_size, "--max-size");  // before the config
     Settings s = resolve_settings(a.common);
     if (s.job.cache_dir.empty()) throw InputError("no cache directory (--no-cache given?)");
     fs::path root = s.job.cache_dir;
@@ -133,8 +134,9 @@ const RegisterCommand registered(
           ->required()
           ->check(CLI::IsMember({"path", "list", "verify", "prune"}));
       sub.add_option("--max-size", a->max_size,
-                     "prune: remove least recently used objects until they total at most SIZE "
-                     "(bytes, or K/M/G/T suffixes, powers of 1024)");
+                        "prune: remove least recently used objects until they total at most SIZE "
+                        "(bytes, or K/M/G/T suffixes, powers of 1024)")
+          ->each([a](const std::string&) { a->max_size_given = true; });
       sub.add_option("--config", a->common.config_file, "mirror configuration (JSON); default: $ASSETFETCH_CONFIG");
       sub.add_option("--cache-dir", a->common.cache_dir, "cache directory (default as for fetch)");
       sub.add_flag("-q,--quiet", a->common.quiet, "print errors only");

@@ -1,0 +1,200 @@
+// `assetfetch cache path|list|verify|prune`: against a cache filled by real
+// fetches from a TestServer.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "process.h"
+#include "test_server.h"
+#include "test_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using af_test::TempDir;
+using af_test::TestServer;
+using Json = nlohmann::json;
+
+const af_test::EnvList kCleanEnv = {{"ASSETFETCH_CONFIG", ""}, {"ASSETFETCH_OFFLINE", ""}, {"ASSETFETCH_CACHE_DIR", ""}};
+
+struct CacheCmd : ::testing::Test {
+  void SetUp() override {
+    af_test::remove_proxy_env();
+    for (int i = 0; i < 3; ++i) {
+      data.push_back(af_test::random_bytes(10000 * (i + 1), 40 + i));
+      hex.push_back(af_test::sha256_hex(data.back()));
+      std::string path = "/a" + std::to_string(i);
+      origin.add_file(path, data.back());
+      auto r = cli({"fetch", origin.url(path), "--sha256", hex.back(), "-o", (dir / "out" / path.substr(1)).string()});
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+  af_test::ProcessResult cli(std::vector<std::string> args) {
+    args.insert(args.begin(), AF_CLI_PATH);
+    args.push_back("--cache-dir");
+    args.push_back(cache().string());
+    return af_test::run_process(args, kCleanEnv);
+  }
+  fs::path cache() const { return dir / "cache"; }
+  fs::path object(int i) const { return cache() / "objects" / "sha256" / hex[i]; }
+  fs::path stamp(int i) const { return cache() / "stamps" / "sha256" / hex[i]; }
+  // Last use = stamp mtime (Cache::touch); `age_s` seconds ago.
+  void used_ago(int i, int age_s) {
+    fs::last_write_time(stamp(i), fs::file_time_type::clock::now() - std::chrono::seconds(age_s));
+  }
+  void corrupt(int i) {
+    fs::permissions(object(i), fs::perms::owner_write, fs::perm_options::add);
+    std::string bad = data[i];
+    bad[5] ^= 1;
+    af_test::write_file(object(i), bad);
+  }
+
+  TempDir dir;
+  TestServer origin;
+  std::vector<std::string> data, hex;
+};
+
+TEST_F(CacheCmd, PathPrintsTheCacheDir) {
+  auto r = cli({"cache", "path"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, cache().string() + "\n");
+  // Precedence: --cache-dir over $ASSETFETCH_CACHE_DIR; the variable over the default.
+  r = af_test::run_process({AF_CLI_PATH, "cache", "path"}, {{"ASSETFETCH_CACHE_DIR", "/tmp/af-env-cache"}, {"ASSETFETCH_CONFIG", ""}});
+  EXPECT_EQ(r.out, "/tmp/af-env-cache\n");
+}
+
+TEST_F(CacheCmd, ListShowsObjectsAndPartials) {
+  af_test::write_file(cache() / "partial" / ("sha256-" + std::string(64, 'a') + ".part"), std::string(1234, 'x'));
+  auto r = cli({"cache", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (int i = 0; i < 3; ++i) {
+    auto line_at = r.out.find(hex[i]);
+    ASSERT_NE(line_at, std::string::npos) << r.out;
+    std::string line = r.out.substr(line_at, r.out.find('\n', line_at) - line_at);
+    EXPECT_NE(line.find(std::to_string(data[i].size()) + " bytes"), std::string::npos) << line;
+    EXPECT_NE(line.find("last used 20"), std::string::npos) << line;
+  }
+  EXPECT_NE(r.out.find("partial  sha256-aaaa"), std::string::npos) << r.out;
+
+  used_ago(1, 3600);
+  r = cli({"cache", "list", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  int objects = 0, partials = 0;
+  while (std::getline(lines, line)) {
+    Json j = Json::parse(line);
+    if (j["kind"] == "partial") {
+      ++partials;
+      EXPECT_EQ(j["size"], 1234);
+      continue;
+    }
+    ++objects;
+    EXPECT_EQ(j["algo"], "sha256");
+    auto i = std::find(hex.begin(), hex.end(), j["hex"].get<std::string>()) - hex.begin();
+    ASSERT_LT(i, 3);
+    EXPECT_EQ(j["size"], data[i].size());
+    auto age = std::time(nullptr) - j["last_use_unix"].get<std::time_t>();
+    if (i == 1) EXPECT_NEAR(static_cast<double>(age), 3600, 60);
+    else EXPECT_LT(age, 300);
+  }
+  EXPECT_EQ(objects, 3);
+  EXPECT_EQ(partials, 1);
+}
+
+TEST_F(CacheCmd, VerifyPassesOnAnIntactCache) {
+  auto r = cli({"cache", "verify"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("3 objects verified"), std::string::npos) << r.err;
+}
+
+TEST_F(CacheCmd, VerifyRemovesCorruptObjectsAndNamesThem) {
+  corrupt(2);
+  auto r = cli({"cache", "verify"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find(object(2).string()), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(object(2)));
+  EXPECT_FALSE(fs::exists(stamp(2)));
+  EXPECT_TRUE(fs::exists(object(0)));
+  EXPECT_TRUE(fs::exists(object(1)));
+  r = cli({"cache", "verify"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(CacheCmd, PruneRemovesLeastRecentlyUsedUntilUnderMaxSize) {
+  used_ago(0, 300);   // 10000 bytes, used most recently of the old ones
+  used_ago(1, 7200);  // 20000 bytes, least recently used
+  used_ago(2, 10);    // 30000 bytes
+  // 60000 in all; a 45000-byte budget removes only the least recently used one.
+  auto r = cli({"cache", "prune", "--max-size", "45000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(object(0)));
+  EXPECT_FALSE(fs::exists(object(1)));
+  EXPECT_FALSE(fs::exists(stamp(1)));
+  EXPECT_TRUE(fs::exists(object(2)));
+  // K suffix is 1024: 30K = 30720 >= 30000 keeps object 2 only.
+  r = cli({"cache", "prune", "--max-size", "30K"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(object(0)));
+  EXPECT_TRUE(fs::exists(object(2)));
+  // A pruned object is simply fetched again.
+  r = cli({"fetch", origin.url("/a1"), "--sha256", hex[1], "-o", (dir / "again").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(af_test::read_file(dir / "again"), data[1]);
+}
+
+TEST_F(CacheCmd, PruneSizeSuffixes) {
+  auto r = cli({"cache", "prune", "--max-size", "1G"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(fs::exists(object(i)));
+  r = cli({"cache", "prune", "--max-size", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(fs::exists(object(i)));
+}
+
+TEST_F(CacheCmd, BadMaxSizeIsExit2WithClearMessage) {
+  for (const char* bad : {"12Q", "abc", "-5", "", "1.2.3M"}) {
+    SCOPED_TRACE(bad);
+    auto r = cli({"cache", "prune", "--max-size", bad});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--max-size"), std::string::npos) << r.err;
+  }
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(fs::exists(object(i)));
+}
+
+TEST_F(CacheCmd, PruneRemovesTemporariesOfDeadProcessesOnly) {
+  auto dead = af_test::start_process({"true"});
+  pid_t dead_pid = dead.pid();
+  dead.wait(std::chrono::seconds(10));
+  const std::string live = std::to_string(::getpid());
+  const fs::path stale_tmp = cache() / "tmp" / ("x." + std::to_string(dead_pid) + ".0.tmp");
+  const fs::path live_tmp = cache() / "tmp" / ("y." + live + ".0.tmp");
+  const fs::path stale_job_tmp = cache() / "jobs" / ("j." + std::to_string(dead_pid) + ".tmp");
+  const fs::path orphan_partial = cache() / "partial" / ("sha256-" + std::string(64, 'b') + ".part");
+  const fs::path kept_partial = cache() / "partial" / ("sha256-" + std::string(64, 'c') + ".part");
+  for (const auto& p : {stale_tmp, live_tmp, stale_job_tmp, orphan_partial, kept_partial}) af_test::write_file(p, "x");
+  // A job record names the second partial: it stays resumable.
+  af_test::write_file(cache() / "jobs" / "j.json",
+                      Json{{"name", "j"}, {"state", "transferring"}, {"pid", dead_pid},
+                           {"files", {{{"name", "c"}, {"sha256", std::string(64, 'c')}, {"urls", {"http://x/c"}}}}}}
+                          .dump());
+  auto r = cli({"cache", "prune"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(stale_tmp));
+  EXPECT_FALSE(fs::exists(stale_job_tmp));
+  EXPECT_FALSE(fs::exists(orphan_partial));
+  EXPECT_TRUE(fs::exists(live_tmp));
+  EXPECT_TRUE(fs::exists(kept_partial));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(fs::exists(object(i))) << "no --max-size: objects stay";
+}
+
+TEST_F(CacheCmd, UnknownActionIsUsageError) {
+  auto r = cli({"cache", "clean"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = cli({"cache", "list", "--max-size", "1M"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("prune"), std::string::npos) << r.err;
+}
+
+}  // namespace
