@@ -157,7 +157,9 @@ bool FileImpl::set_remote_name(const std::string& url, std::string* error) {
                                          : "unsupported URL '" + redact_url(url) + "' (use http, https or file)";
     return false;
   }
-  if (worker) worker->set_pending_remote_name(url);
+  // A failed file gets a fresh worker at the next resume (BITS: fix the cause,
+  // then Resume), which starts from the spec: change the spec then.
+  if (worker && worker->phase() != FileWorker::Phase::failed) worker->set_pending_remote_name(url);
   else if (!spec_.candidates.empty()) spec_.candidates.front().url = url;
   else spec_.candidates.push_back({url, CandidateKind::origin, {}});
   return true;
@@ -334,7 +336,7 @@ bool JobImpl::resume() {
     lock.lock();
   }
   for (auto& f : files_) {
-    if (!f->worker) {
+    if (!f->worker || f->worker->phase() == FileWorker::Phase::failed) {
       std::error_code ec;
       fs::create_directories(f->spec_.local_name.parent_path(), ec);
       f->worker = std::make_unique<FileWorker>(f->spec_, options_, cache_ ? &*cache_ : nullptr,
@@ -342,6 +344,7 @@ bool JobImpl::resume() {
     }
   }
   state_ = JobState::queued;
+  error_ = ErrorContext{};
   stop_ = false;
   running_ = true;
   thread_ = std::thread([this] { run(); });
