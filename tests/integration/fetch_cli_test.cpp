@@ -317,6 +317,73 @@ TEST_F(FetchCli, CacheHitSecondTimeMakesNoRequest) {
   EXPECT_TRUE(from_cache) << r.out;
 }
 
+TEST_F(FetchCli, CorruptCacheObjectIsHealedAndRefetched) {
+  a.add_file("/f", data);
+  expect_output(data, fetch({a.url("/f")}));
+  const fs::path obj = cache / "objects" / "sha256" / sha;
+  ASSERT_TRUE(fs::exists(obj));
+  ::chmod(obj.c_str(), 0644);
+  std::string bad = data;
+  bad[777] = static_cast<char>(bad[777] ^ 0x10);
+  af_test::write_file(obj, bad);
+  out = tmp / "out2" / "again.bin";
+  auto r = fetch({a.url("/f")});
+  expect_output(data, r);
+  EXPECT_EQ(gets(a, "/f"), 2u) << "the corrupt object was used instead of re-fetched";
+  EXPECT_TRUE(af_test::read_file(obj) == data);
+}
+
+TEST_F(FetchCli, RangesCutFromCachedWholeFileWithoutNetwork) {
+  a.add_file("/f", data);
+  expect_output(data, fetch({a.url("/f")}));
+  const auto n = a.request_count();
+  out = tmp / "ranges" / "r.bin";
+  auto r = fetch({a.url("/f")}, {"--range", "900:100", "--range", "100:100", "--json"});
+  expect_output(data.substr(900, 100) + data.substr(100, 100), r);
+  EXPECT_EQ(a.request_count(), n);
+  bool verified = false;
+  for (const auto& e : json_lines(r.out))
+    if (e["event"] == "done") verified = e["verified"].get<bool>();
+  EXPECT_TRUE(verified) << "ranges cut from a verified whole file are verified: " << r.out;
+}
+
+// DESIGN.md: "a range with a hash is verified and cached by that hash".
+// DISABLED: the range is cached under its hash, but the next fetch still asks
+// the server (it places ranges only once it knows the remote size, and
+// FileWorker::begin_ranges' "cached ranges need no network" branch is a stub).
+// Serving it needs ranges placed before the first response (FileWorker's range
+// code, being reworked by the lead); reported, not patched here.
+TEST_F(FetchCli, DISABLED_RangeWithOwnHashIsServedFromCacheNextTime) {
+  a.add_file("/f", data);
+  const std::string rh = af_test::sha256_hex(data.substr(100, 100));
+  expect_output(data.substr(100, 100), fetch({a.url("/f")}, {"--range", "100:100:" + rh}));
+  EXPECT_TRUE(fs::exists(cache / "objects" / "sha256" / rh));
+  const auto n = a.request_count();
+  out = tmp / "again" / "r.bin";
+  expect_output(data.substr(100, 100), fetch({a.url("/f")}, {"--range", "100:100:" + rh}));
+  EXPECT_EQ(a.request_count(), n) << "the cached range was fetched again";
+}
+
+TEST_F(FetchCli, RangeUnverifiedWarnsOrFailsWithRequireVerified) {
+  a.add_file("/f", data);
+  // No whole file in the cache, no per-range hash: delivered, marked unverified.
+  auto r = fetch({a.url("/f")}, {"--range", "100:100", "--json"});
+  expect_output(data.substr(100, 100), r);
+  bool verified = true;
+  for (const auto& e : json_lines(r.out))
+    if (e["event"] == "done") verified = e["verified"].get<bool>();
+  EXPECT_FALSE(verified) << r.out;
+  // --require-verified: the whole file is fetched and verified, then cut.
+  fs::remove_all(cache);
+  out = tmp / "rv" / "r.bin";
+  auto v = fetch({a.url("/f")}, {"--range", "100:100", "--require-verified", "--json"});
+  expect_output(data.substr(100, 100), v);
+  for (const auto& e : json_lines(v.out))
+    if (e["event"] == "done") {
+      EXPECT_TRUE(e["verified"].get<bool>()) << v.out;
+    }
+}
+
 TEST_F(FetchCli, OfflineHitAndMiss) {
   a.add_file("/f", data);
   auto miss = fetch({a.url("/f")}, {"--offline"});

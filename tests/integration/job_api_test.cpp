@@ -383,6 +383,60 @@ TEST_F(JobApi, FilledRangesGrowAndAreRestoredAfterRestart) {
   EXPECT_EQ(f->filled_ranges(), (std::vector<ByteRange>{{0, data.size(), std::nullopt}}));
 }
 
+TEST_F(JobApi, SuspendStopsTransfersResumeContinues) {
+  data = af_test::random_bytes(1'500'000, 26);
+  a.add_file("/f", data);
+  a.set_fault("/f", Fault{.throttle_bytes_per_s = 1'000'000});
+  auto job = create_job("j", options());
+  File* f = add(*job, spec({a.url("/f")}, data));
+  ASSERT_TRUE(f);
+  ASSERT_TRUE(job->resume());
+  ASSERT_TRUE(eventually([&] { return f->progress().bytes_transferred >= 200000; }));
+  ASSERT_TRUE(job->suspend());
+  EXPECT_EQ(job->state(), JobState::suspended);
+  const std::uint64_t at_suspend = f->progress().bytes_transferred;
+  const auto requests = a.request_count();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(f->progress().bytes_transferred, at_suspend) << "bytes kept arriving while suspended";
+  EXPECT_EQ(a.request_count(), requests);
+  EXPECT_FALSE(fs::exists(dest));
+  a.clear_fault("/f");
+  ASSERT_TRUE(job->resume());
+  ASSERT_EQ(job->wait(10s), JobState::transferred) << job->error().message;
+  auto reqs = a.requests_for("/f");
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].range, "bytes=" + std::to_string(at_suspend) + "-");
+  ErrorContext cerr;
+  ASSERT_TRUE(job->complete(&cerr));
+  EXPECT_TRUE(af_test::read_file(dest) == data);
+}
+
+TEST_F(JobApi, ResumeOnServerIgnoringRangeRestartsFromZero) {
+  data = af_test::random_bytes(1'500'000, 27);
+  a.add_file("/f", data);
+  a.set_fault("/f", Fault{.throttle_bytes_per_s = 1'000'000});
+  {
+    auto job = create_job("j", options());
+    File* f = add(*job, spec({a.url("/f")}, data));
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(job->resume());
+    ASSERT_TRUE(eventually([&] { return f->progress().bytes_transferred >= 200000; }));
+  }
+  a.set_fault("/f", Fault{.ignore_range = true});
+  a.clear_log();
+  auto job = create_job("j", options());
+  File* f = add(*job, spec({a.url("/f")}, data));
+  ASSERT_TRUE(f);
+  ASSERT_TRUE(job->resume());
+  ASSERT_EQ(job->wait(10s), JobState::transferred) << job->error().message;
+  ASSERT_EQ(gets(a, "/f"), 1u);
+  EXPECT_NE(a.requests_for("/f")[0].range, "bytes=0-");
+  EXPECT_EQ(a.requests_for("/f")[0].status, 200);
+  ErrorContext cerr;
+  ASSERT_TRUE(job->complete(&cerr));
+  EXPECT_TRUE(af_test::read_file(dest) == data);
+}
+
 TEST_F(JobApi, TransientErrorStateThenRecovers) {
   a.add_file("/f", data);
   a.set_fault("/f", Fault{.status = 503, .retry_after = "1", .times = 1});
