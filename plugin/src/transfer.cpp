@@ -103,6 +103,11 @@ Transfer::Transfer(TransferRequest request, HeaderCheck check, BodySink sink)
   // No progress for N seconds is a transient error (BITS' no-progress timeout).
   curl_easy_setopt(easy_, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(easy_, CURLOPT_LOW_SPEED_TIME, static_cast<long>(retry.no_progress_timeout.count()));
+  no_progress_limit_ = retry.no_progress_timeout;
+  last_moved_at_ = started_;
+  curl_easy_setopt(easy_, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(easy_, CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
+  curl_easy_setopt(easy_, CURLOPT_XFERINFODATA, this);
   curl_easy_setopt(easy_, CURLOPT_BUFFERSIZE, 512L * 1024L);
   curl_easy_setopt(easy_, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
@@ -198,7 +203,27 @@ std::size_t Transfer::on_read(char* data, std::size_t size, std::size_t n, void*
   return std::fread(data, size, n, static_cast<Transfer*>(self)->put_stream_);
 }
 
+int Transfer::on_progress(void* selfp, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
+  auto* self = static_cast<Transfer*>(selfp);
+  auto now = std::chrono::steady_clock::now();
+  if (dlnow + ulnow != self->last_moved_) {
+    self->last_moved_ = dlnow + ulnow;
+    self->last_moved_at_ = now;
+    return 0;
+  }
+  if (self->no_progress_limit_.count() > 0 && now - self->last_moved_at_ >= self->no_progress_limit_) {
+    self->stalled_ = true;
+    return 1;  // CURLE_ABORTED_BY_CALLBACK, reported as a timeout by finish()
+  }
+  return 0;
+}
+
 TransferResult Transfer::finish(CURLcode code) {
+  if (stalled_ && code == CURLE_ABORTED_BY_CALLBACK) {
+    code = CURLE_OPERATION_TIMEDOUT;
+    std::snprintf(error_buffer_, sizeof error_buffer_, "no bytes for %lld s",
+                  static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(no_progress_limit_).count()));
+  }
   result_.curl_code = code;
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &result_.status);
   if (code != CURLE_OK) result_.curl_error = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(code);

@@ -71,6 +71,8 @@ class Transfer {
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self);
   static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self);
   static std::size_t on_read(char* data, std::size_t size, std::size_t n, void* self);
+  static int on_progress(void* self, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow);
   void parse_header_line(std::string_view line);
 
   TransferRequest request_;
@@ -84,6 +86,13 @@ class Transfer {
   bool discard_body_ = false;
   TransferResult result_;
   std::chrono::steady_clock::time_point started_;
+  // No-progress timeout: time since bytes last moved (curl's own low-speed
+  // check averages over ~5 s, so a stall after a burst went unnoticed for
+  // several seconds longer than configured).
+  std::chrono::milliseconds no_progress_limit_{0};
+  std::chrono::steady_clock::time_point last_moved_at_;
+  curl_off_t last_moved_ = -1;
+  bool stalled_ = false;
 };
 
 // True for curl results that a retry may cure (connect, reset, timeout...).
