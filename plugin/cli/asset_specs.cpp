@@ -22,7 +22,6 @@ std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const Config
     s.local_name = safe_join(dest_dir, rel, manifest.file.string() + ": asset '" + a.name + "' destination");
     s.candidates = build_candidates(config, identity_of(a), a.urls);
     s.write_back = write_back_targets(config, identity_of(a));
-    if (s.candidates.empty() && s.digest) s.candidates.push_back({a.urls.front(), CandidateKind::origin, {}});
     specs.push_back(std::move(s));
   }
   return specs;

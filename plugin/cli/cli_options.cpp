@@ -38,6 +38,7 @@ Settings resolve_settings(const CommonOptions& o) {
   const char* env_offline = std::getenv("ASSETFETCH_OFFLINE");
   bool env_off = env_offline && *env_offline && std::string(env_offline) != "0";
   s.job.offline = o.offline || env_off || s.config.offline;
+  s.job.block_origin = s.config.block_origin;
   s.job.require_verified_ranges = o.require_verified || s.config.require_verified_ranges;
   s.job.install = s.config.install;
   s.job.retry = s.config.retry;

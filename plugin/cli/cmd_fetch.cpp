@@ -51,7 +51,6 @@ int run_fetch(FetchArgs& a) {
       throw InputError("no source left to try: every URL is blocked by block_origin and no source matches");
     if (spec.candidates.empty() && !spec.digest)
       throw InputError("no source left to try");
-    if (spec.candidates.empty()) spec.candidates.push_back({a.urls.front(), CandidateKind::origin, {}});
     std::string job_name = spec.digest ? std::string(algorithm_name(spec.digest->algorithm)) + "-" + spec.digest->hex
                                        : "fetch-" + asset;
     std::vector<FileSpec> specs;

@@ -137,9 +137,11 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
         attempt_ = 0;
         continue;
       }
-      if (options_.offline && spec_.candidates.size() > 0 && candidates_.empty()) {
+      if (!any_mismatch_ && (options_.offline || options_.block_origin)) {
+        // The network (or the origin) was never asked: say so, and what to do.
         fail(ErrorCode::offline_miss, ErrorCause::offline_miss,
-             "offline and not in the local cache" +
+             std::string(options_.offline ? "offline and not in the local cache or any file:// source"
+                                          : "the origin is blocked (block_origin) and no cache or source has it") +
                  (spec_.digest ? std::string(" (") + algorithm_name(spec_.digest->algorithm) + " " +
                                      spec_.digest->hex + ")"
                                : std::string()) +
@@ -469,7 +471,7 @@ void FileWorker::handle_result(const TransferResult& r, const std::string& url, 
     }
     if (mode_ == Mode::ranges && r.content_range.unsatisfied) {
       std::string why;
-      if (!place(r.content_range.total, &why)) {
+      if (!ranges_fit(r.content_range.total, &why)) {
         report("failed", why);
         fail(ErrorCode::bad_input, ErrorCause::range_invalid, why, r.status);
         return;

@@ -123,7 +123,10 @@ class FileWorker {
 
   void handle_result(const TransferResult& r, const std::string& url, const std::string& range);
   bool ranges_placed() const { return !range_states_.empty(); }
-  bool place(std::uint64_t remote_size, std::string* why);
+  // Places the ranges in the local file; without a remote size only when no
+  // range needs it (no EOF length, concatenated layout).
+  bool place(std::optional<std::uint64_t> remote_size, std::string* why);
+  bool ranges_fit(std::uint64_t remote_size, std::string* why) const;
   void finish_whole();
   void finish_all_ranges();
   void cut_ranges_from(const std::filesystem::path& whole, bool verified);

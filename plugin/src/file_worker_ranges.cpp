@@ -24,17 +24,27 @@ void FileWorker::begin_ranges() {
     fail(ErrorCode::internal, ErrorCause::local_file, "cannot create " + temporary_.string());
     return;
   }
-  // Ranges whose own digest is cached need no network.
-  if (!cache_) return;
-  for (const auto& r : spec_.ranges) {
-    if (!r.digest || !r.to_eof()) continue;
-    return;  // an EOF range needs the remote size first: place everything from the network
+  // Back-to-back ranges with no EOF length can be placed before the remote
+  // size is known; then ranges cached under their own digest need no request.
+  if (spec_.layout != Layout::concatenated) return;
+  for (const auto& r : spec_.ranges)
+    if (r.to_eof()) return;
+  std::string why;
+  if (!place(std::nullopt, &why)) {
+    fail(ErrorCode::internal, ErrorCause::local_file, why);
+    return;
   }
+  if (next_range_index() >= range_states_.size()) finish_all_ranges();
 }
 
-bool FileWorker::place(std::uint64_t remote_size, std::string* why) {
+bool FileWorker::ranges_fit(std::uint64_t remote_size, std::string* why) const {
   std::vector<PlacedRange> placed;
-  if (!place_ranges(spec_.ranges, remote_size, spec_.layout, &placed, why)) return false;
+  return place_ranges(spec_.ranges, remote_size, spec_.layout, &placed, why);
+}
+
+bool FileWorker::place(std::optional<std::uint64_t> remote_size, std::string* why) {
+  std::vector<PlacedRange> placed;
+  if (!place_ranges(spec_.ranges, remote_size.value_or(kLengthToEof), spec_.layout, &placed, why)) return false;
   range_states_.clear();
   for (const auto& p : placed) {
     RangeState rs;
@@ -47,7 +57,7 @@ bool FileWorker::place(std::uint64_t remote_size, std::string* why) {
     return range_states_[a].placed.offset < range_states_[b].placed.offset;
   });
   remote_size_ = remote_size;
-  if (spec_.layout == Layout::sparse && ::ftruncate(out_fd_, static_cast<off_t>(remote_size)) != 0) {
+  if (spec_.layout == Layout::sparse && ::ftruncate(out_fd_, static_cast<off_t>(*remote_size)) != 0) {
     *why = "cannot size " + temporary_.string();
     return false;
   }
@@ -96,6 +106,14 @@ bool FileWorker::check_range_headers(std::uint32_t id, const TransferResult& r, 
     g = find_group(id);  // place() may not move groups, but be safe
     range_states_[0].in_flight = true;
     if (g->end == 0) g->end = range_states_[0].placed.offset + range_states_[0].placed.length;
+  } else if (!remote_size_) {
+    // Placed early (before the size was known): check the ranges fit now.
+    std::string why;
+    if (!ranges_fit(cr.total, &why)) {
+      *reason = "range_invalid: " + why;
+      return false;
+    }
+    remote_size_ = cr.total;
   } else if (cr.total != *remote_size_) {
     *reason = "size_mismatch: this source reports " + std::to_string(cr.total) + " bytes, earlier " +
               std::to_string(*remote_size_);

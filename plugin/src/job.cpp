@@ -225,7 +225,8 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
   if (rc.problem != RangeProblem::none) return reject(rc.message);
   if (!spec.digest && !spec.allow_unverified)
     return reject("no hash given: add --sha256 HEX or --sha512 HEX (or --no-verify to accept unverified bytes)");
-  if (spec.candidates.empty()) return reject("no URL given");
+  // No candidate at all is fine for a cache-only lookup (block_origin).
+  if (spec.candidates.empty() && !(spec.digest && cache_)) return reject("no URL given");
   for (const auto& c : spec.candidates) {
     if (!supported_scheme(c.url))
       return reject("unsupported URL '" + redact_url(c.url) + "': use http://, https:// or file://");

@@ -354,12 +354,7 @@ TEST_F(FetchCli, RangesCutFromCachedWholeFileWithoutNetwork) {
 }
 
 // DESIGN.md: "a range with a hash is verified and cached by that hash".
-// DISABLED: the range is cached under its hash, but the next fetch still asks
-// the server (it places ranges only once it knows the remote size, and
-// FileWorker::begin_ranges' "cached ranges need no network" branch is a stub).
-// Serving it needs ranges placed before the first response (FileWorker's range
-// code, being reworked by the lead); reported, not patched here.
-TEST_F(FetchCli, DISABLED_RangeWithOwnHashIsServedFromCacheNextTime) {
+TEST_F(FetchCli, RangeWithOwnHashIsServedFromCacheNextTime) {
   a.add_file("/f", data);
   const std::string rh = af_test::sha256_hex(data.substr(100, 100));
   expect_output(data.substr(100, 100), fetch({a.url("/f")}, {"--range", "100:100:" + rh}));

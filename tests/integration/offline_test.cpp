@@ -94,15 +94,7 @@ TEST_F(Offline, FileSourceServesOffline) {
   EXPECT_EQ(requests(), 0u);
 }
 
-// DISABLED: engine. Offline with a file:// source that lacks the object,
-// FileWorker still has a candidate after dropping the network ones, so the
-// "offline and not in the local cache ... assetfetch mirror" branch
-// (file_worker.cpp: `options_.offline && spec_.candidates.size() > 0 &&
-// candidates_.empty()`) is not taken: the result is exit 4 "every source
-// failed; last: file://...: ..." with no hint about `assetfetch mirror`.
-// Expected (DESIGN.md): exit 5 and the offline message whenever offline and
-// nothing local has it.
-TEST_F(Offline, DISABLED_MissWithAFileSourceThatLacksItIsStillExit5) {
+TEST_F(Offline, MissWithAFileSourceThatLacksItIsStillExit5) {
   TempDir empty_mirror;
   af_test::write_file(dir / "mirror.json",
                       Json{{"sources", Json::array({{{"url", "file://" + empty_mirror.str() + "/{sha256}"}}})}}.dump());

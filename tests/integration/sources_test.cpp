@@ -155,15 +155,7 @@ TEST_F(Sources, BlockOriginUsesSourcesAndRewritesButNeverTheOriginOrFallbacks) {
   EXPECT_EQ(fallback.request_count(), 0u);
 }
 
-// DISABLED: CLI bug (not the engine). With block_origin and no source or
-// rewrite, build_candidates() rightly returns no candidate, but
-// plugin/cli/cmd_fetch.cpp (`if (spec.candidates.empty())
-// spec.candidates.push_back({a.urls.front(), CandidateKind::origin, {}})`)
-// and plugin/cli/asset_specs.cpp (same for sync) put the declared URL back:
-// the origin is contacted (1 request) and the fetch succeeds with exit 0.
-// Fix: with block_origin, fail with exit 5 after a local cache lookup
-// (x-script does so: XScript.BlockOriginWithNoSourceIsExit5FromCacheOnly).
-TEST_F(Sources, DISABLED_BlockOriginWithNothingElseNeverContactsTheOrigin) {
+TEST_F(Sources, BlockOriginWithNothingElseNeverContactsTheOrigin) {
   TestServer fallback;
   fallback.add_file("/fb/pkg/tool.tar.gz", data);
   Json fb = Json::array({{{"match", origin_regex(origin)}, {"replace", fallback.url("/fb/$1")}}});
@@ -175,11 +167,7 @@ TEST_F(Sources, DISABLED_BlockOriginWithNothingElseNeverContactsTheOrigin) {
   EXPECT_FALSE(fs::exists(dir / "A" / "out" / "tool.tar.gz"));
 }
 
-// DISABLED: the engine answers 4 (unavailable: "every source failed; last:
-// .../cas/<hex>: HTTP 404"), DESIGN.md says 5 ("offline (or origin blocked)
-// and not available locally"). JobOptions has no block_origin, so the engine
-// cannot tell; the CLI could map 4 to 5 when the config blocks origins.
-TEST_F(Sources, DISABLED_BlockOriginAndTheSourceMissesIsExit5) {
+TEST_F(Sources, BlockOriginAndTheSourceMissesIsExit5) {
   TestServer team;  // 404 for everything
   fs::path cfg = config({{"block_origin", true}, {"sources", Json::array({{{"url", team.url("/cas/{sha256}")}}})}});
   auto r = fetch(cfg, "A");

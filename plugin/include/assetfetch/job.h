@@ -112,6 +112,7 @@ enum class InstallMode { copy, hardlink };
 struct JobOptions {
   std::filesystem::path cache_dir;  // empty: no local cache at all
   bool offline = false;             // no network connection at all
+  bool block_origin = false;        // declared URLs were left out: a miss is exit 5, not 4
   bool require_verified_ranges = false;
   InstallMode install = InstallMode::copy;
   RetryPolicy retry;
