@@ -162,6 +162,14 @@ TEST_F(Mirror, FailedAssetIsReportedAndOthersStillIndexed) {
   EXPECT_FALSE(fs::exists(blob256(assets[2])));
 }
 
+TEST_F(Mirror, BlockOriginNeverContactsTheOrigin) {
+  af_test::write_file(config, R"({"retry": {"attempts": 1, "backoff_ms": 10}, "block_origin": true})");
+  auto r = mirror("cache1");
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_EQ(origin.request_count(), 0u);
+  EXPECT_FALSE(fs::exists(blob256(assets[0])));
+}
+
 TEST_F(Mirror, MissingToIsUsageError) {
   auto r = cli({"mirror", manifest.string()});
   EXPECT_EQ(r.exit_code, 2) << r.err;

@@ -132,7 +132,7 @@ FileSpec mirror_spec(const ManifestAsset& a, const Config& config, const fs::pat
   s.local_name = incoming / a.name;  // names are unique, [A-Za-z0-9_.-]+
   s.candidates = build_candidates(config, identity_of(a), a.urls);
   s.write_back = write_back_targets(config, identity_of(a));
-  if (s.candidates.empty()) s.candidates.push_back({a.urls.front(), CandidateKind::origin, {}});
+  // No candidate (block_origin, no source or rewrite): the local cache only.
   return s;  // the whole file, whatever ranges the manifest asks a sync for
 }
 
