@@ -257,7 +257,7 @@ void FileWorker::begin_whole() {
         meta_ = *meta;
         if (meta_.remote_size_known) remote_size_ = meta_.remote_size;
         if (remote_size_ && filled_ > *remote_size_) filled_ = 0;
-        if (filled_ > 0) hash_file_prefix(part_, filled_, *hasher_);
+        if (filled_ > 0) read_file_prefix(part_, filled_, [this](const char* p, std::size_t n) { hasher_->update(p, n); });
       }
       if (filled_ == 0 && ::ftruncate(part_fd_, 0) != 0)
         throw std::system_error(errno, std::generic_category(), part_.string());

@@ -32,6 +32,7 @@
 #include "hasher.h"
 #include "range.h"
 #include "segmented_fetch.h"
+#include "stream_hasher.h"
 #include "transfer.h"
 
 namespace assetfetch {
@@ -165,7 +166,7 @@ class FileWorker {
   // Whole-file download.
   std::filesystem::path part_;  // cache partial or the destination temporary
   int part_fd_ = -1;
-  std::optional<Hasher> hasher_;
+  std::optional<StreamHasher> hasher_;
   std::uint64_t filled_ = 0;
   std::optional<std::uint64_t> remote_size_;
   PartialMeta meta_;

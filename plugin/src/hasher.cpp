@@ -106,9 +106,10 @@ std::string hash_file(const std::filesystem::path& file, HashAlgorithm algorithm
   return h.finish_hex();
 }
 
-void hash_file_prefix(const std::filesystem::path& file, std::uint64_t length, Hasher& hasher) {
+void read_file_prefix(const std::filesystem::path& file, std::uint64_t length,
+                      const std::function<void(const char*, std::size_t)>& sink) {
   if (length == 0) return;
-  read_chunks(file, 0, length, [&](const char* p, std::size_t n) { hasher.update(p, n); });
+  read_chunks(file, 0, length, sink);
 }
 
 }  // namespace assetfetch

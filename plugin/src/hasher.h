@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "assetfetch/types.h"
@@ -35,7 +36,9 @@ class Hasher {
 // end). Throws std::runtime_error on I/O failure.
 std::string hash_file(const std::filesystem::path& file, HashAlgorithm algorithm,
                       std::uint64_t offset = 0, std::uint64_t length = kLengthToEof);
-// Feeds the first `length` bytes of `file` into `hasher`.
-void hash_file_prefix(const std::filesystem::path& file, std::uint64_t length, Hasher& hasher);
+// Hands the first `length` bytes of `file` to `sink` in chunks (to feed a
+// hasher when resuming a download).
+void read_file_prefix(const std::filesystem::path& file, std::uint64_t length,
+                      const std::function<void(const char*, std::size_t)>& sink);
 
 }  // namespace assetfetch

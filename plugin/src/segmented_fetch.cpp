@@ -10,7 +10,7 @@ namespace assetfetch {
 
 namespace fs = std::filesystem;
 
-SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::uint64_t filled, Hasher* hasher,
+SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                                std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections,
                                std::uint64_t min_split)
     : fd_(fd),

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "hasher.h"
+#include "stream_hasher.h"
 
 namespace assetfetch {
 
@@ -46,7 +46,7 @@ class SegmentedFetch {
 
   // `primary` is already fetching [filled, size) from `primary_candidate`;
   // `usable` are the candidates that may serve further segments.
-  SegmentedFetch(int fd, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, Hasher* hasher,
+  SegmentedFetch(int fd, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                  std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections,
                  std::uint64_t min_split);
 
@@ -88,7 +88,7 @@ class SegmentedFetch {
   int fd_;
   std::filesystem::path part_;
   std::uint64_t size_;
-  Hasher* hasher_;
+  StreamHasher* hasher_;
   std::uint64_t hashed_;
   std::vector<Segment> segments_;  // kept sorted by start
   std::vector<std::size_t> usable_;
