@@ -1,7 +1,7 @@
 // JobImpl and FileImpl: BITS' job and file, driving FileWorkers on one
 // transfer thread with a libcurl multi handle (connection reuse, HTTP/2
 // multiplexing, many files at once).
-#include <curl/curl.h>
+#include "curl_api.h"
 #include <unistd.h>
 
 #include <atomic>
@@ -24,12 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kMaxRemoteName = 2200;  // BITS' URL length limit
-
-// libcurl's global init once per process, before any thread uses it.
-void ensure_curl_global() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 bool supported_scheme(const std::string& url) {
   std::string s = url_scheme(url);
@@ -90,7 +84,6 @@ class FileImpl final : public File {
 class JobImpl final : public Job {
  public:
   JobImpl(std::string name, JobOptions options) : name_(std::move(name)), options_(std::move(options)) {
-    ensure_curl_global();
     if (!options_.cache_dir.empty()) cache_.emplace(options_.cache_dir);
   }
   ~JobImpl() override { stop_thread(true); }
@@ -382,9 +375,17 @@ JobState JobImpl::wait(std::optional<std::chrono::milliseconds> timeout) {
 }
 
 void JobImpl::run() {
-  CURLM* multi = curl_multi_init();
-  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+  // Created with the first transfer: a job served from the cache alone never
+  // loads libcurl (see curl_api.h).
+  CURLM* multi = nullptr;
+  auto add = [&multi](CURL* easy) {
+    if (!multi) {
+      multi = curl_api().multi_init();
+      curl_api().multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+      curl_api().multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+    }
+    curl_api().multi_add_handle(multi, easy);
+  };
   std::vector<std::pair<FileImpl*, std::unique_ptr<Transfer>>> active;
   {
     std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -416,7 +417,7 @@ void JobImpl::run() {
         for (int k = 0; k < 8; ++k) {  // bounded: one transfer per call
           auto t = w->next(now);
           if (!t) break;
-          curl_multi_add_handle(multi, t->handle());
+          add(t->handle());
           active.emplace_back(f.get(), std::move(t));
         }
         if (!was_busy && w->phase() == FileWorker::Phase::transferring) ++busy_files;
@@ -427,14 +428,18 @@ void JobImpl::run() {
       if (active.empty() && any_waiting) state_ = JobState::transient_error;
     }
     if (all_settled && active.empty()) break;
+    if (!multi) {
+      if (any_waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
     int running = 0;
-    curl_multi_perform(multi, &running);
+    curl_api().multi_perform(multi, &running);
     int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    while (CURLMsg* msg = curl_api().multi_info_read(multi, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
       CURL* easy = msg->easy_handle;
       CURLcode code = msg->data.result;
-      curl_multi_remove_handle(multi, easy);
+      curl_api().multi_remove_handle(multi, easy);
       for (auto it = active.begin(); it != active.end(); ++it) {
         if (it->second->handle() != easy) continue;
         std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -445,19 +450,30 @@ void JobImpl::run() {
         break;
       }
     }
+    {
+      // A file that failed or finished while other transfers of it were in
+      // flight (segments, ranges): stop those now rather than wait for them.
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      std::erase_if(active, [&](auto& entry) {
+        auto ph = entry.first->worker->phase();
+        if (ph != FileWorker::Phase::done && ph != FileWorker::Phase::failed) return false;
+        curl_api().multi_remove_handle(multi, entry.second->handle());
+        return true;
+      });
+    }
     if (active.empty()) {
       if (any_waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     } else {
-      curl_multi_poll(multi, nullptr, 0, 50, nullptr);
+      curl_api().multi_poll(multi, nullptr, 0, 50, nullptr);
     }
   }
   for (auto& [file, t] : active) {
-    curl_multi_remove_handle(multi, t->handle());
+    if (multi) curl_api().multi_remove_handle(multi, t->handle());
     std::lock_guard<std::recursive_mutex> lock(mu_);
     file->worker->interrupt();
   }
   active.clear();
-  curl_multi_cleanup(multi);
+  if (multi) curl_api().multi_cleanup(multi);
 
   std::unique_lock<std::recursive_mutex> lock(mu_);
   running_ = false;

@@ -127,7 +127,7 @@ std::string write_back_object(const fs::path& object, const Candidate& target, c
     req.tls = &options.tls;
     req.put_file = object.string();
     Transfer t(std::move(req), nullptr, nullptr);
-    CURLcode code = curl_easy_perform(t.handle());
+    CURLcode code = curl_api().easy_perform(t.handle());
     TransferResult r = t.finish(code);
     if (code != CURLE_OK) return r.curl_error;
     if (r.status < 200 || r.status >= 300) return "HTTP " + std::to_string(r.status);

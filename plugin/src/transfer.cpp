@@ -79,7 +79,7 @@ std::optional<std::chrono::seconds> parse_retry_after(const std::string& value) 
   if (value.empty()) return std::nullopt;
   std::uint64_t secs = 0;
   if (parse_u64(value, &secs)) return std::chrono::seconds(static_cast<long long>(secs));
-  time_t when = curl_getdate(value.c_str(), nullptr);
+  time_t when = curl_api().getdate(value.c_str(), nullptr);
   if (when < 0) return std::nullopt;
   time_t now = std::time(nullptr);
   return std::chrono::seconds(when > now ? when - now : 0);
@@ -87,61 +87,61 @@ std::optional<std::chrono::seconds> parse_retry_after(const std::string& value) 
 
 Transfer::Transfer(TransferRequest request, HeaderCheck check, BodySink sink)
     : request_(std::move(request)), check_(std::move(check)), sink_(std::move(sink)) {
-  easy_ = curl_easy_init();
+  easy_ = curl_api().easy_init();
   if (!easy_) throw std::bad_alloc();
   started_ = std::chrono::steady_clock::now();
   const RetryPolicy defaults;
   const RetryPolicy& retry = request_.retry ? *request_.retry : defaults;
-  curl_easy_setopt(easy_, CURLOPT_URL, request_.url.c_str());
-  curl_easy_setopt(easy_, CURLOPT_PRIVATE, this);
-  curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_buffer_);
-  curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);  // one hop per Transfer (see header)
-  curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS,
+  curl_api().easy_setopt(easy_, CURLOPT_URL, request_.url.c_str());
+  curl_api().easy_setopt(easy_, CURLOPT_PRIVATE, this);
+  curl_api().easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_buffer_);
+  curl_api().easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+  curl_api().easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_api().easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);  // one hop per Transfer (see header)
+  curl_api().easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::chrono::milliseconds(retry.connect_timeout).count()));
   // No progress for N seconds is a transient error (BITS' no-progress timeout).
-  curl_easy_setopt(easy_, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(easy_, CURLOPT_LOW_SPEED_TIME, static_cast<long>(retry.no_progress_timeout.count()));
+  curl_api().easy_setopt(easy_, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_api().easy_setopt(easy_, CURLOPT_LOW_SPEED_TIME, static_cast<long>(retry.no_progress_timeout.count()));
   no_progress_limit_ = retry.no_progress_timeout;
   last_moved_at_ = started_;
-  curl_easy_setopt(easy_, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(easy_, CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
-  curl_easy_setopt(easy_, CURLOPT_XFERINFODATA, this);
-  curl_easy_setopt(easy_, CURLOPT_BUFFERSIZE, 512L * 1024L);
-  curl_easy_setopt(easy_, CURLOPT_PIPEWAIT, 1L);
-  curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(easy_, CURLOPT_USERAGENT, "assetfetch/" ASSETFETCH_VERSION_STRING);
+  curl_api().easy_setopt(easy_, CURLOPT_NOPROGRESS, 0L);
+  curl_api().easy_setopt(easy_, CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
+  curl_api().easy_setopt(easy_, CURLOPT_XFERINFODATA, this);
+  curl_api().easy_setopt(easy_, CURLOPT_BUFFERSIZE, 512L * 1024L);
+  curl_api().easy_setopt(easy_, CURLOPT_PIPEWAIT, 1L);
+  curl_api().easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_api().easy_setopt(easy_, CURLOPT_USERAGENT, "assetfetch/" ASSETFETCH_VERSION_STRING);
   if (request_.tls) {
-    curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, request_.tls->verify ? 1L : 0L);
-    curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, request_.tls->verify ? 2L : 0L);
+    curl_api().easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, request_.tls->verify ? 1L : 0L);
+    curl_api().easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, request_.tls->verify ? 2L : 0L);
     if (!request_.tls->ca_file.empty())
-      curl_easy_setopt(easy_, CURLOPT_CAINFO, request_.tls->ca_file.c_str());
+      curl_api().easy_setopt(easy_, CURLOPT_CAINFO, request_.tls->ca_file.c_str());
   }
   // Hashes and ranges apply to the real bytes, never to a compressed encoding.
-  header_list_ = curl_slist_append(header_list_, "Accept-Encoding: identity");
+  header_list_ = curl_api().slist_append(header_list_, "Accept-Encoding: identity");
   for (const auto& [name, value] : request_.headers)
-    header_list_ = curl_slist_append(header_list_, (name + ": " + value).c_str());
-  curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_);
-  if (!request_.range.empty()) curl_easy_setopt(easy_, CURLOPT_RANGE, request_.range.c_str());
-  curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
-  curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
-  curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
+    header_list_ = curl_api().slist_append(header_list_, (name + ": " + value).c_str());
+  curl_api().easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_);
+  if (!request_.range.empty()) curl_api().easy_setopt(easy_, CURLOPT_RANGE, request_.range.c_str());
+  curl_api().easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+  curl_api().easy_setopt(easy_, CURLOPT_HEADERDATA, this);
+  curl_api().easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
+  curl_api().easy_setopt(easy_, CURLOPT_WRITEDATA, this);
   if (!request_.put_file.empty()) {
     put_stream_ = std::fopen(request_.put_file.c_str(), "rb");
     if (!put_stream_) throw std::runtime_error("cannot open " + request_.put_file);
-    curl_easy_setopt(easy_, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(easy_, CURLOPT_READFUNCTION, &Transfer::on_read);
-    curl_easy_setopt(easy_, CURLOPT_READDATA, this);
-    curl_easy_setopt(easy_, CURLOPT_INFILESIZE_LARGE,
+    curl_api().easy_setopt(easy_, CURLOPT_UPLOAD, 1L);
+    curl_api().easy_setopt(easy_, CURLOPT_READFUNCTION, &Transfer::on_read);
+    curl_api().easy_setopt(easy_, CURLOPT_READDATA, this);
+    curl_api().easy_setopt(easy_, CURLOPT_INFILESIZE_LARGE,
                      static_cast<curl_off_t>(std::filesystem::file_size(request_.put_file)));
   }
 }
 
 Transfer::~Transfer() {
-  if (easy_) curl_easy_cleanup(easy_);
-  if (header_list_) curl_slist_free_all(header_list_);
+  if (easy_) curl_api().easy_cleanup(easy_);
+  if (header_list_) curl_api().slist_free_all(header_list_);
   if (put_stream_) std::fclose(put_stream_);
 }
 
@@ -181,7 +181,7 @@ std::size_t Transfer::on_body(char* data, std::size_t size, std::size_t n, void*
   const std::size_t bytes = size * n;
   if (!self->headers_checked_) {
     self->headers_checked_ = true;
-    curl_easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &self->result_.status);
+    curl_api().easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &self->result_.status);
     // Error pages and redirect bodies are not the asset: drop them.
     self->discard_body_ = self->result_.status < 200 || self->result_.status >= 300;
     if (!self->discard_body_ && self->check_ &&
@@ -225,11 +225,11 @@ TransferResult Transfer::finish(CURLcode code) {
                   static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(no_progress_limit_).count()));
   }
   result_.curl_code = code;
-  curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &result_.status);
-  if (code != CURLE_OK) result_.curl_error = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(code);
+  curl_api().easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &result_.status);
+  if (code != CURLE_OK) result_.curl_error = error_buffer_[0] ? error_buffer_ : curl_api().easy_strerror(code);
   if (result_.status >= 300 && result_.status < 400) {
     char* location = nullptr;
-    if (curl_easy_getinfo(easy_, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location)
+    if (curl_api().easy_getinfo(easy_, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location)
       result_.redirect_url = location;
   }
   // A 2xx with an empty body never reaches on_body: run the header check now.

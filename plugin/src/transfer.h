@@ -4,7 +4,7 @@
 // configured for and an HTTPS→HTTP hop can be refused.
 #pragma once
 
-#include <curl/curl.h>
+#include "curl_api.h"
 
 #include <chrono>
 #include <cstdint>
