@@ -10,10 +10,11 @@ std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const Config
                                           const std::filesystem::path& dest_dir) {
   std::vector<FileSpec> specs;
   for (const auto& a : manifest.assets) {
-    FileSpec s;
+    FileSpec s{};
     s.name = a.name;
-    s.digest = a.sha256 ? a.sha256 : a.sha512;
-    if (a.sha256 && a.sha512) s.extra_digest = a.sha512;
+    if (a.sha256) s.digest = *a.sha256;
+    else if (a.sha512) s.digest = *a.sha512;
+    if (a.sha256 && a.sha512) s.extra_digest = *a.sha512;
     s.size = a.size;
     s.ranges = a.ranges;
     s.ranges_given = a.ranges_given;

@@ -324,7 +324,8 @@ bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reaso
     }
     remote_size_ = total;
     if (r.status == 206) maybe_start_segments(r);
-    if (use_cache_for_whole()) {
+    // Resuming only pays off for larger files; small ones just start over.
+    if (use_cache_for_whole() && *total >= kResumableSize) {
       meta_.remote_size = *total;
       meta_.remote_size_known = true;
       meta_.etag = r.etag;
@@ -352,14 +353,29 @@ bool FileWorker::write_whole(const char* data, std::size_t n, std::string* reaso
     *reason = "the server sent more bytes than it announced";
     return false;
   }
-  if (!pwrite_all(part_fd_, data, n, filled_)) {
-    *reason = "writing " + part_.string() + ": " + std::strerror(errno);
-    return false;
+  // libcurl hands over 16 KiB at a time: gather 1 MiB per write(2).
+  if (write_buffer_.empty()) {
+    write_buffer_.reserve(kWriteBuffer + CURL_MAX_WRITE_SIZE);
+    write_buffer_at_ = filled_;
   }
+  write_buffer_.insert(write_buffer_.end(), data, data + n);
   hasher_->update(data, n);
   filled_ += n;
+  if (write_buffer_.size() >= kWriteBuffer && !flush_writes(reason)) return false;
   if (events_.progress) events_.progress();
   return true;
+}
+
+bool FileWorker::flush_writes(std::string* reason) {
+  if (write_buffer_.empty()) return true;
+  bool ok = pwrite_all(part_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_);
+  write_buffer_.clear();
+  if (!ok) {
+    std::string why = "writing " + part_.string() + ": " + std::strerror(errno);
+    if (reason) *reason = why;
+    else fail(ErrorCode::internal, ErrorCause::local_file, why);
+  }
+  return ok;
 }
 
 void FileWorker::on_transfer_done(Transfer& transfer, CURLcode code) {
@@ -369,6 +385,7 @@ void FileWorker::on_transfer_done(Transfer& transfer, CURLcode code) {
     on_range_transfer_done(r, transfer);
     return;
   }
+  if (!flush_writes(nullptr)) return;
   phase_ = Phase::idle;
   if (seg_) {
     handle_segment_result(r, transfer);
@@ -378,6 +395,7 @@ void FileWorker::on_transfer_done(Transfer& transfer, CURLcode code) {
 }
 
 void FileWorker::interrupt() {
+  flush_writes(nullptr);
   if (seg_) {
     // Suspended mid-segments: keep the hashed prefix; resume fetches on from it.
     seg_->catch_up_hash();
@@ -542,6 +560,7 @@ void FileWorker::failover(ErrorCause cause, const std::string& reason, long stat
 }
 
 void FileWorker::restart_whole() {
+  write_buffer_.clear();
   filled_ = 0;
   if (hasher_) hasher_->reset();
   if (part_fd_ >= 0 && ::ftruncate(part_fd_, 0) != 0) {
@@ -565,6 +584,7 @@ void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& messa
 }
 
 void FileWorker::finish_whole() {
+  if (!flush_writes(nullptr)) return;
   std::string got = hasher_->finish_hex();
   if (spec_.digest && got != spec_.digest->hex) {
     any_mismatch_ = true;
@@ -662,6 +682,7 @@ void FileWorker::write_back(const fs::path& object) {
 }
 
 void FileWorker::discard_temporaries() {
+  write_buffer_.clear();
   close_fd(part_fd_);
   if (!bad_file_.empty()) {
     std::error_code ec;

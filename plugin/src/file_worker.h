@@ -114,6 +114,8 @@ class FileWorker {
   bool check_whole_headers(const TransferResult& r, std::string* reason);
   bool check_range_headers(std::uint32_t group, const TransferResult& r, std::string* reason);
   bool write_whole(const char* data, std::size_t n, std::string* reason);
+  // Writes what write_whole() gathered; without `reason` a failure fails the file.
+  bool flush_writes(std::string* reason);
   bool write_range(RangeGroup& group, const char* data, std::size_t n, std::string* reason);
   std::unique_ptr<Transfer> make_range_request();
   RangeGroup* find_group(std::uint32_t id);
@@ -170,6 +172,10 @@ class FileWorker {
   std::uint64_t filled_ = 0;
   std::optional<std::uint64_t> remote_size_;
   PartialMeta meta_;
+  static constexpr std::size_t kWriteBuffer = 1u << 20;
+  static constexpr std::uint64_t kResumableSize = 256u << 10;  // smaller files keep no resume record
+  std::vector<char> write_buffer_;
+  std::uint64_t write_buffer_at_ = 0;  // file offset of write_buffer_[0]
   // Segmented download of a large file (several connections and mirrors).
   std::unique_ptr<SegmentedFetch> seg_;
   bool segmenting_disabled_ = false;

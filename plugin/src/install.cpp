@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <system_error>
 #include <vector>
 
@@ -71,7 +73,14 @@ bool clone_or_copy(const std::filesystem::path& from, const std::filesystem::pat
   if (::fstat(in.fd, &st) != 0) fail(from, "cannot stat");
   Fd out{::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (out.fd < 0) fail(to, "cannot create");
-  if (::ioctl(out.fd, FICLONE, in.fd) == 0) return true;
+  // Once a filesystem pair has refused a clone, do not ask again (one failed
+  // ioctl per installed file adds up over thousands of small assets).
+  static std::atomic<bool> clone_refused{false};
+  if (!clone_refused.load(std::memory_order_relaxed)) {
+    if (::ioctl(out.fd, FICLONE, in.fd) == 0) return true;
+    if (errno == EOPNOTSUPP || errno == ENOTTY || errno == EINVAL || errno == ENOSYS)
+      clone_refused.store(true, std::memory_order_relaxed);
+  }
   copy_fd_range(in.fd, 0, out.fd, 0, static_cast<std::uint64_t>(st.st_size));
   return false;
 }
