@@ -15,6 +15,10 @@
 //   ranges the whole file is fetched, verified, cached and the ranges cut.
 // - One process downloads a given cache object (flock); others wait for it.
 //
+// Sources: file_worker.cpp (the walk, whole-file transfers), _outcome.cpp
+// (retry or fail over), _install.cpp (verify, cache, install), _ranges.cpp,
+// _local.cpp (file:// candidates), _segments.cpp (SegmentedFetch).
+//
 // Threading: driven only by the job's transfer thread; set_remote_name() and
 // the getters synchronise through the owner (FileImpl).
 #pragma once
