@@ -23,7 +23,8 @@ const char* kExitCodes =
     "  2  bad input: usage, manifest, config, ranges, hash syntax, range past the end of the file\n"
     "  3  hash mismatch on every candidate that delivered bytes\n"
     "  4  not found or unreachable on every candidate\n"
-    "  5  offline (or origin blocked) and not available locally\n";
+    "  5  offline (or origin blocked) and not available locally\n"
+    "  130  interrupted (Ctrl-C, SIGTERM): run the same command again to resume\n";
 
 }  // namespace
 

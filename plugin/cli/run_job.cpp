@@ -1,9 +1,42 @@
 #include "run_job.h"
 
+#include <csignal>
+
+#include <atomic>
+#include <filesystem>
+
 #include "install_record.h"
 #include "mirror_health.h"
 
 namespace assetfetch::cli {
+
+namespace {
+
+std::atomic<int> g_interrupted{0};
+
+extern "C" void on_interrupt(int sig) { g_interrupted.store(sig); }
+
+// Waits for the job, returning false when SIGINT or SIGTERM arrived first.
+bool wait_unless_interrupted(Job& job) {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  ::sigaction(SIGINT, &sa, &old_int);
+  ::sigaction(SIGTERM, &sa, &old_term);
+  bool finished = false;
+  // Bounded by the job itself: it ends in transferred, error or cancelled.
+  while (!finished && g_interrupted.load() == 0) {
+    JobState s = job.wait(std::chrono::milliseconds(100));
+    finished = s != JobState::queued && s != JobState::connecting && s != JobState::transferring &&
+               s != JobState::transient_error;
+  }
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  return finished;
+}
+
+}  // namespace
 
 std::string sanitize_job_name(const std::string& name) {
   std::string out;
@@ -62,7 +95,21 @@ JobOutcome run_job(const std::string& name, const JobOptions& options, std::vect
   }
   for (File* f : files) reporter.start(f->spec());
   job->resume();
-  job->wait();
+  if (!wait_unless_interrupted(*job)) {
+    // Ctrl-C or SIGTERM: stop cleanly. What is in the cache's partial files
+    // stays there (the next run resumes from it); nothing half-written is
+    // left next to the destinations.
+    job->suspend();
+    for (File* f : files) {
+      std::error_code ec;
+      std::filesystem::remove(f->temporary_name(), ec);
+    }
+    health.save();
+    reporter.error("", ErrorCode::internal,
+                   "interrupted; run the same command again to resume where it stopped");
+    outcome.exit_code = 130;
+    return outcome;
+  }
   ErrorContext complete_error;
   bool all = job->complete(&complete_error);
   for (File* f : files) {
