@@ -1,19 +1,12 @@
-// JobImpl and FileImpl: BITS' job and file, driving FileWorkers on one
-// transfer thread with a libcurl multi handle (connection reuse, HTTP/2
-// multiplexing, many files at once).
-#include "curl_api.h"
+// JobImpl: BITS' job — adding files under AddFileWithRanges' rules, the
+// state machine (resume, suspend, wait, complete, cancel) and the job record.
+// The transfer loop is in job_loop.cpp, FileImpl in file_impl.cpp.
 #include <unistd.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <fstream>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
-#include "assetfetch/job.h"
-#include "cache.h"
-#include "file_worker.h"
+#include "job_impl.h"
 #include "range.h"
 #include "redact.h"
 
@@ -22,13 +15,6 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr std::size_t kMaxRemoteName = 2200;  // BITS' URL length limit
-
-bool supported_scheme(const std::string& url) {
-  std::string s = url_scheme(url);
-  return s == "http" || s == "https" || s == "file";
-}
 
 // The nearest existing ancestor must be a writable directory.
 bool destination_writable(const fs::path& dest, std::string* why) {
@@ -55,150 +41,6 @@ bool destination_writable(const fs::path& dest, std::string* why) {
 }
 
 }  // namespace
-
-class JobImpl;
-
-class FileImpl final : public File {
- public:
-  FileImpl(JobImpl* job, FileSpec spec, fs::path temporary)
-      : job_(job), spec_(std::move(spec)), temporary_(std::move(temporary)) {}
-
-  const FileSpec& spec() const override { return spec_; }
-  bool set_remote_name(const std::string& url, std::string* error) override;
-  std::string remote_name() const override;
-  std::vector<ByteRange> ranges() const override { return spec_.ranges_given ? spec_.ranges : std::vector<ByteRange>{}; }
-  std::vector<ByteRange> filled_ranges() const override;
-  Progress progress() const override;
-  bool completed() const override;
-  std::optional<FileResult> result() const override;
-  ErrorContext error() const override;
-  fs::path temporary_name() const override { return temporary_; }
-
-  JobImpl* job_;
-  FileSpec spec_;
-  fs::path temporary_;
-  std::unique_ptr<FileWorker> worker;  // guarded by the job's mutex
-  bool renamed = false;
-};
-
-class JobImpl final : public Job {
- public:
-  JobImpl(std::string name, JobOptions options) : name_(std::move(name)), options_(std::move(options)) {
-    if (!options_.cache_dir.empty()) cache_.emplace(options_.cache_dir);
-  }
-  ~JobImpl() override { stop_thread(true); }
-
-  const std::string& name() const override { return name_; }
-  File* add_file(FileSpec spec, ErrorContext* error) override;
-  std::vector<File*> files() const override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    std::vector<File*> out;
-    for (auto& f : files_) out.push_back(f.get());
-    return out;
-  }
-  void set_callbacks(JobCallbacks cb) override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    callbacks_ = std::move(cb);
-  }
-  JobState state() const override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    return state_;
-  }
-  Progress progress() const override;
-  ErrorContext error() const override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    return error_;
-  }
-  bool resume() override;
-  bool suspend() override;
-  JobState wait(std::optional<std::chrono::milliseconds> timeout) override;
-  bool complete(ErrorContext* error) override;
-  bool cancel() override;
-
-  JobState state_locked() const { return state_; }
-  mutable std::recursive_mutex mu_;
-  std::condition_variable_any cv_;
-
- private:
-  void run();
-  void stop_thread(bool interrupt);
-  void persist(const char* state);
-  WorkerEvents events_for(FileImpl* file);
-
-  std::string name_;
-  JobOptions options_;
-  std::optional<Cache> cache_;
-  std::vector<std::unique_ptr<FileImpl>> files_;
-  JobCallbacks callbacks_;
-  JobState state_ = JobState::suspended;
-  ErrorContext error_;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  bool running_ = false;
-  Clock::time_point last_progress_{};
-};
-
-bool FileImpl::set_remote_name(const std::string& url, std::string* error) {
-  std::lock_guard<std::recursive_mutex> lock(job_->mu_);
-  JobState s = job_->state_locked();
-  if (s == JobState::cancelled || s == JobState::acknowledged) {
-    *error = std::string("cannot change the remote name of a file in a ") + state_name(s) + " job";
-    return false;
-  }
-  if (url.empty() || url.size() > kMaxRemoteName || !supported_scheme(url)) {
-    *error = url.size() > kMaxRemoteName ? "URL longer than 2200 characters"
-                                         : "unsupported URL '" + redact_url(url) + "' (use http, https or file)";
-    return false;
-  }
-  // A failed file gets a fresh worker at the next resume (BITS: fix the cause,
-  // then Resume), which starts from the spec: change the spec then.
-  if (worker && worker->phase() != FileWorker::Phase::failed) worker->set_pending_remote_name(url);
-  else if (!spec_.candidates.empty()) spec_.candidates.front().url = url;
-  else spec_.candidates.push_back({url, CandidateKind::origin, {}});
-  return true;
-}
-
-std::string FileImpl::remote_name() const {
-  std::lock_guard<std::recursive_mutex> lock(job_->mu_);
-  if (worker) return worker->current_url();
-  return spec_.candidates.empty() ? std::string() : spec_.candidates.front().url;
-}
-
-std::vector<ByteRange> FileImpl::filled_ranges() const {
-  std::lock_guard<std::recursive_mutex> lock(job_->mu_);
-  return worker ? worker->filled_ranges() : std::vector<ByteRange>{};
-}
-
-Progress FileImpl::progress() const {
-  std::lock_guard<std::recursive_mutex> lock(job_->mu_);
-  Progress p;
-  p.files_total = 1;
-  if (worker) {
-    p.bytes_transferred = worker->bytes_transferred();
-    if (auto t = worker->bytes_total()) {
-      p.bytes_total = *t;
-      p.bytes_total_known = true;
-    }
-    p.files_transferred = worker->phase() == FileWorker::Phase::done ? 1 : 0;
-  }
-  return p;
-}
-
-bool FileImpl::completed() const {
-  std::lock_guard<std::recursive_mutex> lock(job_->mu_);
-  return worker && worker->phase() == FileWorker::Phase::done;
-}
-
-std::optional<FileResult> FileImpl::result() const {
-  std::lock_guard<std::recursive_mutex> lock(job_->mu_);
-  if (worker && worker->phase() == FileWorker::Phase::done) return worker->result();
-  return std::nullopt;
-}
-
-ErrorContext FileImpl::error() const {
-  std::lock_guard<std::recursive_mutex> lock(job_->mu_);
-  return worker ? worker->error() : ErrorContext{};
-}
 
 File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
   auto reject = [&](const std::string& msg) -> File* {
@@ -372,128 +214,6 @@ JobState JobImpl::wait(std::optional<std::chrono::milliseconds> timeout) {
   if (timeout) cv_.wait_for(lock, *timeout, settled);
   else cv_.wait(lock, settled);
   return state_;
-}
-
-void JobImpl::run() {
-  // Created with the first transfer: a job served from the cache alone never
-  // loads libcurl (see curl_api.h).
-  CURLM* multi = nullptr;
-  auto add = [&multi](CURL* easy) {
-    if (!multi) {
-      multi = curl_api().multi_init();
-      curl_api().multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-      curl_api().multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
-    }
-    curl_api().multi_add_handle(multi, easy);
-  };
-  std::vector<std::pair<FileImpl*, std::unique_ptr<Transfer>>> active;
-  {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    persist("transferring");
-    state_ = JobState::connecting;
-  }
-  while (!stop_) {
-    bool all_settled = true;
-    bool any_waiting = false;
-    {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      auto now = Clock::now();
-      const auto max_files = static_cast<std::size_t>(std::max(1, options_.max_parallel_files));
-      std::size_t busy_files = 0;
-      for (auto& f : files_)
-        if (f->worker->phase() == FileWorker::Phase::transferring) ++busy_files;
-      for (auto& f : files_) {
-        auto* w = f->worker.get();
-        auto ph = w->phase();
-        if (ph == FileWorker::Phase::done || ph == FileWorker::Phase::failed) continue;
-        all_settled = false;
-        if (ph == FileWorker::Phase::waiting && now < w->wake_at()) {
-          any_waiting = true;
-          continue;
-        }
-        // A file already transferring may add segments; a new one waits for a slot.
-        if (ph != FileWorker::Phase::transferring && busy_files >= max_files) continue;
-        bool was_busy = ph == FileWorker::Phase::transferring;
-        for (int k = 0; k < 8; ++k) {  // bounded: one transfer per call
-          auto t = w->next(now);
-          if (!t) break;
-          add(t->handle());
-          active.emplace_back(f.get(), std::move(t));
-        }
-        if (!was_busy && w->phase() == FileWorker::Phase::transferring) ++busy_files;
-        if (w->phase() == FileWorker::Phase::done && callbacks_.file_transferred) callbacks_.file_transferred(*f);
-        else if (w->phase() == FileWorker::Phase::waiting) any_waiting = true;
-      }
-      if (!active.empty() && state_ == JobState::transient_error) state_ = JobState::connecting;
-      if (active.empty() && any_waiting) state_ = JobState::transient_error;
-    }
-    if (all_settled && active.empty()) break;
-    if (!multi) {
-      if (any_waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      continue;
-    }
-    int running = 0;
-    curl_api().multi_perform(multi, &running);
-    int left = 0;
-    while (CURLMsg* msg = curl_api().multi_info_read(multi, &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      CURL* easy = msg->easy_handle;
-      CURLcode code = msg->data.result;
-      curl_api().multi_remove_handle(multi, easy);
-      for (auto it = active.begin(); it != active.end(); ++it) {
-        if (it->second->handle() != easy) continue;
-        std::lock_guard<std::recursive_mutex> lock(mu_);
-        it->first->worker->on_transfer_done(*it->second, code);
-        if (it->first->worker->phase() == FileWorker::Phase::done && callbacks_.file_transferred)
-          callbacks_.file_transferred(*it->first);
-        active.erase(it);
-        break;
-      }
-    }
-    {
-      // A file that failed or finished while other transfers of it were in
-      // flight (segments, ranges): stop those now rather than wait for them.
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      std::erase_if(active, [&](auto& entry) {
-        auto ph = entry.first->worker->phase();
-        if (ph != FileWorker::Phase::done && ph != FileWorker::Phase::failed) return false;
-        curl_api().multi_remove_handle(multi, entry.second->handle());
-        return true;
-      });
-    }
-    if (active.empty()) {
-      if (any_waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    } else {
-      curl_api().multi_poll(multi, nullptr, 0, 50, nullptr);
-    }
-  }
-  for (auto& [file, t] : active) {
-    if (multi) curl_api().multi_remove_handle(multi, t->handle());
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    file->worker->interrupt();
-  }
-  active.clear();
-  if (multi) curl_api().multi_cleanup(multi);
-
-  std::unique_lock<std::recursive_mutex> lock(mu_);
-  running_ = false;
-  if (!stop_) {
-    ErrorContext first_error;
-    for (auto& f : files_) {
-      if (f->worker->phase() == FileWorker::Phase::failed && first_error.code == ErrorCode::ok)
-        first_error = f->worker->error();
-    }
-    if (first_error.code != ErrorCode::ok) {
-      error_ = first_error;
-      state_ = JobState::error;
-      persist("error");
-      auto cb = callbacks_.error;
-      if (cb) cb(error_);
-    } else {
-      state_ = JobState::transferred;
-    }
-  }
-  cv_.notify_all();
 }
 
 bool JobImpl::complete(ErrorContext* error) {
