@@ -154,19 +154,16 @@ std::optional<SegmentedFetch::Clock::time_point> SegmentedFetch::next_retry() co
 }
 
 void SegmentedFetch::advance_hash(std::size_t budget) {
-  std::vector<char> buf;
   for (const Segment& s : segments_) {
     if (s.end <= hashed_ || s.start > hashed_) continue;
     // `s` holds hashed_: read back what it has written beyond it.
     while (hashed_ < s.pos && budget > 0) {
       std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(s.pos - hashed_, 1u << 20));
       want = std::min(want, budget);
-      buf.resize(want);
-      ssize_t r = ::pread(fd_, buf.data(), want, static_cast<off_t>(hashed_));
-      if (r <= 0) return;  // retried at the next write or at catch_up_hash
-      hasher_->update(buf.data(), static_cast<std::size_t>(r));
-      hashed_ += static_cast<std::uint64_t>(r);
-      budget -= static_cast<std::size_t>(r);
+      std::size_t r = hasher_->update_from_file(fd_, hashed_, want);
+      if (r == 0) return;  // retried at the next write or at catch_up_hash
+      hashed_ += r;
+      budget -= r;
     }
     if (hashed_ < s.end) return;  // a gap: wait for this segment
   }

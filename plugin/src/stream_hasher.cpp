@@ -1,5 +1,8 @@
 #include "stream_hasher.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstring>
 
 namespace assetfetch {
@@ -33,6 +36,38 @@ void StreamHasher::update(const void* data, std::size_t size) {
     size -= take;
     if (block_.size() == kBlock) push_block();
   }
+}
+
+std::size_t StreamHasher::update_from_file(int fd, std::uint64_t offset, std::size_t size) {
+  if (!thread_.joinable()) {
+    // Still hashing inline: go through a small buffer.
+    char buf[64 * 1024];
+    std::size_t done = 0;
+    while (done < size) {
+      std::size_t want = std::min(sizeof buf, size - done);
+      ssize_t r = ::pread(fd, buf, want, static_cast<off_t>(offset + done));
+      if (r <= 0) break;
+      update(buf, static_cast<std::size_t>(r));
+      done += static_cast<std::size_t>(r);
+    }
+    return done;
+  }
+  std::size_t done = 0;
+  while (done < size) {
+    std::size_t room = kBlock - block_.size();
+    std::size_t want = std::min(room, size - done);
+    std::size_t at = block_.size();
+    block_.resize(at + want);
+    ssize_t r = ::pread(fd, block_.data() + at, want, static_cast<off_t>(offset + done));
+    if (r <= 0) {
+      block_.resize(at);
+      break;
+    }
+    block_.resize(at + static_cast<std::size_t>(r));
+    done += static_cast<std::size_t>(r);
+    if (block_.size() == kBlock) push_block();
+  }
+  return done;
 }
 
 void StreamHasher::push_block() {

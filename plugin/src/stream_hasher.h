@@ -34,6 +34,10 @@ class StreamHasher {
   StreamHasher& operator=(const StreamHasher&) = delete;
 
   void update(const void* data, std::size_t size);
+  // Hashes `size` bytes of `fd` at `offset`, read straight into the hashing
+  // thread's block (no extra copy). Returns the bytes hashed (< size on a
+  // short read or error).
+  std::size_t update_from_file(int fd, std::uint64_t offset, std::size_t size);
   std::string finish_hex();  // resets afterwards
   void reset();
   HashAlgorithm algorithm() const { return hasher_.algorithm(); }
