@@ -229,6 +229,8 @@ void FileWorker::begin_whole() {
       }
       if (filled_ == 0 && ::ftruncate(part_fd_, 0) != 0)
         throw std::system_error(errno, std::generic_category(), part_.string());
+      if (filled_ == 0 && !spec_.ranges_given && options_.install == InstallMode::copy)
+        install_fd_ = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     } else {
       part_ = spec_.ranges_given ? fs::path(temporary_.string() + ".whole") : temporary_;
       part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -337,6 +339,9 @@ bool FileWorker::write_whole(const char* data, std::size_t n, std::string* reaso
 bool FileWorker::flush_writes(std::string* reason) {
   if (write_buffer_.empty()) return true;
   bool ok = pwrite_all(part_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_);
+  if (ok && install_fd_ >= 0 &&
+      !pwrite_all(install_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_))
+    drop_install_mirror();
   write_buffer_.clear();
   if (!ok) {
     std::string why = "writing " + part_.string() + ": " + std::strerror(errno);
@@ -369,6 +374,7 @@ void FileWorker::interrupt() {
     seg_->catch_up_hash();
     filled_ = seg_->hashed();
     if (::ftruncate(part_fd_, static_cast<off_t>(filled_)) != 0) filled_ = 0;
+    truncate_install_mirror(filled_);
     seg_.reset();
   }
   if (phase_ == Phase::transferring) phase_ = Phase::idle;
@@ -381,6 +387,16 @@ void FileWorker::restart_whole() {
   if (part_fd_ >= 0 && ::ftruncate(part_fd_, 0) != 0) {
     fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
   }
+  truncate_install_mirror(0);
+}
+
+void FileWorker::drop_install_mirror() {
+  if (seg_) seg_->set_mirror_fd(-1);  // never write through a closed (maybe reused) descriptor
+  close_fd(install_fd_);
+}
+
+void FileWorker::truncate_install_mirror(std::uint64_t size) {
+  if (install_fd_ >= 0 && ::ftruncate(install_fd_, static_cast<off_t>(size)) != 0) drop_install_mirror();
 }
 
 void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& message, long status) {
@@ -391,6 +407,7 @@ void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& messa
   error_.message = message;
   phase_ = Phase::failed;
   close_fd(part_fd_);
+  close_fd(install_fd_);
   close_fd(out_fd_);
   lock_.unlock();
   std::error_code ec;
@@ -401,6 +418,7 @@ void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& messa
 void FileWorker::discard_temporaries() {
   write_buffer_.clear();
   close_fd(part_fd_);
+  close_fd(install_fd_);
   if (!bad_file_.empty()) {
     std::error_code ec;
     fs::remove(bad_file_, ec);

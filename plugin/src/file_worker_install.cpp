@@ -2,6 +2,7 @@
 // bytes into the cache, write them back to writable sources, install them at
 // the destination's temporary; and installing straight from a cache hit.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "file_worker.h"
@@ -74,6 +75,7 @@ void FileWorker::finish_whole() {
       bad_assembly_ = std::move(finished_seg_);
       close_fd(part_fd_);
       part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      truncate_install_mirror(0);
       segmenting_disabled_ = true;
       filled_ = 0;
       hasher_->reset();
@@ -118,8 +120,13 @@ void FileWorker::finish_whole() {
       name_bad_mirrors(whole);
       write_back(whole);
       if (!spec_.ranges_given) {
+        struct stat st {};
+        bool mirrored = install_fd_ >= 0 && ::fstat(install_fd_, &st) == 0 &&
+                        static_cast<std::uint64_t>(st.st_size) == filled_;
+        close_fd(install_fd_);
+        // The temporary already holds the bytes when it was written alongside.
         if (options_.install == InstallMode::hardlink) hardlink_readonly(whole, temporary_);
-        else clone_or_copy(whole, temporary_);
+        else if (!mirrored) clone_or_copy(whole, temporary_);
       }
     }
     if (spec_.ranges_given) {

@@ -28,6 +28,7 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
   int connections = usable.size() > 1 ? 4 : 2;
   seg_ = std::make_unique<SegmentedFetch>(part_fd_, part_, *remote_size_, filled_, &*hasher_, candidate_, usable,
                                           connections, options_.segment_min_split);
+  seg_->set_mirror_fd(install_fd_);
 }
 
 std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {
@@ -130,6 +131,7 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
     }
     result_.source = redact_url(candidates_[candidate_].url) +
                      (mirrors > 1 ? " (+" + std::to_string(mirrors - 1) + " more)" : std::string());
+    if (seg_->mirror_failed()) drop_install_mirror();
     finished_seg_ = std::move(seg_);
     finish_whole();
     return;
@@ -146,6 +148,7 @@ void FileWorker::abandon_segments(const std::string& why) {
     fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
     return;
   }
+  truncate_install_mirror(filled_);
   failover(ErrorCause::transport, why);
 }
 

@@ -1,7 +1,10 @@
 // JobImpl: BITS' job — adding files under AddFileWithRanges' rules, the
 // state machine (resume, suspend, wait, complete, cancel) and the job record.
 // The transfer loop is in job_loop.cpp, FileImpl in file_impl.cpp.
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -171,6 +174,7 @@ bool JobImpl::resume() {
     thread_.join();
     lock.lock();
   }
+  remove_stale_temporaries();
   for (auto& f : files_) {
     if (!f->worker || f->worker->phase() == FileWorker::Phase::failed) {
       std::error_code ec;
@@ -185,6 +189,26 @@ bool JobImpl::resume() {
   running_ = true;
   thread_ = std::thread([this] { run(); });
   return true;
+}
+
+void JobImpl::remove_stale_temporaries() {
+  // A run of this job that was killed (its record names a pid that is gone)
+  // left its temporaries beside the destinations: they cannot be resumed
+  // (the cache's partial is what resumes), so they go.
+  if (!cache_) return;
+  std::ifstream in(cache_->jobs_dir() / (name_ + ".json"));
+  if (!in) return;
+  try {
+    auto record = nlohmann::json::parse(in);
+    auto pid = record.value("pid", 0);
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) return;
+    for (const auto& f : record.value("files", nlohmann::json::array())) {
+      std::error_code ec;
+      fs::remove(f.value("local_name", std::string()) + "." + std::to_string(pid) + ".part", ec);
+    }
+  } catch (const std::exception&) {
+    // An unreadable record only means nothing is cleaned up.
+  }
 }
 
 bool JobImpl::suspend() {

@@ -89,6 +89,7 @@ class JobImpl final : public Job {
   void run();
   void stop_thread(bool interrupt);
   void persist(const char* state);
+  void remove_stale_temporaries();
   WorkerEvents events_for(FileImpl* file);
 
   std::string name_;

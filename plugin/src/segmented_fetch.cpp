@@ -126,6 +126,16 @@ bool SegmentedFetch::write(std::size_t i, const char* data, std::size_t n, bool*
     }
     done += static_cast<std::size_t>(w);
   }
+  for (std::size_t m = 0; mirror_fd_ >= 0 && m < take;) {
+    ssize_t w = ::pwrite(mirror_fd_, data + m, take - m, static_cast<off_t>(s.pos + m));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      mirror_fd_ = -1;
+      mirror_failed_ = true;
+      break;
+    }
+    m += static_cast<std::size_t>(w);
+  }
   // At the prefix: hash straight from the network buffer.
   if (s.pos == hashed_) {
     hasher_->update(data, take);

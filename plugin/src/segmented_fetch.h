@@ -51,6 +51,10 @@ class SegmentedFetch {
                  std::uint64_t min_split);
 
   std::uint64_t size() const { return size_; }
+  // Also write every byte to `fd` (the destination's temporary); a failed
+  // write there stops the mirroring and mirror_failed() says so.
+  void set_mirror_fd(int fd) { mirror_fd_ = fd; }
+  bool mirror_failed() const { return mirror_failed_; }
   std::uint64_t bytes_written() const;
   bool complete() const;  // every byte written and hashed
   const std::vector<Segment>& segments() const { return segments_; }
@@ -86,6 +90,8 @@ class SegmentedFetch {
   std::size_t in_flight_on(std::size_t candidate) const;
 
   int fd_;
+  int mirror_fd_ = -1;
+  bool mirror_failed_ = false;
   std::filesystem::path part_;
   std::uint64_t size_;
   StreamHasher* hasher_;
