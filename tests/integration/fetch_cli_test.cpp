@@ -323,6 +323,26 @@ TEST_F(FetchCli, CacheHitSecondTimeMakesNoRequest) {
   EXPECT_TRUE(from_cache) << r.out;
 }
 
+// DESIGN.md: installing must not let a later edit of the destination corrupt
+// the cache — both for a fresh download and for a cache hit.
+TEST_F(FetchCli, EditingTheDestinationNeverTouchesTheCache) {
+  a.add_file("/f", data);
+  expect_output(data, fetch({a.url("/f")}));
+  const fs::path first = out;
+  out = tmp / "out2" / "hit.bin";
+  expect_output(data, fetch({a.url("/f")}));
+  const fs::path object = cache / "objects" / "sha256" / sha;
+  for (const fs::path& dest : {first, out}) {
+    EXPECT_FALSE(fs::equivalent(dest, object)) << dest << " shares the cache object's inode";
+    af_test::write_file(dest, "edited");
+  }
+  EXPECT_EQ(af_test::read_file(object), data);
+  const auto n = a.request_count();
+  out = tmp / "out3" / "again.bin";
+  expect_output(data, fetch({a.url("/f")}));
+  EXPECT_EQ(a.request_count(), n) << "the cache object should still be intact and used";
+}
+
 TEST_F(FetchCli, CorruptCacheObjectIsHealedAndRefetched) {
   a.add_file("/f", data);
   expect_output(data, fetch({a.url("/f")}));
