@@ -390,6 +390,13 @@ void FileWorker::restart_whole() {
   truncate_install_mirror(0);
 }
 
+void FileWorker::release_buffers() {
+  // A finished file keeps nothing: a sync of thousands of files must not
+  // hold a write buffer (or a hashing thread) per file until the end.
+  std::vector<char>().swap(write_buffer_);
+  hasher_.reset();
+}
+
 void FileWorker::drop_install_mirror() {
   if (seg_) seg_->set_mirror_fd(-1);  // never write through a closed (maybe reused) descriptor
   close_fd(install_fd_);
@@ -406,6 +413,7 @@ void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& messa
   error_.http_status = status ? status : error_.http_status;
   error_.message = message;
   phase_ = Phase::failed;
+  release_buffers();
   close_fd(part_fd_);
   close_fd(install_fd_);
   close_fd(out_fd_);

@@ -124,6 +124,7 @@ class FileWorker {
   // installing needs no copy afterwards; on any trouble it is dropped and the
   // object is copied from the cache at the end instead.
   void drop_install_mirror();
+  void release_buffers();
   void truncate_install_mirror(std::uint64_t size);
   bool write_range(RangeGroup& group, const char* data, std::size_t n, std::string* reason);
   std::unique_ptr<Transfer> make_range_request();

@@ -103,6 +103,7 @@ void FileWorker::finish_whole() {
     return;
   }
   finished_seg_.reset();
+  release_buffers();
   result_.verified = spec_.digest.has_value();
   result_.bytes = filled_;
   if (result_.source.empty() && candidate_ < candidates_.size()) result_.source = redact_url(candidates_[candidate_].url);
