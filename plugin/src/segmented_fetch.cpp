@@ -35,6 +35,7 @@ SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::u
     s.end = k + 1 == n ? size : at + piece;
     s.candidate = k == 0 ? primary_candidate : usable_.empty() ? primary_candidate : usable_[k % usable_.size()];
     s.in_flight = k == 0;
+    if (s.in_flight) start(s, Clock::now());
     s.served.emplace_back(s.start, s.candidate);
     at = s.end;
     segments_.push_back(s);
@@ -74,37 +75,82 @@ std::optional<std::size_t> SegmentedFetch::next_to_start(Clock::time_point now) 
       });
       s.served.emplace_back(s.pos, s.candidate);
     }
-    s.in_flight = true;
+    start(s, now);
     return i;
   }
-  // Then steal: the least busy usable candidate splits the biggest remainder.
-  std::size_t idle = *std::min_element(usable_.begin(), usable_.end(), [&](std::size_t a, std::size_t b) {
+  // Then steal. The fastest candidate measured so far takes the work (the
+  // least busy one while nothing is measured yet).
+  std::size_t thief = *std::min_element(usable_.begin(), usable_.end(), [&](std::size_t a, std::size_t b) {
     return in_flight_on(a) < in_flight_on(b);
   });
-  return split_for(idle);
+  double best = 0;
+  for (std::size_t c : usable_) {
+    double r = candidate_rate(c, now);
+    if (r > best) {
+      best = r;
+      thief = c;
+    }
+  }
+  return split_for(thief, now);
 }
 
-std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate) {
+void SegmentedFetch::start(Segment& s, Clock::time_point now) {
+  s.in_flight = true;
+  s.began = now;
+  s.began_pos = s.pos;
+}
+
+double SegmentedFetch::rate_of(const Segment& s, Clock::time_point now) const {
+  double secs = std::chrono::duration<double>(now - s.began).count();
+  if (!s.in_flight || secs < 0.2) return 0;
+  return static_cast<double>(s.pos - s.began_pos) / secs;
+}
+
+double SegmentedFetch::candidate_rate(std::size_t candidate, Clock::time_point now) const {
+  double best = 0;
+  for (const auto& s : segments_)
+    if (s.candidate == candidate) best = std::max(best, rate_of(s, now));
+  for (const auto& [c, r] : finished_rates_)
+    if (c == candidate) best = std::max(best, r);
+  return best;
+}
+
+std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate, Clock::time_point now) {
+  // The victim is the segment expected to finish last: the largest remainder
+  // over its measured rate (the largest remainder while nothing is measured).
+  // Measured segments rank before unmeasured ones (those just started).
   std::size_t victim = segments_.size();
-  std::uint64_t most = 0;
+  bool victim_measured = false;
+  double key = -1;
   for (std::size_t i = 0; i < segments_.size(); ++i) {
     const Segment& s = segments_[i];
     if (!s.in_flight || s.done()) continue;
-    if (s.end - s.pos > most) {
-      most = s.end - s.pos;
+    const double r = rate_of(s, now);
+    const bool measured = r > 0;
+    const double k = measured ? static_cast<double>(s.end - s.pos) / r : static_cast<double>(s.end - s.pos);
+    if (victim == segments_.size() || (measured && !victim_measured) || (measured == victim_measured && k > key)) {
       victim = i;
+      key = k;
+      victim_measured = measured;
     }
   }
-  if (victim == segments_.size() || most < 2 * min_split_) return std::nullopt;
+  if (victim == segments_.size()) return std::nullopt;
   Segment& v = segments_[victim];
+  const std::uint64_t most = v.end - v.pos;
+  if (most < 2 * min_split_) return std::nullopt;
+  const double victim_rate = rate_of(v, now);
+  const double thief_rate = candidate_rate(candidate, now);
   std::uint64_t mid = v.pos + most / 2;
-  mid -= mid % 4096;  // page-aligned pieces
+  // A victim four times slower than the thief hands over everything it has
+  // not written yet: it would otherwise hold the hashed prefix back.
+  if (victim_rate > 0 && thief_rate >= 4 * victim_rate && v.candidate != candidate) mid = v.pos;
+  else mid -= mid % 4096;  // page-aligned pieces
   Segment s;
   s.id = next_id_++;
   s.start = s.pos = mid;
   s.end = v.end;
   s.candidate = candidate;
-  s.in_flight = true;
+  start(s, now);
   s.served.emplace_back(mid, candidate);
   v.end = mid;  // the victim's transfer stops there by itself
   auto at = segments_.insert(segments_.begin() + static_cast<std::ptrdiff_t>(victim) + 1, s);
@@ -183,6 +229,9 @@ void SegmentedFetch::catch_up_hash() { advance_hash(SIZE_MAX); }
 
 void SegmentedFetch::finished(std::size_t i) {
   Segment& s = segments_[i];
+  double secs = std::chrono::duration<double>(Clock::now() - s.began).count();
+  if (s.in_flight && secs > 0.05 && s.pos > s.began_pos)
+    finished_rates_.emplace_back(s.candidate, static_cast<double>(s.pos - s.began_pos) / secs);
   s.in_flight = false;
   s.attempts = 0;
 }

@@ -40,6 +40,8 @@ class SegmentedFetch {
     bool in_flight = false;
     int attempts = 0;
     Clock::time_point retry_at{};
+    Clock::time_point began{};  // when its current request started
+    std::uint64_t began_pos = 0;  // pos then
     std::vector<std::pair<std::uint64_t, std::size_t>> served;  // (offset, candidate) changes
     bool done() const { return pos >= end; }
   };
@@ -86,7 +88,11 @@ class SegmentedFetch {
 
  private:
   void advance_hash(std::size_t budget_bytes);
-  std::optional<std::size_t> split_for(std::size_t candidate);
+  std::optional<std::size_t> split_for(std::size_t candidate, Clock::time_point now);
+  // Bytes per second of a segment's current request; 0 while too early to say.
+  double rate_of(const Segment& s, Clock::time_point now) const;
+  double candidate_rate(std::size_t candidate, Clock::time_point now) const;
+  void start(Segment& s, Clock::time_point now);
   std::size_t in_flight_on(std::size_t candidate) const;
 
   int fd_;
@@ -101,6 +107,7 @@ class SegmentedFetch {
   int max_connections_;
   std::uint64_t min_split_;  // segments smaller than this are never split again
   std::uint32_t next_id_ = 0;
+  std::vector<std::pair<std::size_t, double>> finished_rates_;  // (candidate, bytes/s)
 };
 
 }  // namespace assetfetch
