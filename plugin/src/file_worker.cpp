@@ -371,8 +371,9 @@ void FileWorker::interrupt() {
   flush_writes(nullptr);
   if (seg_) {
     // Suspended mid-segments: keep the hashed prefix; resume fetches on from it.
-    seg_->catch_up_hash();
-    filled_ = seg_->hashed();
+    std::string err;
+    // Bytes hashed but never written would make a lying resume record.
+    filled_ = seg_->catch_up_hash(&err) ? seg_->hashed() : 0;
     if (::ftruncate(part_fd_, static_cast<off_t>(filled_)) != 0) filled_ = 0;
     truncate_install_mirror(filled_);
     seg_.reset();

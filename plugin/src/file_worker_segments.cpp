@@ -88,7 +88,11 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
             (!r.aborted && r.curl_code == CURLE_OK && r.status == 206 && s.done());
   if (ok) {
     rec.outcome = "ok";
-    seg_->finished(*index);
+    std::string err;
+    if (!seg_->finished(*index, &err)) {
+      fail(ErrorCode::internal, ErrorCause::local_file, err);
+      return;
+    }
   } else if (r.aborted && r.abort_reason.rfind("writing ", 0) == 0) {
     rec.outcome = "failed";
     rec.retry_reason = r.abort_reason;
@@ -107,15 +111,24 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
     if (auto after = parse_retry_after(r.retry_after))
       delay = std::min<std::chrono::milliseconds>(*after, options_.retry.retry_after_cap);
     const std::size_t from = s.candidate;
-    seg_->failed(*index, transient, delay, options_.retry.attempts);
+    std::string err;
+    if (!seg_->failed(*index, transient, delay, options_.retry.attempts, &err)) {
+      fail(ErrorCode::internal, ErrorCause::local_file, err);
+      return;
+    }
     if (!transient && events_.failover)
       events_.failover(redact_url(candidates_[from].url), "the other segment sources", why);
   }
   if (events_.attempt) events_.attempt(rec);
-  bool all_done = std::all_of(seg_->segments().begin(), seg_->segments().end(),
+  bool all_done = seg_->all_assigned() &&
+                  std::all_of(seg_->segments().begin(), seg_->segments().end(),
                               [](const SegmentedFetch::Segment& x) { return x.done(); });
   if (all_done && !seg_->any_in_flight()) {
-    seg_->catch_up_hash();
+    std::string err;
+    if (!seg_->catch_up_hash(&err)) {
+      fail(ErrorCode::internal, ErrorCause::local_file, err);
+      return;
+    }
     filled_ = seg_->size();
     std::size_t mirrors = 0;
     std::vector<std::size_t> seen;
@@ -140,8 +153,9 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
 }
 
 void FileWorker::abandon_segments(const std::string& why) {
-  seg_->catch_up_hash();
-  filled_ = seg_->hashed();
+  std::string err;
+  filled_ = seg_->catch_up_hash(&err) ? seg_->hashed() : 0;
+  if (filled_ == 0) hasher_->reset();
   seg_.reset();
   segmenting_disabled_ = true;
   if (::ftruncate(part_fd_, static_cast<off_t>(filled_)) != 0) {

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <curl/curl.h>
+
 namespace assetfetch {
 
 namespace fs = std::filesystem;
@@ -21,25 +23,21 @@ SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::u
       usable_(std::move(usable)),
       max_connections_(std::max(1, max_connections)),
       min_split_(std::max<std::uint64_t>(min_split, 4096)) {
-  // Split the rest into one segment per connection; segment 0 is the
-  // transfer already running from `filled`.
-  std::uint64_t left = size - filled;
-  auto n = static_cast<std::uint64_t>(max_connections_);
-  while (n > 1 && left / n < min_split_) --n;
-  std::uint64_t piece = left / n;
-  std::uint64_t at = filled;
-  for (std::uint64_t k = 0; k < n; ++k) {
-    Segment s;
-    s.id = next_id_++;
-    s.start = s.pos = at;
-    s.end = k + 1 == n ? size : at + piece;
-    s.candidate = k == 0 ? primary_candidate : usable_.empty() ? primary_candidate : usable_[k % usable_.size()];
-    s.in_flight = k == 0;
-    if (s.in_flight) start(s, Clock::now());
-    s.served.emplace_back(s.start, s.candidate);
-    at = s.end;
-    segments_.push_back(s);
-  }
+  // Pieces are handed out in file order, so the hashed prefix keeps up with
+  // the transfer instead of waiting for the end; segment 0 is the transfer
+  // already running from `filled`, cut at the end of the first piece.
+  piece_ = std::clamp<std::uint64_t>((size - filled) / 16, min_split_, kMaxPiece);
+  piece_ -= piece_ % 4096;
+  if (piece_ == 0) piece_ = min_split_;
+  Segment s;
+  s.id = next_id_++;
+  s.start = s.pos = filled;
+  s.end = std::min(size, filled + piece_);
+  s.candidate = primary_candidate;
+  start(s, Clock::now());
+  s.served.emplace_back(s.start, s.candidate);
+  segments_.push_back(s);
+  next_unassigned_ = s.end;
 }
 
 std::uint64_t SegmentedFetch::bytes_written() const {
@@ -78,6 +76,31 @@ std::optional<std::size_t> SegmentedFetch::next_to_start(Clock::time_point now) 
     start(s, now);
     return i;
   }
+  // Then the next piece, to the least busy candidate that is not far slower
+  // than the best one measured (a crawling mirror gets no new work).
+  if (next_unassigned_ < size_) {
+    double best_rate = 0;
+    for (std::size_t c : usable_) best_rate = std::max(best_rate, candidate_rate(c, now));
+    std::optional<std::size_t> pick;
+    for (std::size_t c : usable_) {
+      double r = candidate_rate(c, now);
+      if (best_rate > 0 && r > 0 && 4 * r < best_rate) continue;
+      if (!pick || in_flight_on(c) < in_flight_on(*pick) ||
+          (in_flight_on(c) == in_flight_on(*pick) && r > candidate_rate(*pick, now)))
+        pick = c;
+    }
+    if (!pick) pick = usable_.front();
+    Segment s;
+    s.id = next_id_++;
+    s.start = s.pos = next_unassigned_;
+    s.end = std::min(size_, next_unassigned_ + piece_);
+    s.candidate = *pick;
+    start(s, now);
+    s.served.emplace_back(s.start, s.candidate);
+    next_unassigned_ = s.end;
+    segments_.push_back(s);
+    return segments_.size() - 1;
+  }
   // Then steal. The fastest candidate measured so far takes the work (the
   // least busy one while nothing is measured yet).
   std::size_t thief = *std::min_element(usable_.begin(), usable_.end(), [&](std::size_t a, std::size_t b) {
@@ -96,6 +119,7 @@ std::optional<std::size_t> SegmentedFetch::next_to_start(Clock::time_point now) 
 
 void SegmentedFetch::start(Segment& s, Clock::time_point now) {
   s.in_flight = true;
+  s.flushed = s.pos;
   s.began = now;
   s.began_pos = s.pos;
 }
@@ -162,9 +186,30 @@ bool SegmentedFetch::write(std::size_t i, const char* data, std::size_t n, bool*
   *segment_done = false;
   std::uint64_t room = s.end > s.pos ? s.end - s.pos : 0;
   std::size_t take = n < room ? n : static_cast<std::size_t>(room);
-  std::size_t done = 0;
-  while (done < take) {
-    ssize_t w = ::pwrite(fd_, data + done, take - done, static_cast<off_t>(s.pos + done));
+  // libcurl hands over 16 KiB at a time: gather up to 1 MiB per write(2).
+  if (s.buf.empty()) s.buf.reserve(kWriteBuffer + CURL_MAX_WRITE_SIZE);
+  s.buf.insert(s.buf.end(), data, data + take);
+  // At the prefix: hash straight from the network buffer.
+  if (s.pos == hashed_) {
+    hasher_->update(data, take);
+    hashed_ += take;
+  }
+  s.pos += take;
+  if (s.buf.size() >= kWriteBuffer && !flush(s, error)) return false;
+  advance_hash(8u << 20);
+  if (take < n) {
+    *segment_done = true;
+    return false;
+  }
+  return true;
+}
+
+bool SegmentedFetch::flush(Segment& s, std::string* error) {
+  if (s.buf.empty()) return true;
+  const char* data = s.buf.data();
+  const std::size_t n = s.buf.size();
+  for (std::size_t done = 0; done < n;) {
+    ssize_t w = ::pwrite(fd_, data + done, n - done, static_cast<off_t>(s.flushed + done));
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       *error = "writing " + part_.string() + ": " + std::strerror(errno);
@@ -172,8 +217,8 @@ bool SegmentedFetch::write(std::size_t i, const char* data, std::size_t n, bool*
     }
     done += static_cast<std::size_t>(w);
   }
-  for (std::size_t m = 0; mirror_fd_ >= 0 && m < take;) {
-    ssize_t w = ::pwrite(mirror_fd_, data + m, take - m, static_cast<off_t>(s.pos + m));
+  for (std::size_t m = 0; mirror_fd_ >= 0 && m < n;) {
+    ssize_t w = ::pwrite(mirror_fd_, data + m, n - m, static_cast<off_t>(s.flushed + m));
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       mirror_fd_ = -1;
@@ -182,17 +227,14 @@ bool SegmentedFetch::write(std::size_t i, const char* data, std::size_t n, bool*
     }
     m += static_cast<std::size_t>(w);
   }
-  // At the prefix: hash straight from the network buffer.
-  if (s.pos == hashed_) {
-    hasher_->update(data, take);
-    hashed_ += take;
-  }
-  s.pos += take;
-  advance_hash(8u << 20);
-  if (take < n) {
-    *segment_done = true;
-    return false;
-  }
+  s.flushed += n;
+  s.buf.clear();
+  return true;
+}
+
+bool SegmentedFetch::flush_all(std::string* error) {
+  for (auto& s : segments_)
+    if (!flush(s, error)) return false;
   return true;
 }
 
@@ -212,9 +254,9 @@ std::optional<SegmentedFetch::Clock::time_point> SegmentedFetch::next_retry() co
 void SegmentedFetch::advance_hash(std::size_t budget) {
   for (const Segment& s : segments_) {
     if (s.end <= hashed_ || s.start > hashed_) continue;
-    // `s` holds hashed_: read back what it has written beyond it.
-    while (hashed_ < s.pos && budget > 0) {
-      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(s.pos - hashed_, 1u << 20));
+    // `s` holds hashed_: read back what it has written (to disk) beyond it.
+    while (hashed_ < s.flushed && budget > 0) {
+      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(s.flushed - hashed_, 1u << 20));
       want = std::min(want, budget);
       std::size_t r = hasher_->update_from_file(fd_, hashed_, want);
       if (r == 0) return;  // retried at the next write or at catch_up_hash
@@ -225,27 +267,37 @@ void SegmentedFetch::advance_hash(std::size_t budget) {
   }
 }
 
-void SegmentedFetch::catch_up_hash() { advance_hash(SIZE_MAX); }
+bool SegmentedFetch::catch_up_hash(std::string* error) {
+  if (!flush_all(error)) return false;
+  advance_hash(SIZE_MAX);
+  return true;
+}
 
-void SegmentedFetch::finished(std::size_t i) {
+bool SegmentedFetch::finished(std::size_t i, std::string* error) {
   Segment& s = segments_[i];
+  if (!flush(s, error)) return false;
+  std::vector<char>().swap(s.buf);
   double secs = std::chrono::duration<double>(Clock::now() - s.began).count();
-  if (s.in_flight && secs > 0.05 && s.pos > s.began_pos)
+  if (s.in_flight && secs > 0.001 && s.pos - s.began_pos >= (64u << 10))
     finished_rates_.emplace_back(s.candidate, static_cast<double>(s.pos - s.began_pos) / secs);
   s.in_flight = false;
   s.attempts = 0;
+  return true;
 }
 
-void SegmentedFetch::failed(std::size_t i, bool retry, std::chrono::milliseconds delay, int max_attempts) {
+bool SegmentedFetch::failed(std::size_t i, bool retry, std::chrono::milliseconds delay, int max_attempts,
+                            std::string* error) {
   Segment& s = segments_[i];
+  if (!flush(s, error)) return false;  // what arrived is good: the retry goes on from pos
   s.in_flight = false;
   if (retry && ++s.attempts < max_attempts) {
     s.retry_at = Clock::now() + delay;
-    return;
+    return true;
   }
   std::size_t bad = s.candidate;
   std::erase(usable_, bad);
   s.attempts = 0;
+  return true;
 }
 
 std::vector<std::pair<std::string, std::size_t>> SegmentedFetch::differing(const fs::path& assembled,

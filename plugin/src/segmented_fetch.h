@@ -2,10 +2,13 @@
 // connections and from several mirrors at once (issue 5).
 //
 // Design goals:
-// - Segments partition [start, size) of the file; each is written at its own
-//   offset as it arrives. A connection that finishes takes the larger half of
-//   the biggest unfinished segment, so a slow mirror's remaining bytes are
-//   taken over by a faster one and never hold back completion.
+// - The file is handed out as pieces (size/16, at most 8 MiB) in file order,
+//   one request each, to the least busy mirror that is not far slower than
+//   the fastest measured one. Each piece is written at its own offset.
+// - When no piece is left, a free connection of the fastest mirror takes the
+//   larger half of the segment expected to finish last — or all of it when
+//   that segment's mirror is four times slower — so a slow mirror never holds
+//   back completion.
 // - The whole-file hash is computed over the contiguous prefix as it grows:
 //   bytes arriving at the prefix are hashed from the network buffer; bytes
 //   ahead of it are read back (from the page cache) once the prefix reaches
@@ -42,6 +45,8 @@ class SegmentedFetch {
     Clock::time_point retry_at{};
     Clock::time_point began{};  // when its current request started
     std::uint64_t began_pos = 0;  // pos then
+    std::uint64_t flushed = 0;    // bytes before this offset are on disk
+    std::vector<char> buf;        // received, not yet written (from `flushed`)
     std::vector<std::pair<std::uint64_t, std::size_t>> served;  // (offset, candidate) changes
     bool done() const { return pos >= end; }
   };
@@ -59,6 +64,7 @@ class SegmentedFetch {
   bool mirror_failed() const { return mirror_failed_; }
   std::uint64_t bytes_written() const;
   bool complete() const;  // every byte written and hashed
+  bool all_assigned() const { return next_unassigned_ >= size_; }
   const std::vector<Segment>& segments() const { return segments_; }
   const Segment& segment(std::size_t i) const { return segments_[i]; }
   std::optional<std::size_t> index_of(std::uint32_t id) const;
@@ -71,15 +77,16 @@ class SegmentedFetch {
   // when the server sends past the segment's end (it was split while in
   // flight: the transfer should stop), or on I/O error.
   bool write(std::size_t i, const char* data, std::size_t n, bool* segment_done, std::string* error);
-  // Outcome of segment `i`'s transfer.
-  void finished(std::size_t i);
+  // Outcome of segment `i`'s transfer (writes what it still buffers; false
+  // with `error` when that fails).
+  bool finished(std::size_t i, std::string* error);
   // A failed transfer: retry on the same candidate after `delay`, or (when
   // retry is false) drop that candidate for this file and reassign.
-  void failed(std::size_t i, bool retry, std::chrono::milliseconds delay, int max_attempts);
+  bool failed(std::size_t i, bool retry, std::chrono::milliseconds delay, int max_attempts, std::string* error);
   bool any_in_flight() const;
   bool has_usable_candidates() const { return !usable_.empty(); }
-  // Hashes whatever of the prefix can be hashed now (end of the transfer).
-  void catch_up_hash();
+  // Writes every buffer and hashes whatever of the prefix can be hashed now.
+  bool catch_up_hash(std::string* error);
   // The contiguous prefix that has been hashed.
   std::uint64_t hashed() const { return hashed_; }
   // Ranges (and candidates) whose bytes differ between `assembled` and `good`.
@@ -88,6 +95,9 @@ class SegmentedFetch {
 
  private:
   void advance_hash(std::size_t budget_bytes);
+  bool flush(Segment& s, std::string* error);
+  bool flush_all(std::string* error);
+  static constexpr std::size_t kWriteBuffer = 1u << 20;
   std::optional<std::size_t> split_for(std::size_t candidate, Clock::time_point now);
   // Bytes per second of a segment's current request; 0 while too early to say.
   double rate_of(const Segment& s, Clock::time_point now) const;
@@ -106,6 +116,9 @@ class SegmentedFetch {
   std::vector<std::size_t> usable_;
   int max_connections_;
   std::uint64_t min_split_;  // segments smaller than this are never split again
+  static constexpr std::uint64_t kMaxPiece = 8u << 20;
+  std::uint64_t piece_ = 0;            // size of the pieces handed out in order
+  std::uint64_t next_unassigned_ = 0;  // where the next piece starts
   std::uint32_t next_id_ = 0;
   std::vector<std::pair<std::size_t, double>> finished_rates_;  // (candidate, bytes/s)
 };
