@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "process.h"
@@ -15,6 +16,11 @@ namespace af_it {
 namespace fs = std::filesystem;
 
 inline const char* cli_path() { return AF_CLI_PATH; }
+
+// The environment a CLI child gets when a test wants nothing from the
+// caller's: no config, not offline, no cache dir (tests pass their own).
+inline const af_test::EnvList kCleanEnv = {
+    {"ASSETFETCH_CONFIG", ""}, {"ASSETFETCH_OFFLINE", ""}, {"ASSETFETCH_CACHE_DIR", ""}};
 
 // A config with short retries (tests stay fast); `extra` is spliced into the
 // top-level object, e.g. "\"tls\": {\"ca_file\": \"/x.pem\"}".
@@ -49,6 +55,25 @@ inline std::vector<std::string> files_under(const fs::path& dir) {
     if (it->is_regular_file()) out.push_back(fs::relative(it->path(), dir).string());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// Starts `assetfetch <args...>` with a private cache and returns once the
+// cache's partial download for `sha256` holds at least `bytes` (at most ~10 s;
+// *grew says whether it did), for kill-and-resume tests.
+inline af_test::ChildProcess start_until_partial(const std::vector<std::string>& args, const fs::path& cache,
+                                                 const std::string& sha256, std::uint64_t bytes, bool* grew) {
+  std::vector<std::string> argv{cli_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  af_test::ChildProcess child =
+      af_test::start_process(argv, {{"ASSETFETCH_CACHE_DIR", cache.string()}, {"ASSETFETCH_CONFIG", ""}});
+  const fs::path part = cache / "partial" / ("sha256-" + sha256 + ".part");
+  *grew = false;
+  for (int i = 0; i < 1000 && !*grew; ++i) {
+    std::error_code ec;
+    *grew = fs::file_size(part, ec) >= bytes && !ec;
+    if (!*grew) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return child;
 }
 
 inline std::string describe(const af_test::ProcessResult& r) {

@@ -25,17 +25,9 @@ void interrupt_then_resume(int sig) {
   server.set_fault("/big.bin", af_test::Fault{.throttle_bytes_per_s = 2u << 20});
   const std::vector<std::string> args{"fetch", server.url("/big.bin"), "--sha256", sha, "-o", out.string(),
                                       "--config", af_it::write_config(tmp / "config.json").string()};
-  std::vector<std::string> argv{af_it::cli_path()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  af_test::ChildProcess child =
-      af_test::start_process(argv, {{"ASSETFETCH_CACHE_DIR", cache.string()}, {"ASSETFETCH_CONFIG", ""}});
-  const fs::path part = cache / "partial" / ("sha256-" + sha + ".part");
   bool grew = false;
-  for (int i = 0; i < 1000 && !grew; ++i) {  // at most ~10 s
-    std::error_code ec;
-    grew = fs::file_size(part, ec) >= (1u << 20) && !ec;
-    if (!grew) std::this_thread::sleep_for(10ms);
-  }
+  af_test::ChildProcess child = af_it::start_until_partial(args, cache, sha, 1u << 20, &grew);
+  const fs::path part = cache / "partial" / ("sha256-" + sha + ".part");
   ASSERT_TRUE(grew) << child.stderr_so_far();
   ASSERT_TRUE(child.kill(sig));
   af_test::ProcessResult r = child.wait(10s);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "process.h"
+#include "integration_util.h"
 #include "test_server.h"
 #include "test_util.h"
 
@@ -17,7 +18,7 @@ using af_test::TempDir;
 using af_test::TestServer;
 using Json = nlohmann::json;
 
-const af_test::EnvList kCleanEnv = {{"ASSETFETCH_CONFIG", ""}, {"ASSETFETCH_OFFLINE", ""}, {"ASSETFETCH_CACHE_DIR", ""}};
+using af_it::kCleanEnv;
 
 struct Offline : ::testing::Test {
   void SetUp() override {

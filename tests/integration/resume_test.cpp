@@ -28,17 +28,9 @@ TEST(Resume, KilledFetchResumesFromItsPartialBytes) {
   const std::vector<std::string> args{"fetch", server.url("/big.bin"), "--sha256", sha, "-o", out.string(),
                                       "--config", config.string()};
 
-  std::vector<std::string> argv{af_it::cli_path()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  af_test::ChildProcess child =
-      af_test::start_process(argv, {{"ASSETFETCH_CACHE_DIR", cache.string()}, {"ASSETFETCH_CONFIG", ""}});
-  const fs::path part = cache / "partial" / ("sha256-" + sha + ".part");
   bool grew = false;
-  for (int i = 0; i < 1000 && !grew; ++i) {  // at most ~10 s
-    std::error_code ec;
-    grew = fs::file_size(part, ec) > (1u << 20) && !ec;
-    if (!grew) std::this_thread::sleep_for(10ms);
-  }
+  af_test::ChildProcess child = af_it::start_until_partial(args, cache, sha, (1u << 20) + 1, &grew);
+  const fs::path part = cache / "partial" / ("sha256-" + sha + ".part");
   ASSERT_TRUE(grew) << "the partial never passed 1 MiB\n" << child.stderr_so_far();
   ASSERT_TRUE(child.kill(SIGKILL));
   af_test::ProcessResult killed = child.wait(5s);

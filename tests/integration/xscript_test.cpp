@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "process.h"
+#include "integration_util.h"
 #include "test_server.h"
 #include "test_util.h"
 
@@ -16,7 +17,7 @@ using af_test::TempDir;
 using af_test::TestServer;
 using Json = nlohmann::json;
 
-const af_test::EnvList kCleanEnv = {{"ASSETFETCH_CONFIG", ""}, {"ASSETFETCH_OFFLINE", ""}, {"ASSETFETCH_CACHE_DIR", ""}};
+using af_it::kCleanEnv;
 
 // vcpkg's x-script template, with its placeholders substituted as vcpkg does.
 af_test::ProcessResult vcpkg_runs(const std::string& options, const std::string& url, const std::string& sha512,
