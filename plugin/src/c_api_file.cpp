@@ -3,6 +3,23 @@
 
 using namespace af_shim;
 
+namespace {
+
+// GetFileRanges / GetFilledFileRanges.
+af_code ranges_out(const af_file* file, const char* function, af_range** ranges, size_t* count,
+                   bool filled) {
+  if (!is_live(file, kFileMagic)) return bad_handle(function, "file");
+  const af_job* job = file->job;
+  return guarded(job, function, [&]() -> af_code {
+    if (ranges == nullptr || count == nullptr)
+      return save_error(job, AF_E_INVALID_ARG, std::string(function) + ": ranges or count is NULL");
+    copy_ranges(filled ? file->file->filled_ranges() : file->file->ranges(), ranges, count);
+    return AF_OK;
+  });
+}
+
+}  // namespace
+
 extern "C" {
 
 // --- Files -------------------------------------------------------------------

@@ -67,39 +67,36 @@ extern thread_local std::string t_last_error;
 // What af_job_last_error_message() returned last on this thread.
 extern thread_local std::string t_message_out;
 
-std::mutex& registry_mutex();
-std::unordered_set<const void*>& registry();
+// --- c_api_support.cpp: registry, errors, conversions, copies out ----------
 
 std::mutex& registry_mutex();
-
 std::unordered_set<const void*>& registry();
-
 void register_handle(const void* h);
-
 void unregister_handle(const void* h);
 
+// Records `message` as the latest failure on `job` (or on this thread when
+// `job` is NULL) and returns `code`.
 af_code save_error(const af_job* job, af_code code, std::string_view message) noexcept;
-
 af_code bad_handle(const char* function, const char* what) noexcept;
-
 af_code recursive_call(const af_job* job, const char* function) noexcept;
 
 af_code code_for(const ErrorContext& e);
-
 af_cause cause_for(ErrorCause c);
-
 af_job_state state_for(JobState s);
-
+// Failure message for an ErrorContext: its message, else `fallback`.
 std::string message_of(const ErrorContext& e, const char* fallback);
+bool is_resting(JobState s);  // what af_job_wait() waits for
+inline bool refuses_changes(JobState s) {
+  return s == JobState::cancelled || s == JobState::acknowledged;
+}
 
+// malloc-ed copies, released by af_free().
 char* copy_string(const std::string& s);
-
 void copy_ranges(const std::vector<assetfetch::ByteRange>& in, af_range** out, size_t* count);
-
 af_error_info* copy_error(const ErrorContext& e);
-
+af_code error_out(const ErrorContext& e, af_error_info** out);
 af_progress to_c(const assetfetch::Progress& p);
-
+// Writes the fields of `p` that fit in the caller's struct_size.
 af_code write_progress(const af_job* job, const assetfetch::Progress& p, af_progress* out);
 
 inline bool in_own_callback(const af_job* job) { return t_callback_job == job; }
@@ -108,27 +105,30 @@ inline bool in_own_callback(const af_job* job) { return t_callback_job == job; }
 // earlier process). Caller holds job->mu, and must not call into the core
 // while holding it (lock order: the core's lock, then mu).
 af_file* wrap_locked(af_job* job, assetfetch::File* f);
-
+// The same for callbacks, which see a const File&; takes job->mu itself.
 af_file* find_file(af_job* job, const assetfetch::File& f);
+
+// --- c_api_options.cpp -----------------------------------------------------
+
+// A caller's af_job_options (may be NULL: defaults) as the core's JobOptions.
+// `f` names the calling function in messages.
+af_code job_options_from_c(const af_job_options* options, assetfetch::JobOptions* out,
+                           const std::string& f);
+
+// --- c_api_callbacks.cpp ---------------------------------------------------
 
 assetfetch::JobCallbacks adapt(af_job* job, const af_callbacks& c, void* user_data);
 
-inline bool refuses_changes(JobState s) { return s == JobState::cancelled || s == JobState::acknowledged; }
+// --- c_api_add_file.cpp ----------------------------------------------------
 
+// "" when `url` is acceptable, else why not (naming `what`).
 std::string check_url(const char* url, const char* what);
-
 af_code range_code(assetfetch::RangeProblem p);
-
 af_code add_file(af_job* job, const char* function, const char* const* urls, size_t n_urls,
                  const char* local_path, const char* hash_algo, const char* hash_hex,
                  const af_range* ranges, size_t n_ranges, bool ranges_given, af_file** out);
 
-af_code ranges_out(const af_file* file, const char* function, af_range** ranges, size_t* count,
-                   bool filled);
-
-af_code error_out(const ErrorContext& e, af_error_info** out);
-
-bool is_resting(JobState s);
+// --- Templates used by every entry point ------------------------------------
 
 template <class Handle>
 bool is_live(const Handle* h, std::uint32_t magic) {
@@ -143,6 +143,7 @@ bool is_live(const Handle* h, std::uint32_t magic) {
   return live;
 }
 
+// Runs `body` and turns any exception into a code and a message.
 template <class Body>
 af_code guarded(const af_job* job, const char* function, Body&& body) noexcept {
   try {
@@ -162,6 +163,9 @@ af_code guarded(const af_job* job, const char* function, Body&& body) noexcept {
   }
 }
 
+// Copies a caller's versioned struct (`theirs`, of theirs->struct_size bytes)
+// into `*ours` (already holding defaults). False, with `why`, when
+// struct_size is 0, or larger than ours with non-zero bytes past our fields.
 template <class T>
 bool read_sized(const T* theirs, T* ours, std::string* why) {
   const std::size_t caller_size = theirs->struct_size;
@@ -186,6 +190,7 @@ bool read_sized(const T* theirs, T* ours, std::string* why) {
   return true;
 }
 
+// Marks this thread as running a callback of `job` (AF_E_RECURSIVE_API_CALL).
 class CallbackScope {
  public:
   explicit CallbackScope(const af_job* job) : saved_(t_callback_job) { t_callback_job = job; }

@@ -7,21 +7,6 @@ extern "C" {
 
 // --- Jobs --------------------------------------------------------------------
 
-AF_API void af_job_options_init(af_job_options* options) {
-  if (options == nullptr) return;
-  const assetfetch::JobOptions d;
-  *options = af_job_options{};
-  options->struct_size = sizeof(af_job_options);
-  options->cache_dir = nullptr;
-  options->offline = d.offline ? 1 : 0;
-  options->retry_attempts = d.retry.attempts;
-  options->backoff_ms = static_cast<unsigned long>(d.retry.backoff.count());
-  options->no_progress_timeout_s = static_cast<unsigned long>(d.retry.no_progress_timeout.count());
-  options->tls_verify = d.tls.verify ? 1 : 0;
-  options->ca_file = nullptr;
-  options->max_parallel_files = d.max_parallel_files;
-}
-
 AF_API af_code af_job_create(const char* name, const af_job_options* options, af_job** out) {
   static constexpr const char* fn = "af_job_create";
   return guarded(nullptr, fn, [&]() -> af_code {
@@ -35,29 +20,8 @@ AF_API af_code af_job_create(const char* name, const af_job_options* options, af
       return save_error(nullptr, AF_E_INVALID_ARG,
                         f + ": job name '" + name + "' may not be '.', '..' or contain a slash");
 
-    af_job_options o;
-    af_job_options_init(&o);
-    if (options != nullptr) {
-      std::string why;
-      if (!read_sized(options, &o, &why))
-        return save_error(nullptr, AF_E_INVALID_ARG, f + ": af_job_options: " + why);
-    }
-    if (o.retry_attempts < 0)
-      return save_error(nullptr, AF_E_INVALID_ARG, f + ": retry_attempts may not be negative");
-    if (o.max_parallel_files < 1)
-      return save_error(nullptr, AF_E_INVALID_ARG, f + ": max_parallel_files must be at least 1");
-
     assetfetch::JobOptions jo;
-    jo.cache_dir = o.cache_dir != nullptr ? std::filesystem::path(o.cache_dir)
-                                          : assetfetch::Cache::default_root();
-    const char* env_offline = std::getenv("ASSETFETCH_OFFLINE");
-    jo.offline = o.offline != 0 || (env_offline != nullptr && std::string_view(env_offline) == "1");
-    jo.retry.attempts = o.retry_attempts;
-    jo.retry.backoff = std::chrono::milliseconds(o.backoff_ms);
-    jo.retry.no_progress_timeout = std::chrono::seconds(o.no_progress_timeout_s);
-    jo.tls.verify = o.tls_verify != 0;
-    jo.tls.ca_file = o.ca_file != nullptr ? o.ca_file : "";
-    jo.max_parallel_files = o.max_parallel_files;
+    if (af_code rc = job_options_from_c(options, &jo, f); rc != AF_OK) return rc;
 
     auto handle = std::make_unique<af_job>();
     handle->job = assetfetch::create_job(name, std::move(jo));

@@ -1,8 +1,9 @@
-// The C ABI's shared machinery (see c_api_internal.h).
+// The C ABI's shared machinery (see c_api_internal.h): the handle registry,
+// error saving, the conversions between core and C values, and the copies
+// handed out to the caller.
 #include "c_api_internal.h"
 
 namespace af_shim {
-
 
 using assetfetch::ErrorCause;
 using assetfetch::ErrorCode;
@@ -75,8 +76,6 @@ af_code recursive_call(const af_job* job, const char* function) noexcept {
     return AF_E_RECURSIVE_API_CALL;
   }
 }
-
-// Runs `body` and turns any exception into a code and a message.
 
 af_code code_for(const ErrorContext& e) {
   switch (e.code) {
@@ -197,15 +196,7 @@ af_code write_progress(const af_job* job, const assetfetch::Progress& p, af_prog
   return AF_OK;
 }
 
-// --- Versioned structs in --------------------------------------------------
-
-// Copies a caller's struct of `caller_size` bytes into `*ours` (already
-// holding defaults). Returns false when the caller's struct is larger than
-// ours and its extra bytes are not all zero (fields this library lacks).
-
-// --- Callbacks -------------------------------------------------------------
-
-
+// --- Handles of files --------------------------------------------------------
 
 // The af_file wrapping `f`, created on first sight (files restored from an
 // earlier process). Caller holds job->mu, and must not call into the core
@@ -235,171 +226,6 @@ af_file* find_file(af_job* job, const assetfetch::File& f) {
     }
   }
   return nullptr;
-}
-
-// C callbacks as the core's std::function callbacks (leveldb_comparator_t's
-// pattern). Exceptions (only bad_alloc is possible here) are dropped: they
-// must not unwind into the transfer thread.
-assetfetch::JobCallbacks adapt(af_job* job, const af_callbacks& c, void* user_data) {
-  assetfetch::JobCallbacks cb;
-  if (c.transferred != nullptr) {
-    cb.file_transferred = [job, fn = c.transferred, user_data](const assetfetch::File& f) {
-      try {
-        af_file* file = find_file(job, f);
-        CallbackScope scope(job);
-        fn(job, file, user_data);
-      } catch (...) {
-      }
-    };
-  }
-  if (c.error != nullptr) {
-    cb.error = [job, fn = c.error, user_data](const ErrorContext& e) {
-      try {
-        af_error_info info{};
-        info.struct_size = sizeof info;
-        info.code = code_for(e);
-        info.cause = cause_for(e.cause);
-        info.http_status = e.http_status;
-        info.file = e.file.c_str();
-        info.url = e.url.c_str();
-        info.message = e.message.c_str();
-        CallbackScope scope(job);
-        fn(job, &info, user_data);
-      } catch (...) {
-      }
-    };
-  }
-  if (c.progress != nullptr) {
-    cb.progress = [job, fn = c.progress, user_data](const assetfetch::Progress& p,
-                                                     const assetfetch::File& f) {
-      try {
-        af_file* file = find_file(job, f);
-        const af_progress progress = to_c(p);
-        CallbackScope scope(job);
-        fn(job, file, &progress, user_data);
-      } catch (...) {
-      }
-    };
-  }
-  return cb;
-}
-
-// --- Argument checks -------------------------------------------------------
-
-
-std::string check_url(const char* url, const char* what) {
-  if (url == nullptr) return std::string(what) + " is NULL";
-  const std::size_t n = std::strlen(url);
-  if (n == 0) return std::string(what) + " is empty";
-  if (n > AF_MAX_URL_LENGTH)
-    return std::string(what) + " is " + std::to_string(n) + " characters long; at most " +
-           std::to_string(AF_MAX_URL_LENGTH) + " are allowed";
-  return {};
-}
-
-af_code range_code(assetfetch::RangeProblem p) {
-  switch (p) {
-    case assetfetch::RangeProblem::none: return AF_OK;
-    case assetfetch::RangeProblem::no_ranges: return AF_E_INVALID_ARG;
-    case assetfetch::RangeProblem::eof_offset: return AF_E_INVALID_RANGE;
-    case assetfetch::RangeProblem::zero_length: return AF_E_INVALID_RANGE;
-    case assetfetch::RangeProblem::overlapping: return AF_E_OVERLAPPING_RANGES;
-    case assetfetch::RangeProblem::too_many: return AF_E_TOO_MANY_RANGES;
-  }
-  return AF_E_INVALID_ARG;
-}
-
-af_code add_file(af_job* job, const char* function, const char* const* urls, size_t n_urls,
-                 const char* local_path, const char* hash_algo, const char* hash_hex,
-                 const af_range* ranges, size_t n_ranges, bool ranges_given, af_file** out) {
-  if (!is_live(job, kJobMagic)) return bad_handle(function, "job");
-  if (in_own_callback(job)) return recursive_call(job, function);
-  return guarded(job, function, [&]() -> af_code {
-    const std::string fn(function);
-    if (urls == nullptr || n_urls == 0)
-      return save_error(job, AF_E_INVALID_ARG, fn + ": give at least one URL");
-    if (local_path == nullptr || *local_path == '\0')
-      return save_error(job, AF_E_INVALID_ARG, fn + ": local_path is NULL or empty");
-    if (hash_algo == nullptr || hash_hex == nullptr)
-      return save_error(job, AF_E_INVALID_ARG,
-                        fn + ": hash_algo and hash_hex are required (\"sha256\" or \"sha512\")");
-    if (ranges_given && ranges == nullptr && n_ranges != 0)
-      return save_error(job, AF_E_INVALID_ARG, fn + ": ranges is NULL but n_ranges is not 0");
-
-    assetfetch::FileSpec spec;
-    for (size_t i = 0; i < n_urls; ++i) {
-      const std::string what = "urls[" + std::to_string(i) + "]";
-      if (std::string why = check_url(urls[i], what.c_str()); !why.empty())
-        return save_error(job, AF_E_INVALID_ARG, fn + ": " + why);
-      assetfetch::Candidate c;
-      c.url = urls[i];
-      c.kind = assetfetch::CandidateKind::origin;
-      spec.candidates.push_back(std::move(c));
-    }
-
-    std::string algorithm_name(hash_algo);
-    for (char& ch : algorithm_name)
-      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-    const auto algorithm = assetfetch::parse_algorithm(algorithm_name);
-    if (!algorithm)
-      return save_error(job, AF_E_INVALID_ARG,
-                        fn + ": unknown hash algorithm '" + hash_algo +
-                            "'; use \"sha256\" or \"sha512\"");
-    spec.digest = assetfetch::parse_digest(*algorithm, hash_hex, fn + " hash_hex");
-
-    if (ranges_given) {
-      for (size_t i = 0; i < n_ranges; ++i) {
-        assetfetch::ByteRange r;
-        r.offset = ranges[i].offset;
-        r.length = ranges[i].length;
-        spec.ranges.push_back(r);
-      }
-      spec.ranges_given = true;
-      // BITS' AddFileWithRanges rules, checked here too so each problem gets
-      // its own code (the core reports them all as bad input).
-      const assetfetch::RangeCheck check = assetfetch::validate_ranges(spec.ranges, true);
-      if (check.problem != assetfetch::RangeProblem::none)
-        return save_error(job, range_code(check.problem), fn + ": " + check.message);
-    }
-
-    spec.local_name = std::filesystem::absolute(std::filesystem::path(local_path));
-    spec.name = spec.local_name.filename().string();
-    if (spec.name.empty())
-      return save_error(job, AF_E_INVALID_ARG,
-                        fn + ": local_path '" + local_path + "' names a directory, not a file");
-
-    if (refuses_changes(job->job->state()))
-      return save_error(job, AF_E_STATE,
-                        fn + ": the job is " + assetfetch::state_name(job->job->state()) +
-                            " and takes no new files");
-
-    ErrorContext error;
-    assetfetch::File* f = job->job->add_file(std::move(spec), &error);
-    if (f == nullptr) {
-      af_code code = code_for(error);
-      if (code == AF_OK) code = AF_E_INVALID_ARG;
-      return save_error(job, code, fn + ": " + message_of(error, "the file was refused"));
-    }
-    af_file* wrapped = nullptr;
-    {
-      std::lock_guard lock(job->mu);
-      wrapped = wrap_locked(job, f);
-    }
-    if (out != nullptr) *out = wrapped;
-    return AF_OK;
-  });
-}
-
-af_code ranges_out(const af_file* file, const char* function, af_range** ranges, size_t* count,
-                   bool filled) {
-  if (!is_live(file, kFileMagic)) return bad_handle(function, "file");
-  const af_job* job = file->job;
-  return guarded(job, function, [&]() -> af_code {
-    if (ranges == nullptr || count == nullptr)
-      return save_error(job, AF_E_INVALID_ARG, std::string(function) + ": ranges or count is NULL");
-    copy_ranges(filled ? file->file->filled_ranges() : file->file->ranges(), ranges, count);
-    return AF_OK;
-  });
 }
 
 af_code error_out(const ErrorContext& e, af_error_info** out) {
