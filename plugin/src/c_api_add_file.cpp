@@ -72,11 +72,6 @@ af_code add_file(af_job* job, const char* function, const char* const* urls, siz
         spec.ranges.push_back(r);
       }
       spec.ranges_given = true;
-      // BITS' AddFileWithRanges rules, checked here too so each problem gets
-      // its own code (the core reports them all as bad input).
-      const assetfetch::RangeCheck check = assetfetch::validate_ranges(spec.ranges, true);
-      if (check.problem != assetfetch::RangeProblem::none)
-        return save_error(job, range_code(check.problem), fn + ": " + check.message);
     }
 
     spec.local_name = std::filesystem::absolute(std::filesystem::path(local_path));
@@ -93,7 +88,9 @@ af_code add_file(af_job* job, const char* function, const char* const* urls, siz
     ErrorContext error;
     assetfetch::File* f = job->job->add_file(std::move(spec), &error);
     if (f == nullptr) {
-      af_code code = code_for(error);
+      // BITS' AddFileWithRanges rules each have their own code.
+      af_code code = range_code(error.range_problem);
+      if (code == AF_OK) code = code_for(error);
       if (code == AF_OK) code = AF_E_INVALID_ARG;
       return save_error(job, code, fn + ": " + message_of(error, "the file was refused"));
     }

@@ -23,7 +23,6 @@
 
 #include "assetfetch/job.h"
 #include "assetfetch/types.h"
-#include "cache.h"
 #include "digest.h"
 #include "input_error.h"
 #include "range.h"

@@ -42,7 +42,7 @@ af_code job_options_from_c(const af_job_options* options, assetfetch::JobOptions
 
   assetfetch::JobOptions& jo = *out;
   jo.cache_dir = o.cache_dir != nullptr ? std::filesystem::path(o.cache_dir)
-                                        : assetfetch::Cache::default_root();
+                                        : assetfetch::default_cache_dir();
   const char* env_offline = std::getenv("ASSETFETCH_OFFLINE");
   jo.offline = o.offline != 0 || (env_offline != nullptr && std::string_view(env_offline) == "1");
   jo.retry.attempts = o.retry_attempts;

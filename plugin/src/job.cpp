@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cache.h"
 #include "job_impl.h"
 #include "range.h"
 #include "redact.h"
@@ -45,6 +46,8 @@ bool destination_writable(const fs::path& dest, std::string* why) {
 
 }  // namespace
 
+fs::path default_cache_dir() { return Cache::default_root(); }
+
 File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
   auto reject = [&](const std::string& msg) -> File* {
     if (error) {
@@ -60,7 +63,10 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
       return reject(std::string("cannot add a file to a ") + state_name(state_) + " job");
   }
   RangeCheck rc = validate_ranges(spec.ranges, spec.ranges_given);
-  if (rc.problem != RangeProblem::none) return reject(rc.message);
+  if (rc.problem != RangeProblem::none) {
+    if (error) error->range_problem = rc.problem;
+    return reject(rc.message);
+  }
   if (!spec.digest && !spec.allow_unverified)
     return reject("no hash given: add --sha256 HEX or --sha512 HEX (or --no-verify to accept unverified bytes)");
   // No candidate at all is fine for a cache-only lookup (block_origin).

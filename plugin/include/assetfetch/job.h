@@ -55,6 +55,11 @@ enum class ErrorCause {
 };
 const char* cause_name(ErrorCause c);
 
+// Which of BITS' AddFileWithRanges rules a refused add_file() broke. Defined
+// in range.h (internal): none, no_ranges, eof_offset, zero_length,
+// overlapping, too_many; a value-initialised one is `none`.
+enum class RangeProblem;
+
 struct ErrorContext {
   ErrorCode code = ErrorCode::ok;
   ErrorCause cause = ErrorCause::none;
@@ -62,6 +67,7 @@ struct ErrorContext {
   std::string url;      // redacted
   long http_status = 0;
   std::string message;  // full human-readable message (what, where, why, fix)
+  RangeProblem range_problem{};  // set by Job::add_file when a range rule was broken
 };
 
 struct Progress {
@@ -194,5 +200,9 @@ class Job {
 };
 
 std::unique_ptr<Job> create_job(std::string name, JobOptions options);
+
+// The cache directory when none is given: $ASSETFETCH_CACHE_DIR, else
+// $XDG_CACHE_HOME/assetfetch, else ~/.cache/assetfetch.
+std::filesystem::path default_cache_dir();
 
 }  // namespace assetfetch
