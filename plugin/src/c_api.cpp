@@ -126,6 +126,9 @@ AF_API const af_api_v1* af_get_api(unsigned abi_version) {
       af_file_get_progress,
       af_file_is_completed,
       af_file_get_error,
+      // added in 0.2
+      af_job_add_file_with_ranges2,
+      af_file_is_verified,
   };
   return abi_version == AF_ABI_VERSION_1 ? &v1 : nullptr;
 }

@@ -51,6 +51,48 @@ assetfetch::JobCallbacks adapt(af_job* job, const af_callbacks& c, void* user_da
       }
     };
   }
+  if (c.attempt != nullptr) {
+    cb.attempt = [job, fn = c.attempt, user_data](const assetfetch::AttemptRecord& r) {
+      try {
+        af_attempt_info info{};
+        info.struct_size = sizeof info;
+        info.asset = r.asset.c_str();
+        info.url = r.url.c_str();
+        info.range = r.range.c_str();
+        info.http_status = r.http_status;
+        info.bytes = r.bytes;
+        info.duration_s = r.duration_s;
+        info.outcome = r.outcome.c_str();
+        info.retry_reason = r.retry_reason.c_str();
+        CallbackScope scope(job);
+        fn(job, &info, user_data);
+      } catch (...) {
+      }
+    };
+  }
+  if (c.failover != nullptr) {
+    cb.failover = [job, fn = c.failover, user_data](const assetfetch::File& f,
+                                                     const std::string& from,
+                                                     const std::string& to,
+                                                     const std::string& reason) {
+      try {
+        af_file* file = find_file(job, f);
+        CallbackScope scope(job);
+        fn(job, file, from.c_str(), to.c_str(), reason.c_str(), user_data);
+      } catch (...) {
+      }
+    };
+  }
+  if (c.warning != nullptr) {
+    cb.warning = [job, fn = c.warning, user_data](const std::string& asset,
+                                                   const std::string& message) {
+      try {
+        CallbackScope scope(job);
+        fn(job, asset.c_str(), message.c_str(), user_data);
+      } catch (...) {
+      }
+    };
+  }
   return cb;
 }
 

@@ -110,4 +110,17 @@ AF_API af_code af_file_get_error(const af_file* file, af_error_info** error) {
   });
 }
 
+AF_API af_code af_file_is_verified(const af_file* file, int* verified) {
+  static constexpr const char* fn = "af_file_is_verified";
+  if (!is_live(file, kFileMagic)) return bad_handle(fn, "file");
+  const af_job* job = file->job;
+  return guarded(job, fn, [&]() -> af_code {
+    if (verified == nullptr)
+      return save_error(job, AF_E_INVALID_ARG, std::string(fn) + ": verified is NULL");
+    const std::optional<assetfetch::FileResult> result = file->file->result();
+    *verified = file->file->completed() && result && result->verified ? 1 : 0;
+    return AF_OK;
+  });
+}
+
 }  // extern "C"

@@ -23,6 +23,7 @@
 
 #include "assetfetch/job.h"
 #include "assetfetch/types.h"
+#include "config/config.h"
 #include "digest.h"
 #include "input_error.h"
 #include "range.h"
@@ -45,6 +46,9 @@ struct af_file {
 struct af_job {
   std::uint32_t magic = af_shim::kJobMagic;
   std::unique_ptr<assetfetch::Job> job;
+  // From af_job_options; fixed at creation, so read without mu.
+  std::optional<assetfetch::Config> config;  // the mirror config, when one was given
+  bool allow_unverified = false;
 
   mutable std::mutex mu;  // guards everything below
   std::vector<std::unique_ptr<af_file>> files;
@@ -109,10 +113,16 @@ af_file* find_file(af_job* job, const assetfetch::File& f);
 
 // --- c_api_options.cpp -----------------------------------------------------
 
-// A caller's af_job_options (may be NULL: defaults) as the core's JobOptions.
-// `f` names the calling function in messages.
-af_code job_options_from_c(const af_job_options* options, assetfetch::JobOptions* out,
-                           const std::string& f);
+// What af_job_create() makes of a caller's af_job_options (may be NULL:
+// defaults): the core's JobOptions plus what the shim keeps in af_job.
+struct JobSettings {
+  assetfetch::JobOptions job;
+  std::optional<assetfetch::Config> config;
+  bool allow_unverified = false;
+};
+// `f` names the calling function in messages. Throws InputError when the
+// config file does not load.
+af_code job_settings_from_c(const af_job_options* options, JobSettings* out, const std::string& f);
 
 // --- c_api_callbacks.cpp ---------------------------------------------------
 
@@ -123,9 +133,17 @@ assetfetch::JobCallbacks adapt(af_job* job, const af_callbacks& c, void* user_da
 // "" when `url` is acceptable, else why not (naming `what`).
 std::string check_url(const char* url, const char* what);
 af_code range_code(assetfetch::RangeProblem p);
+// The ranges of an add: none (AddFile), af_range (0.1) or af_range2 (0.2).
+struct RangesIn {
+  bool given = false;
+  const af_range* ranges = nullptr;
+  const af_range2* ranges2 = nullptr;
+  size_t count = 0;
+  unsigned flags = 0;  // AF_ADD_*
+};
 af_code add_file(af_job* job, const char* function, const char* const* urls, size_t n_urls,
                  const char* local_path, const char* hash_algo, const char* hash_hex,
-                 const af_range* ranges, size_t n_ranges, bool ranges_given, af_file** out);
+                 const RangesIn& ranges, af_file** out);
 
 // --- Templates used by every entry point ------------------------------------
 

@@ -20,11 +20,13 @@ AF_API af_code af_job_create(const char* name, const af_job_options* options, af
       return save_error(nullptr, AF_E_INVALID_ARG,
                         f + ": job name '" + name + "' may not be '.', '..' or contain a slash");
 
-    assetfetch::JobOptions jo;
-    if (af_code rc = job_options_from_c(options, &jo, f); rc != AF_OK) return rc;
+    JobSettings settings;
+    if (af_code rc = job_settings_from_c(options, &settings, f); rc != AF_OK) return rc;
 
     auto handle = std::make_unique<af_job>();
-    handle->job = assetfetch::create_job(name, std::move(jo));
+    handle->config = std::move(settings.config);
+    handle->allow_unverified = settings.allow_unverified;
+    handle->job = assetfetch::create_job(name, std::move(settings.job));
     if (!handle->job)
       return save_error(nullptr, AF_E_INTERNAL, f + ": the job '" + name + "' was not created");
     {
@@ -63,16 +65,33 @@ AF_API af_code af_job_destroy(af_job* job) {
 AF_API af_code af_job_add_file(af_job* job, const char* const* urls, size_t n_urls,
                                const char* local_path, const char* hash_algo,
                                const char* hash_hex, af_file** file) {
-  return add_file(job, "af_job_add_file", urls, n_urls, local_path, hash_algo, hash_hex, nullptr,
-                  0, false, file);
+  return add_file(job, "af_job_add_file", urls, n_urls, local_path, hash_algo, hash_hex,
+                  RangesIn{}, file);
 }
 
 AF_API af_code af_job_add_file_with_ranges(af_job* job, const char* const* urls, size_t n_urls,
                                            const char* local_path, const char* hash_algo,
                                            const char* hash_hex, const af_range* ranges,
                                            size_t n_ranges, af_file** file) {
+  RangesIn in;
+  in.given = true;
+  in.ranges = ranges;
+  in.count = n_ranges;
   return add_file(job, "af_job_add_file_with_ranges", urls, n_urls, local_path, hash_algo,
-                  hash_hex, ranges, n_ranges, true, file);
+                  hash_hex, in, file);
+}
+
+AF_API af_code af_job_add_file_with_ranges2(af_job* job, const char* const* urls, size_t n_urls,
+                                            const char* local_path, const char* hash_algo,
+                                            const char* hash_hex, const af_range2* ranges,
+                                            size_t n_ranges, unsigned flags, af_file** file) {
+  RangesIn in;
+  in.given = true;
+  in.ranges2 = ranges;
+  in.count = n_ranges;
+  in.flags = flags;
+  return add_file(job, "af_job_add_file_with_ranges2", urls, n_urls, local_path, hash_algo,
+                  hash_hex, in, file);
 }
 
 AF_API af_code af_job_get_file_count(const af_job* job, size_t* count) {

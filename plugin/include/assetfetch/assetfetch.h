@@ -161,6 +161,20 @@ typedef struct af_range {
   uint64_t length;
 } af_range;
 
+/* A range with its own hash (added in 0.2), for
+ * af_job_add_file_with_ranges2(). Its layout never changes, as af_range's. */
+typedef struct af_range2 {
+  uint64_t offset;
+  uint64_t length;    /* may be AF_LENGTH_TO_EOF */
+  const char* sha256; /* may be NULL (no hash of its own); else 64 hex digits */
+} af_range2;
+
+/* Flags of af_job_add_file_with_ranges2() (added in 0.2). */
+/* Sparse layout: the local file has the remote file's size, each range is
+ * written at its own offset, and the bytes outside the ranges are holes
+ * (read as zeros). Without it, ranges are written one after another. */
+#define AF_ADD_SPARSE 0x1u
+
 /* Progress of a job or of one file. Caller-allocated: set struct_size. */
 typedef struct af_progress {
   size_t struct_size;
@@ -197,6 +211,26 @@ typedef struct af_job_options {
   int tls_verify;                      /* default 1 */
   const char* ca_file;                 /* may be NULL: the system store */
   int max_parallel_files;              /* default 8 */
+  /* added in 0.2 */
+  /* A mirror config file (schemas/assetfetch-config.schema.json): sources,
+   * rewrites, fallback mirrors, block_origin, retry, tls, cache_dir...
+   * NULL (default): none; $ASSETFETCH_CONFIG is not read. A file that does
+   * not load makes af_job_create() fail with AF_E_INVALID_ARG. Precedence:
+   * a non-NULL cache_dir, then $ASSETFETCH_CACHE_DIR, then the config's
+   * cache_dir; offline and require_verified_ranges are on when either side
+   * sets them; retry_attempts, backoff_ms, no_progress_timeout_s, tls_verify
+   * and ca_file take the config's value while they hold their
+   * af_job_options_init() defaults. */
+  const char* config_file;
+  /* Non-zero: af_job_add_file*() accept hash_algo == hash_hex == NULL; such a
+   * file is delivered unverified and never cached (the CLI's --no-verify).
+   * Default 0. */
+  int allow_unverified;
+  /* Non-zero: a range without its own sha256 must be cut from the verified
+   * whole file (the file's hash is then required); one that cannot be fails
+   * the job with AF_E_INVALID_ARG. Default 0. The config key of the same
+   * name also sets it. */
+  int require_verified_ranges;
 } af_job_options;
 
 /* Callbacks. Any pointer may be NULL. They run on the job's transfer thread
@@ -207,11 +241,39 @@ typedef void (*af_error_fn)(af_job* job, const af_error_info* error, void* user_
 typedef void (*af_progress_fn)(af_job* job, af_file* file, const af_progress* progress,
                                void* user_data);
 
+/* One try at one URL (added in 0.2): the CLI's `attempt` JSON event. Lent
+ * to the attempt callback, valid only during the call; the strings are ""
+ * when empty. Read fields added later only when struct_size covers them. */
+typedef struct af_attempt_info {
+  size_t struct_size;       /* set by the library */
+  const char* asset;        /* the file's name (last part of its local path) */
+  const char* url;          /* credentials redacted */
+  const char* range;        /* the Range header's value as sent ("bytes=N-M"), "" for none */
+  long http_status;         /* 0 when not HTTP */
+  uint64_t bytes;           /* bytes received in this attempt */
+  double duration_s;
+  const char* outcome;      /* "ok", "retry", "failover", "mismatch" or "failed" */
+  const char* retry_reason; /* why a transient failure happened, "" otherwise */
+} af_attempt_info;
+
+typedef void (*af_attempt_fn)(af_job* job, const af_attempt_info* attempt, void* user_data);
+/* The file moves on from one candidate URL to the next (both redacted). */
+typedef void (*af_failover_fn)(af_job* job, af_file* file, const char* from_url,
+                               const char* to_url, const char* reason, void* user_data);
+/* Something the caller should know that did not fail the file (a corrupt
+ * cache object replaced, a failed write-back, a source without ranges...). */
+typedef void (*af_warning_fn)(af_job* job, const char* asset, const char* message,
+                              void* user_data);
+
 typedef struct af_callbacks {
   size_t struct_size;
   af_transferred_fn transferred; /* a file was received and verified (not yet completed) */
   af_error_fn error;             /* the job went into the error or transient error state */
   af_progress_fn progress;       /* bytes arrived for a file */
+  /* added in 0.2 */
+  af_attempt_fn attempt;         /* one try at one URL ended */
+  af_failover_fn failover;       /* a file moves on to its next candidate */
+  af_warning_fn warning;         /* a warning about a file */
 } af_callbacks;
 
 /* --- Library ------------------------------------------------------------ */
@@ -243,10 +305,12 @@ AF_API af_code af_job_create(const char* name, const af_job_options* options, af
 AF_API af_code af_job_destroy(af_job* job);
 
 /* Adds a whole file. urls: n_urls >= 1 candidate URLs, origin first (http,
- * https, file), each at most AF_MAX_URL_LENGTH characters. local_path: the
- * destination; a relative path is made absolute now. hash_algo: "sha256" or
- * "sha512" (either case); hash_hex: its hex digest (either case). file may
- * be NULL. */
+ * https, file), each at most AF_MAX_URL_LENGTH characters; with a mirror
+ * config (af_job_options.config_file) its sources, rewrites and fallback
+ * mirrors join them, as on the command line. local_path: the destination; a
+ * relative path is made absolute now. hash_algo: "sha256" or "sha512" (either
+ * case); hash_hex: its hex digest (either case); both may be NULL when the
+ * job allows unverified files (added in 0.2). file may be NULL. */
 AF_API af_code af_job_add_file(af_job* job, const char* const* urls, size_t n_urls,
                                const char* local_path, const char* hash_algo,
                                const char* hash_hex, af_file** file);
@@ -259,6 +323,19 @@ AF_API af_code af_job_add_file_with_ranges(af_job* job, const char* const* urls,
                                            const char* local_path, const char* hash_algo,
                                            const char* hash_hex, const af_range* ranges,
                                            size_t n_ranges, af_file** file);
+/* Added in 0.2: af_job_add_file_with_ranges() with a hash per range and
+ * flags (AF_ADD_SPARSE). The same rules, plus: a range's sha256 must be 64
+ * hex digits (AF_E_INVALID_ARG); unknown flag bits give AF_E_INVALID_ARG. A
+ * range with its own hash is verified against it, and a mismatch on every
+ * candidate fails the job with AF_E_HASH_MISMATCH. A range without one is
+ * verified when it is cut from the verified whole file, else delivered
+ * unverified (see require_verified_ranges and af_file_is_verified). hash_algo
+ * and hash_hex name the WHOLE remote file; both may be NULL only when the job
+ * was created with allow_unverified. */
+AF_API af_code af_job_add_file_with_ranges2(af_job* job, const char* const* urls, size_t n_urls,
+                                            const char* local_path, const char* hash_algo,
+                                            const char* hash_hex, const af_range2* ranges,
+                                            size_t n_ranges, unsigned flags, af_file** file);
 /* The job's files, in the order added (including files restored from an
  * earlier process). */
 AF_API af_code af_job_get_file_count(const af_job* job, size_t* count);
@@ -317,6 +394,11 @@ AF_API af_code af_file_get_progress(const af_file* file, af_progress* progress);
 AF_API af_code af_file_is_completed(const af_file* file, int* completed);
 /* The file's last error (code AF_OK when none). Release *error with af_free(). */
 AF_API af_code af_file_get_error(const af_file* file, af_error_info** error);
+/* Added in 0.2. *verified = 1 once the file was received and its bytes were
+ * verified: against the whole file's hash, or each range against its own
+ * hash or the verified whole file. 0 before that, and for a file delivered
+ * unverified (allow_unverified, or a range with no way to verify it). */
+AF_API af_code af_file_is_verified(const af_file* file, int* verified);
 
 /* --- Entry point for hosts that dlopen() the library --------------------- */
 
@@ -361,6 +443,12 @@ typedef struct af_api_v1 {
   af_code (*file_get_progress)(const af_file* file, af_progress* progress);
   af_code (*file_is_completed)(const af_file* file, int* completed);
   af_code (*file_get_error)(const af_file* file, af_error_info** error);
+  /* added in 0.2 */
+  af_code (*job_add_file_with_ranges2)(af_job* job, const char* const* urls, size_t n_urls,
+                                       const char* local_path, const char* hash_algo,
+                                       const char* hash_hex, const af_range2* ranges,
+                                       size_t n_ranges, unsigned flags, af_file** file);
+  af_code (*file_is_verified)(const af_file* file, int* verified);
 } af_api_v1;
 
 /* The function table for abi_version (AF_ABI_VERSION_1), or NULL for a
