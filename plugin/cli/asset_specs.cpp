@@ -1,6 +1,6 @@
 #include "asset_specs.h"
 
-#include "input_error.h"
+#include "core/input_error.h"
 
 namespace assetfetch::cli {
 

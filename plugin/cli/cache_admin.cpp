@@ -11,11 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "cache.h"
-#include "digest.h"
-#include "file_lock.h"
-#include "hasher.h"
-#include "input_error.h"
+#include "cache/cache.h"
+#include "verify/digest.h"
+#include "cache/file_lock.h"
+#include "verify/hasher.h"
+#include "core/input_error.h"
 
 namespace assetfetch::cli {
 

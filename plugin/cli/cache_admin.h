@@ -1,7 +1,7 @@
 // Inspecting and maintaining the local cache for `assetfetch cache`: listing
 // objects and partial downloads, re-hashing every object, and pruning the
 // least recently used objects (a stamp's mtime is the last use: Cache::touch)
-// plus temporaries left by dead processes. Layout: see plugin/src/cache.h.
+// plus temporaries left by dead processes. Layout: see plugin/src/cache/cache.h.
 #pragma once
 
 #include <cstdint>

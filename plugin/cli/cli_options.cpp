@@ -3,7 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
-#include "cache.h"
+#include "cache/cache.h"
 
 namespace assetfetch::cli {
 

@@ -4,9 +4,9 @@
 
 #include "cli_options.h"
 #include "command.h"
-#include "digest.h"
-#include "input_error.h"
-#include "range.h"
+#include "verify/digest.h"
+#include "core/input_error.h"
+#include "core/range.h"
 #include "reporter.h"
 #include "run_job.h"
 

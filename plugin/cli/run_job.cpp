@@ -5,8 +5,8 @@
 #include <atomic>
 #include <filesystem>
 
-#include "install_record.h"
-#include "mirror_health.h"
+#include "core/install_record.h"
+#include "core/mirror_health.h"
 
 namespace assetfetch::cli {
 

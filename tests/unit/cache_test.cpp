@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "cache.h"
+#include "cache/cache.h"
 #include "test_util.h"
 
 namespace assetfetch {

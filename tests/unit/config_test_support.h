@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-#include "input_error.h"
+#include "core/input_error.h"
 
 namespace af_config_test {
 

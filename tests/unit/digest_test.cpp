@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "digest.h"
-#include "input_error.h"
+#include "verify/digest.h"
+#include "core/input_error.h"
 
 namespace assetfetch {
 namespace {

@@ -3,7 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "file_lock.h"
+#include "cache/file_lock.h"
 #include "test_util.h"
 
 namespace assetfetch {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "hasher.h"
+#include "verify/hasher.h"
 #include "test_util.h"
 
 namespace assetfetch {

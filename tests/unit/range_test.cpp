@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "input_error.h"
-#include "range.h"
+#include "core/input_error.h"
+#include "core/range.h"
 
 namespace assetfetch {
 namespace {

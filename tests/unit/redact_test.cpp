@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "redact.h"
+#include "transfer/redact.h"
 
 namespace assetfetch {
 namespace {

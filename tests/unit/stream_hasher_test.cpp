@@ -5,8 +5,8 @@
 #include <random>
 #include <string>
 
-#include "hasher.h"
-#include "stream_hasher.h"
+#include "verify/hasher.h"
+#include "verify/stream_hasher.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include "cache_admin.h"
 #include "cli_options.h"
 #include "command.h"
-#include "input_error.h"
+#include "core/input_error.h"
 #include "reporter.h"
 
 namespace assetfetch::cli {

@@ -10,7 +10,7 @@
 
 #include "command.h"
 #include "config/check.h"
-#include "input_error.h"
+#include "core/input_error.h"
 
 namespace assetfetch::cli {
 namespace {

@@ -1,5 +1,5 @@
 // `assetfetch job list|show|resume|cancel [NAME]`: the jobs the engine
-// persists under <cache>/jobs/<name>.json (plugin/src/job.cpp persist():
+// persists under <cache>/jobs/<name>.json (plugin/src/core/job.cpp persist():
 // name, state, pid, files[{name, local_name, urls (redacted), sha256|sha512,
 // ranges, completed}]). A record outlives its process when that process was
 // killed; `resume` re-runs it (the cache's partial download makes it continue
@@ -13,12 +13,12 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "cache.h"
+#include "cache/cache.h"
 #include "cli_options.h"
 #include "command.h"
-#include "digest.h"
-#include "input_error.h"
-#include "range.h"
+#include "verify/digest.h"
+#include "core/input_error.h"
+#include "core/range.h"
 #include "reporter.h"
 #include "run_job.h"
 

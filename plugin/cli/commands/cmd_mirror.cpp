@@ -25,8 +25,8 @@
 #include "asset_specs.h"
 #include "cli_options.h"
 #include "command.h"
-#include "hasher.h"
-#include "input_error.h"
+#include "verify/hasher.h"
+#include "core/input_error.h"
 #include "reporter.h"
 #include "run_job.h"
 

@@ -6,7 +6,7 @@
 #include "asset_specs.h"
 #include "cli_options.h"
 #include "command.h"
-#include "input_error.h"
+#include "core/input_error.h"
 #include "reporter.h"
 #include "run_job.h"
 

@@ -12,11 +12,11 @@
 #include <filesystem>
 #include <memory>
 
-#include "cache.h"
+#include "cache/cache.h"
 #include "cli_options.h"
 #include "command.h"
-#include "digest.h"
-#include "input_error.h"
+#include "verify/digest.h"
+#include "core/input_error.h"
 #include "reporter.h"
 #include "run_job.h"
 

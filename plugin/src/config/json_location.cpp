@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "config/json_node.h"
-#include "input_error.h"
+#include "core/input_error.h"
 
 namespace assetfetch::config_detail {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "input_error.h"
+#include "core/input_error.h"
 
 namespace assetfetch::config_detail {
 

@@ -6,8 +6,8 @@
 #include "config/document_loaders.h"
 #include "config/json_location.h"
 #include "config/url_rules.h"
-#include "digest.h"
-#include "input_error.h"
+#include "verify/digest.h"
+#include "core/input_error.h"
 
 namespace assetfetch {
 

@@ -3,8 +3,8 @@
 #include <cctype>
 
 #include "config/config.h"
-#include "input_error.h"
-#include "redact.h"
+#include "core/input_error.h"
+#include "transfer/redact.h"
 
 namespace assetfetch {
 

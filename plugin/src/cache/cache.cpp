@@ -1,0 +1,168 @@
+#include "cache/cache.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "verify/hasher.h"
+#include "cache/install.h"
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string key(const Digest& d) { return std::string(algorithm_name(d.algorithm)) + "-" + d.hex; }
+
+std::string stat_stamp(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return {};
+  std::ostringstream s;
+  s << st.st_size << ' ' << st.st_ino << ' ' << st.st_ctim.tv_sec << ' ' << st.st_ctim.tv_nsec;
+  return s.str();
+}
+
+// Unique temporary name inside `dir` for an atomic write.
+fs::path temp_in(const fs::path& dir, const std::string& stem) {
+  static std::atomic<unsigned> counter{0};
+  return dir / (stem + "." + std::to_string(::getpid()) + "." + std::to_string(counter++) + ".tmp");
+}
+
+void write_atomic(const fs::path& target, const std::string& content) {
+  fs::create_directories(target.parent_path());
+  fs::path tmp = temp_in(target.parent_path(), target.filename().string());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, target);
+}
+
+}  // namespace
+
+Cache::Cache(fs::path root) : root_(std::move(root)) {}
+
+fs::path Cache::default_root() {
+  if (const char* v = std::getenv("ASSETFETCH_CACHE_DIR"); v && *v) return v;
+  if (const char* v = std::getenv("XDG_CACHE_HOME"); v && *v) return fs::path(v) / "assetfetch";
+  if (const char* v = std::getenv("HOME"); v && *v) return fs::path(v) / ".cache" / "assetfetch";
+  return fs::temp_directory_path() / "assetfetch-cache";
+}
+
+fs::path Cache::object_path(const Digest& d) const {
+  return root_ / "objects" / algorithm_name(d.algorithm) / d.hex;
+}
+fs::path Cache::stamp_path(const Digest& d) const {
+  return root_ / "stamps" / algorithm_name(d.algorithm) / d.hex;
+}
+fs::path Cache::partial_path(const Digest& d) const { return root_ / "partial" / (key(d) + ".part"); }
+fs::path Cache::lock_path(const Digest& d) const { return root_ / "locks" / (key(d) + ".lock"); }
+fs::path Cache::tmp_dir() const { return root_ / "tmp"; }
+fs::path Cache::jobs_dir() const { return root_ / "jobs"; }
+
+void Cache::write_stamp(const Digest& d) const {
+  write_atomic(stamp_path(d), stat_stamp(object_path(d)));
+}
+
+bool Cache::stamp_matches(const Digest& d) const {
+  std::ifstream in(stamp_path(d));
+  std::string recorded;
+  std::getline(in, recorded);
+  return !recorded.empty() && recorded == stat_stamp(object_path(d));
+}
+
+Cache::Lookup Cache::lookup(const Digest& d) {
+  fs::path obj = object_path(d);
+  std::error_code ec;
+  if (!fs::is_regular_file(obj, ec)) return Lookup::miss;
+  if (stamp_matches(d)) return Lookup::hit;
+  // Unknown or changed since verified: check the bytes themselves.
+  bool ok = false;
+  try {
+    ok = hash_file(obj, d.algorithm) == d.hex;
+  } catch (const std::exception&) {
+    ok = false;
+  }
+  if (ok) {
+    write_stamp(d);
+    return Lookup::hit;
+  }
+  fs::remove(obj, ec);
+  fs::remove(stamp_path(d), ec);
+  return Lookup::healed;
+}
+
+void Cache::adopt(const fs::path& verified, const Digest& d, const std::optional<Digest>& also) {
+  fs::path obj = object_path(d);
+  fs::create_directories(obj.parent_path());
+  ::chmod(verified.c_str(), 0444);
+  fs::rename(verified, obj);
+  write_stamp(d);
+  if (also) {
+    fs::path other = object_path(*also);
+    fs::create_directories(other.parent_path());
+    std::error_code ec;
+    fs::path tmp = temp_in(other.parent_path(), also->hex);
+    fs::create_hard_link(obj, tmp, ec);
+    if (!ec) fs::rename(tmp, other, ec);
+    if (!ec) write_stamp(*also);
+  }
+}
+
+void Cache::store_copy(const fs::path& verified, const Digest& d) {
+  fs::create_directories(tmp_dir());
+  fs::path tmp = temp_in(tmp_dir(), d.hex);
+  clone_or_copy(verified, tmp);
+  adopt(tmp, d);
+}
+
+void Cache::touch(const Digest& d) {
+  // atime is unreliable (relatime, noatime): mtime of the stamp records use.
+  std::error_code ec;
+  fs::last_write_time(stamp_path(d), fs::file_time_type::clock::now(), ec);
+}
+
+std::optional<PartialMeta> Cache::read_partial_meta(const Digest& d) const {
+  fs::path p = partial_path(d);
+  p.replace_extension(".json");
+  std::ifstream in(p);
+  if (!in) return std::nullopt;
+  try {
+    auto j = nlohmann::json::parse(in);
+    PartialMeta m;
+    m.remote_size_known = j.value("remote_size_known", false);
+    m.remote_size = j.value("remote_size", std::uint64_t{0});
+    m.etag = j.value("etag", std::string());
+    m.last_modified = j.value("last_modified", std::string());
+    return m;
+  } catch (const std::exception&) {
+    return std::nullopt;  // a torn record only costs a restart from byte 0
+  }
+}
+
+void Cache::write_partial_meta(const Digest& d, const PartialMeta& m) const {
+  fs::path p = partial_path(d);
+  p.replace_extension(".json");
+  nlohmann::json j{{"remote_size_known", m.remote_size_known},
+                   {"remote_size", m.remote_size},
+                   {"etag", m.etag},
+                   {"last_modified", m.last_modified}};
+  write_atomic(p, j.dump());
+}
+
+void Cache::remove_partial(const Digest& d) const {
+  std::error_code ec;
+  fs::path p = partial_path(d);
+  fs::remove(p, ec);
+  p.replace_extension(".json");
+  fs::remove(p, ec);
+}
+
+}  // namespace assetfetch

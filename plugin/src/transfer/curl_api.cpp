@@ -1,0 +1,69 @@
+#include "transfer/curl_api.h"
+
+#include <dlfcn.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+namespace assetfetch {
+namespace {
+
+// The soname of the OpenSSL flavour of libcurl 7/8 (Debian: libcurl4).
+constexpr const char* kLibcurl = "libcurl.so.4";
+
+template <class F>
+void bind(void* lib, F*& slot, const char* name) {
+  void* sym = ::dlsym(lib, name);
+  if (!sym) throw std::runtime_error(std::string(kLibcurl) + " has no symbol " + name + "; install libcurl 7.84 or later");
+  slot = reinterpret_cast<F*>(sym);
+}
+
+CurlApi load() {
+  void* lib = ::dlopen(kLibcurl, RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    const char* why = ::dlerror();
+    throw std::runtime_error(std::string("cannot load ") + kLibcurl + ": " + (why ? why : "unknown error") +
+                             "; install it (Debian: apt-get install libcurl4)");
+  }
+  CurlApi api{};
+  bind(lib, api.global_init, "curl_global_init");
+  bind(lib, api.easy_init, "curl_easy_init");
+  bind(lib, api.easy_setopt, "curl_easy_setopt");
+  bind(lib, api.easy_getinfo, "curl_easy_getinfo");
+  bind(lib, api.easy_perform, "curl_easy_perform");
+  bind(lib, api.easy_cleanup, "curl_easy_cleanup");
+  bind(lib, api.easy_strerror, "curl_easy_strerror");
+  bind(lib, api.slist_append, "curl_slist_append");
+  bind(lib, api.slist_free_all, "curl_slist_free_all");
+  bind(lib, api.getdate, "curl_getdate");
+  bind(lib, api.multi_init, "curl_multi_init");
+  bind(lib, api.multi_setopt, "curl_multi_setopt");
+  bind(lib, api.multi_add_handle, "curl_multi_add_handle");
+  bind(lib, api.multi_remove_handle, "curl_multi_remove_handle");
+  bind(lib, api.multi_perform, "curl_multi_perform");
+  bind(lib, api.multi_info_read, "curl_multi_info_read");
+  bind(lib, api.multi_poll, "curl_multi_poll");
+  bind(lib, api.multi_cleanup, "curl_multi_cleanup");
+  api.global_init(CURL_GLOBAL_DEFAULT);
+  return api;  // the library stays loaded for the life of the process
+}
+
+}  // namespace
+
+const CurlApi& curl_api() {
+  static std::once_flag once;
+  static CurlApi api;
+  static std::string error;
+  std::call_once(once, [] {
+    try {
+      api = load();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  if (!error.empty()) throw std::runtime_error(error);
+  return api;
+}
+
+}  // namespace assetfetch

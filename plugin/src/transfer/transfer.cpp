@@ -1,0 +1,245 @@
+#include "transfer/transfer.h"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <stdexcept>
+
+namespace assetfetch {
+namespace {
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return std::string(s);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+bool parse_u64(std::string_view s, std::uint64_t* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+}
+
+// "bytes FIRST-LAST/TOTAL", "bytes FIRST-LAST/*" or "bytes */TOTAL".
+ContentRange parse_content_range(std::string_view v) {
+  ContentRange cr;
+  if (v.substr(0, 6) != "bytes ") return cr;
+  v.remove_prefix(6);
+  auto slash = v.find('/');
+  if (slash == std::string_view::npos) return cr;
+  std::string_view span = v.substr(0, slash), total = v.substr(slash + 1);
+  if (total != "*") {
+    if (!parse_u64(total, &cr.total)) return cr;
+    cr.total_known = true;
+  }
+  if (span == "*") {
+    cr.present = cr.unsatisfied = cr.total_known;
+    return cr;
+  }
+  auto dash = span.find('-');
+  if (dash == std::string_view::npos) return cr;
+  if (!parse_u64(span.substr(0, dash), &cr.first) || !parse_u64(span.substr(dash + 1), &cr.last))
+    return cr;
+  cr.present = cr.first <= cr.last;
+  return cr;
+}
+
+}  // namespace
+
+bool is_transient_curl_error(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_WEIRD_SERVER_REPLY:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_transient_status(long status) { return status == 408 || status == 429 || status >= 500; }
+
+std::optional<std::chrono::seconds> parse_retry_after(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  std::uint64_t secs = 0;
+  if (parse_u64(value, &secs)) return std::chrono::seconds(static_cast<long long>(secs));
+  time_t when = curl_api().getdate(value.c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  time_t now = std::time(nullptr);
+  return std::chrono::seconds(when > now ? when - now : 0);
+}
+
+Transfer::Transfer(TransferRequest request, HeaderCheck check, BodySink sink)
+    : request_(std::move(request)), check_(std::move(check)), sink_(std::move(sink)) {
+  easy_ = curl_api().easy_init();
+  if (!easy_) throw std::bad_alloc();
+  started_ = std::chrono::steady_clock::now();
+  const RetryPolicy defaults;
+  const RetryPolicy& retry = request_.retry ? *request_.retry : defaults;
+  curl_api().easy_setopt(easy_, CURLOPT_URL, request_.url.c_str());
+  curl_api().easy_setopt(easy_, CURLOPT_PRIVATE, this);
+  curl_api().easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_buffer_);
+  curl_api().easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+  curl_api().easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_api().easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);  // one hop per Transfer (see header)
+  curl_api().easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::chrono::milliseconds(retry.connect_timeout).count()));
+  // No progress for N seconds is a transient error (BITS' no-progress timeout).
+  curl_api().easy_setopt(easy_, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_api().easy_setopt(easy_, CURLOPT_LOW_SPEED_TIME, static_cast<long>(retry.no_progress_timeout.count()));
+  no_progress_limit_ = retry.no_progress_timeout;
+  last_moved_at_ = started_;
+  curl_api().easy_setopt(easy_, CURLOPT_NOPROGRESS, 0L);
+  curl_api().easy_setopt(easy_, CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
+  curl_api().easy_setopt(easy_, CURLOPT_XFERINFODATA, this);
+  curl_api().easy_setopt(easy_, CURLOPT_BUFFERSIZE, 512L * 1024L);
+  curl_api().easy_setopt(easy_, CURLOPT_PIPEWAIT, 1L);
+  curl_api().easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_api().easy_setopt(easy_, CURLOPT_USERAGENT, "assetfetch/" ASSETFETCH_VERSION_STRING);
+  if (request_.tls) {
+    curl_api().easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, request_.tls->verify ? 1L : 0L);
+    curl_api().easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, request_.tls->verify ? 2L : 0L);
+    if (!request_.tls->ca_file.empty())
+      curl_api().easy_setopt(easy_, CURLOPT_CAINFO, request_.tls->ca_file.c_str());
+  }
+  // Hashes and ranges apply to the real bytes, never to a compressed encoding.
+  header_list_ = curl_api().slist_append(header_list_, "Accept-Encoding: identity");
+  for (const auto& [name, value] : request_.headers)
+    header_list_ = curl_api().slist_append(header_list_, (name + ": " + value).c_str());
+  curl_api().easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_);
+  if (!request_.range.empty()) curl_api().easy_setopt(easy_, CURLOPT_RANGE, request_.range.c_str());
+  curl_api().easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+  curl_api().easy_setopt(easy_, CURLOPT_HEADERDATA, this);
+  curl_api().easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
+  curl_api().easy_setopt(easy_, CURLOPT_WRITEDATA, this);
+  if (!request_.put_file.empty()) {
+    put_stream_ = std::fopen(request_.put_file.c_str(), "rb");
+    if (!put_stream_) throw std::runtime_error("cannot open " + request_.put_file);
+    curl_api().easy_setopt(easy_, CURLOPT_UPLOAD, 1L);
+    curl_api().easy_setopt(easy_, CURLOPT_READFUNCTION, &Transfer::on_read);
+    curl_api().easy_setopt(easy_, CURLOPT_READDATA, this);
+    curl_api().easy_setopt(easy_, CURLOPT_INFILESIZE_LARGE,
+                     static_cast<curl_off_t>(std::filesystem::file_size(request_.put_file)));
+  }
+}
+
+Transfer::~Transfer() {
+  if (easy_) curl_api().easy_cleanup(easy_);
+  if (header_list_) curl_api().slist_free_all(header_list_);
+  if (put_stream_) std::fclose(put_stream_);
+}
+
+void Transfer::parse_header_line(std::string_view line) {
+  if (line.substr(0, 5) == "HTTP/") {
+    // A new response (after a 100 Continue, say): forget the previous headers.
+    std::uint64_t body = result_.body_bytes;
+    result_ = TransferResult{};
+    result_.body_bytes = body;
+    return;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) return;
+  std::string_view name = line.substr(0, colon);
+  std::string value = trim(line.substr(colon + 1));
+  if (iequals(name, "content-length")) {
+    std::uint64_t n = 0;
+    if (parse_u64(value, &n)) result_.content_length = n;
+  } else if (iequals(name, "content-range")) {
+    result_.content_range = parse_content_range(value);
+  } else if (iequals(name, "etag")) {
+    result_.etag = value;
+  } else if (iequals(name, "last-modified")) {
+    result_.last_modified = value;
+  } else if (iequals(name, "retry-after")) {
+    result_.retry_after = value;
+  }
+}
+
+std::size_t Transfer::on_header(char* data, std::size_t size, std::size_t n, void* self) {
+  static_cast<Transfer*>(self)->parse_header_line(std::string_view(data, size * n));
+  return size * n;
+}
+
+std::size_t Transfer::on_body(char* data, std::size_t size, std::size_t n, void* selfp) {
+  auto* self = static_cast<Transfer*>(selfp);
+  const std::size_t bytes = size * n;
+  if (!self->headers_checked_) {
+    self->headers_checked_ = true;
+    curl_api().easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &self->result_.status);
+    // Error pages and redirect bodies are not the asset: drop them.
+    self->discard_body_ = self->result_.status < 200 || self->result_.status >= 300;
+    if (!self->discard_body_ && self->check_ &&
+        !self->check_(self->result_, &self->result_.abort_reason)) {
+      self->result_.aborted = true;
+      return 0;
+    }
+  }
+  if (self->discard_body_) return bytes;
+  if (self->sink_ && !self->sink_(data, bytes, &self->result_.abort_reason)) {
+    self->result_.aborted = true;
+    return 0;
+  }
+  self->result_.body_bytes += bytes;
+  return bytes;
+}
+
+std::size_t Transfer::on_read(char* data, std::size_t size, std::size_t n, void* self) {
+  return std::fread(data, size, n, static_cast<Transfer*>(self)->put_stream_);
+}
+
+int Transfer::on_progress(void* selfp, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
+  auto* self = static_cast<Transfer*>(selfp);
+  auto now = std::chrono::steady_clock::now();
+  if (dlnow + ulnow != self->last_moved_) {
+    self->last_moved_ = dlnow + ulnow;
+    self->last_moved_at_ = now;
+    return 0;
+  }
+  if (self->no_progress_limit_.count() > 0 && now - self->last_moved_at_ >= self->no_progress_limit_) {
+    self->stalled_ = true;
+    return 1;  // CURLE_ABORTED_BY_CALLBACK, reported as a timeout by finish()
+  }
+  return 0;
+}
+
+TransferResult Transfer::finish(CURLcode code) {
+  if (stalled_ && code == CURLE_ABORTED_BY_CALLBACK) {
+    code = CURLE_OPERATION_TIMEDOUT;
+    std::snprintf(error_buffer_, sizeof error_buffer_, "no bytes for %lld s",
+                  static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(no_progress_limit_).count()));
+  }
+  result_.curl_code = code;
+  curl_api().easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &result_.status);
+  if (code != CURLE_OK) result_.curl_error = error_buffer_[0] ? error_buffer_ : curl_api().easy_strerror(code);
+  if (result_.status >= 300 && result_.status < 400) {
+    char* location = nullptr;
+    if (curl_api().easy_getinfo(easy_, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location)
+      result_.redirect_url = location;
+  }
+  // A 2xx with an empty body never reaches on_body: run the header check now.
+  if (code == CURLE_OK && !headers_checked_ && result_.status >= 200 && result_.status < 300 && check_) {
+    headers_checked_ = true;
+    if (!check_(result_, &result_.abort_reason)) result_.aborted = true;
+  }
+  result_.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  return result_;
+}
+
+}  // namespace assetfetch

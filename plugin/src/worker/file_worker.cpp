@@ -1,0 +1,445 @@
+#include "worker/file_worker.h"
+
+#include "worker/file_worker_util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "cache/install.h"
+#include "worker/local_source.h"
+#include "transfer/redact.h"
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+using namespace worker_util;
+
+
+FileWorker::FileWorker(const FileSpec& spec, const JobOptions& options, Cache* cache,
+                       WorkerEvents events, fs::path temporary)
+    : spec_(spec),
+      options_(options),
+      cache_(cache),
+      events_(std::move(events)),
+      temporary_(std::move(temporary)) {
+  candidates_ = spec_.candidates;
+  if (options_.offline) {
+    // Offline: no connection at all; only file:// candidates remain.
+    std::erase_if(candidates_, [](const Candidate& c) { return url_scheme(c.url) != "file"; });
+  }
+}
+
+FileWorker::~FileWorker() {
+  close_fd(part_fd_);
+  close_fd(out_fd_);
+}
+
+std::string FileWorker::asset_label() const { return spec_.name.empty() ? temporary_.filename().string() : spec_.name; }
+
+bool FileWorker::use_cache_for_whole() const { return cache_ && spec_.digest.has_value(); }
+
+std::string FileWorker::current_url() const {
+  if (!url_.empty()) return url_;
+  return candidate_ < candidates_.size() ? candidates_[candidate_].url : std::string();
+}
+
+std::uint64_t FileWorker::bytes_transferred() const {
+  if (seg_) return seg_->bytes_written() + (seg_->segments().empty() ? 0 : seg_->segments().front().start);
+  if (mode_ == Mode::ranges && ranges_placed()) {
+    std::uint64_t n = 0;
+    for (const auto& r : range_states_) n += r.done ? r.placed.length : r.received;
+    return n;
+  }
+  if (phase_ == Phase::done) return result_.bytes;
+  return filled_;
+}
+
+std::optional<std::uint64_t> FileWorker::bytes_total() const {
+  if (phase_ == Phase::done) return result_.bytes;
+  if (mode_ == Mode::ranges) {
+    if (!ranges_placed()) return std::nullopt;
+    std::uint64_t n = 0;
+    for (const auto& r : range_states_) n += r.placed.length;
+    return n;
+  }
+  if (remote_size_) return remote_size_;
+  return spec_.size;
+}
+
+std::vector<ByteRange> FileWorker::filled_ranges() const {
+  std::vector<ByteRange> out;
+  if (mode_ == Mode::ranges) {
+    for (const auto& r : range_states_) {
+      if (r.done) out.push_back({r.placed.offset, r.placed.length, std::nullopt});
+      else if (r.received > 0) out.push_back({r.placed.offset, r.received, std::nullopt});
+    }
+  } else if (phase_ == Phase::done && !spec_.ranges_given) {
+    out.push_back({0, result_.bytes, std::nullopt});
+  } else if (filled_ > 0) {
+    out.push_back({0, filled_, std::nullopt});
+  }
+  return out;
+}
+
+std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
+  if (phase_ == Phase::done || phase_ == Phase::failed) return nullptr;
+  if (seg_) {
+    // Segmented: start more segments while connections are free.
+    if (phase_ == Phase::waiting && now < wake_at_) return nullptr;
+    if (auto i = seg_->next_to_start(now)) return make_segment_request(*i);
+    if (seg_->any_in_flight()) {
+      phase_ = Phase::transferring;
+      return nullptr;
+    }
+    if (auto t = seg_->next_retry(); t && seg_->has_usable_candidates()) {
+      phase_ = Phase::waiting;
+      wake_at_ = *t;
+      return nullptr;
+    }
+    abandon_segments("no source left for the remaining segments");
+  }
+  if (phase_ == Phase::transferring) {
+    // Range fetches keep up to kParallelRanges requests in flight.
+    if (mode_ != Mode::ranges || !ranges_placed() || now < wake_at_ || candidate_ >= candidates_.size())
+      return nullptr;
+    if (url_.empty()) url_ = candidates_[candidate_].url;
+    if (url_scheme(url_) == "file") return nullptr;  // local candidates run once the requests are in
+    return make_range_request();
+  }
+  if (phase_ == Phase::waiting && now < wake_at_) return nullptr;
+  phase_ = Phase::idle;
+  if (!started_ && !start(now)) return nullptr;
+  // Bounded: each pass either returns a request, finishes, waits, or moves to
+  // the next candidate (local candidates complete synchronously).
+  for (std::size_t guard = 0; guard <= candidates_.size() + 2; ++guard) {
+    if (phase_ != Phase::idle) return nullptr;
+    if (pending_remote_name_) {
+      if (candidate_ < candidates_.size()) candidates_[candidate_].url = *pending_remote_name_;
+      else candidates_.push_back({*pending_remote_name_, CandidateKind::origin, {}});
+      pending_remote_name_.reset();
+      url_.clear();
+      redirects_ = 0;
+    }
+    if (candidate_ >= candidates_.size()) {
+      if (mode_ == Mode::ranges && any_range_unsupported_ && !whole_fallback_) {
+        // No candidate honours Range: fetch the whole file and cut (DESIGN.md).
+        whole_fallback_ = true;
+        events_.warning("no source supports byte ranges; fetching the whole file and cutting the ranges from it");
+        close_fd(out_fd_);
+        begin_whole();
+        candidate_ = 0;
+        attempt_ = 0;
+        continue;
+      }
+      if (!any_mismatch_ && (options_.offline || options_.block_origin)) {
+        // The network (or the origin) was never asked: say so, and what to do.
+        fail(ErrorCode::offline_miss, ErrorCause::offline_miss,
+             std::string(options_.offline ? "offline and not in the local cache or any file:// source"
+                                          : "the origin is blocked (block_origin) and no cache or source has it") +
+                 (spec_.digest ? std::string(" (") + algorithm_name(spec_.digest->algorithm) + " " +
+                                     spec_.digest->hex + ")"
+                               : std::string()) +
+                 "; on a connected machine run `assetfetch mirror MANIFEST.json --to DIR` (or "
+                 "`assetfetch fetch` with the same cache) and make DIR or the cache available here");
+        return nullptr;
+      }
+      ErrorCode code = any_mismatch_ ? ErrorCode::hash_mismatch : ErrorCode::unavailable;
+      std::string why = error_.message.empty() ? "no candidate URL" : error_.message;
+      fail(code, error_.cause == ErrorCause::none ? ErrorCause::transport : error_.cause,
+           std::string("every source failed; last: ") + why, error_.http_status);
+      return nullptr;
+    }
+    if (url_.empty()) url_ = candidates_[candidate_].url;
+    if (url_scheme(url_) == "file") {
+      run_local_candidate();
+      continue;
+    }
+    return make_request();
+  }
+  return nullptr;
+}
+
+bool FileWorker::start(Clock::time_point now) {
+  if (spec_.digest && cache_) {
+    try {
+      if (!lock_.try_lock(cache_->lock_path(*spec_.digest))) {
+        // Another process is fetching this object: wait, then reuse it.
+        phase_ = Phase::waiting;
+        wake_at_ = now + std::chrono::milliseconds(50);
+        return false;
+      }
+    } catch (const std::exception& e) {
+      fail(ErrorCode::internal, ErrorCause::local_file, std::string("cache lock: ") + e.what());
+      return false;
+    }
+  }
+  started_ = true;
+  if (serve_from_cache()) return false;
+  if (spec_.ranges_given) {
+    bool need_whole = false;
+    if (options_.require_verified_ranges) {
+      for (const auto& r : spec_.ranges)
+        if (!r.digest) need_whole = true;
+    }
+    if (need_whole && !spec_.digest) {
+      fail(ErrorCode::bad_input, ErrorCause::none,
+           "a range without its own sha256 cannot be verified without the whole file's hash; "
+           "give OFF:LEN:SHA256, or the file's --sha256/--sha512, or drop --require-verified");
+      return false;
+    }
+    if (need_whole) {
+      whole_fallback_ = true;
+      begin_whole();
+    } else {
+      begin_ranges();
+    }
+  } else {
+    begin_whole();
+  }
+  return phase_ == Phase::idle;
+}
+
+void FileWorker::begin_whole() {
+  mode_ = Mode::whole;
+  hasher_.emplace(spec_.digest ? spec_.digest->algorithm : HashAlgorithm::sha256);
+  filled_ = 0;
+  remote_size_.reset();
+  try {
+    if (use_cache_for_whole()) {
+      part_ = cache_->partial_path(*spec_.digest);
+      fs::create_directories(part_.parent_path());
+      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (part_fd_ < 0) throw std::system_error(errno, std::generic_category(), part_.string());
+      struct stat st {};
+      ::fstat(part_fd_, &st);
+      auto meta = cache_->read_partial_meta(*spec_.digest);
+      if (st.st_size > 0 && meta) {
+        // Resume a download an earlier (maybe killed) run left behind.
+        filled_ = static_cast<std::uint64_t>(st.st_size);
+        meta_ = *meta;
+        if (meta_.remote_size_known) remote_size_ = meta_.remote_size;
+        if (remote_size_ && filled_ > *remote_size_) filled_ = 0;
+        if (filled_ > 0) read_file_prefix(part_, filled_, [this](const char* p, std::size_t n) { hasher_->update(p, n); });
+      }
+      if (filled_ == 0 && ::ftruncate(part_fd_, 0) != 0)
+        throw std::system_error(errno, std::generic_category(), part_.string());
+      if (filled_ == 0 && !spec_.ranges_given && options_.install == InstallMode::copy)
+        install_fd_ = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    } else {
+      part_ = spec_.ranges_given ? fs::path(temporary_.string() + ".whole") : temporary_;
+      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (part_fd_ < 0) throw std::system_error(errno, std::generic_category(), part_.string());
+    }
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+  }
+}
+
+std::unique_ptr<Transfer> FileWorker::make_request() {
+  TransferRequest req;
+  req.url = url_;
+  req.headers = headers_for(candidates_[candidate_], url_);
+  req.retry = &options_.retry;
+  req.tls = &options_.tls;
+  if (mode_ == Mode::whole) {
+    if (remote_size_ && filled_ == *remote_size_ && filled_ > 0) {
+      finish_whole();  // every byte is here already (a run killed before verifying)
+      return nullptr;
+    }
+    // Always ask for a range: a 206 says this server can serve segments.
+    req.range = range_header(filled_, std::nullopt);
+  } else {
+    return make_range_request();
+  }
+  phase_ = Phase::transferring;
+  auto check = [this](const TransferResult& r, std::string* why) { return check_whole_headers(r, why); };
+  auto sink = [this](const char* p, std::size_t n, std::string* why) { return write_whole(p, n, why); };
+  try {
+    return std::make_unique<Transfer>(std::move(req), check, sink);
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+    return nullptr;
+  }
+}
+
+bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reason) {
+  std::optional<std::uint64_t> total;
+  if (r.status == 206) {
+    if (!r.content_range.present || r.content_range.first != filled_) {
+      *reason = "wrong Content-Range in answer to a resume request";
+      return false;
+    }
+    if (r.content_range.total_known) total = r.content_range.total;
+  } else {
+    if (filled_ > 0) restart_whole();  // this server cannot resume: start over from byte 0
+    if (r.content_length) total = *r.content_length;
+  }
+  if (total) {
+    if (spec_.size && *total != *spec_.size) {
+      *reason = "size_mismatch: the server reports " + std::to_string(*total) +
+                " bytes but the declared size is " + std::to_string(*spec_.size);
+      return false;
+    }
+    if (remote_size_ && *remote_size_ != *total && filled_ > 0) {
+      // This source disagrees with the one the kept bytes came from: restart.
+      *reason = "restart: this source reports " + std::to_string(*total) + " bytes, earlier " +
+                std::to_string(*remote_size_);
+      return false;
+    }
+    remote_size_ = total;
+    if (r.status == 206) maybe_start_segments(r);
+    // Resuming only pays off for larger files; small ones just start over.
+    if (use_cache_for_whole() && *total >= kResumableSize) {
+      meta_.remote_size = *total;
+      meta_.remote_size_known = true;
+      meta_.etag = r.etag;
+      meta_.last_modified = r.last_modified;
+      try {
+        cache_->write_partial_meta(*spec_.digest, meta_);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  return true;
+}
+
+bool FileWorker::write_whole(const char* data, std::size_t n, std::string* reason) {
+  if (seg_) {
+    bool segment_done = false;
+    if (!seg_->write(*seg_->index_of(0), data, n, &segment_done, reason)) {
+      if (segment_done) *reason = "segment_done";
+      return false;
+    }
+    if (events_.progress) events_.progress();
+    return true;
+  }
+  if (remote_size_ && filled_ + n > *remote_size_) {
+    *reason = "the server sent more bytes than it announced";
+    return false;
+  }
+  // libcurl hands over 16 KiB at a time: gather 1 MiB per write(2).
+  if (write_buffer_.empty()) {
+    write_buffer_.reserve(kWriteBuffer + CURL_MAX_WRITE_SIZE);
+    write_buffer_at_ = filled_;
+  }
+  write_buffer_.insert(write_buffer_.end(), data, data + n);
+  hasher_->update(data, n);
+  filled_ += n;
+  if (write_buffer_.size() >= kWriteBuffer && !flush_writes(reason)) return false;
+  if (events_.progress) events_.progress();
+  return true;
+}
+
+bool FileWorker::flush_writes(std::string* reason) {
+  if (write_buffer_.empty()) return true;
+  bool ok = pwrite_all(part_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_);
+  if (ok && install_fd_ >= 0 &&
+      !pwrite_all(install_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_))
+    drop_install_mirror();
+  write_buffer_.clear();
+  if (!ok) {
+    std::string why = "writing " + part_.string() + ": " + std::strerror(errno);
+    if (reason) *reason = why;
+    else fail(ErrorCode::internal, ErrorCause::local_file, why);
+  }
+  return ok;
+}
+
+void FileWorker::on_transfer_done(Transfer& transfer, CURLcode code) {
+  TransferResult r = transfer.finish(code);
+  if (phase_ == Phase::done || phase_ == Phase::failed) return;  // a straggler after the end
+  if (mode_ == Mode::ranges) {
+    on_range_transfer_done(r, transfer);
+    return;
+  }
+  if (!flush_writes(nullptr)) return;
+  phase_ = Phase::idle;
+  if (seg_) {
+    handle_segment_result(r, transfer);
+    return;
+  }
+  handle_result(r, transfer.request().url, transfer.request().range);
+}
+
+void FileWorker::interrupt() {
+  flush_writes(nullptr);
+  if (seg_) {
+    // Suspended mid-segments: keep the hashed prefix; resume fetches on from it.
+    std::string err;
+    // Bytes hashed but never written would make a lying resume record.
+    filled_ = seg_->catch_up_hash(&err) ? seg_->hashed() : 0;
+    if (::ftruncate(part_fd_, static_cast<off_t>(filled_)) != 0) filled_ = 0;
+    truncate_install_mirror(filled_);
+    seg_.reset();
+  }
+  if (phase_ == Phase::transferring) phase_ = Phase::idle;
+}
+
+void FileWorker::restart_whole() {
+  write_buffer_.clear();
+  filled_ = 0;
+  if (hasher_) hasher_->reset();
+  if (part_fd_ >= 0 && ::ftruncate(part_fd_, 0) != 0) {
+    fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
+  }
+  truncate_install_mirror(0);
+}
+
+void FileWorker::release_buffers() {
+  // A finished file keeps nothing: a sync of thousands of files must not
+  // hold a write buffer (or a hashing thread) per file until the end.
+  std::vector<char>().swap(write_buffer_);
+  hasher_.reset();
+}
+
+void FileWorker::drop_install_mirror() {
+  if (seg_) seg_->set_mirror_fd(-1);  // never write through a closed (maybe reused) descriptor
+  close_fd(install_fd_);
+}
+
+void FileWorker::truncate_install_mirror(std::uint64_t size) {
+  if (install_fd_ >= 0 && ::ftruncate(install_fd_, static_cast<off_t>(size)) != 0) drop_install_mirror();
+}
+
+void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& message, long status) {
+  error_.code = code;
+  error_.cause = cause;
+  error_.file = asset_label();
+  error_.http_status = status ? status : error_.http_status;
+  error_.message = message;
+  phase_ = Phase::failed;
+  release_buffers();
+  close_fd(part_fd_);
+  close_fd(install_fd_);
+  close_fd(out_fd_);
+  lock_.unlock();
+  std::error_code ec;
+  fs::remove(temporary_, ec);
+  if (!use_cache_for_whole() && !part_.empty()) fs::remove(part_, ec);
+}
+
+void FileWorker::discard_temporaries() {
+  write_buffer_.clear();
+  close_fd(part_fd_);
+  close_fd(install_fd_);
+  if (!bad_file_.empty()) {
+    std::error_code ec;
+    fs::remove(bad_file_, ec);
+  }
+  close_fd(out_fd_);
+  std::error_code ec;
+  fs::remove(temporary_, ec);
+  if (!part_.empty()) {
+    fs::remove(part_, ec);
+    if (use_cache_for_whole()) cache_->remove_partial(*spec_.digest);
+  }
+  lock_.unlock();
+}
+
+}  // namespace assetfetch

@@ -1,0 +1,206 @@
+// FileWorker: the state machine that gets one File's bytes, BITS-style.
+//
+// Design goals (why the candidate walk is shaped this way):
+// - The local cache is read first: a verified object needs no network at all.
+// - Candidates are then walked in the caller's order (sources, rewrites,
+//   origin, fallback mirrors — built by build_candidates()). Moving to the
+//   next one is BITS' SetRemoteName: bytes already received are kept, since
+//   the hash is the identity and every mirror must serve the same bytes.
+// - Transient failures (connect, reset, timeout, 408/429/5xx) are retried on
+//   the same candidate with exponential backoff, jitter and Retry-After;
+//   permanent ones (404, TLS, refused redirect) move on at once; a hash
+//   mismatch drops that candidate's bytes and moves on.
+// - A candidate that ignores Range (200) or answers a wrong Content-Range never
+//   produces output: it is treated as lacking range support; if none supports
+//   ranges the whole file is fetched, verified, cached and the ranges cut.
+// - One process downloads a given cache object (flock); others wait for it.
+//
+// Sources: file_worker.cpp (the walk, whole-file transfers), _outcome.cpp
+// (retry or fail over), _install.cpp (verify, cache, install), _ranges.cpp,
+// _local.cpp (file:// candidates), _segments.cpp (SegmentedFetch).
+//
+// Threading: driven only by the job's transfer thread; set_remote_name() and
+// the getters synchronise through the owner (FileImpl).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "assetfetch/job.h"
+#include "cache/cache.h"
+#include "cache/file_lock.h"
+#include "verify/hasher.h"
+#include "core/range.h"
+#include "worker/segmented_fetch.h"
+#include "verify/stream_hasher.h"
+#include "transfer/transfer.h"
+
+namespace assetfetch {
+
+using Clock = std::chrono::steady_clock;
+
+// What the worker reports upward (to the Job, and so to callbacks).
+struct WorkerEvents {
+  std::function<void(const AttemptRecord&)> attempt;
+  std::function<void(const std::string& from, const std::string& to, const std::string& reason)>
+      failover;
+  std::function<void(const std::string& message)> warning;
+  std::function<void()> progress;
+};
+
+class FileWorker {
+ public:
+  FileWorker(const FileSpec& spec, const JobOptions& options, Cache* cache, WorkerEvents events,
+             std::filesystem::path temporary);
+  ~FileWorker();
+
+  enum class Phase { idle, waiting, transferring, done, failed };
+
+  // Advances the file; may finish local work (cache hit, file://) at once.
+  // Returns a transfer for the multi handle, or nullptr (see phase()).
+  std::unique_ptr<Transfer> next(Clock::time_point now);
+  void on_transfer_done(Transfer& transfer, CURLcode code);
+  // Stops in-flight work, keeping what was received (suspend).
+  void interrupt();
+
+  Phase phase() const { return phase_; }
+  Clock::time_point wake_at() const { return wake_at_; }
+  const ErrorContext& error() const { return error_; }
+  const FileResult& result() const { return result_; }
+  std::string current_url() const;
+  void set_pending_remote_name(std::string url) { pending_remote_name_ = std::move(url); }
+
+  std::uint64_t bytes_transferred() const;
+  std::optional<std::uint64_t> bytes_total() const;
+  std::vector<ByteRange> filled_ranges() const;
+  // Removes temporaries (cancel).
+  void discard_temporaries();
+
+ private:
+  enum class Mode { whole, ranges };
+  struct RangeState {
+    PlacedRange placed;
+    bool done = false;
+    bool verified = false;
+    bool in_flight = false;
+    std::uint64_t received = 0;
+    std::optional<Hasher> hasher;  // of this range's own digest, if it has one
+  };
+  // One Range request: adjacent ranges (in the remote file) are coalesced.
+  struct RangeGroup {
+    std::uint32_t id = 0;
+    std::vector<std::size_t> members;  // range indices, contiguous in the remote file
+    std::uint64_t start = 0, end = 0;  // end 0: unknown until the remote size is
+    std::size_t cursor = 0;            // the member being written
+    std::size_t candidate = 0;         // which candidate it was sent to
+  };
+  static constexpr std::size_t kParallelRanges = 4;
+  static constexpr std::uint64_t kCoalesceCap = 16u << 20;
+
+  bool start(Clock::time_point now);
+  bool serve_from_cache();
+  void begin_whole();
+  void begin_ranges();
+  std::unique_ptr<Transfer> make_request();
+  std::unique_ptr<Transfer> make_segment_request(std::size_t index);
+  void maybe_start_segments(const TransferResult& r);
+  void handle_segment_result(const TransferResult& r, const Transfer& t);
+  void abandon_segments(const std::string& why);
+  void name_bad_mirrors(const std::filesystem::path& good);
+  void run_local_candidate();
+  bool local_whole(const std::filesystem::path& src, std::string* why);
+  bool local_ranges(const std::filesystem::path& src, std::string* why);
+
+  bool check_whole_headers(const TransferResult& r, std::string* reason);
+  bool check_range_headers(std::uint32_t group, const TransferResult& r, std::string* reason);
+  bool write_whole(const char* data, std::size_t n, std::string* reason);
+  // Writes what write_whole() gathered; without `reason` a failure fails the file.
+  bool flush_writes(std::string* reason);
+  // The destination's temporary, written alongside the cache partial so that
+  // installing needs no copy afterwards; on any trouble it is dropped and the
+  // object is copied from the cache at the end instead.
+  void drop_install_mirror();
+  void release_buffers();
+  void truncate_install_mirror(std::uint64_t size);
+  bool write_range(RangeGroup& group, const char* data, std::size_t n, std::string* reason);
+  std::unique_ptr<Transfer> make_range_request();
+  RangeGroup* find_group(std::uint32_t id);
+  void release_group(std::uint32_t id);
+  void finish_group(std::uint32_t id);
+  bool verify_range(std::size_t index, std::string* mismatch);
+  void on_range_transfer_done(const TransferResult& r, const Transfer& t);
+
+  void handle_result(const TransferResult& r, const std::string& url, const std::string& range);
+  bool ranges_placed() const { return !range_states_.empty(); }
+  // Places the ranges in the local file; without a remote size only when no
+  // range needs it (no EOF length, concatenated layout).
+  bool place(std::optional<std::uint64_t> remote_size, std::string* why);
+  bool ranges_fit(std::uint64_t remote_size, std::string* why) const;
+  void finish_whole();
+  void finish_all_ranges();
+  void cut_ranges_from(const std::filesystem::path& whole, bool verified);
+  void retry_or_failover(const std::string& reason, std::optional<std::chrono::seconds> after);
+  void failover(ErrorCause cause, const std::string& reason, long status = 0);
+  void fail(ErrorCode code, ErrorCause cause, const std::string& message, long status = 0);
+  void restart_whole();
+  void write_back(const std::filesystem::path& object);
+  std::size_t next_range_index() const;
+  std::string asset_label() const;
+  bool use_cache_for_whole() const;
+
+  FileSpec spec_;
+  const JobOptions& options_;
+  Cache* cache_;  // null with --no-cache
+  WorkerEvents events_;
+  std::filesystem::path temporary_;  // the destination's .part
+
+  Phase phase_ = Phase::idle;
+  Mode mode_ = Mode::whole;
+  bool started_ = false;
+  Clock::time_point wake_at_{};
+  std::vector<Candidate> candidates_;
+  std::size_t candidate_ = 0;
+  int attempt_ = 0;  // tries on the current candidate
+  std::string url_;  // current URL after redirects
+  int redirects_ = 0;
+  std::optional<std::string> pending_remote_name_;
+  bool any_mismatch_ = false;
+  bool any_range_unsupported_ = false;
+  bool whole_fallback_ = false;  // ranges: none supported Range, fetching whole
+  ErrorContext error_;
+  FileResult result_;
+  FileLock lock_;
+
+  // Whole-file download.
+  std::filesystem::path part_;  // cache partial or the destination temporary
+  int part_fd_ = -1;
+  std::optional<StreamHasher> hasher_;
+  std::uint64_t filled_ = 0;
+  std::optional<std::uint64_t> remote_size_;
+  PartialMeta meta_;
+  static constexpr std::size_t kWriteBuffer = 1u << 20;
+  static constexpr std::uint64_t kResumableSize = 256u << 10;  // smaller files keep no resume record
+  std::vector<char> write_buffer_;
+  std::uint64_t write_buffer_at_ = 0;  // file offset of write_buffer_[0]
+  int install_fd_ = -1;                // see drop_install_mirror()
+  // Segmented download of a large file (several connections and mirrors).
+  std::unique_ptr<SegmentedFetch> seg_;
+  bool segmenting_disabled_ = false;
+  std::unique_ptr<SegmentedFetch> finished_seg_;  // the last segmented pass, until verified
+  std::unique_ptr<SegmentedFetch> bad_assembly_;  // to name a mirror after a mismatch
+  std::filesystem::path bad_file_;
+
+  // Range download.
+  int out_fd_ = -1;
+  std::vector<RangeState> range_states_;
+  std::vector<std::size_t> range_order_;  // range indices by remote offset
+  std::vector<RangeGroup> groups_;        // Range requests in flight
+  std::uint32_t next_group_id_ = 0;
+  std::uint32_t completing_group_ = 0;
+};
+
+}  // namespace assetfetch

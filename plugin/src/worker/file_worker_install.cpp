@@ -1,0 +1,156 @@
+// FileWorker: the end of a whole-file fetch — verify the hash, adopt the
+// bytes into the cache, write them back to writable sources, install them at
+// the destination's temporary; and installing straight from a cache hit.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "worker/file_worker.h"
+#include "worker/file_worker_util.h"
+#include "cache/install.h"
+#include "worker/local_source.h"
+#include "transfer/redact.h"
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+using namespace worker_util;
+
+bool FileWorker::serve_from_cache() {
+  if (!cache_) return false;
+  try {
+    if (spec_.digest) {
+      auto found = cache_->lookup(*spec_.digest);
+      if (found == Cache::Lookup::healed)
+        events_.warning("cached object " + spec_.digest->hex + " was corrupt; removed it and fetching again");
+      if (found == Cache::Lookup::hit) {
+        fs::path obj = cache_->object_path(*spec_.digest);
+        cache_->touch(*spec_.digest);
+        lock_.unlock();
+        result_.from_cache = true;
+        result_.source = "cache";
+        if (spec_.ranges_given) {
+          cut_ranges_from(obj, true);
+        } else {
+          if (options_.install == InstallMode::hardlink) hardlink_readonly(obj, temporary_);
+          else clone_or_copy(obj, temporary_);
+          result_.verified = true;
+          result_.bytes = fs::file_size(temporary_);
+          phase_ = Phase::done;
+        }
+        return true;
+      }
+    }
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, std::string("installing from the cache: ") + e.what());
+    return true;
+  }
+  return false;
+}
+
+void FileWorker::finish_whole() {
+  if (!flush_writes(nullptr)) return;
+  std::string got = hasher_->finish_hex();
+  if (spec_.digest && got != spec_.digest->hex) {
+    any_mismatch_ = true;
+    std::string from = candidates_[std::min(candidate_, candidates_.size() - 1)].url;
+    std::string why = std::string("hash mismatch: expected ") + algorithm_name(spec_.digest->algorithm) + " " +
+                      spec_.digest->hex + ", got " + got;
+    if (events_.attempt) {
+      AttemptRecord rec;
+      rec.asset = asset_label();
+      rec.url = redact_url(from);
+      rec.bytes = filled_;
+      rec.outcome = "mismatch";
+      rec.retry_reason = why;
+      events_.attempt(rec);
+    }
+    if (finished_seg_) {
+      // Bytes from several mirrors: keep them aside to name the bad one once a
+      // clean copy is in, and walk the candidates again, one at a time.
+      bad_file_ = part_;
+      bad_file_ += ".bad";
+      std::error_code ec;
+      fs::rename(part_, bad_file_, ec);
+      bad_assembly_ = std::move(finished_seg_);
+      close_fd(part_fd_);
+      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      truncate_install_mirror(0);
+      segmenting_disabled_ = true;
+      filled_ = 0;
+      hasher_->reset();
+      remote_size_.reset();
+      error_.cause = ErrorCause::hash_mismatch;
+      error_.message = why;
+      candidate_ = 0;
+      attempt_ = 0;
+      url_.clear();
+      redirects_ = 0;
+      phase_ = Phase::idle;
+      return;
+    }
+    restart_whole();  // drop these bytes: this source (or the one before) served others
+    if (use_cache_for_whole()) {
+      // Only the validators go: the (now empty) .part stays, since part_fd_
+      // still writes into it for the next candidate and finish renames it.
+      fs::path meta = part_;
+      meta.replace_extension(".json");
+      std::error_code ec;
+      fs::remove(meta, ec);
+    }
+    remote_size_.reset();
+    failover(ErrorCause::hash_mismatch, why);
+    return;
+  }
+  finished_seg_.reset();
+  release_buffers();
+  result_.verified = spec_.digest.has_value();
+  result_.bytes = filled_;
+  if (result_.source.empty() && candidate_ < candidates_.size()) result_.source = redact_url(candidates_[candidate_].url);
+  close_fd(part_fd_);
+  try {
+    fs::path whole = part_;
+    if (use_cache_for_whole()) {
+      fs::path meta = part_;
+      meta.replace_extension(".json");
+      std::error_code ec;
+      fs::remove(meta, ec);
+      cache_->adopt(part_, *spec_.digest, spec_.extra_digest);
+      lock_.unlock();
+      whole = cache_->object_path(*spec_.digest);
+      name_bad_mirrors(whole);
+      write_back(whole);
+      if (!spec_.ranges_given) {
+        struct stat st {};
+        bool mirrored = install_fd_ >= 0 && ::fstat(install_fd_, &st) == 0 &&
+                        static_cast<std::uint64_t>(st.st_size) == filled_;
+        close_fd(install_fd_);
+        // The temporary already holds the bytes when it was written alongside.
+        if (options_.install == InstallMode::hardlink) hardlink_readonly(whole, temporary_);
+        else if (!mirrored) clone_or_copy(whole, temporary_);
+      }
+    }
+    if (spec_.ranges_given) {
+      cut_ranges_from(whole, result_.verified);
+      if (!use_cache_for_whole()) {
+        std::error_code ec;
+        fs::remove(whole, ec);
+      }
+      return;
+    }
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+    return;
+  }
+  phase_ = Phase::done;
+}
+
+void FileWorker::write_back(const fs::path& object) {
+  for (const auto& target : spec_.write_back) {
+    if (candidate_ < candidates_.size() && target.url == candidates_[candidate_].url) continue;
+    std::string err = write_back_object(object, target, options_);
+    if (!err.empty()) events_.warning("write-back to " + redact_url(target.url) + " failed: " + err);
+  }
+}
+
+}  // namespace assetfetch

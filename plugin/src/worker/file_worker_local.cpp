@@ -1,0 +1,92 @@
+// FileWorker: file:// candidates, read straight from the filesystem.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "worker/file_worker.h"
+#include "worker/file_worker_util.h"
+#include "cache/install.h"
+#include "worker/local_source.h"
+#include "transfer/redact.h"
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+using namespace worker_util;
+
+void FileWorker::run_local_candidate() {
+  fs::path src = local_path_from_url(url_);
+  std::string why;
+  bool ok = mode_ == Mode::whole ? local_whole(src, &why) : local_ranges(src, &why);
+  if (phase_ == Phase::failed || phase_ == Phase::done) return;
+  if (!ok) {
+    failover(ErrorCause::local_file, why);
+    return;
+  }
+}
+
+bool FileWorker::local_whole(const fs::path& src, std::string* why) {
+  LocalRead lr = read_local(src, filled_, [&](const char* p, std::size_t n) {
+    std::string reason;
+    return write_whole(p, n, &reason);
+  }, spec_.size, filled_ > 0 ? remote_size_ : std::nullopt);
+  if (!lr.ok) {
+    if (lr.restart) {
+      restart_whole();
+      return local_whole(src, why);
+    }
+    *why = lr.error;
+    return false;
+  }
+  remote_size_ = lr.size;
+  result_.source = redact_url(candidates_[candidate_].url);
+  finish_whole();
+  return true;
+}
+
+bool FileWorker::local_ranges(const fs::path& src, std::string* why) {
+  std::error_code ec;
+  auto size = fs::file_size(src, ec);
+  if (ec) {
+    *why = "cannot read " + src.string() + ": " + ec.message();
+    return false;
+  }
+  if (!ranges_placed()) {
+    std::string err;
+    if (!place(size, &err)) {
+      fail(ErrorCode::bad_input, ErrorCause::range_invalid, err);
+      return true;
+    }
+  }
+  for (std::size_t i = 0; i < range_states_.size(); ++i) {
+    if (range_states_[i].done) continue;
+    RangeGroup g;
+    g.id = next_group_id_++;
+    g.members = {i};
+    g.start = range_states_[i].placed.offset;
+    g.end = g.start + range_states_[i].placed.length;
+    g.candidate = candidate_;
+    range_states_[i].received = 0;
+    range_states_[i].hasher.reset();
+    std::string reason;
+    LocalRead lr = read_local_range(src, g.start, g.end - g.start,
+                                    [&](const char* p, std::size_t n) { return write_range(g, p, n, &reason); });
+    if (!lr.ok) {
+      *why = reason.empty() ? lr.error : reason;
+      return false;
+    }
+    std::string mismatch;
+    if (!verify_range(i, &mismatch)) {
+      failover(ErrorCause::hash_mismatch, mismatch);
+      return true;
+    }
+    if (result_.source.empty()) result_.source = redact_url(candidates_[candidate_].url);
+  }
+  finish_all_ranges();
+  return true;
+}
+
+}  // namespace assetfetch

@@ -1,0 +1,179 @@
+// FileWorker: handing a large file to SegmentedFetch and back.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "worker/file_worker.h"
+#include "worker/file_worker_util.h"
+#include "cache/install.h"
+#include "worker/local_source.h"
+#include "transfer/redact.h"
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+using namespace worker_util;
+
+void FileWorker::maybe_start_segments(const TransferResult&) {
+  if (seg_ || segmenting_disabled_ || !remote_size_ || part_fd_ < 0 || !use_cache_for_whole()) return;
+  if (*remote_size_ - filled_ < options_.segment_threshold) return;
+  std::vector<std::size_t> usable;
+  for (std::size_t c = candidate_; c < candidates_.size(); ++c) {
+    std::string scheme = url_scheme(candidates_[c].url);
+    if (scheme == "http" || scheme == "https") usable.push_back(c);
+  }
+  int connections = usable.size() > 1 ? 4 : 2;
+  seg_ = std::make_unique<SegmentedFetch>(part_fd_, part_, *remote_size_, filled_, &*hasher_, candidate_, usable,
+                                          connections, options_.segment_min_split);
+  seg_->set_mirror_fd(install_fd_);
+}
+
+std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {
+  const auto& s = seg_->segment(index);
+  const std::size_t c = s.candidate;
+  TransferRequest req;
+  req.url = (c == candidate_ && !url_.empty()) ? url_ : candidates_[c].url;
+  req.headers = headers_for(candidates_[c], req.url);
+  req.retry = &options_.retry;
+  req.tls = &options_.tls;
+  req.range = range_header(s.pos, s.end - s.pos);
+  req.segment = s.id;
+  const std::uint32_t id = s.id;
+  const std::uint64_t start = s.pos;
+  const std::uint64_t size = seg_->size();
+  auto check = [start, size](const TransferResult& r, std::string* why) {
+    if (r.status != 206 || !r.content_range.present || r.content_range.first != start ||
+        !r.content_range.total_known || r.content_range.total != size) {
+      *why = "range_unsupported: answered " + std::to_string(r.status) + " to a segment request";
+      return false;
+    }
+    return true;
+  };
+  auto sink = [this, id](const char* p, std::size_t n, std::string* why) {
+    auto i = seg_ ? seg_->index_of(id) : std::nullopt;
+    if (!i) return false;
+    bool segment_done = false;
+    if (!seg_->write(*i, p, n, &segment_done, why)) {
+      if (segment_done) *why = "segment_done";
+      return false;
+    }
+    if (events_.progress) events_.progress();
+    return true;
+  };
+  phase_ = Phase::transferring;
+  try {
+    return std::make_unique<Transfer>(std::move(req), check, sink);
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+    return nullptr;
+  }
+}
+
+void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& t) {
+  const std::uint32_t id = t.request().segment < 0 ? 0u : static_cast<std::uint32_t>(t.request().segment);
+  auto index = seg_->index_of(id);
+  if (!index) return;
+  const auto& s = seg_->segment(*index);
+  AttemptRecord rec;
+  rec.asset = asset_label();
+  rec.url = redact_url(t.request().url);
+  rec.range = "bytes=" + t.request().range;
+  rec.http_status = r.status;
+  rec.bytes = r.body_bytes;
+  rec.duration_s = r.seconds;
+  bool ok = (r.aborted && r.abort_reason == "segment_done") ||
+            (!r.aborted && r.curl_code == CURLE_OK && r.status == 206 && s.done());
+  if (ok) {
+    rec.outcome = "ok";
+    std::string err;
+    if (!seg_->finished(*index, &err)) {
+      fail(ErrorCode::internal, ErrorCause::local_file, err);
+      return;
+    }
+  } else if (r.aborted && r.abort_reason.rfind("writing ", 0) == 0) {
+    rec.outcome = "failed";
+    rec.retry_reason = r.abort_reason;
+    if (events_.attempt) events_.attempt(rec);
+    fail(ErrorCode::internal, ErrorCause::local_file, r.abort_reason);
+    return;
+  } else {
+    bool transient = !r.aborted && ((r.curl_code != CURLE_OK && is_transient_curl_error(r.curl_code)) ||
+                                    (r.curl_code == CURLE_OK && (is_transient_status(r.status) || r.status == 206)));
+    std::string why = r.aborted ? r.abort_reason
+                      : r.curl_code != CURLE_OK ? r.curl_error
+                                                : "HTTP " + std::to_string(r.status);
+    rec.outcome = transient ? "retry" : "failover";
+    rec.retry_reason = why;
+    auto delay = options_.retry.backoff;
+    if (auto after = parse_retry_after(r.retry_after))
+      delay = std::min<std::chrono::milliseconds>(*after, options_.retry.retry_after_cap);
+    const std::size_t from = s.candidate;
+    std::string err;
+    if (!seg_->failed(*index, transient, delay, options_.retry.attempts, &err)) {
+      fail(ErrorCode::internal, ErrorCause::local_file, err);
+      return;
+    }
+    if (!transient && events_.failover)
+      events_.failover(redact_url(candidates_[from].url), "the other segment sources", why);
+  }
+  if (events_.attempt) events_.attempt(rec);
+  bool all_done = seg_->all_assigned() &&
+                  std::all_of(seg_->segments().begin(), seg_->segments().end(),
+                              [](const SegmentedFetch::Segment& x) { return x.done(); });
+  if (all_done && !seg_->any_in_flight()) {
+    std::string err;
+    if (!seg_->catch_up_hash(&err)) {
+      fail(ErrorCode::internal, ErrorCause::local_file, err);
+      return;
+    }
+    filled_ = seg_->size();
+    std::size_t mirrors = 0;
+    std::vector<std::size_t> seen;
+    for (const auto& x : seg_->segments()) {
+      for (std::size_t k = 0; k < x.served.size(); ++k) {
+        std::uint64_t until = k + 1 < x.served.size() ? x.served[k + 1].first : x.pos;
+        std::size_t c = x.served[k].second;
+        if (until > x.served[k].first && std::find(seen.begin(), seen.end(), c) == seen.end()) {
+          seen.push_back(c);
+          ++mirrors;
+        }
+      }
+    }
+    result_.source = redact_url(candidates_[candidate_].url) +
+                     (mirrors > 1 ? " (+" + std::to_string(mirrors - 1) + " more)" : std::string());
+    if (seg_->mirror_failed()) drop_install_mirror();
+    finished_seg_ = std::move(seg_);
+    finish_whole();
+    return;
+  }
+  phase_ = seg_->any_in_flight() ? Phase::transferring : Phase::idle;
+}
+
+void FileWorker::abandon_segments(const std::string& why) {
+  std::string err;
+  filled_ = seg_->catch_up_hash(&err) ? seg_->hashed() : 0;
+  if (filled_ == 0) hasher_->reset();
+  seg_.reset();
+  segmenting_disabled_ = true;
+  if (::ftruncate(part_fd_, static_cast<off_t>(filled_)) != 0) {
+    fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
+    return;
+  }
+  truncate_install_mirror(filled_);
+  failover(ErrorCause::transport, why);
+}
+
+void FileWorker::name_bad_mirrors(const fs::path& good) {
+  if (!bad_assembly_) return;
+  for (const auto& [span, c] : bad_assembly_->differing(bad_file_, good))
+    events_.warning("mirror " + redact_url(candidates_[c].url) + " served different bytes for " + span +
+                    "; its bytes were dropped");
+  std::error_code ec;
+  fs::remove(bad_file_, ec);
+  bad_assembly_.reset();
+}
+
+}  // namespace assetfetch

@@ -1,0 +1,335 @@
+#include "worker/segmented_fetch.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <curl/curl.h>
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+
+SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
+                               std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections,
+                               std::uint64_t min_split)
+    : fd_(fd),
+      part_(std::move(part)),
+      size_(size),
+      hasher_(hasher),
+      hashed_(filled),
+      usable_(std::move(usable)),
+      max_connections_(std::max(1, max_connections)),
+      min_split_(std::max<std::uint64_t>(min_split, 4096)) {
+  // Pieces are handed out in file order, so the hashed prefix keeps up with
+  // the transfer instead of waiting for the end; segment 0 is the transfer
+  // already running from `filled`, cut at the end of the first piece.
+  piece_ = std::clamp<std::uint64_t>((size - filled) / 16, min_split_, kMaxPiece);
+  piece_ -= piece_ % 4096;
+  if (piece_ == 0) piece_ = min_split_;
+  Segment s;
+  s.id = next_id_++;
+  s.start = s.pos = filled;
+  s.end = std::min(size, filled + piece_);
+  s.candidate = primary_candidate;
+  start(s, Clock::now());
+  s.served.emplace_back(s.start, s.candidate);
+  segments_.push_back(s);
+  next_unassigned_ = s.end;
+}
+
+std::uint64_t SegmentedFetch::bytes_written() const {
+  std::uint64_t n = 0;
+  for (const auto& s : segments_) n += s.pos - s.start;
+  return n;
+}
+
+bool SegmentedFetch::complete() const { return hashed_ >= size_; }
+
+bool SegmentedFetch::any_in_flight() const {
+  return std::any_of(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; });
+}
+
+std::size_t SegmentedFetch::in_flight_on(std::size_t candidate) const {
+  return static_cast<std::size_t>(std::count_if(segments_.begin(), segments_.end(), [&](const Segment& s) {
+    return s.in_flight && s.candidate == candidate;
+  }));
+}
+
+std::optional<std::size_t> SegmentedFetch::next_to_start(Clock::time_point now) {
+  std::size_t flying = static_cast<std::size_t>(
+      std::count_if(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; }));
+  if (flying >= static_cast<std::size_t>(max_connections_) || usable_.empty()) return std::nullopt;
+  // First, segments waiting for a (re)start.
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    Segment& s = segments_[i];
+    if (s.done() || s.in_flight || now < s.retry_at) continue;
+    if (std::find(usable_.begin(), usable_.end(), s.candidate) == usable_.end()) {
+      // Its candidate was dropped: the least busy usable one takes it.
+      s.candidate = *std::min_element(usable_.begin(), usable_.end(), [&](std::size_t a, std::size_t b) {
+        return in_flight_on(a) < in_flight_on(b);
+      });
+      s.served.emplace_back(s.pos, s.candidate);
+    }
+    start(s, now);
+    return i;
+  }
+  // Then the next piece, to the least busy candidate that is not far slower
+  // than the best one measured (a crawling mirror gets no new work).
+  if (next_unassigned_ < size_) {
+    double best_rate = 0;
+    for (std::size_t c : usable_) best_rate = std::max(best_rate, candidate_rate(c, now));
+    std::optional<std::size_t> pick;
+    for (std::size_t c : usable_) {
+      double r = candidate_rate(c, now);
+      if (best_rate > 0 && r > 0 && 4 * r < best_rate) continue;
+      if (!pick || in_flight_on(c) < in_flight_on(*pick) ||
+          (in_flight_on(c) == in_flight_on(*pick) && r > candidate_rate(*pick, now)))
+        pick = c;
+    }
+    if (!pick) pick = usable_.front();
+    Segment s;
+    s.id = next_id_++;
+    s.start = s.pos = next_unassigned_;
+    s.end = std::min(size_, next_unassigned_ + piece_);
+    s.candidate = *pick;
+    start(s, now);
+    s.served.emplace_back(s.start, s.candidate);
+    next_unassigned_ = s.end;
+    segments_.push_back(s);
+    return segments_.size() - 1;
+  }
+  // Then steal. The fastest candidate measured so far takes the work (the
+  // least busy one while nothing is measured yet).
+  std::size_t thief = *std::min_element(usable_.begin(), usable_.end(), [&](std::size_t a, std::size_t b) {
+    return in_flight_on(a) < in_flight_on(b);
+  });
+  double best = 0;
+  for (std::size_t c : usable_) {
+    double r = candidate_rate(c, now);
+    if (r > best) {
+      best = r;
+      thief = c;
+    }
+  }
+  return split_for(thief, now);
+}
+
+void SegmentedFetch::start(Segment& s, Clock::time_point now) {
+  s.in_flight = true;
+  s.flushed = s.pos;
+  s.began = now;
+  s.began_pos = s.pos;
+}
+
+double SegmentedFetch::rate_of(const Segment& s, Clock::time_point now) const {
+  double secs = std::chrono::duration<double>(now - s.began).count();
+  if (!s.in_flight || secs < 0.2) return 0;
+  return static_cast<double>(s.pos - s.began_pos) / secs;
+}
+
+double SegmentedFetch::candidate_rate(std::size_t candidate, Clock::time_point now) const {
+  double best = 0;
+  for (const auto& s : segments_)
+    if (s.candidate == candidate) best = std::max(best, rate_of(s, now));
+  for (const auto& [c, r] : finished_rates_)
+    if (c == candidate) best = std::max(best, r);
+  return best;
+}
+
+std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate, Clock::time_point now) {
+  // The victim is the segment expected to finish last: the largest remainder
+  // over its measured rate (the largest remainder while nothing is measured).
+  // Measured segments rank before unmeasured ones (those just started).
+  std::size_t victim = segments_.size();
+  bool victim_measured = false;
+  double key = -1;
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    const Segment& s = segments_[i];
+    if (!s.in_flight || s.done()) continue;
+    const double r = rate_of(s, now);
+    const bool measured = r > 0;
+    const double k = measured ? static_cast<double>(s.end - s.pos) / r : static_cast<double>(s.end - s.pos);
+    if (victim == segments_.size() || (measured && !victim_measured) || (measured == victim_measured && k > key)) {
+      victim = i;
+      key = k;
+      victim_measured = measured;
+    }
+  }
+  if (victim == segments_.size()) return std::nullopt;
+  Segment& v = segments_[victim];
+  const std::uint64_t most = v.end - v.pos;
+  if (most < 2 * min_split_) return std::nullopt;
+  const double victim_rate = rate_of(v, now);
+  const double thief_rate = candidate_rate(candidate, now);
+  std::uint64_t mid = v.pos + most / 2;
+  // A victim four times slower than the thief hands over everything it has
+  // not written yet: it would otherwise hold the hashed prefix back.
+  if (victim_rate > 0 && thief_rate >= 4 * victim_rate && v.candidate != candidate) mid = v.pos;
+  else mid -= mid % 4096;  // page-aligned pieces
+  Segment s;
+  s.id = next_id_++;
+  s.start = s.pos = mid;
+  s.end = v.end;
+  s.candidate = candidate;
+  start(s, now);
+  s.served.emplace_back(mid, candidate);
+  v.end = mid;  // the victim's transfer stops there by itself
+  auto at = segments_.insert(segments_.begin() + static_cast<std::ptrdiff_t>(victim) + 1, s);
+  return static_cast<std::size_t>(at - segments_.begin());
+}
+
+bool SegmentedFetch::write(std::size_t i, const char* data, std::size_t n, bool* segment_done, std::string* error) {
+  Segment& s = segments_[i];
+  *segment_done = false;
+  std::uint64_t room = s.end > s.pos ? s.end - s.pos : 0;
+  std::size_t take = n < room ? n : static_cast<std::size_t>(room);
+  // libcurl hands over 16 KiB at a time: gather up to 1 MiB per write(2).
+  if (s.buf.empty()) s.buf.reserve(kWriteBuffer + CURL_MAX_WRITE_SIZE);
+  s.buf.insert(s.buf.end(), data, data + take);
+  // At the prefix: hash straight from the network buffer.
+  if (s.pos == hashed_) {
+    hasher_->update(data, take);
+    hashed_ += take;
+  }
+  s.pos += take;
+  if (s.buf.size() >= kWriteBuffer && !flush(s, error)) return false;
+  advance_hash(8u << 20);
+  if (take < n) {
+    *segment_done = true;
+    return false;
+  }
+  return true;
+}
+
+bool SegmentedFetch::flush(Segment& s, std::string* error) {
+  if (s.buf.empty()) return true;
+  const char* data = s.buf.data();
+  const std::size_t n = s.buf.size();
+  for (std::size_t done = 0; done < n;) {
+    ssize_t w = ::pwrite(fd_, data + done, n - done, static_cast<off_t>(s.flushed + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      *error = "writing " + part_.string() + ": " + std::strerror(errno);
+      return false;
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  for (std::size_t m = 0; mirror_fd_ >= 0 && m < n;) {
+    ssize_t w = ::pwrite(mirror_fd_, data + m, n - m, static_cast<off_t>(s.flushed + m));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      mirror_fd_ = -1;
+      mirror_failed_ = true;
+      break;
+    }
+    m += static_cast<std::size_t>(w);
+  }
+  s.flushed += n;
+  s.buf.clear();
+  return true;
+}
+
+bool SegmentedFetch::flush_all(std::string* error) {
+  for (auto& s : segments_)
+    if (!flush(s, error)) return false;
+  return true;
+}
+
+std::optional<std::size_t> SegmentedFetch::index_of(std::uint32_t id) const {
+  for (std::size_t i = 0; i < segments_.size(); ++i)
+    if (segments_[i].id == id) return i;
+  return std::nullopt;
+}
+
+std::optional<SegmentedFetch::Clock::time_point> SegmentedFetch::next_retry() const {
+  std::optional<Clock::time_point> t;
+  for (const auto& s : segments_)
+    if (!s.done() && !s.in_flight && (!t || s.retry_at < *t)) t = s.retry_at;
+  return t;
+}
+
+void SegmentedFetch::advance_hash(std::size_t budget) {
+  for (const Segment& s : segments_) {
+    if (s.end <= hashed_ || s.start > hashed_) continue;
+    // `s` holds hashed_: read back what it has written (to disk) beyond it.
+    while (hashed_ < s.flushed && budget > 0) {
+      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(s.flushed - hashed_, 1u << 20));
+      want = std::min(want, budget);
+      std::size_t r = hasher_->update_from_file(fd_, hashed_, want);
+      if (r == 0) return;  // retried at the next write or at catch_up_hash
+      hashed_ += r;
+      budget -= r;
+    }
+    if (hashed_ < s.end) return;  // a gap: wait for this segment
+  }
+}
+
+bool SegmentedFetch::catch_up_hash(std::string* error) {
+  if (!flush_all(error)) return false;
+  advance_hash(SIZE_MAX);
+  return true;
+}
+
+bool SegmentedFetch::finished(std::size_t i, std::string* error) {
+  Segment& s = segments_[i];
+  if (!flush(s, error)) return false;
+  std::vector<char>().swap(s.buf);
+  double secs = std::chrono::duration<double>(Clock::now() - s.began).count();
+  if (s.in_flight && secs > 0.001 && s.pos - s.began_pos >= (64u << 10))
+    finished_rates_.emplace_back(s.candidate, static_cast<double>(s.pos - s.began_pos) / secs);
+  s.in_flight = false;
+  s.attempts = 0;
+  return true;
+}
+
+bool SegmentedFetch::failed(std::size_t i, bool retry, std::chrono::milliseconds delay, int max_attempts,
+                            std::string* error) {
+  Segment& s = segments_[i];
+  if (!flush(s, error)) return false;  // what arrived is good: the retry goes on from pos
+  s.in_flight = false;
+  if (retry && ++s.attempts < max_attempts) {
+    s.retry_at = Clock::now() + delay;
+    return true;
+  }
+  std::size_t bad = s.candidate;
+  std::erase(usable_, bad);
+  s.attempts = 0;
+  return true;
+}
+
+std::vector<std::pair<std::string, std::size_t>> SegmentedFetch::differing(const fs::path& assembled,
+                                                                          const fs::path& good) const {
+  std::vector<std::pair<std::string, std::size_t>> out;
+  FILE* a = std::fopen(assembled.c_str(), "rb");
+  FILE* g = std::fopen(good.c_str(), "rb");
+  if (!a || !g) {
+    if (a) std::fclose(a);
+    if (g) std::fclose(g);
+    return out;
+  }
+  std::vector<char> ba(1 << 20), bg(1 << 20);
+  for (const Segment& s : segments_) {
+    for (std::size_t k = 0; k < s.served.size(); ++k) {
+      std::uint64_t from = s.served[k].first;
+      std::uint64_t to = k + 1 < s.served.size() ? s.served[k + 1].first : s.end;
+      bool differ = false;
+      for (std::uint64_t at = from; at < to && !differ;) {
+        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(to - at, ba.size()));
+        if (::pread(fileno(a), ba.data(), want, static_cast<off_t>(at)) != static_cast<ssize_t>(want) ||
+            ::pread(fileno(g), bg.data(), want, static_cast<off_t>(at)) != static_cast<ssize_t>(want))
+          break;
+        differ = std::memcmp(ba.data(), bg.data(), want) != 0;
+        at += want;
+      }
+      if (differ) out.emplace_back("bytes " + std::to_string(from) + "-" + std::to_string(to - 1), s.served[k].second);
+    }
+  }
+  std::fclose(a);
+  std::fclose(g);
+  return out;
+}
+
+}  // namespace assetfetch
