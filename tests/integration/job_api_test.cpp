@@ -334,9 +334,11 @@ TEST_F(JobApi, RangeRulesCheckedBeforeAnyRequest) {
 }
 
 TEST_F(JobApi, FilledRangesGrowAndAreRestoredAfterRestart) {
-  data = af_test::random_bytes(2'000'000, 24);
+  // filled_ranges() reports the journal: what is on disk, in write-buffer
+  // (1 MiB) steps.
+  data = af_test::random_bytes(4'000'000, 24);
   a.add_file("/f", data);
-  a.set_fault("/f", Fault{.throttle_bytes_per_s = 1'000'000});
+  a.set_fault("/f", Fault{.throttle_bytes_per_s = 2'000'000});
   std::uint64_t first_seen = 0, last_seen = 0;
   {
     auto job = create_job("j", options());
@@ -351,14 +353,14 @@ TEST_F(JobApi, FilledRangesGrowAndAreRestoredAfterRestart) {
       EXPECT_EQ(fr[0].offset, 0u);
       if (first_seen == 0) first_seen = fr[0].length;
       last_seen = fr[0].length;
-      return last_seen >= 300000;
+      return last_seen >= 2'000'000;
     }));
     EXPECT_GT(last_seen, first_seen) << "filled_ranges() did not grow";
   }  // destroyed mid-transfer, like a killed process: the cache keeps the partial
   const fs::path part = tmp / "cache" / "partial" / ("sha256-" + af_test::sha256_hex(data) + ".part");
   ASSERT_TRUE(fs::exists(part));
   const std::uint64_t kept = fs::file_size(part);
-  ASSERT_GE(kept, 300000u);
+  ASSERT_GE(kept, 2'000'000u);
   ASSERT_LT(kept, data.size());
   a.clear_fault("/f");
   a.clear_log();

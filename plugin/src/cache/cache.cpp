@@ -63,6 +63,7 @@ fs::path Cache::stamp_path(const Digest& d) const {
   return root_ / "stamps" / algorithm_name(d.algorithm) / d.hex;
 }
 fs::path Cache::partial_path(const Digest& d) const { return root_ / "partial" / (key(d) + ".part"); }
+fs::path Cache::journal_path(const Digest& d) const { return root_ / "partial" / (key(d) + ".filled"); }
 fs::path Cache::lock_path(const Digest& d) const { return root_ / "locks" / (key(d) + ".lock"); }
 fs::path Cache::tmp_dir() const { return root_ / "tmp"; }
 fs::path Cache::jobs_dir() const { return root_ / "jobs"; }
@@ -157,10 +158,21 @@ void Cache::write_partial_meta(const Digest& d, const PartialMeta& m) const {
   write_atomic(p, j.dump());
 }
 
+void Cache::remove_partial_meta(const Digest& d) const {
+  std::error_code ec;
+  fs::path p = partial_path(d);
+  p.replace_extension(".json");
+  fs::remove(p, ec);
+}
+
 void Cache::remove_partial(const Digest& d) const {
   std::error_code ec;
   fs::path p = partial_path(d);
   fs::remove(p, ec);
+  fs::remove(journal_path(d), ec);
+  fs::path bad = p;
+  bad += ".bad";
+  fs::remove(bad, ec);
   p.replace_extension(".json");
   fs::remove(p, ec);
 }

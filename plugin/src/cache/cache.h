@@ -4,6 +4,8 @@
 //   <root>/stamps/<algo>/<hex>         size, inode and ctime seen when verified
 //   <root>/partial/<algo>-<hex>.part   a resumable download (filled prefix)
 //   <root>/partial/<algo>-<hex>.json   its validators (remote size, ETag, ...)
+//   <root>/partial/<algo>-<hex>.filled the spans of the .part really written
+//                                      (FilledJournal; resume trusts only it)
 //   <root>/locks/<algo>-<hex>.lock     one downloader per object (flock)
 //   <root>/tmp/                        temporaries, renamed into place
 //   <root>/jobs/                       persisted job state
@@ -37,6 +39,7 @@ class Cache {
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path object_path(const Digest& d) const;
   std::filesystem::path partial_path(const Digest& d) const;
+  std::filesystem::path journal_path(const Digest& d) const;  // FilledJournal
   std::filesystem::path lock_path(const Digest& d) const;
   std::filesystem::path tmp_dir() const;
   std::filesystem::path jobs_dir() const;
@@ -57,7 +60,9 @@ class Cache {
 
   std::optional<PartialMeta> read_partial_meta(const Digest& d) const;
   void write_partial_meta(const Digest& d, const PartialMeta& meta) const;
+  // Removes the partial, its validators, its journal and a kept .bad copy.
   void remove_partial(const Digest& d) const;
+  void remove_partial_meta(const Digest& d) const;
 
   static std::filesystem::path default_root();  // env and XDG rules
 

@@ -81,6 +81,8 @@ std::vector<ByteRange> FileWorker::filled_ranges() const {
     }
   } else if (phase_ == Phase::done && !spec_.ranges_given) {
     out.push_back({0, result_.bytes, std::nullopt});
+  } else if (journal_.is_open()) {
+    for (const auto& s : journal_.filled().spans()) out.push_back({s.start, s.end - s.start, std::nullopt});
   } else if (filled_ > 0) {
     out.push_back({0, filled_, std::nullopt});
   }
@@ -214,23 +216,38 @@ void FileWorker::begin_whole() {
     if (use_cache_for_whole()) {
       part_ = cache_->partial_path(*spec_.digest);
       fs::create_directories(part_.parent_path());
-      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      std::error_code ec;
+      fs::remove(fs::path(part_.string() + ".bad"), ec);  // a killed run's leftover
+      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
       if (part_fd_ < 0) throw std::system_error(errno, std::generic_category(), part_.string());
       struct stat st {};
-      ::fstat(part_fd_, &st);
+      if (::fstat(part_fd_, &st) != 0 || !S_ISREG(st.st_mode))
+        throw std::runtime_error(part_.string() + " is not a regular file; remove it");
+      // Resume only what the journal says was written (never the length:
+      // segments leave holes below it), for the size it was written for.
+      SpanSet kept;
       auto meta = cache_->read_partial_meta(*spec_.digest);
-      if (st.st_size > 0 && meta) {
-        // Resume a download an earlier (maybe killed) run left behind.
-        filled_ = static_cast<std::uint64_t>(st.st_size);
-        meta_ = *meta;
-        if (meta_.remote_size_known) remote_size_ = meta_.remote_size;
-        if (remote_size_ && filled_ > *remote_size_) filled_ = 0;
-        if (filled_ > 0) read_file_prefix(part_, filled_, [this](const char* p, std::size_t n) { hasher_->update(p, n); });
+      if (meta && meta->remote_size_known && meta->remote_size > 0 && st.st_size > 0 &&
+          (!spec_.size || *spec_.size == meta->remote_size)) {
+        kept = FilledJournal::load(cache_->journal_path(*spec_.digest), meta->remote_size);
+        kept.clip(std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), meta->remote_size));
       }
-      if (filled_ == 0 && ::ftruncate(part_fd_, 0) != 0)
-        throw std::system_error(errno, std::generic_category(), part_.string());
-      if (filled_ == 0 && !spec_.ranges_given && options_.install == InstallMode::copy)
-        install_fd_ = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      resume_spans_.clear();
+      resumed_bytes_ = false;
+      if (!kept.empty()) {
+        meta_ = *meta;
+        remote_size_ = meta_.remote_size;
+        filled_ = kept.prefix();
+        if (filled_ > 0) read_file_prefix(part_, filled_, [this](const char* p, std::size_t n) { hasher_->update(p, n); });
+        resume_spans_ = kept;
+        resumed_bytes_ = true;
+        journal_.open(cache_->journal_path(*spec_.digest), meta_.remote_size, kept);
+      } else {
+        close_journal(true);
+        if (::ftruncate(part_fd_, 0) != 0) throw std::system_error(errno, std::generic_category(), part_.string());
+        if (!spec_.ranges_given && options_.install == InstallMode::copy)
+          install_fd_ = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+      }
     } else {
       part_ = spec_.ranges_given ? fs::path(temporary_.string() + ".whole") : temporary_;
       part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -277,7 +294,7 @@ bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reaso
     }
     if (r.content_range.total_known) total = r.content_range.total;
   } else {
-    if (filled_ > 0) restart_whole();  // this server cannot resume: start over from byte 0
+    if (filled_ > 0 || !resume_spans_.empty()) restart_whole();  // cannot resume: start over from byte 0
     if (r.content_length) total = *r.content_length;
   }
   if (total) {
@@ -286,7 +303,7 @@ bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reaso
                 " bytes but the declared size is " + std::to_string(*spec_.size);
       return false;
     }
-    if (remote_size_ && *remote_size_ != *total && filled_ > 0) {
+    if (remote_size_ && *remote_size_ != *total && (filled_ > 0 || !resume_spans_.empty())) {
       // This source disagrees with the one the kept bytes came from: restart.
       *reason = "restart: this source reports " + std::to_string(*total) + " bytes, earlier " +
                 std::to_string(*remote_size_);
@@ -302,7 +319,9 @@ bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reaso
       meta_.last_modified = r.last_modified;
       try {
         cache_->write_partial_meta(*spec_.digest, meta_);
+        if (!journal_.is_open() || journal_.size() != *total) open_journal(*total);
       } catch (const std::exception&) {
+        journal_.close();  // no record: this download just cannot resume
       }
     }
   }
@@ -339,6 +358,7 @@ bool FileWorker::write_whole(const char* data, std::size_t n, std::string* reaso
 bool FileWorker::flush_writes(std::string* reason) {
   if (write_buffer_.empty()) return true;
   bool ok = pwrite_all(part_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_);
+  if (ok) journal_.record(write_buffer_at_, write_buffer_at_ + write_buffer_.size());
   if (ok && install_fd_ >= 0 &&
       !pwrite_all(install_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_))
     drop_install_mirror();
@@ -370,13 +390,18 @@ void FileWorker::on_transfer_done(Transfer& transfer, CURLcode code) {
 void FileWorker::interrupt() {
   flush_writes(nullptr);
   if (seg_) {
-    // Suspended mid-segments: keep the hashed prefix; resume fetches on from it.
+    // Suspended mid-segments: keep every written span (the journal has them);
+    // resuming fetches on from the hashed prefix and skips the rest.
     std::string err;
-    // Bytes hashed but never written would make a lying resume record.
-    filled_ = seg_->catch_up_hash(&err) ? seg_->hashed() : 0;
-    if (::ftruncate(part_fd_, static_cast<off_t>(filled_)) != 0) filled_ = 0;
-    truncate_install_mirror(filled_);
-    seg_.reset();
+    if (seg_->mirror_failed()) drop_install_mirror();
+    if (seg_->catch_up_hash(&err)) {
+      filled_ = seg_->hashed();
+      resume_spans_ = journal_.filled();
+      seg_.reset();
+    } else {
+      seg_.reset();
+      restart_whole();
+    }
   }
   if (phase_ == Phase::transferring) phase_ = Phase::idle;
 }
@@ -384,6 +409,11 @@ void FileWorker::interrupt() {
 void FileWorker::restart_whole() {
   write_buffer_.clear();
   filled_ = 0;
+  // The journal forgets first: a kill between the two never leaves it
+  // claiming bytes of a truncated partial.
+  journal_.reset();
+  resume_spans_.clear();
+  resumed_bytes_ = false;
   if (hasher_) hasher_->reset();
   if (part_fd_ >= 0 && ::ftruncate(part_fd_, 0) != 0) {
     fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
@@ -418,14 +448,34 @@ void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& messa
   close_fd(part_fd_);
   close_fd(install_fd_);
   close_fd(out_fd_);
+  journal_.close();  // the partial (and its journal) stay for a later run
   lock_.unlock();
   std::error_code ec;
   fs::remove(temporary_, ec);
+  if (!bad_file_.empty()) fs::remove(bad_file_, ec);
   if (!use_cache_for_whole() && !part_.empty()) fs::remove(part_, ec);
+}
+
+void FileWorker::open_journal(std::uint64_t size) {
+  // What is already written in order: the prefix (less what still waits in
+  // the write buffer).
+  SpanSet kept = resume_spans_;
+  kept.add(0, write_buffer_.empty() ? filled_ : write_buffer_at_);
+  kept.clip(size);
+  journal_.open(cache_->journal_path(*spec_.digest), size, kept);
+}
+
+void FileWorker::close_journal(bool remove) {
+  journal_.close();
+  if (remove && use_cache_for_whole()) {
+    std::error_code ec;
+    fs::remove(cache_->journal_path(*spec_.digest), ec);
+  }
 }
 
 void FileWorker::discard_temporaries() {
   write_buffer_.clear();
+  journal_.close();
   close_fd(part_fd_);
   close_fd(install_fd_);
   if (!bad_file_.empty()) {

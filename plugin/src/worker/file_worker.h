@@ -32,6 +32,7 @@
 
 #include "assetfetch/job.h"
 #include "cache/cache.h"
+#include "cache/filled_journal.h"
 #include "cache/file_lock.h"
 #include "verify/hasher.h"
 #include "core/range.h"
@@ -182,6 +183,16 @@ class FileWorker {
   std::uint64_t filled_ = 0;
   std::optional<std::uint64_t> remote_size_;
   PartialMeta meta_;
+  // What of the cache partial is really written (resume trusts only this).
+  FilledJournal journal_;
+  // Spans an earlier run (or a suspended pass) left, beyond filled_: the
+  // segmented fetch skips them.
+  SpanSet resume_spans_;
+  // The partial holds bytes from an earlier run: a mismatch then first means
+  // "fetch again from byte 0", never "every source is wrong".
+  bool resumed_bytes_ = false;
+  void open_journal(std::uint64_t size);
+  void close_journal(bool remove);
   static constexpr std::size_t kWriteBuffer = 1u << 20;
   static constexpr std::uint64_t kResumableSize = 256u << 10;  // smaller files keep no resume record
   std::vector<char> write_buffer_;

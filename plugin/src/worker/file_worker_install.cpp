@@ -51,6 +51,27 @@ bool FileWorker::serve_from_cache() {
 void FileWorker::finish_whole() {
   if (!flush_writes(nullptr)) return;
   std::string got = hasher_->finish_hex();
+  if (spec_.digest && got != spec_.digest->hex && resumed_bytes_) {
+    // Bytes kept from an earlier run did not verify (a partial changed
+    // behind our back, a power loss, a mirror that lied then): that says
+    // nothing about the sources. Drop them and fetch again from byte 0 on
+    // the same candidates, once.
+    events_.warning("the resumed partial download did not verify; fetching " + asset_label() +
+                    " again from byte 0");
+    finished_seg_.reset();
+    restart_whole();
+    close_journal(true);
+    if (use_cache_for_whole()) cache_->remove_partial_meta(*spec_.digest);
+    remote_size_.reset();
+    segmenting_disabled_ = false;
+    candidate_ = 0;
+    attempt_ = 0;
+    url_.clear();
+    redirects_ = 0;
+    result_.source.clear();
+    phase_ = Phase::idle;
+    return;
+  }
   if (spec_.digest && got != spec_.digest->hex) {
     any_mismatch_ = true;
     std::string from = candidates_[std::min(candidate_, candidates_.size() - 1)].url;
@@ -74,7 +95,8 @@ void FileWorker::finish_whole() {
       fs::rename(part_, bad_file_, ec);
       bad_assembly_ = std::move(finished_seg_);
       close_fd(part_fd_);
-      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      close_journal(true);
+      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
       truncate_install_mirror(0);
       segmenting_disabled_ = true;
       filled_ = 0;
@@ -93,10 +115,8 @@ void FileWorker::finish_whole() {
     if (use_cache_for_whole()) {
       // Only the validators go: the (now empty) .part stays, since part_fd_
       // still writes into it for the next candidate and finish renames it.
-      fs::path meta = part_;
-      meta.replace_extension(".json");
-      std::error_code ec;
-      fs::remove(meta, ec);
+      close_journal(true);
+      cache_->remove_partial_meta(*spec_.digest);
     }
     remote_size_.reset();
     failover(ErrorCause::hash_mismatch, why);
@@ -111,10 +131,8 @@ void FileWorker::finish_whole() {
   try {
     fs::path whole = part_;
     if (use_cache_for_whole()) {
-      fs::path meta = part_;
-      meta.replace_extension(".json");
-      std::error_code ec;
-      fs::remove(meta, ec);
+      close_journal(true);
+      cache_->remove_partial_meta(*spec_.digest);
       cache_->adopt(part_, *spec_.digest, spec_.extra_digest);
       lock_.unlock();
       whole = cache_->object_path(*spec_.digest);

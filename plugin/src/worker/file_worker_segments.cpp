@@ -19,7 +19,12 @@ using namespace worker_util;
 
 void FileWorker::maybe_start_segments(const TransferResult&) {
   if (seg_ || segmenting_disabled_ || !remote_size_ || part_fd_ < 0 || !use_cache_for_whole()) return;
-  if (*remote_size_ - filled_ < options_.segment_threshold) return;
+  // Spans an earlier run wrote beyond the prefix are skipped: only the holes
+  // are fetched, so segmenting is worth it whatever is left.
+  SpanSet ahead = resume_spans_;
+  ahead.clip(*remote_size_);
+  const bool holes = ahead.total() > ahead.prefix() && ahead.prefix() <= filled_;
+  if (*remote_size_ - filled_ < options_.segment_threshold && !holes) return;
   std::vector<std::size_t> usable;
   for (std::size_t c = candidate_; c < candidates_.size(); ++c) {
     std::string scheme = url_scheme(candidates_[c].url);
@@ -27,7 +32,7 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
   }
   int connections = usable.size() > 1 ? 4 : 2;
   seg_ = std::make_unique<SegmentedFetch>(part_fd_, part_, *remote_size_, filled_, &*hasher_, candidate_, usable,
-                                          connections, options_.segment_min_split);
+                                          connections, options_.segment_min_split, ahead, &journal_);
   seg_->set_mirror_fd(install_fd_);
 }
 
@@ -153,15 +158,16 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
 }
 
 void FileWorker::abandon_segments(const std::string& why) {
+  // Every written span stays (the journal has it); the next candidate goes
+  // on as one stream from the hashed prefix.
   std::string err;
-  filled_ = seg_->catch_up_hash(&err) ? seg_->hashed() : 0;
-  if (filled_ == 0) hasher_->reset();
+  const bool hashed = seg_->catch_up_hash(&err);
+  filled_ = hashed ? seg_->hashed() : 0;
+  if (seg_->mirror_failed()) drop_install_mirror();
   seg_.reset();
   segmenting_disabled_ = true;
-  if (::ftruncate(part_fd_, static_cast<off_t>(filled_)) != 0) {
-    fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
-    return;
-  }
+  if (!hashed) restart_whole();
+  else resume_spans_ = journal_.filled();
   truncate_install_mirror(filled_);
   failover(ErrorCause::transport, why);
 }

@@ -14,8 +14,9 @@ namespace fs = std::filesystem;
 
 SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                                std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections,
-                               std::uint64_t min_split)
+                               std::uint64_t min_split, const SpanSet& prefilled, FilledJournal* journal)
     : fd_(fd),
+      journal_(journal),
       part_(std::move(part)),
       size_(size),
       hasher_(hasher),
@@ -23,21 +24,47 @@ SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::u
       usable_(std::move(usable)),
       max_connections_(std::max(1, max_connections)),
       min_split_(std::max<std::uint64_t>(min_split, 4096)) {
+  for (const auto& span : prefilled.spans())
+    if (span.end > filled) prefilled_.add(std::max(span.start, filled), std::min(span.end, size));
   // Pieces are handed out in file order, so the hashed prefix keeps up with
   // the transfer instead of waiting for the end; segment 0 is the transfer
   // already running from `filled`, cut at the end of the first piece.
-  piece_ = std::clamp<std::uint64_t>((size - filled) / 16, min_split_, kMaxPiece);
+  const std::uint64_t left = size - filled - std::min(size - filled, prefilled_.total());
+  piece_ = std::clamp<std::uint64_t>(left / 16, min_split_, kMaxPiece);
   piece_ -= piece_ % 4096;
   if (piece_ == 0) piece_ = min_split_;
   Segment s;
   s.id = next_id_++;
   s.start = s.pos = filled;
-  s.end = std::min(size, filled + piece_);
+  s.end = piece_end(filled);
   s.candidate = primary_candidate;
   start(s, Clock::now());
   s.served.emplace_back(s.start, s.candidate);
   segments_.push_back(s);
-  next_unassigned_ = s.end;
+  // What an earlier run wrote: done segments (hashed from disk in turn).
+  for (const auto& span : prefilled_.spans()) {
+    Segment done;
+    done.id = next_id_++;
+    done.start = span.start;
+    done.pos = done.end = done.flushed = span.end;
+    done.candidate = primary_candidate;
+    segments_.push_back(done);
+  }
+  std::sort(segments_.begin(), segments_.end(), [](const Segment& a, const Segment& b) { return a.start < b.start; });
+  next_unassigned_ = skip_prefilled(segments_[*index_of(0)].end);
+}
+
+std::uint64_t SegmentedFetch::skip_prefilled(std::uint64_t pos) const {
+  for (const auto& span : prefilled_.spans())
+    if (span.start <= pos && pos < span.end) pos = span.end;
+  return std::min(pos, size_);
+}
+
+std::uint64_t SegmentedFetch::piece_end(std::uint64_t start) const {
+  std::uint64_t end = std::min(size_, start + piece_);
+  for (const auto& span : prefilled_.spans())
+    if (span.start > start) return std::min(end, span.start);
+  return end;
 }
 
 std::uint64_t SegmentedFetch::bytes_written() const {
@@ -93,13 +120,16 @@ std::optional<std::size_t> SegmentedFetch::next_to_start(Clock::time_point now) 
     Segment s;
     s.id = next_id_++;
     s.start = s.pos = next_unassigned_;
-    s.end = std::min(size_, next_unassigned_ + piece_);
+    s.end = piece_end(next_unassigned_);
     s.candidate = *pick;
     start(s, now);
     s.served.emplace_back(s.start, s.candidate);
-    next_unassigned_ = s.end;
-    segments_.push_back(s);
-    return segments_.size() - 1;
+    next_unassigned_ = skip_prefilled(s.end);
+    // Kept sorted by start: prefilled spans may lie beyond the new piece.
+    auto at = std::upper_bound(segments_.begin(), segments_.end(), s.start,
+                               [](std::uint64_t v, const Segment& x) { return v < x.start; });
+    at = segments_.insert(at, s);
+    return static_cast<std::size_t>(at - segments_.begin());
   }
   // Then steal. The fastest candidate measured so far takes the work (the
   // least busy one while nothing is measured yet).
@@ -217,6 +247,7 @@ bool SegmentedFetch::flush(Segment& s, std::string* error) {
     }
     done += static_cast<std::size_t>(w);
   }
+  if (journal_) journal_->record(s.flushed, s.flushed + n);
   for (std::size_t m = 0; mirror_fd_ >= 0 && m < n;) {
     ssize_t w = ::pwrite(mirror_fd_, data + m, n - m, static_cast<off_t>(s.flushed + m));
     if (w < 0 && errno == EINTR) continue;

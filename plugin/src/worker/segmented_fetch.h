@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/filled_journal.h"
 #include "verify/stream_hasher.h"
 
 namespace assetfetch {
@@ -52,10 +53,12 @@ class SegmentedFetch {
   };
 
   // `primary` is already fetching [filled, size) from `primary_candidate`;
-  // `usable` are the candidates that may serve further segments.
+  // `usable` are the candidates that may serve further segments. `prefilled`
+  // are spans beyond `filled` already on disk (an earlier run's): they are
+  // never fetched again. Every span written is recorded in `journal`.
   SegmentedFetch(int fd, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                  std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections,
-                 std::uint64_t min_split);
+                 std::uint64_t min_split, const SpanSet& prefilled, FilledJournal* journal);
 
   std::uint64_t size() const { return size_; }
   // Also write every byte to `fd` (the destination's temporary); a failed
@@ -99,6 +102,10 @@ class SegmentedFetch {
   bool flush_all(std::string* error);
   static constexpr std::size_t kWriteBuffer = 1u << 20;
   std::optional<std::size_t> split_for(std::size_t candidate, Clock::time_point now);
+  // Where unassigned work starts at or after `pos` (past prefilled spans),
+  // and where the piece starting there must end at the latest.
+  std::uint64_t skip_prefilled(std::uint64_t pos) const;
+  std::uint64_t piece_end(std::uint64_t start) const;
   // Bytes per second of a segment's current request; 0 while too early to say.
   double rate_of(const Segment& s, Clock::time_point now) const;
   double candidate_rate(std::size_t candidate, Clock::time_point now) const;
@@ -106,6 +113,8 @@ class SegmentedFetch {
   std::size_t in_flight_on(std::size_t candidate) const;
 
   int fd_;
+  FilledJournal* journal_;
+  SpanSet prefilled_;
   int mirror_fd_ = -1;
   bool mirror_failed_ = false;
   std::filesystem::path part_;

@@ -1,0 +1,200 @@
+#include "cache/filled_journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kMagic = "assetfetch-filled 1 ";
+constexpr std::size_t kCompactAfter = 4096;  // records before a rewrite
+constexpr std::size_t kMaxJournal = 4u << 20;
+
+std::uint64_t check_of(std::uint64_t start, std::uint64_t end) {
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ start;
+  h = (h ^ (h >> 31)) * 0xbf58476d1ce4e5b9ull;
+  h ^= end + 0x94d049bb133111ebull + (h << 6) + (h >> 2);
+  return h ^ (h >> 29);
+}
+
+std::string record_line(std::uint64_t start, std::uint64_t end) {
+  char buf[80];
+  int n = std::snprintf(buf, sizeof buf, "%llu %llu %llx\n", static_cast<unsigned long long>(start),
+                        static_cast<unsigned long long>(end),
+                        static_cast<unsigned long long>(check_of(start, end)));
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+bool parse_u64(std::string_view s, int base, std::uint64_t* out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out, base);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+bool write_all(int fd, const std::string& s) {
+  for (std::size_t done = 0; done < s.size();) {
+    ssize_t w = ::write(fd, s.data() + done, s.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    done += static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+}  // namespace
+
+void SpanSet::add(std::uint64_t start, std::uint64_t end) {
+  if (end <= start) return;
+  auto it = std::lower_bound(spans_.begin(), spans_.end(), start,
+                             [](const Span& s, std::uint64_t v) { return s.end < v; });
+  // `it` is the first span that ends at or after `start`: merge every span
+  // that touches [start, end).
+  auto last = it;
+  while (last != spans_.end() && last->start <= end) {
+    start = std::min(start, last->start);
+    end = std::max(end, last->end);
+    ++last;
+  }
+  it = spans_.erase(it, last);
+  spans_.insert(it, Span{start, end});
+}
+
+void SpanSet::clip(std::uint64_t size) {
+  std::erase_if(spans_, [size](const Span& s) { return s.start >= size; });
+  if (!spans_.empty() && spans_.back().end > size) spans_.back().end = size;
+}
+
+std::uint64_t SpanSet::prefix() const { return !spans_.empty() && spans_.front().start == 0 ? spans_.front().end : 0; }
+
+std::uint64_t SpanSet::total() const {
+  std::uint64_t n = 0;
+  for (const auto& s : spans_) n += s.end - s.start;
+  return n;
+}
+
+FilledJournal::~FilledJournal() { close(); }
+
+void FilledJournal::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+SpanSet FilledJournal::load(const fs::path& file, std::uint64_t size) {
+  SpanSet out;
+  int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return out;
+  struct stat st {};
+  std::string text;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+      static_cast<std::uint64_t>(st.st_size) <= kMaxJournal) {
+    text.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < text.size()) {
+      ssize_t r = ::read(fd, text.data() + got, text.size() - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += static_cast<std::size_t>(r);
+    }
+    text.resize(got);
+  }
+  ::close(fd);
+  std::string_view rest = text;
+  auto next_line = [&rest](std::string_view* line) {
+    auto nl = rest.find('\n');
+    if (nl == std::string_view::npos) return false;  // torn last line
+    *line = rest.substr(0, nl);
+    rest.remove_prefix(nl + 1);
+    return true;
+  };
+  std::string_view line;
+  std::uint64_t recorded_size = 0;
+  if (!next_line(&line) || line.substr(0, kMagic.size()) != kMagic ||
+      !parse_u64(line.substr(kMagic.size()), 10, &recorded_size) || recorded_size != size)
+    return out;
+  while (next_line(&line)) {
+    auto a = line.find(' ');
+    auto b = a == std::string_view::npos ? a : line.find(' ', a + 1);
+    std::uint64_t start = 0, end = 0, check = 0;
+    if (b == std::string_view::npos || !parse_u64(line.substr(0, a), 10, &start) ||
+        !parse_u64(line.substr(a + 1, b - a - 1), 10, &end) || !parse_u64(line.substr(b + 1), 16, &check) ||
+        check != check_of(start, end) || end <= start || (size > 0 && end > size))
+      break;  // everything from a bad record on is ignored
+    out.add(start, end);
+  }
+  return out;
+}
+
+void FilledJournal::open(const fs::path& file, std::uint64_t size, const SpanSet& kept) {
+  close();
+  file_ = file;
+  size_ = size;
+  filled_ = kept;
+  rewrite();
+}
+
+void FilledJournal::rewrite() {
+  // A fresh file renamed over the old one: a kill leaves either journal whole.
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char suffix[24];
+  std::snprintf(suffix, sizeof suffix, ".%016llx", static_cast<unsigned long long>(rng()));
+  fs::path tmp = file_;
+  tmp += suffix;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), tmp.string());
+  std::string text = std::string(kMagic) + std::to_string(size_) + "\n";
+  for (const auto& s : filled_.spans()) text += record_line(s.start, s.end);
+  if (!write_all(fd, text) || ::rename(tmp.c_str(), file_.c_str()) != 0) {
+    int e = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw std::system_error(e, std::generic_category(), file_.string());
+  }
+  close();
+  fd_ = fd;
+  records_ = 0;
+}
+
+void FilledJournal::record(std::uint64_t start, std::uint64_t end) {
+  if (end <= start) return;
+  filled_.add(start, end);
+  if (fd_ < 0) return;
+  try {
+    if (++records_ >= kCompactAfter) {
+      rewrite();
+      return;
+    }
+  } catch (const std::system_error&) {
+    close();  // no more records: those spans are fetched again after a kill
+    return;
+  }
+  if (!write_all(fd_, record_line(start, end))) close();
+}
+
+void FilledJournal::reset() {
+  filled_.clear();
+  if (fd_ < 0) return;
+  try {
+    rewrite();
+  } catch (const std::system_error&) {
+    // Unrecorded spans only cost a re-fetch; but a stale journal must not
+    // claim bytes of a truncated partial: remove it.
+    close();
+    std::error_code ec;
+    fs::remove(file_, ec);
+  }
+}
+
+}  // namespace assetfetch
