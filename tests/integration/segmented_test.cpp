@@ -30,6 +30,7 @@ JobOptions segmented_options(const TempDir& dir) {
   o.retry.no_progress_timeout = std::chrono::seconds(2);
   o.segment_threshold = 1u << 20;
   o.segment_min_split = 256u << 10;
+  o.segment_probe_after = std::chrono::milliseconds(100);  // small files: probe early
   return o;
 }
 
@@ -90,6 +91,8 @@ TEST(Segmented, MirrorDyingMidSegmentIsReplaced) {
   Fault reset;
   reset.reset_after_bytes = 100000;
   dying.set_fault("/f", reset);
+  // A throttled first mirror, so a probe to the second one pays.
+  good.set_fault("/f", Fault{.throttle_bytes_per_s = 4u << 20});
   FetchRun run = fetch(segmented_options(dir), {good.url("/f"), dying.url("/f")}, data, dir / "out.bin");
   ASSERT_EQ(run.state, JobState::transferred) << run.error.message;
   EXPECT_EQ(af_test::read_file(dir / "out.bin"), data);
@@ -100,12 +103,13 @@ TEST(Segmented, MirrorServingOtherBytesIsNamedAndDropped) {
   af_test::remove_proxy_env();
   TempDir dir;
   const std::string data = af_test::random_bytes(kSize, 13);
-  // Same size, other bytes: whichever pieces the second mirror serves (it
-  // always gets one at the start: it is the least busy), they differ.
+  // Same size, other bytes: whichever span the second mirror serves (the
+  // probe's tail half at least), they differ.
   const std::string other = af_test::random_bytes(kSize, 99);
   TestServer good, liar;
   good.add_file("/f", data);
   liar.add_file("/f", other);
+  good.set_fault("/f", Fault{.throttle_bytes_per_s = 4u << 20});  // so the probe goes to the liar
   FetchRun run = fetch(segmented_options(dir), {good.url("/f"), liar.url("/f")}, data, dir / "out.bin");
   ASSERT_EQ(run.state, JobState::transferred) << run.error.message;
   EXPECT_EQ(af_test::read_file(dir / "out.bin"), data);

@@ -124,10 +124,16 @@ struct JobOptions {
   RetryPolicy retry;
   TlsPolicy tls;
   int max_parallel_files = 8;
-  // Files at least this large are fetched in segments over several
-  // connections and mirrors; segments smaller than min_split are not split.
+  // Files at least this large may be fetched in segments over several
+  // connections and mirrors, when measurement says it pays: after
+  // segment_probe_after one probe connection is added if another mirror
+  // exists or one stream stays under segment_local_capacity bytes/s; more
+  // follow only if the probe raised the total rate by 20%. Segments smaller
+  // than min_split are not split.
   std::uint64_t segment_threshold = 32u << 20;
   std::uint64_t segment_min_split = 2u << 20;
+  std::chrono::milliseconds segment_probe_after{750};
+  double segment_local_capacity = 200.0 * (1u << 20);
 };
 
 // What a caller declares for one file (BITS AddFileWithRanges + identity).

@@ -245,8 +245,6 @@ void FileWorker::begin_whole() {
       } else {
         close_journal(true);
         if (::ftruncate(part_fd_, 0) != 0) throw std::system_error(errno, std::generic_category(), part_.string());
-        if (!spec_.ranges_given && options_.install == InstallMode::copy)
-          install_fd_ = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
       }
     } else {
       part_ = spec_.ranges_given ? fs::path(temporary_.string() + ".whole") : temporary_;
@@ -359,9 +357,6 @@ bool FileWorker::flush_writes(std::string* reason) {
   if (write_buffer_.empty()) return true;
   bool ok = pwrite_all(part_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_);
   if (ok) journal_.record(write_buffer_at_, write_buffer_at_ + write_buffer_.size());
-  if (ok && install_fd_ >= 0 &&
-      !pwrite_all(install_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_))
-    drop_install_mirror();
   write_buffer_.clear();
   if (!ok) {
     std::string why = "writing " + part_.string() + ": " + std::strerror(errno);
@@ -393,7 +388,6 @@ void FileWorker::interrupt() {
     // Suspended mid-segments: keep every written span (the journal has them);
     // resuming fetches on from the hashed prefix and skips the rest.
     std::string err;
-    if (seg_->mirror_failed()) drop_install_mirror();
     if (seg_->catch_up_hash(&err)) {
       filled_ = seg_->hashed();
       resume_spans_ = journal_.filled();
@@ -418,7 +412,6 @@ void FileWorker::restart_whole() {
   if (part_fd_ >= 0 && ::ftruncate(part_fd_, 0) != 0) {
     fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
   }
-  truncate_install_mirror(0);
 }
 
 void FileWorker::release_buffers() {
@@ -426,15 +419,6 @@ void FileWorker::release_buffers() {
   // hold a write buffer (or a hashing thread) per file until the end.
   std::vector<char>().swap(write_buffer_);
   hasher_.reset();
-}
-
-void FileWorker::drop_install_mirror() {
-  if (seg_) seg_->set_mirror_fd(-1);  // never write through a closed (maybe reused) descriptor
-  close_fd(install_fd_);
-}
-
-void FileWorker::truncate_install_mirror(std::uint64_t size) {
-  if (install_fd_ >= 0 && ::ftruncate(install_fd_, static_cast<off_t>(size)) != 0) drop_install_mirror();
 }
 
 void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& message, long status) {
@@ -446,7 +430,6 @@ void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& messa
   phase_ = Phase::failed;
   release_buffers();
   close_fd(part_fd_);
-  close_fd(install_fd_);
   close_fd(out_fd_);
   journal_.close();  // the partial (and its journal) stay for a later run
   lock_.unlock();
@@ -477,7 +460,6 @@ void FileWorker::discard_temporaries() {
   write_buffer_.clear();
   journal_.close();
   close_fd(part_fd_);
-  close_fd(install_fd_);
   if (!bad_file_.empty()) {
     std::error_code ec;
     fs::remove(bad_file_, ec);

@@ -121,12 +121,7 @@ class FileWorker {
   bool write_whole(const char* data, std::size_t n, std::string* reason);
   // Writes what write_whole() gathered; without `reason` a failure fails the file.
   bool flush_writes(std::string* reason);
-  // The destination's temporary, written alongside the cache partial so that
-  // installing needs no copy afterwards; on any trouble it is dropped and the
-  // object is copied from the cache at the end instead.
-  void drop_install_mirror();
   void release_buffers();
-  void truncate_install_mirror(std::uint64_t size);
   bool write_range(RangeGroup& group, const char* data, std::size_t n, std::string* reason);
   std::unique_ptr<Transfer> make_range_request();
   RangeGroup* find_group(std::uint32_t id);
@@ -197,7 +192,6 @@ class FileWorker {
   static constexpr std::uint64_t kResumableSize = 256u << 10;  // smaller files keep no resume record
   std::vector<char> write_buffer_;
   std::uint64_t write_buffer_at_ = 0;  // file offset of write_buffer_[0]
-  int install_fd_ = -1;                // see drop_install_mirror()
   // Segmented download of a large file (several connections and mirrors).
   std::unique_ptr<SegmentedFetch> seg_;
   bool segmenting_disabled_ = false;

@@ -97,7 +97,6 @@ void FileWorker::finish_whole() {
       close_fd(part_fd_);
       close_journal(true);
       part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-      truncate_install_mirror(0);
       segmenting_disabled_ = true;
       filled_ = 0;
       hasher_->reset();
@@ -139,13 +138,11 @@ void FileWorker::finish_whole() {
       name_bad_mirrors(whole);
       write_back(whole);
       if (!spec_.ranges_given) {
-        struct stat st {};
-        bool mirrored = install_fd_ >= 0 && ::fstat(install_fd_, &st) == 0 &&
-                        static_cast<std::uint64_t>(st.st_size) == filled_;
-        close_fd(install_fd_);
-        // The temporary already holds the bytes when it was written alongside.
+        // One write per byte during the transfer: the destination is a
+        // reflink of the object where the filesystem can, else an in-kernel
+        // copy (copy_file_range) made after the download is complete.
         if (options_.install == InstallMode::hardlink) hardlink_readonly(whole, temporary_);
-        else if (!mirrored) clone_or_copy(whole, temporary_);
+        else clone_or_copy(whole, temporary_);
       }
     }
     if (spec_.ranges_given) {

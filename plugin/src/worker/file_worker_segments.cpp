@@ -30,10 +30,13 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
     std::string scheme = url_scheme(candidates_[c].url);
     if (scheme == "http" || scheme == "https") usable.push_back(c);
   }
-  int connections = usable.size() > 1 ? 4 : 2;
+  SegmentedFetch::Tuning tuning;
+  tuning.max_connections = usable.size() > 1 ? 4 : 2;
+  tuning.min_split = options_.segment_min_split;
+  tuning.probe_after = options_.segment_probe_after;
+  tuning.local_capacity = options_.segment_local_capacity;
   seg_ = std::make_unique<SegmentedFetch>(part_fd_, part_, *remote_size_, filled_, &*hasher_, candidate_, usable,
-                                          connections, options_.segment_min_split, ahead, &journal_);
-  seg_->set_mirror_fd(install_fd_);
+                                          tuning, ahead, &journal_);
 }
 
 std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {
@@ -149,7 +152,6 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
     }
     result_.source = redact_url(candidates_[candidate_].url) +
                      (mirrors > 1 ? " (+" + std::to_string(mirrors - 1) + " more)" : std::string());
-    if (seg_->mirror_failed()) drop_install_mirror();
     finished_seg_ = std::move(seg_);
     finish_whole();
     return;
@@ -163,12 +165,10 @@ void FileWorker::abandon_segments(const std::string& why) {
   std::string err;
   const bool hashed = seg_->catch_up_hash(&err);
   filled_ = hashed ? seg_->hashed() : 0;
-  if (seg_->mirror_failed()) drop_install_mirror();
   seg_.reset();
   segmenting_disabled_ = true;
   if (!hashed) restart_whole();
   else resume_spans_ = journal_.filled();
-  truncate_install_mirror(filled_);
   failover(ErrorCause::transport, why);
 }
 

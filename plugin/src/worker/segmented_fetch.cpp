@@ -13,8 +13,8 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 
 SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
-                               std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections,
-                               std::uint64_t min_split, const SpanSet& prefilled, FilledJournal* journal)
+                               std::size_t primary_candidate, std::vector<std::size_t> usable, Tuning tuning,
+                               const SpanSet& prefilled, FilledJournal* journal)
     : fd_(fd),
       journal_(journal),
       part_(std::move(part)),
@@ -22,49 +22,65 @@ SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::u
       hasher_(hasher),
       hashed_(filled),
       usable_(std::move(usable)),
-      max_connections_(std::max(1, max_connections)),
-      min_split_(std::max<std::uint64_t>(min_split, 4096)) {
+      max_connections_(std::max(1, tuning.max_connections)),
+      min_split_(std::max<std::uint64_t>(tuning.min_split, 4096)),
+      tuning_(tuning) {
   for (const auto& span : prefilled.spans())
     if (span.end > filled) prefilled_.add(std::max(span.start, filled), std::min(span.end, size));
-  // Pieces are handed out in file order, so the hashed prefix keeps up with
-  // the transfer instead of waiting for the end; segment 0 is the transfer
-  // already running from `filled`, cut at the end of the first piece.
-  const std::uint64_t left = size - filled - std::min(size - filled, prefilled_.total());
-  piece_ = std::clamp<std::uint64_t>(left / 16, min_split_, kMaxPiece);
-  piece_ -= piece_ % 4096;
-  if (piece_ == 0) piece_ = min_split_;
+  // Segment 0 is the transfer already running from `filled`: it runs to the
+  // end, or to the first span an earlier run wrote.
   Segment s;
   s.id = next_id_++;
   s.start = s.pos = filled;
-  s.end = piece_end(filled);
+  s.end = size;
+  for (const auto& span : prefilled_.spans())
+    if (span.start >= filled) {
+      s.end = span.start;
+      break;
+    }
   s.candidate = primary_candidate;
   start(s, Clock::now());
   s.served.emplace_back(s.start, s.candidate);
   segments_.push_back(s);
-  // What an earlier run wrote: done segments (hashed from disk in turn).
+  // What an earlier run wrote: done segments (hashed from disk in turn); the
+  // holes after them: segments waiting to start.
+  std::uint64_t at = s.end;
   for (const auto& span : prefilled_.spans()) {
+    if (span.start > at) {
+      Segment hole;
+      hole.id = next_id_++;
+      hole.start = hole.pos = hole.flushed = at;
+      hole.end = span.start;
+      hole.candidate = primary_candidate;
+      hole.served.emplace_back(hole.start, hole.candidate);
+      segments_.push_back(hole);
+    }
     Segment done;
     done.id = next_id_++;
-    done.start = span.start;
+    done.start = std::max(span.start, at);
     done.pos = done.end = done.flushed = span.end;
     done.candidate = primary_candidate;
-    segments_.push_back(done);
+    if (done.start < done.end) segments_.push_back(done);
+    at = std::max(at, span.end);
+  }
+  if (at < size) {
+    Segment hole;
+    hole.id = next_id_++;
+    hole.start = hole.pos = hole.flushed = at;
+    hole.end = size;
+    hole.candidate = primary_candidate;
+    hole.served.emplace_back(hole.start, hole.candidate);
+    segments_.push_back(hole);
   }
   std::sort(segments_.begin(), segments_.end(), [](const Segment& a, const Segment& b) { return a.start < b.start; });
-  next_unassigned_ = skip_prefilled(segments_[*index_of(0)].end);
+  next_unassigned_ = size;
+  // Holes from a kill need their own requests anyway: no probe first.
+  if (segments_.size() > 1 && !prefilled_.empty()) growth_ = Growth::settled;
 }
 
-std::uint64_t SegmentedFetch::skip_prefilled(std::uint64_t pos) const {
-  for (const auto& span : prefilled_.spans())
-    if (span.start <= pos && pos < span.end) pos = span.end;
-  return std::min(pos, size_);
-}
-
-std::uint64_t SegmentedFetch::piece_end(std::uint64_t start) const {
-  std::uint64_t end = std::min(size_, start + piece_);
-  for (const auto& span : prefilled_.spans())
-    if (span.start > start) return std::min(end, span.start);
-  return end;
+const SegmentedFetch::Segment* SegmentedFetch::find(std::uint32_t id) const {
+  auto i = index_of(id);
+  return i ? &segments_[*i] : nullptr;
 }
 
 std::uint64_t SegmentedFetch::bytes_written() const {
@@ -103,51 +119,82 @@ std::optional<std::size_t> SegmentedFetch::next_to_start(Clock::time_point now) 
     start(s, now);
     return i;
   }
-  // Then the next piece, to the least busy candidate that is not far slower
-  // than the best one measured (a crawling mirror gets no new work).
-  if (next_unassigned_ < size_) {
-    double best_rate = 0;
-    for (std::size_t c : usable_) best_rate = std::max(best_rate, candidate_rate(c, now));
-    std::optional<std::size_t> pick;
-    for (std::size_t c : usable_) {
-      double r = candidate_rate(c, now);
-      if (best_rate > 0 && r > 0 && 4 * r < best_rate) continue;
-      if (!pick || in_flight_on(c) < in_flight_on(*pick) ||
-          (in_flight_on(c) == in_flight_on(*pick) && r > candidate_rate(*pick, now)))
-        pick = c;
+  return grow(now);
+}
+
+std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
+  const bool several_mirrors = usable_.size() > 1;
+  switch (growth_) {
+    case Growth::single: {
+      const Segment* p = find(0);
+      if (!p || !p->in_flight || now - p->began < tuning_.probe_after) return std::nullopt;
+      const double rate = rate_of(*p, now);
+      const std::uint64_t left = p->end - p->pos;
+      // Worth a probe: something to gain (over a second of work left, room
+      // for two pieces) and a reason to expect a gain (another mirror, or a
+      // stream clearly slower than the local side). Re-checked at every call.
+      if (rate <= 0 || static_cast<double>(left) < rate || left < 2 * min_split_) return std::nullopt;
+      if (!several_mirrors && rate >= tuning_.local_capacity) return std::nullopt;
+      // The probe goes to another mirror when there is one.
+      std::size_t to = p->candidate;
+      for (std::size_t c : usable_)
+        if (c != p->candidate) {
+          to = c;
+          break;
+        }
+      auto i = split_for(to, now);
+      if (!i) return std::nullopt;
+      single_rate_ = rate;
+      growth_ = Growth::probing;
+      probe_id_ = segments_[*i].id;
+      probe_started_ = now;
+      return i;
     }
-    if (!pick) pick = usable_.front();
-    Segment s;
-    s.id = next_id_++;
-    s.start = s.pos = next_unassigned_;
-    s.end = piece_end(next_unassigned_);
-    s.candidate = *pick;
-    start(s, now);
-    s.served.emplace_back(s.start, s.candidate);
-    next_unassigned_ = skip_prefilled(s.end);
-    // Kept sorted by start: prefilled spans may lie beyond the new piece.
-    auto at = std::upper_bound(segments_.begin(), segments_.end(), s.start,
-                               [](std::uint64_t v, const Segment& x) { return v < x.start; });
-    at = segments_.insert(at, s);
-    return static_cast<std::size_t>(at - segments_.begin());
-  }
-  // Then steal. The fastest candidate measured so far takes the work (the
-  // least busy one while nothing is measured yet).
-  std::size_t thief = *std::min_element(usable_.begin(), usable_.end(), [&](std::size_t a, std::size_t b) {
-    return in_flight_on(a) < in_flight_on(b);
-  });
-  double best = 0;
-  for (std::size_t c : usable_) {
-    double r = candidate_rate(c, now);
-    if (r > best) {
-      best = r;
-      thief = c;
+    case Growth::probing: {
+      if (now - probe_started_ < tuning_.probe_after) return std::nullopt;
+      double total = probe_finished_rate_;
+      for (const auto& s : segments_) total += rate_of(s, now);
+      if (total < 1.2 * single_rate_) {
+        growth_ = Growth::settled;  // no gain: the two requests finish, no more
+        return std::nullopt;
+      }
+      growth_ = Growth::growing;
+      [[fallthrough]];
     }
+    case Growth::growing: {
+      // One mirror: connections up to the cap, split from the tail. Several:
+      // also slow-mirror stealing whenever a connection is free.
+      std::size_t flying = static_cast<std::size_t>(
+          std::count_if(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; }));
+      if (!several_mirrors && flying >= static_cast<std::size_t>(max_connections_)) {
+        // One mirror: once the connections are up, each finishes its range;
+        // no stealing (every request costs a slow server its per-request time).
+        growth_ = Growth::settled;
+        return std::nullopt;
+      }
+      // The fastest candidate measured so far takes the work (the least busy
+      // one while nothing is measured yet).
+      std::size_t thief = *std::min_element(usable_.begin(), usable_.end(), [&](std::size_t a, std::size_t b) {
+        return in_flight_on(a) < in_flight_on(b);
+      });
+      double best = 0;
+      for (std::size_t c : usable_) {
+        double r = candidate_rate(c, now);
+        if (r > best) {
+          best = r;
+          thief = c;
+        }
+      }
+      return split_for(thief, now);
+    }
+    case Growth::settled:
+      return std::nullopt;
   }
-  return split_for(thief, now);
+  return std::nullopt;
 }
 
 void SegmentedFetch::start(Segment& s, Clock::time_point now) {
+  if (s.id != 0 || s.began != Clock::time_point{}) ++requests_;
   s.in_flight = true;
   s.flushed = s.pos;
   s.began = now;
@@ -248,16 +295,6 @@ bool SegmentedFetch::flush(Segment& s, std::string* error) {
     done += static_cast<std::size_t>(w);
   }
   if (journal_) journal_->record(s.flushed, s.flushed + n);
-  for (std::size_t m = 0; mirror_fd_ >= 0 && m < n;) {
-    ssize_t w = ::pwrite(mirror_fd_, data + m, n - m, static_cast<off_t>(s.flushed + m));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      mirror_fd_ = -1;
-      mirror_failed_ = true;
-      break;
-    }
-    m += static_cast<std::size_t>(w);
-  }
   s.flushed += n;
   s.buf.clear();
   return true;
@@ -309,8 +346,10 @@ bool SegmentedFetch::finished(std::size_t i, std::string* error) {
   if (!flush(s, error)) return false;
   std::vector<char>().swap(s.buf);
   double secs = std::chrono::duration<double>(Clock::now() - s.began).count();
-  if (s.in_flight && secs > 0.001 && s.pos - s.began_pos >= (64u << 10))
+  if (s.in_flight && secs > 0.001 && s.pos - s.began_pos >= (64u << 10)) {
     finished_rates_.emplace_back(s.candidate, static_cast<double>(s.pos - s.began_pos) / secs);
+    if (s.id == probe_id_ && growth_ == Growth::probing) probe_finished_rate_ = finished_rates_.back().second;
+  }
   s.in_flight = false;
   s.attempts = 0;
   return true;

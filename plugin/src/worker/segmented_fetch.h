@@ -1,18 +1,28 @@
-// SegmentedFetch: one large file fetched as segments over several
-// connections and from several mirrors at once (issue 5).
+// SegmentedFetch: one large file fetched over several connections and from
+// several mirrors at once, when measurement says it pays (issues 5 and 9).
 //
 // Design goals:
-// - The file is handed out as pieces (size/16, at most 8 MiB) in file order,
-//   one request each, to the least busy mirror that is not far slower than
-//   the fastest measured one. Each piece is written at its own offset.
-// - When no piece is left, a free connection of the fastest mirror takes the
-//   larger half of the segment expected to finish last — or all of it when
-//   that segment's mirror is four times slower — so a slow mirror never holds
-//   back completion.
+// - Start with the one open-ended request already running (the primary) and
+//   never cut it early: on a fast single mirror one stream is fastest (the
+//   local side, not the network, is the limit) and every extra request costs
+//   a slow server its per-request time.
+// - After a probe delay, add ONE connection (the probe) taking the tail half
+//   of what is left, but only if another mirror exists or the primary's rate
+//   is clearly below what the local side writes and hashes, and enough is
+//   left to gain. If the total rate does not rise by 20% once the probe is
+//   measured, stay there: the two requests finish their ranges, no more are
+//   made. Otherwise grow up to max_connections by splitting, from the tail,
+//   the segment expected to finish last.
+// - With several mirrors a free connection of the fastest one takes the
+//   larger half of the segment expected to finish last, or all of it when
+//   that segment's mirror is four times slower, so a slow mirror never holds
+//   back completion (slow-mirror stealing).
+// - Spans an earlier run wrote (the journal's) are never fetched again: the
+//   holes between them are segments waiting to start.
 // - The whole-file hash is computed over the contiguous prefix as it grows:
 //   bytes arriving at the prefix are hashed from the network buffer; bytes
 //   ahead of it are read back (from the page cache) once the prefix reaches
-//   them. No second full read of the file.
+//   them.
 // - Each segment remembers which candidate served it, so a hash mismatch can
 //   name the mirror that served different bytes.
 //
@@ -56,15 +66,19 @@ class SegmentedFetch {
   // `usable` are the candidates that may serve further segments. `prefilled`
   // are spans beyond `filled` already on disk (an earlier run's): they are
   // never fetched again. Every span written is recorded in `journal`.
+  struct Tuning {
+    int max_connections = 2;
+    std::uint64_t min_split = 2u << 20;  // segments smaller than this are never split
+    std::chrono::milliseconds probe_after{750};
+    double local_capacity = 200.0 * (1u << 20);  // bytes/s one stream may reach before extra ones can help
+  };
   SegmentedFetch(int fd, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
-                 std::size_t primary_candidate, std::vector<std::size_t> usable, int max_connections,
-                 std::uint64_t min_split, const SpanSet& prefilled, FilledJournal* journal);
+                 std::size_t primary_candidate, std::vector<std::size_t> usable, Tuning tuning,
+                 const SpanSet& prefilled, FilledJournal* journal);
+  // How many requests this fetch has made, the primary's included.
+  std::size_t requests() const { return requests_; }
 
   std::uint64_t size() const { return size_; }
-  // Also write every byte to `fd` (the destination's temporary); a failed
-  // write there stops the mirroring and mirror_failed() says so.
-  void set_mirror_fd(int fd) { mirror_fd_ = fd; }
-  bool mirror_failed() const { return mirror_failed_; }
   std::uint64_t bytes_written() const;
   bool complete() const;  // every byte written and hashed
   bool all_assigned() const { return next_unassigned_ >= size_; }
@@ -102,10 +116,9 @@ class SegmentedFetch {
   bool flush_all(std::string* error);
   static constexpr std::size_t kWriteBuffer = 1u << 20;
   std::optional<std::size_t> split_for(std::size_t candidate, Clock::time_point now);
-  // Where unassigned work starts at or after `pos` (past prefilled spans),
-  // and where the piece starting there must end at the latest.
-  std::uint64_t skip_prefilled(std::uint64_t pos) const;
-  std::uint64_t piece_end(std::uint64_t start) const;
+  // The next connection to add, by the growth policy (design goals).
+  std::optional<std::size_t> grow(Clock::time_point now);
+  const Segment* find(std::uint32_t id) const;
   // Bytes per second of a segment's current request; 0 while too early to say.
   double rate_of(const Segment& s, Clock::time_point now) const;
   double candidate_rate(std::size_t candidate, Clock::time_point now) const;
@@ -115,8 +128,6 @@ class SegmentedFetch {
   int fd_;
   FilledJournal* journal_;
   SpanSet prefilled_;
-  int mirror_fd_ = -1;
-  bool mirror_failed_ = false;
   std::filesystem::path part_;
   std::uint64_t size_;
   StreamHasher* hasher_;
@@ -125,9 +136,15 @@ class SegmentedFetch {
   std::vector<std::size_t> usable_;
   int max_connections_;
   std::uint64_t min_split_;  // segments smaller than this are never split again
-  static constexpr std::uint64_t kMaxPiece = 8u << 20;
-  std::uint64_t piece_ = 0;            // size of the pieces handed out in order
-  std::uint64_t next_unassigned_ = 0;  // where the next piece starts
+  Tuning tuning_;
+  enum class Growth { single, probing, growing, settled };
+  Growth growth_ = Growth::single;
+  double single_rate_ = 0;        // the primary's rate when the probe started
+  std::uint32_t probe_id_ = 0;
+  Clock::time_point probe_started_{};
+  double probe_finished_rate_ = 0;  // the probe's rate, if it finished early
+  std::size_t requests_ = 1;
+  std::uint64_t next_unassigned_ = 0;  // everything is assigned from the start
   std::uint32_t next_id_ = 0;
   std::vector<std::pair<std::size_t, double>> finished_rates_;  // (candidate, bytes/s)
 };

@@ -1,0 +1,108 @@
+// Adaptive segmenting (issue 9): one open-ended request, and extra
+// connections only when measurement says they pay. Observable through what
+// the servers received: a single fast mirror gets exactly one request; a
+// server whose every request costs ~100 ms gets at most two for 256 MiB;
+// with a throttled mirror first and a fast one second, the fast one takes
+// over and the fetch ends close to the fast mirror's own time.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "assetfetch/job.h"
+#include "nginx_server.h"
+#include "test_server.h"
+#include "test_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace assetfetch;
+using namespace std::chrono_literals;
+
+struct Outcome {
+  JobState state = JobState::error;
+  std::string error;
+  double seconds = 0;
+};
+
+Outcome fetch(const fs::path& cache, const std::vector<std::string>& urls, const std::string& data,
+              const fs::path& dest) {
+  JobOptions o;
+  o.cache_dir = cache;
+  o.retry.attempts = 2;
+  o.retry.backoff = 10ms;
+  auto job = create_job("adaptive", o);
+  FileSpec spec;
+  spec.name = "big";
+  for (const auto& u : urls) spec.candidates.push_back({u, CandidateKind::origin, {}});
+  spec.local_name = dest;
+  spec.digest = Digest{HashAlgorithm::sha256, af_test::sha256_hex(data)};
+  ErrorContext err;
+  File* f = job->add_file(spec, &err);
+  EXPECT_NE(f, nullptr) << err.message;
+  const auto t0 = std::chrono::steady_clock::now();
+  job->resume();
+  Outcome out;
+  out.state = job->wait(std::chrono::seconds(120));
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.error = job->error().message;
+  ErrorContext complete_error;
+  job->complete(&complete_error);
+  return out;
+}
+
+std::size_t gets(const af_test::NginxServer& s) {
+  std::size_t n = 0;
+  for (const auto& e : s.access_log(1)) n += e.method == "GET";
+  return n;
+}
+
+TEST(AdaptiveSegments, OneFastMirrorIsFetchedWithExactlyOneRequest) {
+  af_test::remove_proxy_env();
+  af_test::TempDir tmp{"af-adaptive"};
+  const std::string data = af_test::random_bytes(40u << 20, 5);  // over the 32 MiB segment threshold
+  af_test::write_file(tmp / "www" / "f", data);
+  af_test::NginxServer server({.root = tmp / "www"});
+  Outcome r = fetch(tmp / "cache", {server.url("/f")}, data, tmp / "out.bin");
+  ASSERT_EQ(r.state, JobState::transferred) << r.error;
+  EXPECT_TRUE(af_test::read_file(tmp / "out.bin") == data);
+  EXPECT_EQ(gets(server), 1u) << "a single fast mirror was asked more than once";
+}
+
+TEST(AdaptiveSegments, ASlowRequestServerGetsAtMostTwoRequests) {
+  af_test::remove_proxy_env();
+  af_test::TempDir tmp{"af-adaptive"};
+  const std::string data = af_test::random_bytes(256u << 20, 6);
+  af_test::TestServer server;
+  server.add_file("/f", data);
+  // Every request waits ~100 ms before its first body byte.
+  server.set_fault("/f", af_test::Fault{.stall_after_bytes = 0, .stall_ms = 100});
+  Outcome r = fetch(tmp / "cache", {server.url("/f")}, data, tmp / "out.bin");
+  ASSERT_EQ(r.state, JobState::transferred) << r.error;
+  EXPECT_TRUE(af_test::read_file(tmp / "out.bin") == data);
+  EXPECT_LE(server.requests_for("/f").size(), 2u);
+}
+
+TEST(AdaptiveSegments, AThrottledFirstMirrorHandsOverToTheFastOne) {
+  af_test::remove_proxy_env();
+  af_test::TempDir tmp{"af-adaptive"};
+  const std::string data = af_test::random_bytes(64u << 20, 7);
+  af_test::write_file(tmp / "www" / "f", data);
+  af_test::NginxServer slow({.root = tmp / "www", .limit_rate = "4m"});
+  af_test::NginxServer fast({.root = tmp / "www"});
+  // The fast mirror's own time, then both with the throttled one first.
+  Outcome alone = fetch(tmp / "cache-a", {fast.url("/f")}, data, tmp / "a.bin");
+  ASSERT_EQ(alone.state, JobState::transferred) << alone.error;
+  Outcome both = fetch(tmp / "cache-b", {slow.url("/f"), fast.url("/f")}, data, tmp / "b.bin");
+  ASSERT_EQ(both.state, JobState::transferred) << both.error;
+  EXPECT_TRUE(af_test::read_file(tmp / "b.bin") == data);
+  // The throttled mirror alone would take 16 s; the probe starts after
+  // 0.75 s, so the fast mirror's time plus that plus a wide margin.
+  EXPECT_LT(both.seconds, alone.seconds + 0.75 + 4.0)
+      << "fast alone " << alone.seconds << " s, throttled first " << both.seconds << " s";
+  std::uint64_t slow_bytes = 0;
+  for (const auto& e : slow.access_log(1)) slow_bytes += e.body_bytes;
+  EXPECT_LT(slow_bytes, data.size() / 2) << "the throttled mirror served most of the file";
+}
+
+}  // namespace
