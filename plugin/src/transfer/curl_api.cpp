@@ -45,6 +45,11 @@ CurlApi load() {
   bind(lib, api.multi_info_read, "curl_multi_info_read");
   bind(lib, api.multi_poll, "curl_multi_poll");
   bind(lib, api.multi_cleanup, "curl_multi_cleanup");
+  bind(lib, api.url, "curl_url");
+  bind(lib, api.url_set, "curl_url_set");
+  bind(lib, api.url_get, "curl_url_get");
+  bind(lib, api.url_cleanup, "curl_url_cleanup");
+  bind(lib, api.free, "curl_free");
   api.global_init(CURL_GLOBAL_DEFAULT);
   return api;  // the library stays loaded for the life of the process
 }

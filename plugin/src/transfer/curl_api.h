@@ -34,6 +34,11 @@ struct CurlApi {
   CURLMsg* (*multi_info_read)(CURLM*, int*);
   CURLMcode (*multi_poll)(CURLM*, curl_waitfd[], unsigned int, int, int*);
   CURLMcode (*multi_cleanup)(CURLM*);
+  CURLU* (*url)();
+  CURLUcode (*url_set)(CURLU*, CURLUPart, const char*, unsigned int);
+  CURLUcode (*url_get)(const CURLU*, CURLUPart, char**, unsigned int);
+  void (*url_cleanup)(CURLU*);
+  void (*free)(void*);
 };
 
 // Loads libcurl (and runs curl_global_init) once. Throws std::runtime_error

@@ -74,11 +74,12 @@ void FileWorker::handle_result(const TransferResult& r, const std::string& url, 
       failover(ErrorCause::transport, "more than " + std::to_string(options_.retry.max_redirects) + " redirects");
       return;
     }
-    if (url_scheme(url) == "https" && url_scheme(r.redirect_url) != "https") {
+    // Schemes as libcurl parses them: credentials never follow a downgrade.
+    std::string scheme = curl_scheme(r.redirect_url);
+    if (curl_scheme(url) == "https" && scheme != "https") {
       failover(ErrorCause::transport, "refused a redirect from HTTPS to " + redact_url(r.redirect_url));
       return;
     }
-    std::string scheme = url_scheme(r.redirect_url);
     if (scheme != "http" && scheme != "https") {
       failover(ErrorCause::transport, "refused a redirect to " + redact_url(r.redirect_url));
       return;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "assetfetch/types.h"
+#include "transfer/curl_url.h"
 #include "transfer/redact.h"
 
 namespace assetfetch::worker_util {
@@ -34,9 +35,12 @@ inline void close_fd(int& fd) {
   fd = -1;
 }
 
-// Headers go only to the exact origin they were configured for.
+// Headers go only to the exact origin they were configured for, as libcurl
+// parses it (an unparsable URL gets none).
 inline HeaderList headers_for(const Candidate& c, const std::string& url) {
-  if (c.headers.empty() || url_origin(url) != url_origin(c.url)) return {};
+  if (c.headers.empty()) return {};
+  const std::string origin = curl_origin(url);
+  if (origin.empty() || origin != curl_origin(c.url)) return {};
   return c.headers;
 }
 
