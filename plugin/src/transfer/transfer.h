@@ -26,6 +26,18 @@ struct TransferRequest {
   std::string put_file;
   // Which segment of a segmented fetch this is (SegmentedFetch id); -1: none.
   long segment = -1;
+  // Most body bytes the caller can take (what is left of the known size, or
+  // the max_download_size cap); the body is also held to its Content-Length
+  // and Content-Range span. One byte more aborts: TransferFault::over_bound.
+  std::optional<std::uint64_t> max_body;
+};
+
+// Why the Transfer itself stopped a response (not the caller's sink).
+enum class TransferFault {
+  none,
+  over_bound,        // more body than max_body, Content-Length or the Content-Range span
+  content_encoding,  // Content-Encoding other than identity, which was asked for
+  too_slow,          // below retry.min_rate_bytes_per_s over a whole window
 };
 
 struct ContentRange {
@@ -46,6 +58,8 @@ struct TransferResult {
   double seconds = 0;
   bool aborted = false;        // the sink or header check stopped the transfer
   std::string abort_reason;    // why, when aborted
+  TransferFault fault = TransferFault::none;  // set with aborted (too_slow: with a curl error)
+  std::string content_encoding;
 };
 
 class Transfer {
@@ -74,6 +88,9 @@ class Transfer {
   static int on_progress(void* self, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                          curl_off_t ulnow);
   void parse_header_line(std::string_view line);
+  // Runs once before the first body byte of a 2xx: encoding, bound, caller's check.
+  bool check_first_body_byte();
+  bool refuse(TransferFault fault, std::string reason);
 
   TransferRequest request_;
   HeaderCheck check_;
@@ -93,6 +110,14 @@ class Transfer {
   std::chrono::steady_clock::time_point last_moved_at_;
   curl_off_t last_moved_ = -1;
   bool stalled_ = false;
+  // Minimum rate (curl's low-speed limit, over whole windows): a trickle that
+  // keeps the no-progress timer happy is still abandoned.
+  std::uint64_t min_rate_ = 0;
+  std::chrono::seconds min_rate_window_{0};
+  std::chrono::steady_clock::time_point window_started_at_;
+  curl_off_t window_start_bytes_ = 0;
+  bool too_slow_ = false;
+  std::optional<std::uint64_t> body_limit_;  // set at the first body byte
 };
 
 // True for curl results that a retry may cure (connect, reset, timeout...).
