@@ -120,6 +120,26 @@ TEST_F(Hostile, EndlessBodyStopsAtTheManifestSize) {
   EXPECT_LT(bad.body_bytes_sent("/f"), data.size() + (32u << 20));
 }
 
+TEST_F(Hostile, ManifestSizeStillLetsAServerRestartFromByteZero) {
+  // The bound is the file's size from where a body starts: a 200 to a resume
+  // request is the whole file again, not "more than what is left".
+  bad.add_file("/f", data);
+  bad.set_fault("/f", Fault{.reset_after_bytes = 50000});
+  good.add_file("/f", data);
+  good.set_fault("/f", Fault{.ignore_range = true});
+  Json m{{"assets", Json::array({Json{{"name", "asset"}, {"urls", {bad.url("/f"), good.url("/f")}},
+                                      {"sha256", sha}, {"size", data.size()}, {"destination", "asset.bin"}}})}};
+  af_test::write_file(tmp / "m.json", m.dump());
+  auto r = af_it::run_cli({"sync", (tmp / "m.json").string(), "--dest", out_dir.string(), "--config",
+                           config().string()},
+                          cache, cwd, {}, 60s);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(af_test::read_file(out) == data);
+  ASSERT_EQ(good.requests_for("/f").size(), 1u);
+  EXPECT_EQ(good.requests_for("/f")[0].range, "bytes=50000-");
+  EXPECT_EQ(good.requests_for("/f")[0].status, 200);
+}
+
 TEST_F(Hostile, TrickleIsAbandonedWithinTheWindowForTheNextCandidate) {
   bad.add_file("/f", data);
   bad.set_fault("/f", Fault{.throttle_bytes_per_s = 1});

@@ -195,14 +195,20 @@ bool Transfer::check_first_body_byte() {
   if (!r.content_encoding.empty() && !iequals(r.content_encoding, "identity"))
     return refuse(TransferFault::content_encoding,
                   "the server sent Content-Encoding: " + r.content_encoding + " although identity was asked for");
-  body_limit_ = request_.max_body;
+  const bool partial = r.status == 206 && r.content_range.present;
   auto tighten = [this](std::uint64_t n) { body_limit_ = body_limit_ ? std::min(*body_limit_, n) : n; };
+  if (request_.max_file_size) {
+    const std::uint64_t most = *request_.max_file_size, first = partial ? r.content_range.first : 0;
+    const std::optional<std::uint64_t> announced =
+        r.status == 206 ? (r.content_range.total_known ? std::optional(r.content_range.total) : std::nullopt)
+                        : r.content_length;
+    if (announced && *announced > most)
+      return refuse(TransferFault::over_bound, "the server announces " + std::to_string(*announced) +
+                                                   " bytes, more than the " + std::to_string(most) + " expected");
+    tighten(first < most ? most - first : 0);
+  }
   if (r.content_length) tighten(*r.content_length);
-  if (r.status == 206 && r.content_range.present) tighten(r.content_range.last - r.content_range.first + 1);
-  if (request_.max_body && r.content_length && *r.content_length > *request_.max_body)
-    return refuse(TransferFault::over_bound, "the server announces " + std::to_string(*r.content_length) +
-                                                 " bytes, more than the " + std::to_string(*request_.max_body) +
-                                                 " expected");
+  if (partial) tighten(r.content_range.last - r.content_range.first + 1);
   if (check_ && !check_(result_, &result_.abort_reason)) {
     result_.aborted = true;
     return false;

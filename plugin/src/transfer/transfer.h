@@ -26,16 +26,18 @@ struct TransferRequest {
   std::string put_file;
   // Which segment of a segmented fetch this is (SegmentedFetch id); -1: none.
   long segment = -1;
-  // Most body bytes the caller can take (what is left of the known size, or
-  // the max_download_size cap); the body is also held to its Content-Length
-  // and Content-Range span. One byte more aborts: TransferFault::over_bound.
-  std::optional<std::uint64_t> max_body;
+  // Most bytes the remote file may have (its declared size, else the
+  // max_download_size cap): a body may not reach past it from where it
+  // starts (0 for a 200, the Content-Range start for a 206). Every body is
+  // also held to its Content-Length and Content-Range span. One byte more
+  // aborts the transfer in the write callback: TransferFault::over_bound.
+  std::optional<std::uint64_t> max_file_size;
 };
 
 // Why the Transfer itself stopped a response (not the caller's sink).
 enum class TransferFault {
   none,
-  over_bound,        // more body than max_body, Content-Length or the Content-Range span
+  over_bound,        // past max_file_size, the Content-Length or the Content-Range span
   content_encoding,  // Content-Encoding other than identity, which was asked for
   too_slow,          // below retry.min_rate_bytes_per_s over a whole window
 };

@@ -276,8 +276,7 @@ std::unique_ptr<Transfer> FileWorker::make_request() {
     // Always ask for a range: a 206 says this server can serve segments.
     req.range = range_header(filled_, std::nullopt);
     // Never past the declared size, or the cap when nothing declares one.
-    const std::uint64_t bound = spec_.size ? *spec_.size : options_.max_download_size;
-    req.max_body = bound > filled_ ? bound - filled_ : 0;
+    req.max_file_size = spec_.size ? *spec_.size : options_.max_download_size;
   } else {
     return make_range_request();
   }
