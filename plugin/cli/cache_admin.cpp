@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string_view>
 
 #include "cache/cache.h"
 #include "verify/digest.h"
@@ -36,7 +37,8 @@ bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// The pid in a temporary's name: "<stem>.<pid>.<n>.tmp", "<stem>.<pid>.tmp",
+// The pid in a temporary's name: "<stem>.<pid>.<random>[.<what>].tmp" (see
+// cache/unique_fd.h), or the older "<stem>.<pid>.<n>.tmp", "<stem>.<pid>.tmp",
 // "<stem>.<pid>.link.tmp"; 0 when there is none.
 long temp_owner(const std::string& name) {
   if (name.size() < 5 || name.compare(name.size() - 4, 4, ".tmp") != 0) return 0;
@@ -45,10 +47,50 @@ long temp_owner(const std::string& name) {
   for (std::size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1)
     parts.push_back(name.substr(start, dot - start));
   // parts: everything before ".tmp", split on dots
+  for (std::size_t i = parts.size(); i-- > 1;)
+    if (parts[i].size() == 16 && is_hex(parts[i]) && all_digits(parts[i - 1])) return std::stol(parts[i - 1]);
   if (parts.size() >= 3 && all_digits(parts[parts.size() - 2]) && all_digits(parts[parts.size() - 1]))
     return std::stol(parts[parts.size() - 2]);
   if (parts.size() >= 2 && all_digits(parts.back())) return std::stol(parts.back());
   return 0;
+}
+
+bool ends_with(const std::string& s, std::string_view tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+PartialKind classify_partial(const std::string& name) {
+  // ".tmp": ours (unique_fd.h); "<key>.filled.<random>": a journal being rewritten.
+  if (ends_with(name, ".tmp") || name.find(".filled.") != std::string::npos) return PartialKind::temporary;
+  if (ends_with(name, ".part.bad")) return PartialKind::bad;
+  if (ends_with(name, ".filled")) return PartialKind::journal;
+  if (ends_with(name, ".part")) return PartialKind::part;
+  if (ends_with(name, ".json")) return PartialKind::record;
+  return PartialKind::stray;
+}
+
+// "<algo>-<hex>" from a name in partial/ or locks/.
+std::string key_of(const std::string& name) { return name.substr(0, name.find('.')); }
+
+std::optional<Digest> digest_of_key(const std::string& key) {
+  auto dash = key.find('-');
+  if (dash == std::string::npos) return std::nullopt;
+  auto algo = parse_algorithm(key.substr(0, dash));
+  std::string hex = key.substr(dash + 1);
+  if (algo && hex.size() == digest_hex_length(*algo) && is_hex(hex)) return Digest{*algo, hex};
+  return std::nullopt;
+}
+
+// Whether a running process holds the download lock `lock` (without creating it).
+bool lock_held(const fs::path& lock) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(lock, ec))) return false;
+  FileLock l;
+  try {
+    return !l.try_lock(lock);
+  } catch (const std::exception&) {
+    return true;  // cannot tell: leave it alone
+  }
 }
 
 // Digests named by job records: their partials stay resumable.
@@ -73,16 +115,29 @@ std::set<std::string> digests_in_job_records(const fs::path& root) {
 
 }  // namespace
 
+const char* partial_kind_name(PartialKind k) {
+  switch (k) {
+    case PartialKind::part: return "part";
+    case PartialKind::record: return "record";
+    case PartialKind::journal: return "journal";
+    case PartialKind::bad: return "bad";
+    case PartialKind::temporary: return "temporary";
+    case PartialKind::stray: return "stray";
+  }
+  return "stray";
+}
+
 std::vector<CacheObjectInfo> list_objects(const fs::path& root) {
   std::vector<CacheObjectInfo> out;
   Cache cache(root);
+  cache.check_tree();  // never list (or remove) through a linked folder
   for (HashAlgorithm algo : kAlgorithms) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(root / "objects" / algorithm_name(algo), ec)) {
       std::string hex = e.path().filename().string();
       if (hex.size() != digest_hex_length(algo) || !is_hex(hex)) continue;  // temporaries
       struct stat st {};
-      if (!stat_of(e.path(), st) || !S_ISREG(st.st_mode)) continue;
+      if (::lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;  // list_unsafe_objects
       CacheObjectInfo o;
       o.digest = Digest{algo, hex};
       o.file = e.path();
@@ -98,39 +153,60 @@ std::vector<CacheObjectInfo> list_objects(const fs::path& root) {
   return out;
 }
 
-std::vector<PartialInfo> list_partials(const fs::path& root) {
-  std::vector<PartialInfo> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(root / "partial", ec)) {
-    if (e.path().extension() != ".part") continue;
-    PartialInfo p;
-    p.file = e.path();
-    struct stat st {};
-    if (!stat_of(e.path(), st)) continue;
-    p.size = static_cast<std::uint64_t>(st.st_size);
-    p.modified = st.st_mtime;
-    std::string key = e.path().stem().string();  // <algo>-<hex>
-    if (auto dash = key.find('-'); dash != std::string::npos) {
-      auto algo = parse_algorithm(key.substr(0, dash));
-      std::string hex = key.substr(dash + 1);
-      if (algo && hex.size() == digest_hex_length(*algo) && is_hex(hex)) p.digest = Digest{*algo, hex};
+std::vector<fs::path> list_unsafe_objects(const fs::path& root) {
+  std::vector<fs::path> out;
+  Cache(root).check_tree();
+  for (HashAlgorithm algo : kAlgorithms) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root / "objects" / algorithm_name(algo), ec)) {
+      std::string hex = e.path().filename().string();
+      struct stat st {};
+      if (hex.size() != digest_hex_length(algo) || !is_hex(hex) || ::lstat(e.path().c_str(), &st) != 0) continue;
+      if (!S_ISREG(st.st_mode)) out.push_back(e.path());
     }
-    fs::path lock = root / "locks" / (key + ".lock");
-    if (fs::exists(lock, ec)) {
-      FileLock l;
-      try {
-        p.in_use = !l.try_lock(lock);
-      } catch (const std::exception&) {
-        p.in_use = true;  // cannot tell: leave it alone
-      }
-    }
-    out.push_back(std::move(p));
   }
   return out;
 }
 
+std::vector<PartialInfo> list_partials(const fs::path& root) {
+  std::vector<PartialInfo> out;
+  Cache(root).check_tree();
+  std::map<std::string, bool> held;  // by key: one probe per download
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root / "partial", ec)) {
+    PartialInfo p;
+    p.file = e.path();
+    const std::string name = e.path().filename().string();
+    struct stat st {};
+    if (::lstat(e.path().c_str(), &st) != 0) continue;
+    p.is_link = S_ISLNK(st.st_mode);
+    p.kind = p.is_link || !S_ISREG(st.st_mode) ? PartialKind::stray : classify_partial(name);
+    p.size = static_cast<std::uint64_t>(st.st_size);
+    p.modified = st.st_mtime;
+    const std::string key = key_of(name);
+    p.digest = digest_of_key(key);
+    auto [it, fresh] = held.try_emplace(key, false);
+    if (fresh) it->second = lock_held(root / "locks" / (key + ".lock"));
+    p.in_use = it->second;
+    out.push_back(std::move(p));
+  }
+  std::sort(out.begin(), out.end(), [](const PartialInfo& a, const PartialInfo& b) { return a.file < b.file; });
+  return out;
+}
+
+std::vector<LockInfo> list_locks(const fs::path& root) {
+  std::vector<LockInfo> out;
+  Cache(root).check_tree();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root / "locks", ec)) out.push_back({e.path(), lock_held(e.path())});
+  std::sort(out.begin(), out.end(), [](const LockInfo& a, const LockInfo& b) { return a.file < b.file; });
+  return out;
+}
+
 std::vector<fs::path> verify_objects(const fs::path& root) {
-  std::vector<fs::path> corrupt;
+  std::vector<fs::path> corrupt = list_unsafe_objects(root);
+  std::error_code ec;
+  for (const auto& p : corrupt) fs::remove(p, ec);  // a link goes, its target stays
   for (const auto& o : list_objects(root)) {
     bool ok = false;
     try {
@@ -140,16 +216,61 @@ std::vector<fs::path> verify_objects(const fs::path& root) {
     }
     if (ok) continue;
     corrupt.push_back(o.file);
-    std::error_code ec;
     fs::remove(o.file, ec);
     fs::remove(root / "stamps" / algorithm_name(o.digest.algorithm) / o.digest.hex, ec);
   }
   return corrupt;
 }
 
+namespace {
+
+// Removes what partial/ holds for downloads nobody runs, each under its lock.
+void prune_partials(const fs::path& root, PruneResult& r) {
+  const auto resumable_keys = digests_in_job_records(root);
+  std::map<std::string, std::vector<PartialInfo>> by_key;
+  for (auto& p : list_partials(root))
+    if (!p.in_use) by_key[key_of(p.file.filename().string())].push_back(p);
+  for (const auto& [key, entries] : by_key) {
+    FileLock lock;
+    try {
+      if (!lock.try_lock(root / "locks" / (key + ".lock"))) continue;  // a download just started
+    } catch (const std::exception&) {
+      continue;  // a read-only cache, or an unsafe lock (pruned below)
+    }
+    const bool resumable = resumable_keys.count(key) > 0;
+    for (const auto& p : entries) {
+      bool keep = resumable && !p.is_link &&
+                  (p.kind == PartialKind::part || p.kind == PartialKind::record || p.kind == PartialKind::journal);
+      std::error_code ec;
+      if (!keep && fs::remove(p.file, ec)) r.removed_temporaries.push_back(p.file);
+    }
+  }
+}
+
+// Lock files nobody holds: removed while held, so a fetch that opened the old
+// file notices (FileLock checks the name still leads to its file).
+void prune_locks(const fs::path& root, PruneResult& r) {
+  for (const auto& l : list_locks(root)) {
+    if (l.held) continue;
+    std::error_code ec;
+    struct stat st {};
+    bool regular = ::lstat(l.file.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    FileLock lock;
+    try {
+      if (regular && !lock.try_lock(l.file)) continue;
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (fs::remove(l.file, ec)) r.removed_locks.push_back(l.file);
+  }
+}
+
+}  // namespace
+
 PruneResult prune_cache(const fs::path& root, std::optional<std::uint64_t> max_size) {
   PruneResult r;
   std::error_code ec;
+  Cache(root).check_tree();  // never remove through a linked folder
   // Temporaries whose writer is gone.
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -157,18 +278,11 @@ PruneResult prune_cache(const fs::path& root, std::optional<std::uint64_t> max_s
     long pid = temp_owner(it->path().filename().string());
     if (pid > 0 && !process_alive(pid)) r.removed_temporaries.push_back(it->path());
   }
-  // Partials nobody is downloading and no job record will resume.
-  auto protected_keys = digests_in_job_records(root);
-  for (const auto& p : list_partials(root)) {
-    if (p.in_use) continue;
-    if (p.digest && protected_keys.count(std::string(algorithm_name(p.digest->algorithm)) + "-" + p.digest->hex))
-      continue;
-    r.removed_temporaries.push_back(p.file);
-    fs::path meta = p.file;
-    meta.replace_extension(".json");
-    if (fs::exists(meta, ec)) r.removed_temporaries.push_back(meta);
-  }
   for (const auto& p : r.removed_temporaries) fs::remove(p, ec);
+  prune_partials(root, r);
+  for (const auto& p : list_unsafe_objects(root))
+    if (fs::remove(p, ec)) r.removed_temporaries.push_back(p);
+  prune_locks(root, r);
 
   // Objects, grouped by inode (one blob may have a sha256 and a sha512 name).
   struct Group {

@@ -23,31 +23,55 @@ struct CacheObjectInfo {
   std::uint64_t dev = 0, ino = 0;
 };
 
+// Everything in partial/ that belongs to one download: the bytes, their
+// validators, the filled-ranges journal, a copy set aside after a mismatch;
+// plus our temporaries there and anything else (links, strays).
+enum class PartialKind { part, record, journal, bad, temporary, stray };
+const char* partial_kind_name(PartialKind k);  // "part", "record", "journal", "bad", "temporary", "stray"
+
 struct PartialInfo {
-  std::filesystem::path file;  // <root>/partial/<algo>-<hex>.part
+  std::filesystem::path file;  // e.g. <root>/partial/<algo>-<hex>.part
+  PartialKind kind = PartialKind::part;
   std::optional<Digest> digest;
   std::uint64_t size = 0;
   std::time_t modified = 0;
-  bool in_use = false;  // its download lock is held by a running process
+  bool is_link = false;  // never followed; `prune` removes it
+  bool in_use = false;   // its download lock is held by a running process
+};
+
+struct LockInfo {
+  std::filesystem::path file;  // <root>/locks/<algo>-<hex>.lock
+  bool held = false;           // by a running process
 };
 
 std::vector<CacheObjectInfo> list_objects(const std::filesystem::path& root);
 std::vector<PartialInfo> list_partials(const std::filesystem::path& root);
+std::vector<LockInfo> list_locks(const std::filesystem::path& root);
+// Entries of objects/<algo>/ that are links or not regular files (never
+// followed; `verify` and `prune` remove them).
+std::vector<std::filesystem::path> list_unsafe_objects(const std::filesystem::path& root);
 
-// Re-hashes every object; removes corrupt ones (and their stamps). Returns
-// the corrupt objects' paths.
+// Re-hashes every object; removes corrupt ones (and their stamps) and links
+// or other non-regular entries under objects/. Returns their paths.
 std::vector<std::filesystem::path> verify_objects(const std::filesystem::path& root);
 
 struct PruneResult {
   std::uint64_t total_before = 0, total_after = 0;  // distinct object bytes
   std::vector<std::filesystem::path> removed_objects;
-  std::vector<std::filesystem::path> removed_temporaries;  // partials and *.tmp
+  std::vector<std::filesystem::path> removed_temporaries;  // partials, records, journals, .bad, *.tmp, links
+  std::vector<std::filesystem::path> removed_locks;
 };
 
-// Removes temporaries of dead processes and partials nobody downloads or
-// resumes (no lock held, no job record naming the digest); then, when
-// max_size is set, the least recently used objects until the distinct object
-// bytes are <= max_size. Names of one inode (sha256 + sha512) go together.
+// Removes, while holding each download's lock so no fetch can start on it:
+// - temporaries (*.tmp) whose writer's pid is gone;
+// - partial downloads (.part, .json, .filled) nobody is downloading (lock not
+//   held) and no job record names, and every unheld .bad and temporary;
+// - links and strays in partial/ and objects/ (never followed);
+// - lock files nobody holds.
+// Age plays no part: a download holds its lock from start to end, so an
+// unheld partial is one nobody is writing. Then, when max_size is set, the
+// least recently used objects until the distinct object bytes are <=
+// max_size. Names of one inode (sha256 + sha512) go together.
 PruneResult prune_cache(const std::filesystem::path& root, std::optional<std::uint64_t> max_size);
 
 // "500", "10K", "1.5G", "2T", "3MiB": bytes or K/M/G/T (powers of 1024).

@@ -42,6 +42,7 @@ Settings resolve_settings(const CommonOptions& o) {
   s.job.require_verified_ranges = o.require_verified || s.config.require_verified_ranges;
   s.job.install = s.config.install;
   s.job.retry = s.config.retry;
+  s.job.max_download_size = s.config.max_download_size;
   s.job.tls = s.config.tls;
   s.job.max_parallel_files = o.jobs;
   return s;

@@ -2,8 +2,11 @@
 // fetches from a TestServer.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "cache/file_lock.h"
 
 #include "process.h"
 #include "integration_util.h"
@@ -39,6 +42,7 @@ struct CacheCmd : ::testing::Test {
   }
   fs::path cache() const { return dir / "cache"; }
   fs::path object(int i) const { return cache() / "objects" / "sha256" / hex[i]; }
+  std::string sha_key(int i) const { return "sha256-" + hex[i]; }
   fs::path stamp(int i) const { return cache() / "stamps" / "sha256" / hex[i]; }
   // Last use = stamp mtime (Cache::touch); `age_s` seconds ago.
   void used_ago(int i, int age_s) {
@@ -86,6 +90,7 @@ TEST_F(CacheCmd, ListShowsObjectsAndPartials) {
   int objects = 0, partials = 0;
   while (std::getline(lines, line)) {
     Json j = Json::parse(line);
+    if (j["kind"] == "lock") continue;  // one per fetched object, free
     if (j["kind"] == "partial") {
       ++partials;
       EXPECT_EQ(j["size"], 1234);
@@ -188,6 +193,83 @@ TEST_F(CacheCmd, PruneRemovesTemporariesOfDeadProcessesOnly) {
   EXPECT_TRUE(fs::exists(live_tmp));
   EXPECT_TRUE(fs::exists(kept_partial));
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(fs::exists(object(i))) << "no --max-size: objects stay";
+}
+
+// Everything a download leaves in partial/ and locks/ is listed, and prune
+// removes what nobody uses: journals and records of orphans, every unheld
+// .bad, links (never their targets), and lock files nobody holds.
+TEST_F(CacheCmd, ListAndPruneSeePartialFilesLocksAndLinks) {
+  const std::string orphan = "sha256-" + std::string(64, 'd'), resumable = "sha256-" + std::string(64, 'e');
+  const fs::path partial = cache() / "partial";
+  for (const char* ext : {".part", ".json", ".filled", ".part.bad"}) {
+    af_test::write_file(partial / (orphan + ext), "x");
+    af_test::write_file(partial / (resumable + ext), "x");
+  }
+  af_test::write_file(cache() / "jobs" / "r.json",
+                      Json{{"name", "r"}, {"state", "suspended"}, {"pid", 1},
+                           {"files", {{{"name", "e"}, {"sha256", std::string(64, 'e')}, {"urls", {"http://x/e"}}}}}}
+                          .dump());
+  const fs::path outside = dir / "outside.txt";
+  af_test::write_file(outside, "keep me");
+  fs::create_symlink(outside, partial / ("sha256-" + std::string(64, 'f') + ".part"));
+  fs::create_symlink(outside, cache() / "objects" / "sha256" / std::string(64, 'f'));
+  const fs::path held_lock = cache() / "locks" / (resumable + ".lock");
+  assetfetch::FileLock holding;
+  ASSERT_TRUE(holding.try_lock(held_lock));
+
+  auto r = cli({"cache", "list", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, Json> seen;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    Json j = Json::parse(line);
+    seen[fs::path(j["path"].get<std::string>()).filename().string()] = j;
+  }
+  EXPECT_EQ(seen[orphan + ".filled"]["type"], "journal");
+  EXPECT_EQ(seen[orphan + ".json"]["type"], "record");
+  EXPECT_EQ(seen[orphan + ".part.bad"]["type"], "bad");
+  EXPECT_EQ(seen[orphan + ".part"]["in_use"], false);
+  EXPECT_EQ(seen[resumable + ".part"]["in_use"], true);
+  EXPECT_EQ(seen["sha256-" + std::string(64, 'f') + ".part"]["link"], true);
+  EXPECT_EQ(seen[resumable + ".lock"]["kind"], "lock");
+  EXPECT_EQ(seen[resumable + ".lock"]["held"], true);
+  EXPECT_EQ(seen[sha_key(0) + ".lock"]["held"], false);
+
+  // While its lock is held, nothing of a download goes.
+  r = cli({"cache", "prune"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* ext : {".part", ".json", ".filled", ".part.bad"}) {
+    EXPECT_FALSE(fs::exists(partial / (orphan + ext))) << ext;
+    EXPECT_TRUE(fs::exists(partial / (resumable + ext))) << ext << " (held)";
+  }
+  EXPECT_TRUE(fs::exists(held_lock));
+  EXPECT_FALSE(fs::exists(cache() / "locks" / (sha_key(0) + ".lock"))) << "a free lock file goes";
+  EXPECT_FALSE(fs::is_symlink(partial / ("sha256-" + std::string(64, 'f') + ".part")));
+  EXPECT_FALSE(fs::is_symlink(cache() / "objects" / "sha256" / std::string(64, 'f')));
+  EXPECT_EQ(af_test::read_file(outside), "keep me");
+
+  // Released: the resumable download keeps its bytes, record and journal, not its .bad.
+  holding.unlock();
+  r = cli({"cache", "prune"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* ext : {".part", ".json", ".filled"}) EXPECT_TRUE(fs::exists(partial / (resumable + ext))) << ext;
+  EXPECT_FALSE(fs::exists(partial / (resumable + ".part.bad")));
+  EXPECT_FALSE(fs::exists(held_lock));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(fs::exists(object(i)));
+}
+
+TEST_F(CacheCmd, LinkedCacheFolderIsAnErrorNamingIt) {
+  const fs::path elsewhere = dir / "elsewhere";
+  fs::create_directories(elsewhere);
+  af_test::write_file(elsewhere / ("sha256-" + std::string(64, 'a') + ".part"), "x");
+  fs::remove_all(cache() / "partial");
+  fs::create_directory_symlink(elsewhere, cache() / "partial");
+  for (const char* action : {"list", "prune", "verify"}) {
+    auto r = cli({"cache", action});
+    EXPECT_EQ(r.exit_code, 1) << action << ": " << r.err;
+    EXPECT_NE(r.err.find((cache() / "partial").string() + " is a symbolic link"), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(fs::exists(elsewhere / ("sha256-" + std::string(64, 'a') + ".part")));
 }
 
 TEST_F(CacheCmd, UnknownActionIsUsageError) {

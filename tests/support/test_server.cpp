@@ -108,6 +108,7 @@ struct TestServer::Plan {
   std::optional<std::size_t> stall_after;
   int stall_ms = 0;
   std::size_t rate = 0;
+  std::string path;  // for body_bytes_sent()
 };
 
 TestServer::TestServer() : TestServer(Options{}) {}
@@ -264,6 +265,17 @@ std::size_t TestServer::request_count() const {
   return log_.size();
 }
 
+std::size_t TestServer::body_bytes_sent(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sent_.find(path);
+  return it == sent_.end() ? 0 : it->second;
+}
+
+void TestServer::count_sent(const std::string& path, std::size_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sent_[path] += n;
+}
+
 void TestServer::clear_log() {
   std::lock_guard<std::mutex> lock(mu_);
   log_.clear();
@@ -371,9 +383,11 @@ void TestServer::handle_get(const httplib::Request& req, httplib::Response& res)
         length = std::min(length, size > first ? size - first : 0);
       }
       res.status = 206;
-      res.set_header("Content-Range", "bytes " + std::to_string(first) + "-" +
-                                          std::to_string(first + length - 1) + "/" +
-                                          std::to_string(size));
+      res.set_header("Content-Range", fault && !fault->content_range.empty()
+                                          ? fault->content_range
+                                          : "bytes " + std::to_string(first) + "-" +
+                                                std::to_string(first + length - 1) + "/" +
+                                                std::to_string(size));
       plan.offset = first;
       plan.length = length;
     } else {
@@ -381,6 +395,8 @@ void TestServer::handle_get(const httplib::Request& req, httplib::Response& res)
       plan.offset = 0;
       plan.length = size;
     }
+    plan.path = req.path;
+    if (fault && !fault->content_encoding.empty()) res.set_header("Content-Encoding", fault->content_encoding);
     if (fault) {
       plan.corrupt_at = fault->corrupt_at;
       plan.reset_after = fault->reset_after_bytes;
@@ -388,7 +404,10 @@ void TestServer::handle_get(const httplib::Request& req, httplib::Response& res)
       plan.stall_ms = fault->stall_ms;
       plan.rate = fault->throttle_bytes_per_s;
     }
-    if (res.status != 416) {
+    if (res.status != 416 && fault && fault->endless) {
+      rec.body_bytes = 0;  // unbounded: see body_bytes_sent()
+      send_endless_body(res, plan);
+    } else if (res.status != 416) {
       rec.body_bytes = plan.reset_after ? std::min(*plan.reset_after, plan.length) : plan.length;
       send_body(res, plan);
     }
@@ -442,7 +461,25 @@ void TestServer::send_body(httplib::Response& res, const Plan& plan) {
             *plan.corrupt_at < plan.offset + sent + n) {
           chunk[*plan.corrupt_at - plan.offset - sent] ^= static_cast<char>(0xFF);
         }
-        return sink.write(chunk.data(), chunk.size());
+        if (!sink.write(chunk.data(), chunk.size())) return false;
+        count_sent(plan.path, chunk.size());
+        return true;
+      });
+}
+
+void TestServer::send_endless_body(httplib::Response& res, const Plan& plan) {
+  res.set_chunked_content_provider(
+      "application/octet-stream", [this, plan](std::size_t sent, httplib::DataSink& sink) {
+        {
+          std::lock_guard<std::mutex> lock(stop_mu_);
+          if (stopping_) return false;
+        }
+        std::string chunk;
+        if (sent < plan.length) chunk = plan.data->substr(plan.offset + sent, std::min(kChunk, plan.length - sent));
+        else chunk.assign(kChunk, 'z');  // past the file: filler, forever
+        if (!sink.write(chunk.data(), chunk.size())) return false;
+        count_sent(plan.path, chunk.size());
+        return true;
       });
 }
 

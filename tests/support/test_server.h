@@ -61,6 +61,16 @@ struct Fault {
   // Serve these bytes instead of the file (another ETag too): the content
   // changed under the same URL.
   std::optional<std::string> serve_other_bytes{};
+  // A body that never ends: the file's bytes (or the asked range), then
+  // filler, chunked (no Content-Length), until the client goes away or the
+  // server stops.
+  bool endless = false;
+  // Content-Encoding sent with a successful answer (e.g. "gzip", although
+  // the client asked for identity); the body stays the file's bytes.
+  std::string content_encoding{};
+  // With a Range request: this literal Content-Range on the 206 instead of
+  // the right one (the body is still the asked range).
+  std::string content_range{};
   // The fault applies to the first `times` requests to the path (any
   // method, HEAD included), then the path is healthy. -1 = always.
   int times = -1;
@@ -124,6 +134,10 @@ class TestServer {
   // that path (201 when new, 204 when replaced). Other PUTs get 405.
   void enable_put(const std::string& prefix);
 
+  // Response body bytes actually handed to the network for path, over all
+  // requests (counts what an endless or throttled body really sent).
+  std::size_t body_bytes_sent(const std::string& path) const;
+
   std::vector<RequestRecord> requests() const;
   std::vector<RequestRecord> requests_for(const std::string& path) const;
   std::size_t request_count() const;
@@ -138,6 +152,8 @@ class TestServer {
   void handle_put(const httplib::Request& req, httplib::Response& res);
   std::shared_ptr<const FaultState> take_fault(const std::string& path);
   void send_body(httplib::Response& res, const Plan& plan);
+  void send_endless_body(httplib::Response& res, const Plan& plan);
+  void count_sent(const std::string& path, std::size_t n);
   // Sleeps up to `ms`; false if the server is stopping.
   bool pause_unless_stopping(long long ms);
   void log(RequestRecord record);
@@ -150,6 +166,7 @@ class TestServer {
   std::map<std::string, std::shared_ptr<FaultState>> faults_;
   std::vector<std::string> put_prefixes_{};
   std::vector<RequestRecord> log_{};
+  std::map<std::string, std::size_t> sent_{};
 
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

@@ -247,3 +247,21 @@ TEST(Config, TlsVerifyOffIsAllowedWithAWarning) {
   ASSERT_EQ(c.warnings.size(), 1u);
   EXPECT_NE(c.warnings[0].find("cfg.json: /tls/verify: TLS verification is off"), std::string::npos);
 }
+
+TEST(Config, TransferBoundsHaveDefaultsAndRanges) {
+  const Config d = parse_config("{}", "cfg.json");
+  EXPECT_EQ(d.max_download_size, std::uint64_t{64} << 30);
+  EXPECT_EQ(d.retry.min_rate_bytes_per_s, 1024u);
+  EXPECT_EQ(d.retry.min_rate_window.count(), 30);
+  const Config c = parse_config(
+      R"({"max_download_size": 1048576, "retry": {"min_rate_bytes_per_s": 0, "min_rate_window_s": 5}})", "cfg.json");
+  EXPECT_EQ(c.max_download_size, 1048576u);
+  EXPECT_EQ(c.retry.min_rate_bytes_per_s, 0u);
+  EXPECT_EQ(c.retry.min_rate_window.count(), 5);
+  EXPECT_NE(af_config_test::error_of([] { parse_config(R"({"max_download_size": 0})", "cfg.json"); })
+                .find("/max_download_size"),
+            std::string::npos);
+  EXPECT_NE(af_config_test::error_of([] { parse_config(R"({"retry": {"min_rate_window_s": 0}})", "cfg.json"); })
+                .find("/retry/min_rate_window_s"),
+            std::string::npos);
+}

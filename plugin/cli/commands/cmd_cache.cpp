@@ -7,6 +7,7 @@
 
 #include "cache_admin.h"
 #include "cli_options.h"
+#include "cache/cache.h"
 #include "command.h"
 #include "core/input_error.h"
 #include "reporter.h"
@@ -24,9 +25,24 @@ struct CacheArgs {
   CommonOptions common;
 };
 
+std::string partial_state(const PartialInfo& p) {
+  if (p.is_link) return "a symbolic link (never followed; `cache prune` removes it)";
+  if (p.in_use) return std::string(partial_kind_name(p.kind)) + ", downloading now";
+  switch (p.kind) {
+    case PartialKind::part: return "resumable";
+    case PartialKind::record: return "record of a resumable download";
+    case PartialKind::journal: return "filled-ranges journal";
+    case PartialKind::bad: return "set aside after a hash mismatch";
+    case PartialKind::temporary: return "temporary";
+    case PartialKind::stray: return "not assetfetch's";
+  }
+  return "unknown";
+}
+
 int cache_list(const fs::path& root, const CacheArgs& a) {
   auto objects = list_objects(root);
   auto partials = list_partials(root);
+  auto locks = list_locks(root);
   std::uint64_t total = 0;
   for (const auto& o : objects) {
     if (a.common.json) {
@@ -43,22 +59,30 @@ int cache_list(const fs::path& root, const CacheArgs& a) {
   }
   for (const auto& p : partials) {
     if (a.common.json) {
-      Json j{{"kind", "partial"}, {"size", p.size}, {"modified", format_time(p.modified)},
-             {"in_use", p.in_use}, {"path", p.file.string()}};
+      Json j{{"kind", "partial"}, {"type", partial_kind_name(p.kind)}, {"size", p.size},
+             {"modified", format_time(p.modified)}, {"in_use", p.in_use}, {"link", p.is_link},
+             {"path", p.file.string()}};
       if (p.digest) {
         j["algo"] = algorithm_name(p.digest->algorithm);
         j["hex"] = p.digest->hex;
       }
       std::cout << j.dump() << "\n";
     } else {
-      std::cout << "partial  " << p.file.filename().string() << "  " << p.size << " bytes ("
-                << human_bytes(p.size) << ")  " << (p.in_use ? "downloading now" : "resumable") << ", modified "
-                << format_time(p.modified) << "\n";
+      std::cout << "partial  " << p.file.filename().string() << "  " << p.size << " bytes (" << human_bytes(p.size)
+                << ")  " << partial_state(p) << ", modified " << format_time(p.modified) << "\n";
     }
+  }
+  for (const auto& l : locks) {
+    if (a.common.json)
+      std::cout << Json{{"kind", "lock"}, {"held", l.held}, {"path", l.file.string()}}.dump() << "\n";
+    else
+      std::cout << "lock  " << l.file.filename().string() << "  " << (l.held ? "held by a running fetch" : "free")
+                << "\n";
   }
   if (!a.common.json && !a.common.quiet)
     std::cerr << "assetfetch: " << root.string() << ": " << objects.size() << " objects (" << human_bytes(total)
-              << ", hard-linked names counted each), " << partials.size() << " partial downloads\n";
+              << ", hard-linked names counted each), " << partials.size() << " partial-download files, "
+              << locks.size() << " locks\n";
   return 0;
 }
 
@@ -90,17 +114,21 @@ int cache_prune(const fs::path& root, const CacheArgs& a) {
   if (a.common.json) {
     Json objs = Json::array(), tmps = Json::array();
     for (const auto& p : r.removed_objects) objs.push_back(p.string());
+    Json locks = Json::array();
     for (const auto& p : r.removed_temporaries) tmps.push_back(p.string());
+    for (const auto& p : r.removed_locks) locks.push_back(p.string());
     std::cout << Json{{"event", "prune"}, {"total_before", r.total_before}, {"total_after", r.total_after},
-                      {"removed_objects", objs}, {"removed_temporaries", tmps}}
+                      {"removed_objects", objs}, {"removed_temporaries", tmps}, {"removed_locks", locks}}
                      .dump()
               << "\n";
   } else if (!a.common.quiet) {
     for (const auto& p : r.removed_objects) std::cerr << "assetfetch: removed " << p.string() << "\n";
     for (const auto& p : r.removed_temporaries) std::cerr << "assetfetch: removed stale " << p.string() << "\n";
+    for (const auto& p : r.removed_locks) std::cerr << "assetfetch: removed unused lock " << p.string() << "\n";
     std::cerr << "assetfetch: " << root.string() << ": " << human_bytes(r.total_before) << " -> "
               << human_bytes(r.total_after) << " of objects; " << r.removed_objects.size() << " objects and "
-              << r.removed_temporaries.size() << " stale temporaries removed\n";
+              << r.removed_temporaries.size() << " stale temporaries and " << r.removed_locks.size()
+              << " unused locks removed\n";
   }
   return 0;
 }
@@ -123,6 +151,9 @@ int run_cache(CacheArgs& a) {
   } catch (const InputError& e) {
     std::cerr << "assetfetch: error: " << e.what() << "\n";
     return 2;
+  } catch (const UnsafeCache& e) {
+    std::cerr << "assetfetch: error: " << e.what() << "\n";
+    return 1;
   }
 }
 

@@ -102,6 +102,10 @@ struct RetryPolicy {
   int attempts = 3;  // per candidate
   std::chrono::milliseconds backoff{250};
   std::chrono::seconds no_progress_timeout{30};
+  // A transfer that moves fewer than min_rate_bytes_per_s * min_rate_window
+  // bytes in any whole window is abandoned for the next candidate (0: off).
+  std::uint64_t min_rate_bytes_per_s = 1024;
+  std::chrono::seconds min_rate_window{30};
   std::chrono::seconds connect_timeout{15};
   std::chrono::seconds retry_after_cap{60};
   int max_redirects = 10;
@@ -134,6 +138,8 @@ struct JobOptions {
   std::uint64_t segment_min_split = 2u << 20;
   std::chrono::milliseconds segment_probe_after{750};
   double segment_local_capacity = 200.0 * (1u << 20);
+  // A body of unknown size is never written past this many bytes.
+  std::uint64_t max_download_size = std::uint64_t{64} << 30;
 };
 
 // What a caller declares for one file (BITS AddFileWithRanges + identity).

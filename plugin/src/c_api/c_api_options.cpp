@@ -65,6 +65,7 @@ af_code job_settings_from_c(const af_job_options* options, JobSettings* out, con
   jo.install = base.install;
 
   jo.retry = base.retry;
+  jo.max_download_size = base.max_download_size;
   if (!out->config || o.retry_attempts != defaults.retry_attempts) jo.retry.attempts = o.retry_attempts;
   if (!out->config || o.backoff_ms != defaults.backoff_ms)
     jo.retry.backoff = std::chrono::milliseconds(o.backoff_ms);

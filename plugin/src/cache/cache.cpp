@@ -3,14 +3,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <system_error>
 
-#include "verify/hasher.h"
 #include "cache/install.h"
+#include "cache/unique_fd.h"
+#include "verify/hasher.h"
 
 namespace assetfetch {
 
@@ -28,21 +30,27 @@ std::string stat_stamp(const fs::path& p) {
   return s.str();
 }
 
-// Unique temporary name inside `dir` for an atomic write.
-fs::path temp_in(const fs::path& dir, const std::string& stem) {
-  static std::atomic<unsigned> counter{0};
-  return dir / (stem + "." + std::to_string(::getpid()) + "." + std::to_string(counter++) + ".tmp");
+// A free name for a temporary beside `dir`'s entries (hard links are made
+// at a name, not opened, so they cannot go through create_temporary_in).
+fs::path temp_name_in(const fs::path& dir, const std::string& stem) {
+  return dir / (stem + "." + std::to_string(::getpid()) + "." + random_suffix() + ".tmp");
 }
 
-void write_atomic(const fs::path& target, const std::string& content) {
-  fs::create_directories(target.parent_path());
-  fs::path tmp = temp_in(target.parent_path(), target.filename().string());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, target);
+// What is wrong with a cache entry that must be a `want` (S_IFDIR, S_IFREG)
+// and never a link; empty when it is fine or absent.
+std::string unsafe_entry(const fs::path& p, mode_t want) {
+  struct stat st {};
+  if (::lstat(p.c_str(), &st) != 0) return {};
+  if (S_ISLNK(st.st_mode)) return p.string() + " is a symbolic link";
+  if ((st.st_mode & S_IFMT) != want)
+    return p.string() + (want == S_IFDIR ? " is not a directory" : " is not a regular file");
+  return {};
+}
+
+[[noreturn]] void refuse_entry(const std::string& what) {
+  throw UnsafeCache("unsafe cache: " + what +
+                           "; assetfetch never follows links inside its cache. Remove it (the cache "
+                           "rebuilds what it needs) or use another --cache-dir");
 }
 
 }  // namespace
@@ -69,7 +77,17 @@ fs::path Cache::tmp_dir() const { return root_ / "tmp"; }
 fs::path Cache::jobs_dir() const { return root_ / "jobs"; }
 
 void Cache::write_stamp(const Digest& d) const {
-  write_atomic(stamp_path(d), stat_stamp(object_path(d)));
+  write_file_atomic(stamp_path(d), stat_stamp(object_path(d)));
+}
+
+void Cache::check_tree() const {
+  for (const char* dir : {"objects", "objects/sha256", "objects/sha512", "partial", "locks", "tmp", "stamps",
+                          "stamps/sha256", "stamps/sha512", "jobs", "installed"})
+    if (auto why = unsafe_entry(root_ / dir, S_IFDIR); !why.empty()) refuse_entry(why);
+}
+
+void Cache::check_entry(const fs::path& entry) const {
+  if (auto why = unsafe_entry(entry, S_IFREG); !why.empty()) refuse_entry(why);
 }
 
 bool Cache::stamp_matches(const Digest& d) const {
@@ -82,6 +100,7 @@ bool Cache::stamp_matches(const Digest& d) const {
 Cache::Lookup Cache::lookup(const Digest& d) {
   fs::path obj = object_path(d);
   std::error_code ec;
+  check_entry(obj);  // a link here is refused, never hashed or installed through
   if (!fs::is_regular_file(obj, ec)) return Lookup::miss;
   if (stamp_matches(d)) return Lookup::hit;
   // Unknown or changed since verified: check the bytes themselves.
@@ -92,7 +111,11 @@ Cache::Lookup Cache::lookup(const Digest& d) {
     ok = false;
   }
   if (ok) {
-    write_stamp(d);
+    try {
+      write_stamp(d);
+    } catch (const std::exception&) {
+      // A read-only cache still serves hits; it only re-hashes next time.
+    }
     return Lookup::hit;
   }
   fs::remove(obj, ec);
@@ -102,7 +125,10 @@ Cache::Lookup Cache::lookup(const Digest& d) {
 
 void Cache::adopt(const fs::path& verified, const Digest& d, const std::optional<Digest>& also) {
   fs::path obj = object_path(d);
+  // Only a regular file goes into objects/, never a link planted at its name.
+  if (auto why = unsafe_entry(verified, S_IFREG); !why.empty()) refuse_entry(why);
   fs::create_directories(obj.parent_path());
+  check_tree();
   ::chmod(verified.c_str(), 0444);
   fs::rename(verified, obj);
   write_stamp(d);
@@ -110,7 +136,7 @@ void Cache::adopt(const fs::path& verified, const Digest& d, const std::optional
     fs::path other = object_path(*also);
     fs::create_directories(other.parent_path());
     std::error_code ec;
-    fs::path tmp = temp_in(other.parent_path(), also->hex);
+    fs::path tmp = temp_name_in(other.parent_path(), also->hex);
     fs::create_hard_link(obj, tmp, ec);
     if (!ec) fs::rename(tmp, other, ec);
     if (!ec) write_stamp(*also);
@@ -119,8 +145,8 @@ void Cache::adopt(const fs::path& verified, const Digest& d, const std::optional
 
 void Cache::store_copy(const fs::path& verified, const Digest& d) {
   fs::create_directories(tmp_dir());
-  fs::path tmp = temp_in(tmp_dir(), d.hex);
-  clone_or_copy(verified, tmp);
+  fs::path tmp = temp_name_in(tmp_dir(), d.hex);
+  clone_or_copy(verified, tmp);  // creates it with O_EXCL | O_NOFOLLOW
   adopt(tmp, d);
 }
 
@@ -133,6 +159,7 @@ void Cache::touch(const Digest& d) {
 std::optional<PartialMeta> Cache::read_partial_meta(const Digest& d) const {
   fs::path p = partial_path(d);
   p.replace_extension(".json");
+  check_entry(p);
   std::ifstream in(p);
   if (!in) return std::nullopt;
   try {
@@ -155,7 +182,7 @@ void Cache::write_partial_meta(const Digest& d, const PartialMeta& m) const {
                    {"remote_size", m.remote_size},
                    {"etag", m.etag},
                    {"last_modified", m.last_modified}};
-  write_atomic(p, j.dump());
+  write_file_atomic(p, j.dump());
 }
 
 void Cache::remove_partial_meta(const Digest& d) const {

@@ -10,6 +10,10 @@
 //   <root>/tmp/                        temporaries, renamed into place
 //   <root>/jobs/                       persisted job state
 //
+// No entry of the tree is followed through a symbolic link: check_tree()
+// refuses linked directories, lookup() and the partial's readers refuse a
+// linked or non-regular entry, with an error that names it and the fix.
+//
 // An object is trusted while its stamp matches (any write to the file changes
 // its ctime); otherwise it is re-hashed on use, and removed if corrupt.
 // Thread safety: methods are safe from several threads and processes; writes
@@ -19,11 +23,18 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "assetfetch/types.h"
 
 namespace assetfetch {
+
+// A cache tree assetfetch refuses to use: a linked or mistyped entry.
+class UnsafeCache : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct PartialMeta {
   std::uint64_t remote_size = 0;
@@ -44,8 +55,16 @@ class Cache {
   std::filesystem::path tmp_dir() const;
   std::filesystem::path jobs_dir() const;
 
+  // Throws UnsafeCache naming the first of objects/, partial/, locks/,
+  // tmp/, stamps/, jobs/, installed/ (and the per-algorithm folders) that is a symbolic
+  // link or not a directory, and the fix.
+  void check_tree() const;
+  // The same for one file entry (an object, a partial, its record).
+  void check_entry(const std::filesystem::path& entry) const;
+
   enum class Lookup { hit, miss, healed };  // healed: a corrupt object was removed
-  // Present and intact? Re-hashes only when the stamp does not match.
+  // Present and intact? Re-hashes only when the stamp does not match; a
+  // stamp that cannot be written (read-only cache) does not fail a hit.
   Lookup lookup(const Digest& d);
 
   // Moves an already verified file into the store (rename; the file must be

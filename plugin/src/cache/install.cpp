@@ -11,15 +11,10 @@
 #include <system_error>
 #include <vector>
 
+#include "cache/unique_fd.h"
+
 namespace assetfetch {
 namespace {
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 [[noreturn]] void fail(const std::filesystem::path& p, const char* what) {
   throw std::system_error(errno, std::generic_category(), std::string(what) + " " + p.string());
@@ -67,21 +62,21 @@ void copy_fd_range(int fd_in, std::uint64_t in_offset, int fd_out, std::uint64_t
 }
 
 bool clone_or_copy(const std::filesystem::path& from, const std::filesystem::path& to) {
-  Fd in{::open(from.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (in.fd < 0) fail(from, "cannot open");
+  UniqueFd in = open_regular_readonly(from);
   struct stat st {};
-  if (::fstat(in.fd, &st) != 0) fail(from, "cannot stat");
-  Fd out{::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (out.fd < 0) fail(to, "cannot create");
+  if (::fstat(in.get(), &st) != 0) fail(from, "cannot stat");
+  // `to` is always a temporary of ours: whatever is at its name goes, and the
+  // new file is never opened through a link.
+  UniqueFd out = open_new_temporary(to, true);
   // Once a filesystem pair has refused a clone, do not ask again (one failed
   // ioctl per installed file adds up over thousands of small assets).
   static std::atomic<bool> clone_refused{false};
   if (!clone_refused.load(std::memory_order_relaxed)) {
-    if (::ioctl(out.fd, FICLONE, in.fd) == 0) return true;
+    if (::ioctl(out.get(), FICLONE, in.get()) == 0) return true;
     if (errno == EOPNOTSUPP || errno == ENOTTY || errno == EINVAL || errno == ENOSYS)
       clone_refused.store(true, std::memory_order_relaxed);
   }
-  copy_fd_range(in.fd, 0, out.fd, 0, static_cast<std::uint64_t>(st.st_size));
+  copy_fd_range(in.get(), 0, out.get(), 0, static_cast<std::uint64_t>(st.st_size));
   return false;
 }
 

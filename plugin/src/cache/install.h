@@ -8,8 +8,9 @@
 
 namespace assetfetch {
 
-// Creates or truncates `to` with the contents of `from`. Returns true when a
-// reflink was used.
+// Creates `to` anew (replacing whatever is at that name, never following a
+// link there) with the contents of `from`, which must be a regular file, not
+// a link. Returns true when a reflink was used.
 bool clone_or_copy(const std::filesystem::path& from, const std::filesystem::path& to);
 
 // Copies `length` bytes from fd_in at in_offset to fd_out at out_offset.

@@ -45,6 +45,7 @@ struct Config {
   std::vector<RewriteRule> fallback_mirrors;
   RetryPolicy retry;
   TlsPolicy tls;
+  std::uint64_t max_download_size = JobOptions{}.max_download_size;
   std::vector<std::string> warnings;  // e.g. missing ${env:} in `check` mode
 };
 

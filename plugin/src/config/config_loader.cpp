@@ -71,7 +71,8 @@ std::vector<RewriteRule> parse_rewrites(const JsonNode& node, const ConfigLoadOp
 }
 
 void parse_retry(const JsonNode& node, RetryPolicy& retry) {
-  node.only_keys({"attempts", "backoff_ms", "no_progress_timeout_s", "connect_timeout_s"});
+  node.only_keys({"attempts", "backoff_ms", "no_progress_timeout_s", "connect_timeout_s",
+                  "min_rate_bytes_per_s", "min_rate_window_s"});
   if (node.has("attempts")) retry.attempts = static_cast<int>(node.child("attempts").integer(1, 20));
   if (node.has("backoff_ms"))
     retry.backoff = std::chrono::milliseconds(node.child("backoff_ms").integer(0, 600000));
@@ -80,6 +81,10 @@ void parse_retry(const JsonNode& node, RetryPolicy& retry) {
         std::chrono::seconds(node.child("no_progress_timeout_s").integer(1, 3600));
   if (node.has("connect_timeout_s"))
     retry.connect_timeout = std::chrono::seconds(node.child("connect_timeout_s").integer(1, 600));
+  if (node.has("min_rate_bytes_per_s"))
+    retry.min_rate_bytes_per_s = node.child("min_rate_bytes_per_s").integer(0, std::uint64_t{1} << 30);
+  if (node.has("min_rate_window_s"))
+    retry.min_rate_window = std::chrono::seconds(node.child("min_rate_window_s").integer(1, 3600));
 }
 
 void parse_tls(const JsonNode& node, const std::filesystem::path& file, Config& config) {
@@ -101,7 +106,7 @@ Config config_from_json(const nlohmann::json& doc, const std::filesystem::path& 
   if (!doc.is_object()) root.fail("a config must be a JSON object {...}");
   root.only_keys({"$schema", "cache_dir", "offline", "block_origin", "require_verified_ranges",
                   "install", "sources", "rewrites", "fallback_mirrors", "retry", "tls",
-                  "vcpkg_asset_sources"});
+                  "vcpkg_asset_sources", "max_download_size"});
   Config config;
   config.file = file;
   if (root.has("$schema")) root.child("$schema").string();
@@ -131,6 +136,8 @@ Config config_from_json(const nlohmann::json& doc, const std::filesystem::path& 
   if (root.has("fallback_mirrors"))
     config.fallback_mirrors = parse_rewrites(root.child("fallback_mirrors"), opts, config.warnings);
   if (root.has("retry")) parse_retry(root.child("retry"), config.retry);
+  if (root.has("max_download_size"))
+    config.max_download_size = root.child("max_download_size").integer(1, std::uint64_t{1} << 62);
   if (root.has("tls")) parse_tls(root.child("tls"), file, config);
   if (root.has("vcpkg_asset_sources")) {
     // Applied to a scratch config so its `clear` only drops entries of the

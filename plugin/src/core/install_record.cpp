@@ -1,3 +1,4 @@
+#include "cache/unique_fd.h"
 #include "core/install_record.h"
 
 #include <sys/stat.h>
@@ -57,13 +58,7 @@ void record_install(const fs::path& cache_dir, const FileSpec& spec) {
     fs::path dest = fs::absolute(spec.local_name);
     fs::path rec = record_path(cache_dir, dest);
     fs::create_directories(rec.parent_path());
-    fs::path tmp = rec;
-    tmp += "." + std::to_string(::getpid()) + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << install_request_key(spec) << '\n' << file_state(dest) << '\n' << dest.string() << '\n';
-    }
-    fs::rename(tmp, rec);
+    write_file_atomic(rec, install_request_key(spec) + "\n" + file_state(dest) + "\n" + dest.string() + "\n");
   } catch (const std::exception&) {
     // Only an optimisation: the next run re-checks through the cache.
   }

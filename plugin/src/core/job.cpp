@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cache/unique_fd.h"
 #include "cache/cache.h"
 #include "core/job_impl.h"
 #include "core/range.h"
@@ -81,7 +82,9 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
   std::string why;
   if (!destination_writable(spec.local_name, &why)) return reject("destination " + spec.local_name.string() + ": " + why);
   fs::path temp = spec.local_name;
-  temp += "." + std::to_string(::getpid()) + ".part";
+  // <dest>.<pid>.<random>.part: the pid tells a dead run's leftovers, the
+  // random part keeps anyone from planting a link at the name beforehand.
+  temp += "." + std::to_string(::getpid()) + "." + random_suffix() + ".part";
   std::lock_guard<std::recursive_mutex> lock(mu_);
   files_.push_back(std::make_unique<FileImpl>(this, std::move(spec), std::move(temp)));
   return files_.back().get();
@@ -158,14 +161,10 @@ void JobImpl::persist(const char* state) {
       jf["completed"] = f->worker && f->worker->phase() == FileWorker::Phase::done;
       j["files"].push_back(jf);
     }
+    cache_->check_tree();  // never write a record through a linked jobs/
     fs::path dir = cache_->jobs_dir();
     fs::create_directories(dir);
-    fs::path tmp = dir / (name_ + "." + std::to_string(::getpid()) + ".tmp");
-    {
-      std::ofstream out(tmp);
-      out << j.dump(2) << "\n";
-    }
-    fs::rename(tmp, dir / (name_ + ".json"));
+    write_file_atomic(dir / (name_ + ".json"), j.dump(2) + "\n");
   } catch (const std::exception&) {
     // Job records are for `assetfetch job`; a fetch never fails for want of one.
   }
@@ -209,8 +208,14 @@ void JobImpl::remove_stale_temporaries() {
     auto pid = record.value("pid", 0);
     if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) return;
     for (const auto& f : record.value("files", nlohmann::json::array())) {
+      // <local_name>.<pid>.<random>.part[.whole]
+      const fs::path local = f.value("local_name", std::string());
+      const std::string prefix = local.filename().string() + "." + std::to_string(pid) + ".";
       std::error_code ec;
-      fs::remove(f.value("local_name", std::string()) + "." + std::to_string(pid) + ".part", ec);
+      for (const auto& e : fs::directory_iterator(local.parent_path(), ec)) {
+        const std::string n = e.path().filename().string();
+        if (n.rfind(prefix, 0) == 0 && n.find(".part") != std::string::npos) fs::remove(e.path(), ec);
+      }
     }
   } catch (const std::exception&) {
     // An unreadable record only means nothing is cleaned up.

@@ -1,3 +1,4 @@
+#include "cache/unique_fd.h"
 #include "core/mirror_health.h"
 
 #include <unistd.h>
@@ -131,13 +132,7 @@ void MirrorHealth::save() {
       j[origin] = {{"last_failure", h.last_failure}, {"last_failure_reason", h.last_failure_reason},
                    {"last_success", h.last_success}, {"bytes_per_second", h.bytes_per_second}};
     }
-    fs::path tmp = file_;
-    tmp += "." + std::to_string(::getpid()) + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << j.dump(1) << '\n';
-    }
-    fs::rename(tmp, file_);
+    write_file_atomic(file_, j.dump(1) + "\n");
     updates_.clear();
   } catch (const std::exception&) {
   }

@@ -1,5 +1,6 @@
 #include "transfer/transfer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -105,6 +106,9 @@ Transfer::Transfer(TransferRequest request, HeaderCheck check, BodySink sink)
   curl_api().easy_setopt(easy_, CURLOPT_LOW_SPEED_TIME, static_cast<long>(retry.no_progress_timeout.count()));
   no_progress_limit_ = retry.no_progress_timeout;
   last_moved_at_ = started_;
+  min_rate_ = retry.min_rate_bytes_per_s;
+  min_rate_window_ = retry.min_rate_window;
+  window_started_at_ = started_;
   curl_api().easy_setopt(easy_, CURLOPT_NOPROGRESS, 0L);
   curl_api().easy_setopt(easy_, CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
   curl_api().easy_setopt(easy_, CURLOPT_XFERINFODATA, this);
@@ -168,12 +172,48 @@ void Transfer::parse_header_line(std::string_view line) {
     result_.last_modified = value;
   } else if (iequals(name, "retry-after")) {
     result_.retry_after = value;
+  } else if (iequals(name, "content-encoding")) {
+    result_.content_encoding = value;
   }
 }
 
 std::size_t Transfer::on_header(char* data, std::size_t size, std::size_t n, void* self) {
   static_cast<Transfer*>(self)->parse_header_line(std::string_view(data, size * n));
   return size * n;
+}
+
+bool Transfer::refuse(TransferFault fault, std::string reason) {
+  result_.aborted = true;
+  result_.fault = fault;
+  result_.abort_reason = std::move(reason);
+  return false;
+}
+
+bool Transfer::check_first_body_byte() {
+  const TransferResult& r = result_;
+  // Hashes and ranges are over the real bytes: a compressed body is not them.
+  if (!r.content_encoding.empty() && !iequals(r.content_encoding, "identity"))
+    return refuse(TransferFault::content_encoding,
+                  "the server sent Content-Encoding: " + r.content_encoding + " although identity was asked for");
+  const bool partial = r.status == 206 && r.content_range.present;
+  auto tighten = [this](std::uint64_t n) { body_limit_ = body_limit_ ? std::min(*body_limit_, n) : n; };
+  if (request_.max_file_size) {
+    const std::uint64_t most = *request_.max_file_size, first = partial ? r.content_range.first : 0;
+    const std::optional<std::uint64_t> announced =
+        r.status == 206 ? (r.content_range.total_known ? std::optional(r.content_range.total) : std::nullopt)
+                        : r.content_length;
+    if (announced && *announced > most)
+      return refuse(TransferFault::over_bound, "the server announces " + std::to_string(*announced) +
+                                                   " bytes, more than the " + std::to_string(most) + " expected");
+    tighten(first < most ? most - first : 0);
+  }
+  if (r.content_length) tighten(*r.content_length);
+  if (partial) tighten(r.content_range.last - r.content_range.first + 1);
+  if (check_ && !check_(result_, &result_.abort_reason)) {
+    result_.aborted = true;
+    return false;
+  }
+  return true;
 }
 
 std::size_t Transfer::on_body(char* data, std::size_t size, std::size_t n, void* selfp) {
@@ -184,13 +224,15 @@ std::size_t Transfer::on_body(char* data, std::size_t size, std::size_t n, void*
     curl_api().easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &self->result_.status);
     // Error pages and redirect bodies are not the asset: drop them.
     self->discard_body_ = self->result_.status < 200 || self->result_.status >= 300;
-    if (!self->discard_body_ && self->check_ &&
-        !self->check_(self->result_, &self->result_.abort_reason)) {
-      self->result_.aborted = true;
-      return 0;
-    }
+    if (!self->discard_body_ && !self->check_first_body_byte()) return 0;
   }
   if (self->discard_body_) return bytes;
+  // Never one byte past what is known (or the cap): the sink never sees it.
+  if (self->body_limit_ && self->result_.body_bytes + bytes > *self->body_limit_) {
+    self->refuse(TransferFault::over_bound, "the server sent more than the " + std::to_string(*self->body_limit_) +
+                                                " bytes known for this answer");
+    return 0;
+  }
   if (self->sink_ && !self->sink_(data, bytes, &self->result_.abort_reason)) {
     self->result_.aborted = true;
     return 0;
@@ -206,6 +248,16 @@ std::size_t Transfer::on_read(char* data, std::size_t size, std::size_t n, void*
 int Transfer::on_progress(void* selfp, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
   auto* self = static_cast<Transfer*>(selfp);
   auto now = std::chrono::steady_clock::now();
+  if (self->min_rate_ > 0 && self->min_rate_window_.count() > 0 &&
+      now - self->window_started_at_ >= self->min_rate_window_) {
+    auto moved = static_cast<std::uint64_t>(dlnow + ulnow - self->window_start_bytes_);
+    if (moved < self->min_rate_ * static_cast<std::uint64_t>(self->min_rate_window_.count())) {
+      self->too_slow_ = true;
+      return 1;  // reported as a timeout with TransferFault::too_slow by finish()
+    }
+    self->window_started_at_ = now;
+    self->window_start_bytes_ = dlnow + ulnow;
+  }
   if (dlnow + ulnow != self->last_moved_) {
     self->last_moved_ = dlnow + ulnow;
     self->last_moved_at_ = now;
@@ -219,7 +271,12 @@ int Transfer::on_progress(void* selfp, curl_off_t, curl_off_t dlnow, curl_off_t,
 }
 
 TransferResult Transfer::finish(CURLcode code) {
-  if (stalled_ && code == CURLE_ABORTED_BY_CALLBACK) {
+  if (too_slow_ && code == CURLE_ABORTED_BY_CALLBACK) {
+    code = CURLE_OPERATION_TIMEDOUT;
+    result_.fault = TransferFault::too_slow;
+    std::snprintf(error_buffer_, sizeof error_buffer_, "slower than %llu bytes/s over %lld s",
+                  static_cast<unsigned long long>(min_rate_), static_cast<long long>(min_rate_window_.count()));
+  } else if (stalled_ && code == CURLE_ABORTED_BY_CALLBACK) {
     code = CURLE_OPERATION_TIMEDOUT;
     std::snprintf(error_buffer_, sizeof error_buffer_, "no bytes for %lld s",
                   static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(no_progress_limit_).count()));
@@ -233,9 +290,9 @@ TransferResult Transfer::finish(CURLcode code) {
       result_.redirect_url = location;
   }
   // A 2xx with an empty body never reaches on_body: run the header check now.
-  if (code == CURLE_OK && !headers_checked_ && result_.status >= 200 && result_.status < 300 && check_) {
+  if (code == CURLE_OK && !headers_checked_ && result_.status >= 200 && result_.status < 300) {
     headers_checked_ = true;
-    if (!check_(result_, &result_.abort_reason)) result_.aborted = true;
+    check_first_body_byte();
   }
   result_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();

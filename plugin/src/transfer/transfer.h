@@ -26,6 +26,20 @@ struct TransferRequest {
   std::string put_file;
   // Which segment of a segmented fetch this is (SegmentedFetch id); -1: none.
   long segment = -1;
+  // Most bytes the remote file may have (its declared size, else the
+  // max_download_size cap): a body may not reach past it from where it
+  // starts (0 for a 200, the Content-Range start for a 206). Every body is
+  // also held to its Content-Length and Content-Range span. One byte more
+  // aborts the transfer in the write callback: TransferFault::over_bound.
+  std::optional<std::uint64_t> max_file_size;
+};
+
+// Why the Transfer itself stopped a response (not the caller's sink).
+enum class TransferFault {
+  none,
+  over_bound,        // past max_file_size, the Content-Length or the Content-Range span
+  content_encoding,  // Content-Encoding other than identity, which was asked for
+  too_slow,          // below retry.min_rate_bytes_per_s over a whole window
 };
 
 struct ContentRange {
@@ -46,6 +60,8 @@ struct TransferResult {
   double seconds = 0;
   bool aborted = false;        // the sink or header check stopped the transfer
   std::string abort_reason;    // why, when aborted
+  TransferFault fault = TransferFault::none;  // set with aborted (too_slow: with a curl error)
+  std::string content_encoding;
 };
 
 class Transfer {
@@ -74,6 +90,9 @@ class Transfer {
   static int on_progress(void* self, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                          curl_off_t ulnow);
   void parse_header_line(std::string_view line);
+  // Runs once before the first body byte of a 2xx: encoding, bound, caller's check.
+  bool check_first_body_byte();
+  bool refuse(TransferFault fault, std::string reason);
 
   TransferRequest request_;
   HeaderCheck check_;
@@ -93,6 +112,14 @@ class Transfer {
   std::chrono::steady_clock::time_point last_moved_at_;
   curl_off_t last_moved_ = -1;
   bool stalled_ = false;
+  // Minimum rate (curl's low-speed limit, over whole windows): a trickle that
+  // keeps the no-progress timer happy is still abandoned.
+  std::uint64_t min_rate_ = 0;
+  std::chrono::seconds min_rate_window_{0};
+  std::chrono::steady_clock::time_point window_started_at_;
+  curl_off_t window_start_bytes_ = 0;
+  bool too_slow_ = false;
+  std::optional<std::uint64_t> body_limit_;  // set at the first body byte
 };
 
 // True for curl results that a retry may cure (connect, reset, timeout...).

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "cache/install.h"
+#include "cache/unique_fd.h"
 #include "worker/local_source.h"
 #include "transfer/redact.h"
 
@@ -170,13 +171,20 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
 bool FileWorker::start(Clock::time_point now) {
   if (spec_.digest && cache_) {
     try {
+      cache_->check_tree();
       if (!lock_.try_lock(cache_->lock_path(*spec_.digest))) {
         // Another process is fetching this object: wait, then reuse it.
         phase_ = Phase::waiting;
         wake_at_ = now + std::chrono::milliseconds(50);
         return false;
       }
+    } catch (const UnsafeCache& e) {
+      fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+      return false;
     } catch (const std::exception& e) {
+      // A lock that cannot be created (read-only cache) must not fail a hit.
+      started_ = true;
+      if (serve_from_cache()) return false;
       fail(ErrorCode::internal, ErrorCause::local_file, std::string("cache lock: ") + e.what());
       return false;
     }
@@ -218,8 +226,7 @@ void FileWorker::begin_whole() {
       fs::create_directories(part_.parent_path());
       std::error_code ec;
       fs::remove(fs::path(part_.string() + ".bad"), ec);  // a killed run's leftover
-      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (part_fd_ < 0) throw std::system_error(errno, std::generic_category(), part_.string());
+      part_fd_ = open_or_create_regular(part_, O_RDWR | O_CREAT).release();
       struct stat st {};
       if (::fstat(part_fd_, &st) != 0 || !S_ISREG(st.st_mode))
         throw std::runtime_error(part_.string() + " is not a regular file; remove it");
@@ -248,8 +255,7 @@ void FileWorker::begin_whole() {
       }
     } else {
       part_ = spec_.ranges_given ? fs::path(temporary_.string() + ".whole") : temporary_;
-      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (part_fd_ < 0) throw std::system_error(errno, std::generic_category(), part_.string());
+      part_fd_ = open_new_temporary(part_, true).release();
     }
   } catch (const std::exception& e) {
     fail(ErrorCode::internal, ErrorCause::local_file, e.what());
@@ -269,6 +275,8 @@ std::unique_ptr<Transfer> FileWorker::make_request() {
     }
     // Always ask for a range: a 206 says this server can serve segments.
     req.range = range_header(filled_, std::nullopt);
+    // Never past the declared size, or the cap when nothing declares one.
+    req.max_file_size = spec_.size ? *spec_.size : options_.max_download_size;
   } else {
     return make_range_request();
   }

@@ -8,6 +8,7 @@
 #include "worker/file_worker.h"
 #include "worker/file_worker_util.h"
 #include "cache/install.h"
+#include "cache/unique_fd.h"
 #include "worker/local_source.h"
 #include "transfer/redact.h"
 
@@ -96,7 +97,12 @@ void FileWorker::finish_whole() {
       bad_assembly_ = std::move(finished_seg_);
       close_fd(part_fd_);
       close_journal(true);
-      part_fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+      try {
+        part_fd_ = open_new_temporary(part_, true).release();
+      } catch (const std::exception& e) {
+        fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+        return;
+      }
       segmenting_disabled_ = true;
       filled_ = 0;
       hasher_->reset();

@@ -27,6 +27,29 @@ void FileWorker::handle_result(const TransferResult& r, const std::string& url, 
     if (events_.attempt) events_.attempt(rec);
   };
 
+  if (r.aborted && r.fault == TransferFault::over_bound) {
+    // A lying server: none of what it sent can be trusted, and nothing past
+    // the bound was written. Drop its bytes and try the next candidate.
+    report("failover", r.abort_reason);
+    if (mode_ == Mode::whole) {
+      restart_whole();
+      remote_size_.reset();
+    }
+    failover(ErrorCause::size_mismatch, r.abort_reason, r.status);
+    return;
+  }
+  if (r.aborted && r.fault == TransferFault::content_encoding) {
+    report("failover", r.abort_reason);
+    failover(ErrorCause::transport, r.abort_reason, r.status);
+    return;
+  }
+  if (r.fault == TransferFault::too_slow) {
+    // Retrying a trickle on the same server only repeats the window: move on,
+    // keeping what arrived (the next candidate resumes from it).
+    report("failover", r.curl_error);
+    failover(ErrorCause::transport, r.curl_error);
+    return;
+  }
   if (r.aborted) {
     const std::string& why = r.abort_reason;
     if (why.rfind("range_invalid", 0) == 0) {
@@ -88,9 +111,11 @@ void FileWorker::handle_result(const TransferResult& r, const std::string& url, 
     return;
   }
   if (r.status == 416) {
-    if (mode_ == Mode::whole && filled_ == 0 && r.content_range.unsatisfied && r.content_range.total == 0) {
-      report("ok", "");  // an empty file: nothing to range over
-      remote_size_ = 0;
+    if (mode_ == Mode::whole && r.content_range.unsatisfied && r.content_range.total == filled_) {
+      // Nothing left to send: every byte is here already (an empty file, or
+      // an earlier source that announced more than it had). Verify decides.
+      report("ok", "");
+      remote_size_ = filled_;
       result_.source = redact_url(candidates_[candidate_].url);
       finish_whole();
       return;

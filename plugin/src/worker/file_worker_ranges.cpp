@@ -9,6 +9,7 @@
 #include "worker/file_worker.h"
 #include "worker/file_worker_util.h"
 #include "cache/install.h"
+#include "cache/unique_fd.h"
 #include "worker/local_source.h"
 #include "transfer/redact.h"
 
@@ -19,9 +20,10 @@ using namespace worker_util;
 
 void FileWorker::begin_ranges() {
   mode_ = Mode::ranges;
-  out_fd_ = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out_fd_ < 0) {
-    fail(ErrorCode::internal, ErrorCause::local_file, "cannot create " + temporary_.string());
+  try {
+    out_fd_ = open_new_temporary(temporary_, true).release();
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
     return;
   }
   // Back-to-back ranges with no EOF length can be placed before the remote
@@ -66,15 +68,15 @@ bool FileWorker::place(std::optional<std::uint64_t> remote_size, std::string* wh
   if (cache_) {
     for (std::size_t i = groups_.empty() ? 0 : 1; i < range_states_.size(); ++i) {
       const auto& d = spec_.ranges[i].digest;
-      if (!d || cache_->lookup(*d) != Cache::Lookup::hit) continue;
-      int in = ::open(cache_->object_path(*d).c_str(), O_RDONLY | O_CLOEXEC);
-      if (in < 0) continue;
+      if (!d) continue;
       try {
-        copy_fd_range(in, 0, out_fd_, range_states_[i].placed.output_offset, range_states_[i].placed.length);
+        if (cache_->lookup(*d) != Cache::Lookup::hit) continue;
+        UniqueFd in = open_regular_readonly(cache_->object_path(*d));
+        copy_fd_range(in.get(), 0, out_fd_, range_states_[i].placed.output_offset, range_states_[i].placed.length);
         range_states_[i].done = range_states_[i].verified = true;
       } catch (const std::exception&) {
+        // not usable from the cache (unsafe entry, I/O error): fetch it
       }
-      ::close(in);
     }
   }
   return true;
@@ -261,27 +263,17 @@ void FileWorker::cut_ranges_from(const fs::path& whole, bool verified) {
       fail(ErrorCode::bad_input, ErrorCause::range_invalid, why);
       return;
     }
-    int in = ::open(whole.c_str(), O_RDONLY | O_CLOEXEC);
-    int out = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (in < 0 || out < 0) {
-      if (in >= 0) ::close(in);
-      if (out >= 0) ::close(out);
-      fail(ErrorCode::internal, ErrorCause::local_file, "cannot cut ranges into " + temporary_.string());
-      return;
-    }
-    if (spec_.layout == Layout::sparse && ::ftruncate(out, static_cast<off_t>(size)) != 0) {
-      ::close(in);
-      ::close(out);
+    UniqueFd in = open_regular_readonly(whole);
+    UniqueFd out = open_new_temporary(temporary_, true);
+    if (spec_.layout == Layout::sparse && ::ftruncate(out.get(), static_cast<off_t>(size)) != 0) {
       fail(ErrorCode::internal, ErrorCause::local_file, "cannot size " + temporary_.string());
       return;
     }
     std::uint64_t total = 0;
     for (const auto& p : placed) {
-      copy_fd_range(in, p.offset, out, p.output_offset, p.length);
+      copy_fd_range(in.get(), p.offset, out.get(), p.output_offset, p.length);
       total += p.length;
     }
-    ::close(in);
-    ::close(out);
     // A range with its own digest must match it even when cut from a file.
     for (std::size_t i = 0; i < placed.size(); ++i) {
       const auto& d = spec_.ranges[i].digest;
@@ -317,13 +309,10 @@ bool FileWorker::verify_range(std::size_t index, std::string* mismatch) {
       // Cache the verified range under its own digest.
       try {
         fs::create_directories(cache_->tmp_dir());
-        fs::path tmp = cache_->tmp_dir() / (d->hex + "." + std::to_string(::getpid()) + ".range");
-        int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (out >= 0) {
-          copy_fd_range(out_fd_, rs.placed.output_offset, out, 0, rs.placed.length);
-          ::close(out);
-          cache_->adopt(tmp, *d);
-        }
+        NewTemporary tmp = create_temporary_in(cache_->tmp_dir(), d->hex, ".range.tmp");
+        copy_fd_range(out_fd_, rs.placed.output_offset, tmp.fd.get(), 0, rs.placed.length);
+        tmp.fd.reset();
+        cache_->adopt(tmp.path, *d);
       } catch (const std::exception&) {
         // Caching is an optimisation; the range itself is fine.
       }

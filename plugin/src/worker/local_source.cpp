@@ -1,3 +1,4 @@
+#include "cache/unique_fd.h"
 #include "worker/local_source.h"
 
 #include <fcntl.h>
@@ -115,7 +116,7 @@ std::string write_back_object(const fs::path& object, const Candidate& target, c
       if (fs::exists(dest, ec)) return {};  // content-addressed: already there
       fs::create_directories(dest.parent_path());
       fs::path tmp = dest;
-      tmp += "." + std::to_string(::getpid()) + ".tmp";
+      tmp += "." + std::to_string(::getpid()) + "." + random_suffix() + ".tmp";
       clone_or_copy(object, tmp);
       fs::rename(tmp, dest);
       return {};

@@ -1,0 +1,68 @@
+// UniqueFd: an owned file descriptor (move-only, closed on destruction), and
+// the one place where assetfetch creates files it will later rename or trust.
+//
+// Every temporary (the destination's .part, cache partials and their
+// records, lock files, tmp/ files, job records) is opened here with
+// O_NOFOLLOW | O_CLOEXEC, and with O_EXCL when it is new, so a symbolic link
+// planted at its name is never followed: the open fails instead, and the
+// caller reports the path. Names we choose get an unpredictable suffix.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace assetfetch {
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  int release();
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// Creates `path` anew (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, read-write,
+// mode 0644). With `replace`, a file or link already at that name is unlinked
+// first (unlink never follows a link). Throws std::system_error naming the
+// path when it cannot be created.
+UniqueFd open_new_temporary(const std::filesystem::path& path, bool replace);
+
+// Opens an existing regular file or creates it (lock files, resumable
+// partials), never through a link: O_NOFOLLOW | O_CLOEXEC, and refuses
+// anything but a regular file. Throws std::system_error naming the path and
+// the fix.
+UniqueFd open_or_create_regular(const std::filesystem::path& path, int flags);
+
+// Opens an existing regular file for reading, never through a link.
+UniqueFd open_regular_readonly(const std::filesystem::path& path);
+
+// "<16 hex digits>" from the system's random source: the part of a
+// temporary's name nobody can predict.
+std::string random_suffix();
+
+struct NewTemporary {
+  UniqueFd fd;
+  std::filesystem::path path;
+};
+// Creates "<dir>/<stem>.<pid>.<random><suffix>" with open_new_temporary
+// (the pid stays in the name so `cache prune` can tell a dead writer's file).
+NewTemporary create_temporary_in(const std::filesystem::path& dir, const std::string& stem,
+                                 const std::string& suffix);
+
+// Writes `content` to a new temporary beside `target` and renames it over
+// `target` (rename replaces a link at `target`, never writes through it).
+void write_file_atomic(const std::filesystem::path& target, const std::string& content);
+
+}  // namespace assetfetch
