@@ -7,6 +7,7 @@
 #include "config/document_loaders.h"
 #include "config/manifest_paths.h"
 #include "config/url_rules.h"
+#include "config/url_template.h"
 #include "core/input_error.h"
 #include "core/range.h"
 #include "verify/digest.h"
@@ -17,11 +18,8 @@ namespace config_detail {
 
 namespace {
 
-// Names fill {name} in source URLs and appear in every message.
-constexpr std::size_t kMaxNameLength = 128;
-
 bool valid_asset_name(const std::string& name) {
-  if (name.empty() || name.size() > kMaxNameLength) return false;
+  if (name.empty() || name.size() > kMaxAssetNameLength) return false;
   for (char c : name) {
     const auto u = static_cast<unsigned char>(c);
     if (!std::isalnum(u) && c != '_' && c != '.' && c != '-') return false;
@@ -173,7 +171,7 @@ ParsedAsset parse_asset(const JsonNode& node, Diagnostics& d) {
       asset.name = name.string();
       if (!valid_asset_name(asset.name))
         name.fail(quoted_value(asset.name) + " is not a valid asset name; use 1 to " +
-                  std::to_string(kMaxNameLength) + " letters, digits, '_', '.' and '-'");
+                  std::to_string(kMaxAssetNameLength) + " letters, digits, '_', '.' and '-'");
       p.name_ok = true;
     });
   }
