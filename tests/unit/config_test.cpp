@@ -100,6 +100,13 @@ TEST(Config, RejectsWithFilePointerAndFix) {
       {"cache_dir with NUL", R"J({"cache_dir": "a\u0000b"})J", {"/cache_dir: contains a control character"}},
       {"source url too long", std::string(R"J({"sources": [{"url": "https://c.example/{sha256}/)J") + std::string(2200, 'x') + R"J("}]})J",
        {"/sources/0/url: URL is 2227 characters long; at most 2200 are allowed"}},
+      {"template too long once expanded",
+       "{\"sources\": [{\"url\": \"https://c.example/" + std::string(2060, 't') + "/{sha512}\"}]}",
+       {"/sources/0/url: expands to as many as 2207 characters"}},
+      {"template with name too long once expanded",
+       "{\"sources\": [{\"url\": \"https://c.example/" + std::string(2050, 't') + "/{sha256}/{name}\"}]}",
+       {"/sources/0/url: expands to as many as 2262 characters (with a 128-character {name}); a URL may "
+        "have at most 2200"}},
       {"manifest given as config", R"J({"assets": []})J",
        {"(root): this is a manifest (it has \"assets\"), not a mirror config"}},
       {"rewrite without replace", R"({"rewrites": [{"match": "^(.*)$"}]})",
