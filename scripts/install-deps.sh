@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev openssl ca-certificates
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libcpp-httplib-dev
   nginx-light python3 python3-jsonschema curl
+  libre2-dev
 )
 
 missing=()

@@ -1,6 +1,6 @@
 #include "asset_specs.h"
 
-#include "core/input_error.h"
+#include "config/diagnostics.h"
 
 namespace assetfetch::cli {
 
@@ -20,7 +20,7 @@ std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const Config
     s.ranges_given = a.ranges_given;
     s.layout = a.sparse ? Layout::sparse : Layout::concatenated;
     std::string rel = a.destination.empty() ? default_file_name(a.urls.at(0)) : a.destination;
-    s.local_name = safe_join(dest_dir, rel, manifest.file.string() + ": asset '" + a.name + "' destination");
+    s.local_name = safe_join(dest_dir, rel, manifest.file.string() + ": asset " + quoted_value(a.name) + " destination");
     s.candidates = build_candidates(config, identity_of(a), a.urls);
     s.write_back = write_back_targets(config, identity_of(a));
     specs.push_back(std::move(s));

@@ -4,6 +4,8 @@
 
 #include "cli_options.h"
 #include "command.h"
+#include "config/diagnostics.h"
+#include "config/url_rules.h"
 #include "verify/digest.h"
 #include "core/input_error.h"
 #include "core/range.h"
@@ -26,6 +28,13 @@ int run_fetch(FetchArgs& a) {
   Reporter reporter(a.common.json, a.common.quiet, a.common.verbose);
   std::string asset = std::filesystem::path(a.output).filename().string();
   try {
+    const std::string output_name = std::filesystem::path(a.output).filename().string();
+    if (a.output.empty() || output_name.empty() || output_name == "." || output_name == "..")
+      throw InputError("-o/--output " + quoted_value(a.output) + " does not name a file; give the path to write, "
+                       "such as -o downloads/zlib.tar.gz");
+    for (std::size_t i = 0; i < a.urls.size(); ++i)
+      if (auto problem = config_detail::url_problem(a.urls[i]))
+        throw InputError("URL " + std::to_string(i + 1) + ": " + *problem);
     FileSpec spec;
     spec.name = asset;
     if (!a.sha256.empty() && !a.sha512.empty())
@@ -57,7 +66,7 @@ int run_fetch(FetchArgs& a) {
     specs.push_back(std::move(spec));
     return run_job(job_name, s.job, std::move(specs), reporter).exit_code;
   } catch (const InputError& e) {
-    reporter.error(asset, ErrorCode::bad_input, e.what());
+    for (const auto& line : error_lines(e)) reporter.error(asset, ErrorCode::bad_input, line);
     return exit_code_for(ErrorCode::bad_input);
   }
 }

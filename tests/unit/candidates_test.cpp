@@ -145,8 +145,35 @@ TEST(Candidates, WriteBackTargetsAreTheWritableSources) {
 
 TEST(Candidates, ABadRegexBuiltInCodeIsAnInputError) {
   Config c;
-  c.rewrites.push_back({"(", "x", {}});
+  c.rewrites.push_back({"(", "x", {}, nullptr});
   EXPECT_NE(error_of([&] { build_candidates(c, both_hashes(), {"https://a.example/"}); })
-                .find("rewrite rule \"(\": not a valid ECMAScript regex"),
+                .find("rewrite rule \"(\": not a valid RE2 regular expression"),
             std::string::npos);
+  // A rule made in code (not by the loader) is compiled on use.
+  c.rewrites[0] = {"https://(.*)", "https://m.example/$1", {}, nullptr};
+  EXPECT_EQ(urls(build_candidates(c, both_hashes(), {"https://a.example/x"}))[0], "https://m.example/a.example/x");
+}
+
+// The ECMAScript replacement syntax survives the move to RE2.
+TEST(Candidates, ReplacementSyntax) {
+  Config c = parse_config(R"J({"rewrites": [
+      {"match": "https://([a-z]+)\\.example/(x)?(.*)", "replace": "https://m.example/$1/$2/$3?p=$$1&all=$&"},
+      {"match": "(h)(t)(t)(p)(s)(:)(/)(/)(a)(\\.)(e)(.*)", "replace": "https://n.example/$12-$1$10"}]})J",
+                          "cfg.json");
+  const auto list = build_candidates(c, both_hashes(), {"https://a.example/yz"});
+  EXPECT_EQ(urls(list), (std::vector<std::string>{
+                            // $2 did not take part in the match: empty, as in ECMAScript.
+                            "https://m.example/a//yz?p=$1&all=https://a.example/yz",
+                            // Two digits when that group exists: $12 is group 12, $10 group 10.
+                            "https://n.example/xample/yz-h.", "https://a.example/yz"}));
+}
+
+// A pattern that backtracks exponentially under std::regex is linear in RE2:
+// this finishes (ctest's timeout would catch a hang), and matches nothing.
+TEST(Candidates, CatastrophicPatternsRunInLinearTime) {
+  Config c = parse_config(R"J({"rewrites": [{"match": "(a*)*b", "replace": "https://m.example/$1"},
+                                             {"match": "(a|aa)+$", "replace": "https://n.example/"}]})J",
+                          "cfg.json");
+  const std::string url = "https://h.example/" + std::string(2100, 'a') + "c";
+  EXPECT_EQ(urls(build_candidates(c, both_hashes(), {url})), (std::vector<std::string>{url}));
 }

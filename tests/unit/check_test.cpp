@@ -33,9 +33,9 @@ TEST(Check, DetectsAManifestByItsAssetsKey) {
   EXPECT_EQ(r.summary, "m.json: ok (manifest, 2 assets)");
   EXPECT_TRUE(r.warnings.empty());
   // --kind config: the same document is a config with an unknown key.
-  EXPECT_EQ(error_of([&] { check_text(manifest, "m.json", DocumentKind::config); })
-                .rfind("m.json: /assets: unknown key \"assets\"", 0),
-            0u);
+  EXPECT_EQ(error_of([&] { check_text(manifest, "m.json", DocumentKind::config); }),
+            "m.json:1:1: this is a manifest (it has \"assets\"), not a mirror config; a config holds "
+            "\"sources\", \"rewrites\" and the like");
 }
 
 TEST(Check, ConfigSummaryAndMissingEnvWarning) {
@@ -56,12 +56,40 @@ TEST(Check, ConfigSummaryAndMissingEnvWarning) {
 
 TEST(Check, ReportsSyntaxAndSchemaErrors) {
   EXPECT_EQ(error_of([] { check_text("{\n\"assets\": [}", "m.json"); }).rfind("m.json:2:12: ", 0), 0u);
-  EXPECT_EQ(error_of([] { check_text(R"({"assets": [{"name": "a"}]})", "m.json"); })
-                .rfind("m.json: /assets/0: missing \"urls\"", 0),
-            0u);
+  EXPECT_EQ(error_of([] { check_text(R"({"assets": [{"name": "a"}]})", "m.json"); }),
+            "m.json:1:13: asset \"a\" (/assets/0): missing \"urls\"; list where the asset can be downloaded, "
+            "origin first\n"
+            "m.json:1:13: asset \"a\" (/assets/0): no hash; add \"sha256\" (or \"sha512\") with the hex digest "
+            "of the file");
   ScratchDir dir;
   EXPECT_NE(error_of([&] { check_file(dir.path() / "missing.json"); }).find("cannot read file"),
             std::string::npos);
+}
+
+// The kind comes from "$schema" when it names one of ours, else from the
+// keys, near misses included, so a typo still gets a manifest's did-you-mean.
+TEST(Check, KindFromSchemaOrKeys) {
+  EXPECT_EQ(check_text(R"({"$schema": "https://assetfetch.dev/schemas/assetfetch-manifest.schema.json", "assets": []})",
+                       "m.json").kind,
+            DocumentKind::manifest);
+  EXPECT_EQ(check_text(R"({"$schema": "../schemas/assetfetch-config.schema.json"})", "c.json").kind,
+            DocumentKind::config);
+  EXPECT_EQ(error_of([] { check_text("{\n  \"asets\": []\n}", "m.json"); }),
+            "m.json:2:3: /asets: unknown key \"asets\"; did you mean \"assets\"?");
+  EXPECT_EQ(error_of([] { check_text(R"({"sorces": []})", "c.json"); }),
+            "c.json:1:2: /sorces: unknown key \"sorces\"; did you mean \"sources\"?");
+  // "$schema" outranks the keys: a manifest schema with config keys is a manifest.
+  EXPECT_EQ(error_of([] {
+              check_text(R"({"$schema": "assetfetch-manifest.schema.json", "offline": true})", "m.json");
+            }),
+            "m.json:1:1: missing \"assets\"; add \"assets\": [ {\"name\": ..., \"urls\": [...], \"sha256\": ...} ]\n"
+            "m.json:1:48: /offline: unknown key \"offline\"; allowed keys here: $schema, assets");
+  // An explicit kind that contradicts "$schema" is refused, not guessed around.
+  EXPECT_EQ(error_of([] {
+              check_text(R"({"$schema": "assetfetch-config.schema.json"})", "c.json", DocumentKind::manifest);
+            }),
+            "c.json:1:1: this is a mirror config (its \"$schema\" names the config schema), not a manifest; "
+            "give it with --config, and name a manifest {\"assets\": [...]} here");
 }
 
 TEST(Check, ExamplesPass) {

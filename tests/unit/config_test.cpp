@@ -17,12 +17,15 @@ namespace {
 
 struct RejectCase {
   const char* label;
-  const char* json;
+  std::string json;
   std::vector<std::string> parts;  // all must appear in the message
 };
 
 std::string config_error(const std::string& json) {
   return error_of([&] { parse_config(json, "cfg.json"); });
+}
+std::string config_problems(const std::string& json) {
+  return af_config_test::problems_of([&] { parse_config(json, "cfg.json"); });
 }
 
 void expect_parts(const std::string& message, const std::vector<std::string>& parts,
@@ -46,84 +49,108 @@ class ConfigEnv : public ::testing::Test {
 TEST(Config, RejectsWithFilePointerAndFix) {
   const std::vector<RejectCase> cases = {
       {"typo at top level", R"({"ofline": true})",
-       {"cfg.json: /ofline: unknown key \"ofline\"; did you mean \"offline\"?"}},
+       {"/ofline: unknown key \"ofline\"; did you mean \"offline\"?"}},
       {"typo in a source", R"({"sources": [{"url": "https://c.example/{sha256}", "acess": "read"}]})",
-       {"cfg.json: /sources/0/acess: unknown key \"acess\"; did you mean \"access\"?"}},
+       {"/sources/0/acess: unknown key \"acess\"; did you mean \"access\"?"}},
       {"unknown key far from all", R"({"zzzzzzzzzz": 1})",
-       {"cfg.json: /zzzzzzzzzz: unknown key", "allowed keys here: $schema, cache_dir"}},
+       {"/zzzzzzzzzz: unknown key", "allowed keys here: $schema, cache_dir"}},
       {"typo in retry", R"({"retry": {"backoff": 10}})",
-       {"cfg.json: /retry/backoff: unknown key \"backoff\"; did you mean \"backoff_ms\"?"}},
+       {"/retry/backoff: unknown key \"backoff\"; did you mean \"backoff_ms\"?"}},
       {"typo in tls", R"({"tls": {"verfy": false}})",
-       {"cfg.json: /tls/verfy: unknown key", "did you mean \"verify\"?"}},
+       {"/tls/verfy: unknown key", "did you mean \"verify\"?"}},
       {"typo in rewrite", R"({"rewrites": [{"match": "a", "replace": "b", "header": {}}]})",
-       {"cfg.json: /rewrites/0/header: unknown key", "did you mean \"headers\"?"}},
+       {"/rewrites/0/header: unknown key", "did you mean \"headers\"?"}},
       {"bool as string", R"({"offline": "yes"})",
-       {"cfg.json: /offline: expected a boolean (true or false), got a string"}},
+       {"/offline: expected a boolean (true or false), got a string"}},
       {"sources not an array", R"({"sources": {}})",
-       {"cfg.json: /sources: expected an array [...], got an object"}},
+       {"/sources: expected an array [...], got an object"}},
       {"source not an object", R"({"sources": ["https://c.example/{sha256}"]})",
-       {"cfg.json: /sources/0: expected an object {...}, got a string"}},
+       {"/sources/0: expected an object {...}, got a string"}},
       {"source without url", R"({"sources": [{"access": "read"}]})",
-       {"cfg.json: /sources/0: missing \"url\""}},
+       {"/sources/0: missing \"url\""}},
       {"bad access", R"({"sources": [{"url": "https://c.example/{sha256}", "access": "rw"}]})",
-       {"cfg.json: /sources/0/access: \"rw\" is not an access mode; use \"read\", \"write\" or \"readwrite\""}},
+       {"/sources/0/access: \"rw\" is not an access mode; use \"read\", \"write\" or \"readwrite\""}},
       {"unknown placeholder", R"({"sources": [{"url": "https://c.example/{sha1}"}]})",
-       {"cfg.json: /sources/0/url: unknown placeholder {sha1}; use {sha256}, {sha512} or {name}"}},
+       {"/sources/0/url: unknown placeholder {sha1}; use {sha256}, {sha512} or {name}"}},
       {"unmatched brace", R"({"sources": [{"url": "https://c.example/{sha256"}]})",
-       {"cfg.json: /sources/0/url: unmatched '{' at character 19"}},
+       {"/sources/0/url: unmatched '{' at character 19"}},
       {"template without digest", R"({"sources": [{"url": "https://c.example/{name}"}]})",
-       {"cfg.json: /sources/0/url: a source is content-addressed", "{sha256} or {sha512}"}},
+       {"/sources/0/url: a source is content-addressed", "{sha256} or {sha512}"}},
       {"ftp source", R"({"sources": [{"url": "ftp://c.example/{sha256}"}]})",
-       {"cfg.json: /sources/0/url: URL scheme \"ftp\" is not supported; use http, https or file"}},
+       {"/sources/0/url: URL scheme \"ftp\" is not supported; use http, https or file"}},
       {"no scheme", R"({"sources": [{"url": "c.example/{sha256}"}]})",
-       {"cfg.json: /sources/0/url: URL has no scheme"}},
+       {"/sources/0/url: URL has no scheme"}},
       {"bad regex", R"({"rewrites": [{"match": "^https://(.*$", "replace": "x"}]})",
-       {"cfg.json: /rewrites/0/match: not a valid ECMAScript regular expression"}},
+       {"/rewrites/0/match: not a valid RE2 regular expression (missing ): "}},
       {"bad regex in fallback",
        R"({"fallback_mirrors": [{"match": "a", "replace": "b"}, {"match": "[", "replace": "c"}]})",
-       {"cfg.json: /fallback_mirrors/1/match: not a valid ECMAScript regular expression"}},
+       {"/fallback_mirrors/1/match: not a valid RE2 regular expression (missing ]: "}},
+      {"backreference", R"J({"rewrites": [{"match": "^https://(a)\\1/(.*)$", "replace": "https://m/$2"}]})J",
+       {"/rewrites/0/match: backreferences such as \\1 are not supported: patterns are RE2 syntax"}},
+      {"lookahead", R"J({"fallback_mirrors": [{"match": "https://(?!internal)(.*)", "replace": "https://m/$1"}]})J",
+       {"/fallback_mirrors/0/match: lookahead (?!...) is not supported"}},
+      {"lookbehind", R"J({"rewrites": [{"match": "(?<=x)y", "replace": "https://m/"}]})J",
+       {"/rewrites/0/match: lookbehind (?<=...) and (?<!...) are not supported"}},
+      {"group missing for replace", R"J({"rewrites": [{"match": "https://(.*)", "replace": "https://m/$2"}]})J",
+       {"/rewrites/0/replace: uses $2 but \"match\" has 1 group ( ... ); write $$ for a literal dollar sign"}},
+      {"replace $0", R"J({"rewrites": [{"match": "https://.*", "replace": "https://m/$0"}]})J",
+       {"/rewrites/0/replace: uses $0; write $& for the whole URL"}},
+      {"pattern too long", std::string(R"J({"rewrites": [{"match": ")J") + std::string(2201, 'a') + R"J(", "replace": "x"}]})J",
+       {"/rewrites/0/match: is 2201 characters long; at most 2200 are allowed"}},
+      {"cache_dir with NUL", R"J({"cache_dir": "a\u0000b"})J", {"/cache_dir: contains a control character"}},
+      {"source url too long", std::string(R"J({"sources": [{"url": "https://c.example/{sha256}/)J") + std::string(2200, 'x') + R"J("}]})J",
+       {"/sources/0/url: URL is 2227 characters long; at most 2200 are allowed"}},
+      {"template too long once expanded",
+       "{\"sources\": [{\"url\": \"https://c.example/" + std::string(2060, 't') + "/{sha512}\"}]}",
+       {"/sources/0/url: expands to as many as 2207 characters"}},
+      {"template with name too long once expanded",
+       "{\"sources\": [{\"url\": \"https://c.example/" + std::string(2050, 't') + "/{sha256}/{name}\"}]}",
+       {"/sources/0/url: expands to as many as 2262 characters (with a 128-character {name}); a URL may "
+        "have at most 2200"}},
+      {"manifest given as config", R"J({"assets": []})J",
+       {"(root): this is a manifest (it has \"assets\"), not a mirror config"}},
       {"rewrite without replace", R"({"rewrites": [{"match": "^(.*)$"}]})",
-       {"cfg.json: /rewrites/0: missing \"replace\""}},
+       {"/rewrites/0: missing \"replace\""}},
       {"attempts zero", R"({"retry": {"attempts": 0}})",
-       {"cfg.json: /retry/attempts: must be an integer from 1 to 20, got 0"}},
+       {"/retry/attempts: must be an integer from 1 to 20, got 0"}},
       {"attempts too many", R"({"retry": {"attempts": 21}})",
-       {"cfg.json: /retry/attempts: must be an integer from 1 to 20, got 21"}},
+       {"/retry/attempts: must be an integer from 1 to 20, got 21"}},
       {"attempts negative", R"({"retry": {"attempts": -1}})",
-       {"cfg.json: /retry/attempts: must be an integer from 1 to 20, got -1"}},
+       {"/retry/attempts: must be an integer from 1 to 20, got -1"}},
       {"attempts fraction", R"({"retry": {"attempts": 2.5}})",
-       {"cfg.json: /retry/attempts: expected an integer from 1 to 20, got a number with a fraction"}},
+       {"/retry/attempts: expected an integer from 1 to 20, got a number with a fraction"}},
       {"connect timeout zero", R"({"retry": {"connect_timeout_s": 0}})",
-       {"cfg.json: /retry/connect_timeout_s: must be an integer from 1 to 600"}},
+       {"/retry/connect_timeout_s: must be an integer from 1 to 600"}},
       {"install mode", R"({"install": "symlink"})",
-       {"cfg.json: /install: \"symlink\" is not an install mode; use \"copy\" or \"hardlink\""}},
-      {"empty cache_dir", R"({"cache_dir": ""})", {"cfg.json: /cache_dir: must not be empty"}},
+       {"/install: \"symlink\" is not an install mode; use \"copy\" or \"hardlink\""}},
+      {"empty cache_dir", R"({"cache_dir": ""})", {"/cache_dir: must not be empty"}},
       {"missing env var",
        R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"Authorization": "Bearer ${env:AF_TEST_UNSET_VAR}"}}]})",
-       {"cfg.json: /sources/0/headers/Authorization: environment variable AF_TEST_UNSET_VAR is not set",
+       {"/sources/0/headers/Authorization: environment variable AF_TEST_UNSET_VAR is not set",
         "export AF_TEST_UNSET_VAR"}},
       {"malformed env reference",
        R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"X-Token": "${env:1BAD}"}}]})",
-       {"cfg.json: /sources/0/headers/X-Token: \"${env:1BAD}\" is not a valid variable reference"}},
+       {"/sources/0/headers/X-Token: \"${env:1BAD}\" is not a valid variable reference"}},
       {"unterminated env reference",
        R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"X-Token": "${env:TOKEN"}}]})",
-       {"cfg.json: /sources/0/headers/X-Token: unterminated ${env:...}; write ${env:NAME}"}},
+       {"/sources/0/headers/X-Token: unterminated ${env:...}; write ${env:NAME}"}},
       {"header value not a string",
        R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"X-Retries": 3}}]})",
-       {"cfg.json: /sources/0/headers/X-Retries: expected a string, got an integer"}},
+       {"/sources/0/headers/X-Retries: expected a string, got an integer"}},
       {"header name with space",
        R"({"sources": [{"url": "https://c.example/{sha256}", "headers": {"X Token": "a"}}]})",
-       {"cfg.json: /sources/0/headers/X Token: \"X Token\" is not a valid HTTP header name"}},
-      {"pointer escaping", R"({"a/b~c": 1})", {"cfg.json: /a~1b~0c: unknown key \"a/b~c\""}},
+       {"/sources/0/headers/X Token: \"X Token\" is not a valid HTTP header name"}},
+      {"pointer escaping", R"({"a/b~c": 1})", {"/a~1b~0c: unknown key \"a/b~c\""}},
       {"vcpkg string", R"({"vcpkg_asset_sources": "x-foo,bar"})",
-       {"cfg.json: /vcpkg_asset_sources: entry 1 (x-foo): unknown asset source \"x-foo\""}},
-      {"root not an object", R"([])", {"cfg.json: (root): a config must be a JSON object"}},
+       {"/vcpkg_asset_sources: entry 1 (x-foo): unknown asset source \"x-foo\""}},
+      {"root not an object", R"([])", {"(root): a config must be a JSON object"}},
       {"duplicate top-level key", R"({"sources": [], "offline": true, "sources": []})",
-       {"cfg.json: /sources: duplicate key \"sources\"; each key may appear once in an object (merge the two)"}},
+       {"/sources: duplicate key \"sources\"; each key may appear once in an object (merge the two)"}},
       {"duplicate nested key",
        R"({"rewrites": [{"match": "a", "replace": "b"}, {"match": "a", "replace": "b", "match": "c"}]})",
-       {"cfg.json: /rewrites/1/match: duplicate key \"match\""}},
+       {"/rewrites/1/match: duplicate key \"match\""}},
   };
-  for (const auto& c : cases) expect_parts(config_error(c.json), c.parts, c.label);
+  for (const auto& c : cases) expect_parts(config_problems(c.json), c.parts, c.label);
 }
 
 TEST(Config, SyntaxErrorsGiveLineAndColumn) {
@@ -135,6 +162,24 @@ TEST(Config, SyntaxErrorsGiveLineAndColumn) {
                {"cfg.json:2:4: ", "syntax error", "fix the JSON syntax"}, "missing comma");
   expect_parts(config_error(""), {"cfg.json:1:1: "}, "empty document");
   expect_parts(config_error("{\"a\": 1,\n\n}"), {"cfg.json:3:1: "}, "trailing comma");
+}
+
+// Every problem in one pass, in reading order, each with line:column.
+TEST(Config, ReportsEveryErrorAtOnce) {
+  const std::string json = "{\n"
+                           "  \"ofline\": true,\n"
+                           "  \"retry\": {\"attempts\": 0, \"backoff_ms\": -1},\n"
+                           "  \"rewrites\": [{\"match\": \"(a)\\\\1\", \"replace\": \"x\"}, {\"replace\": \"y\"}],\n"
+                           "  \"install\": \"symlink\"\n"
+                           "}";
+  EXPECT_EQ(config_error(json),
+            "cfg.json:2:3: /ofline: unknown key \"ofline\"; did you mean \"offline\"?\n"
+            "cfg.json:3:25: /retry/attempts: must be an integer from 1 to 20, got 0\n"
+            "cfg.json:3:42: /retry/backoff_ms: must be an integer from 0 to 600000, got -1\n"
+            "cfg.json:4:26: /rewrites/0/match: backreferences such as \\1 are not supported: patterns are RE2 "
+            "syntax, matched in linear time (match the text again instead)\n"
+            "cfg.json:4:53: /rewrites/1: missing \"match\" (an RE2 regular expression over the whole declared URL)\n"
+            "cfg.json:5:14: /install: \"symlink\" is not an install mode; use \"copy\" or \"hardlink\"");
 }
 
 TEST(Config, DefaultsForAnEmptyObject) {
@@ -213,7 +258,7 @@ TEST(Config, LoadConfigReadsTheFileAndNamesIt) {
   EXPECT_EQ(*c.cache_dir, dir.path() / "c");
   const auto bad = dir.write("bad.json", "{\"offline\": 1}");
   EXPECT_EQ(error_of([&] { load_config(bad); }),
-            bad.string() + ": /offline: expected a boolean (true or false), got an integer");
+            bad.string() + ":1:13: /offline: expected a boolean (true or false), got an integer");
   const std::string missing = error_of([&] { load_config(dir.path() / "nope.json"); });
   EXPECT_NE(missing.find("nope.json: cannot read config"), std::string::npos) << missing;
 }

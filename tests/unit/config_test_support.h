@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "config/diagnostics.h"
 #include "core/input_error.h"
 
 namespace af_config_test {
@@ -18,6 +19,25 @@ template <typename Fn>
 std::string error_of(Fn&& fn) {
   try {
     fn();
+  } catch (const assetfetch::InputError& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+// The problems of the ValidationError `fn` throws, each "POINTER: MESSAGE"
+// ("(root)" for the whole document) on its own line, in reading order; the
+// message of any other InputError; or "<no error>".
+template <typename Fn>
+std::string problems_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const assetfetch::ValidationError& e) {
+    std::string out;
+    for (const auto& d : e.diagnostics())
+      out += (out.empty() ? "" : "\n") + (d.pointer.empty() ? std::string("(root)") : d.pointer) + ": " +
+             d.message;
+    return out;
   } catch (const assetfetch::InputError& e) {
     return e.what();
   }

@@ -2,6 +2,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "config/config.h"
@@ -28,6 +30,9 @@ std::string with_hash(const std::string& fields) {
 std::string manifest_error(const std::string& json) {
   return error_of([&] { parse_manifest(json, "m.json"); });
 }
+std::string manifest_problems(const std::string& json) {
+  return af_config_test::problems_of([&] { parse_manifest(json, "m.json"); });
+}
 
 struct RejectCase {
   const char* label;
@@ -41,72 +46,72 @@ TEST(Manifest, RejectsWithFilePointerAndFix) {
   const std::string asset2 =
       R"(, {"name": "zlib", "urls": ["https://b.example/z.tgz"], "sha256": ")" + kSha256 + "\"}";
   const std::vector<RejectCase> cases = {
-      {"no assets", R"({"asets": []})", {"m.json: /asets: unknown key \"asets\"; did you mean \"assets\"?"}},
-      {"assets missing", "{}", {"m.json: (root): missing \"assets\""}},
-      {"assets not array", R"({"assets": {}})", {"m.json: /assets: expected an array [...], got an object"}},
-      {"asset not object", R"({"assets": [1]})", {"m.json: /assets/0: expected an object {...}, got an integer"}},
+      {"no assets", R"({"asets": []})", {"/asets: unknown key \"asets\"; did you mean \"assets\"?"}},
+      {"assets missing", "{}", {"(root): missing \"assets\""}},
+      {"assets not array", R"({"assets": {}})", {"/assets: expected an array [...], got an object"}},
+      {"asset not object", R"({"assets": [1]})", {"/assets/0: expected an object {...}, got an integer"}},
       {"unknown asset key", with_hash(R"("sha265": "x")"),
-       {"m.json: /assets/0/sha265: unknown key \"sha265\"; did you mean \"sha256\"?"}},
+       {"/assets/0/sha265: unknown key \"sha265\"; did you mean \"sha256\"?"}},
       {"missing name", R"({"assets": [{"urls": ["https://a.example/x"], "sha256": ")" + kSha256 + "\"}]}",
-       {"m.json: /assets/0: missing \"name\""}},
+       {"/assets/0: missing \"name\""}},
       {"bad name", R"({"assets": [{"name": "zlib 1.3", "urls": ["https://a.example/x"], "sha256": ")" + kSha256 + "\"}]}",
-       {"m.json: /assets/0/name: \"zlib 1.3\" is not a valid asset name; use letters, digits, '_', '.' and '-' only"}},
+       {"/assets/0/name: \"zlib 1.3\" is not a valid asset name; use 1 to 128 letters, digits, '_', '.' and '-'"}},
       {"empty name", R"({"assets": [{"name": "", "urls": ["https://a.example/x"], "sha256": ")" + kSha256 + "\"}]}",
-       {"m.json: /assets/0/name: \"\" is not a valid asset name"}},
+       {"/assets/0/name: \"\" is not a valid asset name"}},
       {"duplicate name", with_hash("").substr(0, with_hash("").size() - 2) + asset2 + "]}",
-       {"m.json: /assets/1/name: duplicate asset name \"zlib\" (also /assets/0); names must be unique"}},
+       {"/assets/1/name: duplicate asset name (also /assets/0); names must be unique"}},
       {"missing urls", R"({"assets": [{"name": "z", "sha256": ")" + kSha256 + "\"}]}",
-       {"m.json: /assets/0: missing \"urls\""}},
+       {"/assets/0: missing \"urls\""}},
       {"empty urls", R"({"assets": [{"name": "z", "urls": [], "sha256": ")" + kSha256 + "\"}]}",
-       {"m.json: /assets/0/urls: must list at least one URL, origin first"}},
+       {"/assets/0/urls: must list at least one URL, origin first"}},
       {"url not string", R"({"assets": [{"name": "z", "urls": [7], "sha256": ")" + kSha256 + "\"}]}",
-       {"m.json: /assets/0/urls/0: expected a string, got an integer"}},
+       {"/assets/0/urls/0: expected a string, got an integer"}},
       {"ftp url", R"({"assets": [{"name": "z", "urls": ["https://a.example/z", "ftp://b.example/z"], "sha256": ")" + kSha256 + "\"}]}",
-       {"m.json: /assets/0/urls/1: URL scheme \"ftp\" is not supported; use http, https or file"}},
+       {"/assets/0/urls/1: URL scheme \"ftp\" is not supported; use http, https or file"}},
       {"no hash", one_asset(R"("size": 1)"),
-       {"m.json: /assets/0: asset \"zlib\" has no hash; add \"sha256\" (or \"sha512\")"}},
+       {"/assets/0: no hash; add \"sha256\" (or \"sha512\")"}},
       {"short sha256", one_asset(R"("sha256": "abc")"),
-       {"m.json: /assets/0/sha256: sha256: 'abc' is not a sha256 digest (expected 64 hex digits, got 3)"}},
+       {"/assets/0/sha256: sha256: 'abc' is not a sha256 digest (expected 64 hex digits, got 3)"}},
       {"non-hex sha512", one_asset("\"sha512\": \"" + std::string(128, 'g') + "\""),
-       {"m.json: /assets/0/sha512: sha512: ", "is not a sha512 digest"}},
-      {"negative size", with_hash(R"("size": -1)"), {"m.json: /assets/0/size: must be an integer at least 0, got -1"}},
-      {"size as string", with_hash(R"("size": "12")"), {"m.json: /assets/0/size: expected an integer at least 0, got a string"}},
+       {"/assets/0/sha512: sha512: ", "is not a sha512 digest"}},
+      {"negative size", with_hash(R"("size": -1)"), {"/assets/0/size: must be an integer from 0 to 9223372036854775807, got -1"}},
+      {"size as string", with_hash(R"("size": "12")"), {"/assets/0/size: expected an integer from 0 to 9223372036854775807, got a string"}},
       {"escaping destination", with_hash(R"("destination": "a/../../etc/x")"),
-       {"m.json: /assets/0/destination: may not contain '..': it would escape the destination directory"}},
+       {"/assets/0/destination: may not contain '..': it would escape the destination directory"}},
       {"absolute destination", with_hash(R"("destination": "/etc/passwd")"),
-       {"m.json: /assets/0/destination: must be relative to the destination directory, not absolute"}},
+       {"/assets/0/destination: must be relative to the destination directory, not absolute"}},
       {"backslash destination", with_hash(R"("destination": "a\\b")"),
-       {"m.json: /assets/0/destination: use '/' to separate directories"}},
+       {"/assets/0/destination: use '/' to separate directories"}},
       {"directory destination", with_hash(R"("destination": "dir/")"),
-       {"m.json: /assets/0/destination: names a directory; add the file name"}},
+       {"/assets/0/destination: names a directory, not a file; add the file name"}},
       {"no file name in url", R"({"assets": [{"name": "z", "urls": ["https://a.example/"], "sha256": ")" + kSha256 + "\"}]}",
-       {"m.json: /assets/0/urls/0: cannot derive a file name from URL https://a.example/", "(or set \"destination\")"}},
+       {"/assets/0/urls/0: cannot derive a file name from URL https://a.example/", "(or set \"destination\")"}},
       {"empty ranges", with_hash(R"("ranges": [])"),
-       {"m.json: /assets/0/ranges: must list at least one range; remove \"ranges\" to fetch the whole file"}},
+       {"/assets/0/ranges: must list at least one range; remove \"ranges\" to fetch the whole file"}},
       {"range without offset", with_hash(R"("ranges": [{"length": 1}])"),
-       {"m.json: /assets/0/ranges/0: missing \"offset\""}},
+       {"/assets/0/ranges/0: missing \"offset\""}},
       {"range length eof lowercase", with_hash(R"("ranges": [{"offset": 0, "length": "eof"}])"),
-       {"m.json: /assets/0/ranges/0/length: must be a positive integer or the string \"EOF\""}},
+       {"/assets/0/ranges/0/length: must be a positive integer or the string \"EOF\""}},
       {"range length zero", with_hash(R"("ranges": [{"offset": 0, "length": 0}])"),
-       {"m.json: /assets/0/ranges/0/length: must be an integer from 1 to"}},
+       {"/assets/0/ranges/0/length: must be an integer from 1 to"}},
       {"range offset EOF", with_hash(R"("ranges": [{"offset": "EOF", "length": 1}])"),
-       {"m.json: /assets/0/ranges/0/offset: expected an integer", "got a string"}},
+       {"/assets/0/ranges/0/offset: expected an integer", "got a string"}},
       {"range unknown key", with_hash(R"("ranges": [{"offset": 0, "len": 1}])"),
-       {"m.json: /assets/0/ranges/0/len: unknown key \"len\"; did you mean"}},
+       {"/assets/0/ranges/0/len: unknown key \"len\"; did you mean"}},
       {"range bad hash", with_hash(R"("ranges": [{"offset": 0, "length": 1, "sha256": "zz"}])"),
-       {"m.json: /assets/0/ranges/0/sha256: sha256: 'zz' is not a sha256 digest"}},
+       {"/assets/0/ranges/0/sha256: sha256: 'zz' is not a sha256 digest"}},
       {"overlapping ranges", with_hash(R"("ranges": [{"offset": 0, "length": 100}, {"offset": 50, "length": 10}])"),
-       {"m.json: /assets/0/ranges/1: overlaps or duplicates range 0"}},
+       {"/assets/0/ranges/1: overlaps or duplicates range 0"}},
       {"duplicate ranges", with_hash(R"("ranges": [{"offset": 9, "length": 1}, {"offset": 9, "length": 1}])"),
-       {"m.json: /assets/0/ranges/1: overlaps or duplicates range 0"}},
+       {"/assets/0/ranges/1: overlaps or duplicates range 0"}},
       {"range after EOF range", with_hash(R"("ranges": [{"offset": 10, "length": "EOF"}, {"offset": 500, "length": 1}])"),
-       {"m.json: /assets/0/ranges/1: overlaps or duplicates range 0"}},
+       {"/assets/0/ranges/1: overlaps or duplicates range 0"}},
       {"sparse not bool", with_hash(R"("sparse": 1)"),
-       {"m.json: /assets/0/sparse: expected a boolean (true or false), got an integer"}},
-      {"root array", "[]", {"m.json: (root): a manifest must be a JSON object"}},
+       {"/assets/0/sparse: expected a boolean (true or false), got an integer"}},
+      {"root array", "[]", {"(root): a manifest must be a JSON object"}},
   };
   for (const auto& c : cases) {
-    const std::string msg = manifest_error(c.json);
+    const std::string msg = manifest_problems(c.json);
     for (const auto& part : c.parts)
       EXPECT_NE(msg.find(part), std::string::npos) << c.label << ": expected \"" << part << "\" in: " << msg;
   }
@@ -117,7 +122,129 @@ TEST(Manifest, DuplicateDestinationIsRejected) {
     {"name": "a", "urls": ["https://x.example/a.tgz"], "sha256": ")" + kSha256 + R"(", "destination": "d/f"},
     {"name": "b", "urls": ["https://x.example/b.tgz"], "sha256": ")" + kSha256 + R"(", "destination": "d/./f"}]})";
   EXPECT_EQ(manifest_error(json),
-            "m.json: /assets/1: destination \"d/./f\" is also used by /assets/0; set a distinct \"destination\"");
+            "m.json:3:149: asset \"b\" (/assets/1/destination): destination \"d/./f\" is also used by "
+            "asset \"a\" (/assets/0); set a distinct \"destination\"");
+}
+
+// What `sync` would refuse at run time, the loader (and so `check`) refuses.
+TEST(Manifest, RejectsWhatSyncWouldRefuse) {
+  const std::string long_segment(201, 's');
+  const std::vector<RejectCase> cases = {
+      {"destination dot", with_hash(R"("destination": ".")"),
+       {"/assets/0/destination: names a directory, not a file"}},
+      {"destination dot slash", with_hash(R"("destination": "./")"), {"/assets/0/destination: names a directory"}},
+      {"destination ending in dot", with_hash(R"("destination": "a/.")"), {"/assets/0/destination: names a directory"}},
+      {"destination NUL", with_hash(R"("destination": "a\u0000b")"),
+       {"/assets/0/destination: contains a control character"}},
+      {"destination newline", with_hash(R"("destination": "a\nb")"), {"contains a control character"}},
+      {"destination segment too long", with_hash("\"destination\": \"d/" + long_segment + "\""),
+       {"/assets/0/destination: has a path segment of 201 bytes; at most 200"}},
+      {"destination too long", with_hash("\"destination\": \"" + std::string(1025, 'a').replace(100, 1, "/").replace(300, 1, "/").replace(500, 1, "/").replace(700, 1, "/").replace(900, 1, "/") + "\""),
+       {"/assets/0/destination: is 1025 bytes long; at most 1024"}},
+      {"url file name too long",
+       R"({"assets": [{"name": "z", "urls": ["https://a.example/)" + long_segment + R"("], "sha256": ")" + kSha256 + "\"}]}",
+       {"/assets/0/urls/0: the file name taken from this URL has a path segment of 201 bytes", "(or set \"destination\")"}},
+      {"url too long",
+       R"({"assets": [{"name": "z", "urls": ["https://a.example/)" + std::string(2200, 'u') + R"("], "sha256": ")" + kSha256 + "\", \"destination\": \"z\"}]}",
+       {"/assets/0/urls/0: URL is 2218 characters long; at most 2200 are allowed"}},
+      {"url without host", R"({"assets": [{"name": "z", "urls": ["https:///x"], "sha256": ")" + kSha256 + "\"}]}",
+       {"/assets/0/urls/0: URL has no host after \"https://\""}},
+      {"name too long", R"({"assets": [{"name": ")" + std::string(129, 'n') + R"(", "urls": ["https://a.example/x"], "sha256": ")" + kSha256 + "\"}]}",
+       {"is not a valid asset name; use 1 to 128"}},
+      {"size 2^63", with_hash(R"("size": 9223372036854775808)"),
+       {"/assets/0/size: must be an integer from 0 to 9223372036854775807, got 9223372036854775808"}},
+      {"size 1e400", with_hash(R"("size": 1e400)"), {"/assets/0/size: the number \"1e400\" is out of range"}},
+      {"range offset 2^63", with_hash(R"("ranges": [{"offset": 9223372036854775808, "length": 1}])"),
+       {"/assets/0/ranges/0/offset: must be an integer from 0 to 9223372036854775807"}},
+      {"range length max", with_hash(R"("ranges": [{"offset": 0, "length": 18446744073709551615}])"),
+       {"/assets/0/ranges/0/length: must be an integer from 1 to 9223372036854775807"}},
+      {"range sum overflow", with_hash(R"("ranges": [{"offset": 9223372036854775807, "length": 1}])"),
+       {"/assets/0/ranges/0/length: offset + length is past 2^63 - 1"}},
+      {"range past size", with_hash(R"("size": 100, "ranges": [{"offset": 50, "length": 51}])"),
+       {"/assets/0/ranges/0: range 50:51 lies past the end of the file (\"size\" is 100 bytes)"}},
+      {"EOF range past size", with_hash(R"("size": 100, "ranges": [{"offset": 100, "length": "EOF"}])"),
+       {"/assets/0/ranges/0: range 100:EOF lies past the end"}},
+      {"config given as manifest", R"({"sources": [{"url": "https://c.example/{sha256}"}]})",
+       {"(root): this is a mirror config (it has \"sources\"), not a manifest; give it with --config"}},
+      {"config schema", R"({"$schema": "https://assetfetch.dev/schemas/assetfetch-config.schema.json", "assets": []})",
+       {"(root): this is a mirror config (its \"$schema\" names the config schema)"}},
+  };
+  for (const auto& c : cases) {
+    const std::string msg = manifest_problems(c.json);
+    for (const auto& part : c.parts)
+      EXPECT_NE(msg.find(part), std::string::npos) << c.label << ": expected \"" << part << "\" in: " << msg;
+  }
+}
+
+TEST(Manifest, AFileCannotAlsoBeADirectory) {
+  const std::string json = R"({"assets": [
+    {"name": "inner", "urls": ["https://x.example/i"], "sha256": ")" + kSha256 + R"(", "destination": "sub/a.bin/inner"},
+    {"name": "outer", "urls": ["https://x.example/a.bin"], "sha256": ")" + kSha256 + R"(", "destination": "sub/a.bin"}]})";
+  EXPECT_EQ(manifest_problems(json),
+            "/assets/0/destination: destination \"sub/a.bin/inner\" lies inside \"sub/a.bin\", the file of "
+            "asset \"outer\" (/assets/1); a path cannot be both a file and a directory (set a distinct "
+            "\"destination\")");
+}
+
+// Every problem in one pass, in reading order, each naming its asset and place.
+TEST(Manifest, ReportsEveryErrorAtOnce) {
+  const std::string json = "{\"assets\": [\n"
+                           "  {\"name\": \"zlib\", \"urls\": [\"ftp://a/z\"], \"sha256\": \"abc\", \"colour\": 1},\n"
+                           "  {\"name\": \"png\", \"urls\": [\"https://a.example/p\"], \"sha512\": \"" + kSha512 +
+                           "\", \"destination\": \"\"},\n"
+                           "  {\"urls\": 3}\n"
+                           "]}";
+  try {
+    parse_manifest(json, "m.json");
+    FAIL() << "accepted";
+  } catch (const ValidationError& e) {
+    const std::vector<std::string> lines = e.lines();
+    ASSERT_EQ(lines.size(), 7u) << e.what();
+    EXPECT_EQ(lines[0], "m.json:2:29: asset \"zlib\" (/assets/0/urls/0): URL scheme \"ftp\" is not supported; use http, https or file");
+    EXPECT_EQ(lines[1].rfind("m.json:2:53: asset \"zlib\" (/assets/0/sha256): sha256: 'abc' is not", 0), 0u) << lines[1];
+    EXPECT_EQ(lines[2], "m.json:2:60: asset \"zlib\" (/assets/0/colour): unknown key \"colour\"; allowed keys here: "
+                        "name, urls, sha256, sha512, size, destination, ranges, sparse");
+    EXPECT_EQ(lines[3], "m.json:3:209: asset \"png\" (/assets/1/destination): must not be empty");
+    EXPECT_EQ(lines[4], "m.json:4:3: /assets/2: missing \"name\"; add a unique name such as \"zlib\"");
+    EXPECT_EQ(lines[5], "m.json:4:3: /assets/2: no hash; add \"sha256\" (or \"sha512\") with the hex digest of the file");
+    EXPECT_EQ(lines[6], "m.json:4:12: /assets/2/urls: expected an array [...], got an integer");
+    EXPECT_EQ(e.diagnostics()[0].asset, "zlib");
+    EXPECT_EQ(e.diagnostics()[0].line, 2u);
+  }
+}
+
+TEST(Manifest, UnreadableDocumentsAreRefusedWithAPlace) {
+  EXPECT_EQ(manifest_error(std::string("{\"assets\": []}\0garbage", 22)),
+            "m.json:1:15: a NUL byte (byte 14); JSON text never contains one: is this a binary file, or was "
+            "something appended to it?");
+  EXPECT_EQ(manifest_error("{\"assets\": []} x").rfind("m.json:1:16: ", 0), 0u);
+  EXPECT_EQ(manifest_error("{\"assets\": [], \"assets\": []}"),
+            "m.json:1:16: /assets: duplicate key \"assets\"; each key may appear once in an object (merge the two)");
+  const std::string deep = "{\"assets\": " + std::string(100, '[') + std::string(100, ']') + "}";
+  EXPECT_EQ(manifest_error(deep).rfind("m.json:1:", 0), 0u);
+  EXPECT_NE(manifest_error(deep).find("nested deeper than 64 levels"), std::string::npos);
+  // Ten million levels: refused before any DOM is built.
+  const std::string very_deep(10'000'000, '[');
+  EXPECT_NE(manifest_error(very_deep).find("nested deeper than 64 levels"), std::string::npos);
+  EXPECT_EQ(manifest_error("{\"assets\": [], \"x\": -1e999}"),
+            "m.json:1:21: /x: the number \"-1e999\" is out of range (larger than any value allowed here)");
+  // Columns count characters, not bytes.
+  EXPECT_EQ(manifest_error("{\"é\": 1, \"assets\": [], \"ü\": 2}"),
+            "m.json:1:2: /é: unknown key \"é\"; allowed keys here: $schema, assets\n"
+            "m.json:1:24: /ü: unknown key \"ü\"; allowed keys here: $schema, assets");
+}
+
+TEST(Manifest, ErrorsAreCappedAtTwoHundred) {
+  std::string json = "{\"assets\": [";
+  for (int i = 0; i < 300; ++i) json += std::string(i ? "," : "") + "{\"name\": \"a" + std::to_string(i) + "\"}";
+  json += "]}";
+  try {
+    parse_manifest(json, "m.json");
+    FAIL() << "accepted";
+  } catch (const ValidationError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 201u);
+    EXPECT_EQ(e.lines().back(), "m.json: 400 more errors not shown; fix the ones above first");
+  }
 }
 
 TEST(Manifest, SyntaxErrorsGiveLineAndColumn) {
@@ -178,9 +305,28 @@ TEST(Manifest, DefaultsAndMinimalAssets) {
 
 TEST(Manifest, LoadManifestNamesTheFile) {
   ScratchDir dir;
-  const auto file = dir.write("assets.json", R"({"assets": [{"name": "a"}]})");
+  const auto file = dir.write("assets.json", "{\"assets\": [{\"name\": \"a\", \"sha256\": \"" + kSha256 + "\"}]}");
   EXPECT_EQ(error_of([&] { load_manifest(file); }),
-            file.string() + ": /assets/0: missing \"urls\"; list where the asset can be downloaded, origin first");
+            file.string() + ":1:13: asset \"a\" (/assets/0): missing \"urls\"; list where the asset can be "
+                            "downloaded, origin first");
+}
+
+// Only regular files of at most 16 MiB are read: a device or a FIFO is
+// refused at once (no hang, no growing memory).
+TEST(Manifest, LoadRefusesWhatIsNotASmallRegularFile) {
+  ScratchDir dir;
+  EXPECT_EQ(error_of([] { load_manifest("/dev/zero"); }),
+            "/dev/zero: cannot read manifest: it is not a regular file (a device, pipe or socket); give the "
+            "path of a JSON file");
+  const auto fifo = dir.path() / "fifo.json";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_NE(error_of([&] { load_manifest(fifo); }).find("it is not a regular file"), std::string::npos);
+  EXPECT_NE(error_of([&] { load_manifest(dir.path()); }).find("it is a directory"), std::string::npos);
+  const auto big = dir.write("big.json", "{\"assets\": []}" + std::string(16u << 20, ' '));
+  EXPECT_EQ(error_of([&] { load_manifest(big); }),
+            big.string() + ": is 16777230 bytes; a manifest or config may be at most 16 MiB (is this the right file?)");
+  const auto fits = dir.write("fits.json", "{\"assets\": []}" + std::string((16u << 20) - 14, ' '));
+  EXPECT_TRUE(load_manifest(fits).assets.empty());
 }
 
 TEST(Paths, DefaultFileName) {

@@ -89,6 +89,38 @@ TEST(ParseRangeArg, RejectsBadForms) {
   }
 }
 
+// Offsets and lengths stay below 2^63; UINT64_MAX may never alias EOF.
+TEST(ParseRangeArg, RejectsValuesFrom2To63AndOverflow) {
+  const std::vector<std::pair<std::string, std::string>> table = {
+      {"4000:18446744073709551615", "'18446744073709551615' is too large; offsets and lengths are below 2^63"},
+      {"9223372036854775808:1", "'9223372036854775808' is too large"},
+      {"0:9223372036854775808", "'9223372036854775808' is too large"},
+      {"0:99999999999999999999999", "'99999999999999999999999' is too large"},
+      {"9223372036854775807:1", "offset + length is past 2^63 - 1"},
+      {"4611686018427387904:4611686018427387904", "offset + length is past 2^63 - 1"},
+  };
+  for (const auto& [text, part] : table) {
+    SCOPED_TRACE(text);
+    try {
+      parse_range_arg(text, "--range");
+      ADD_FAILURE() << "accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).rfind("--range: '" + text + "'", 0), 0u) << e.what();
+    }
+  }
+  EXPECT_EQ(parse_range_arg("9223372036854775806:1", "--range"), R(9223372036854775806u, 1));
+  EXPECT_EQ(parse_range_arg("9223372036854775807:EOF", "--range"), R(kMaxRangeValue, kLengthToEof));
+}
+
+TEST(ValidateRanges, RejectsRangesReachingPast2To63) {
+  EXPECT_EQ(validate_ranges({R(kMaxRangeValue + 1, 1)}, true).problem, RangeProblem::too_large);
+  EXPECT_EQ(validate_ranges({R(kMaxRangeValue, 1)}, true).problem, RangeProblem::too_large);
+  EXPECT_EQ(validate_ranges({R(0, kMaxRangeValue + 1)}, true).problem, RangeProblem::too_large);
+  EXPECT_EQ(validate_ranges({R(kMaxRangeValue, kLengthToEof)}, true).problem, RangeProblem::none);
+  EXPECT_EQ(validate_ranges({R(1, kMaxRangeValue - 1)}, true).problem, RangeProblem::none);
+}
+
 TEST(FormatRange, RoundTrips) {
   EXPECT_EQ(format_range(R(1, 2)), "1:2");
   EXPECT_EQ(format_range(R(9, kLengthToEof)), "9:EOF");

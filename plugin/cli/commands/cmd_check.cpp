@@ -1,5 +1,6 @@
 // `assetfetch check FILE [--kind manifest|config]`: validates a manifest or a
-// mirror config with the same rules the loaders use (DESIGN.md `check`).
+// mirror config with the same rules the loaders use (DESIGN.md `check`),
+// printing every problem at once.
 // The logic lives in config/check.h so it is unit-tested without the CLI.
 #include <iostream>
 #include <memory>
@@ -10,7 +11,7 @@
 
 #include "command.h"
 #include "config/check.h"
-#include "core/input_error.h"
+#include "config/diagnostics.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -28,12 +29,13 @@ int run_check(const CheckArgs& args) {
   try {
     const CheckReport report = check_file(args.file, kind);
     if (!args.quiet) {
-      for (const auto& w : report.warnings) std::cerr << "warning: " << w << "\n";
+      for (const auto& w : report.warnings) std::cerr << "assetfetch: warning: " << w << "\n";
       std::cout << report.summary << "\n";
     }
     return 0;
   } catch (const InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    // The lines `sync` prints for the same file (and the CMake module shows).
+    for (const auto& line : error_lines(e)) std::cerr << "assetfetch: error: " << line << "\n";
     return 2;
   }
 }
@@ -44,7 +46,7 @@ const RegisterCommand kRegister(
       auto args = std::make_shared<CheckArgs>();
       sub.add_option("FILE", args->file, "manifest or config JSON file")->required();
       sub.add_option("--kind", args->kind,
-                     "treat FILE as this kind (default: manifest if it has \"assets\")")
+                     "treat FILE as this kind (default: from its \"$schema\", else from its keys)")
           ->check(CLI::IsMember({"manifest", "config"}));
       sub.add_flag("-q,--quiet", args->quiet, "print errors only");
       return [args] { return run_check(*args); };

@@ -6,7 +6,7 @@
 #include "asset_specs.h"
 #include "cli_options.h"
 #include "command.h"
-#include "core/input_error.h"
+#include "config/diagnostics.h"
 #include "reporter.h"
 #include "run_job.h"
 
@@ -32,7 +32,8 @@ int run_sync(SyncArgs& a) {
       reporter.summary(o.fetched, o.from_cache, o.failed);
     return o.exit_code;
   } catch (const InputError& e) {
-    reporter.error("", ErrorCode::bad_input, e.what());
+    // Every problem of the manifest or config, one a line (as `check`).
+    for (const auto& line : error_lines(e)) reporter.error("", ErrorCode::bad_input, line);
     return exit_code_for(ErrorCode::bad_input);
   }
 }

@@ -112,7 +112,7 @@ typedef enum af_code {
   AF_OK = 0,                   /* 0 */
   AF_E_BAD_HANDLE = 1,         /* 1: NULL, destroyed or foreign handle */
   AF_E_INVALID_ARG = 2,        /* 2: bad argument: NULL, malformed hash, URL too long, zero ranges... */
-  AF_E_INVALID_RANGE = 3,      /* 3: EOF offset, zero length, or a range past the end of the remote file */
+  AF_E_INVALID_RANGE = 3,      /* 3: EOF offset, zero length, reaching past 2^63 - 1, or past the end of the remote file */
   AF_E_OVERLAPPING_RANGES = 4, /* 4: two ranges overlap or share an offset */
   AF_E_TOO_MANY_RANGES = 5,    /* 5: more ranges than the per-file cap */
   AF_E_HASH_MISMATCH = 6,      /* 6: every candidate delivered bytes that failed verification */
@@ -317,8 +317,9 @@ AF_API af_code af_job_add_file(af_job* job, const char* const* urls, size_t n_ur
 /* Adds a file of byte ranges, written one after another to local_path in the
  * order given (BITS' AddFileWithRanges). The hash names the WHOLE remote file.
  * Checked before any request: n_ranges == 0 gives AF_E_INVALID_ARG, an EOF
- * offset or zero length AF_E_INVALID_RANGE, overlapping ranges or two at one
- * offset AF_E_OVERLAPPING_RANGES. Nothing is created on disk on failure. */
+ * offset, zero length or a range reaching past 2^63 - 1 AF_E_INVALID_RANGE,
+ * overlapping ranges or two at one offset AF_E_OVERLAPPING_RANGES. Nothing
+ * is created on disk on failure. */
 AF_API af_code af_job_add_file_with_ranges(af_job* job, const char* const* urls, size_t n_urls,
                                            const char* local_path, const char* hash_algo,
                                            const char* hash_hex, const af_range* ranges,

@@ -1,16 +1,16 @@
 // The C ABI's af_job_add_file*: C arguments checked and copied into a
 // FileSpec (BITS' AddFile / AddFileWithRanges), then handed to the core.
 #include "c_api/c_api_internal.h"
+#include "config/url_rules.h"
 
 namespace af_shim {
 
+// The manifest's URL rules (config/url_rules.h), so a URL the CLI refuses
+// is refused here too.
 std::string check_url(const char* url, const char* what) {
   if (url == nullptr) return std::string(what) + " is NULL";
-  const std::size_t n = std::strlen(url);
-  if (n == 0) return std::string(what) + " is empty";
-  if (n > AF_MAX_URL_LENGTH)
-    return std::string(what) + " is " + std::to_string(n) + " characters long; at most " +
-           std::to_string(AF_MAX_URL_LENGTH) + " are allowed";
+  static_assert(AF_MAX_URL_LENGTH == assetfetch::config_detail::kMaxUrlLength);
+  if (auto problem = assetfetch::config_detail::url_problem(url)) return std::string(what) + ": " + *problem;
   return {};
 }
 
@@ -22,6 +22,7 @@ af_code range_code(assetfetch::RangeProblem p) {
     case assetfetch::RangeProblem::zero_length: return AF_E_INVALID_RANGE;
     case assetfetch::RangeProblem::overlapping: return AF_E_OVERLAPPING_RANGES;
     case assetfetch::RangeProblem::too_many: return AF_E_TOO_MANY_RANGES;
+    case assetfetch::RangeProblem::too_large: return AF_E_INVALID_RANGE;
   }
   return AF_E_INVALID_ARG;
 }

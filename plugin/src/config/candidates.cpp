@@ -1,10 +1,11 @@
 // The ordered candidate list of one asset (DESIGN.md "Sources, in order"),
 // local cache excluded: sources → rewrites → declared URLs → fallback mirrors.
 #include <algorithm>
-#include <regex>
 #include <set>
 
 #include "config/config.h"
+#include "config/diagnostics.h"
+#include "config/url_pattern.h"
 #include "config/url_rules.h"
 #include "config/url_template.h"
 #include "core/input_error.h"
@@ -26,23 +27,23 @@ class CandidateList {
   std::vector<Candidate> list_;
 };
 
-// The rule applies only when it matches the whole URL; the result must still
-// be an acceptable URL.
-std::optional<std::string> rewrite(const std::regex& re, const RewriteRule& rule,
-                                   const std::string& url) {
-  if (!std::regex_match(url, re)) return std::nullopt;
-  std::string out = std::regex_replace(url, re, rule.replace, std::regex_constants::format_first_only);
-  if (config_detail::url_problem(out)) return std::nullopt;
-  return out;
+const config_detail::UrlPattern& compiled(const RewriteRule& rule,
+                                          std::shared_ptr<const config_detail::UrlPattern>& scratch) {
+  if (rule.compiled) return *rule.compiled;
+  config_detail::PatternProblem problem;
+  scratch = config_detail::UrlPattern::compile(rule.match, rule.replace, &problem);
+  if (!scratch)
+    throw InputError("rewrite rule " + quoted_value(rule.match) + ": " +
+                     (problem.in_replace ? "\"replace\" " : "") + problem.message);
+  return *scratch;
 }
 
-std::regex compile(const RewriteRule& rule) {
-  try {
-    return std::regex(rule.match, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    throw InputError("rewrite rule \"" + rule.match + "\": not a valid ECMAScript regex (" +
-                     e.what() + ")");
-  }
+// The rule applies only when it matches the whole URL; the result must still
+// be an acceptable URL.
+std::optional<std::string> rewrite(const config_detail::UrlPattern& pattern, const std::string& url) {
+  std::optional<std::string> out = pattern.apply(url);
+  if (!out || config_detail::url_problem(*out)) return std::nullopt;
+  return out;
 }
 
 // Rule-major: every declared URL through the first rule, then the second
@@ -50,9 +51,10 @@ std::regex compile(const RewriteRule& rule) {
 void add_rewrites(CandidateList& list, const std::vector<RewriteRule>& rules, CandidateKind kind,
                   const std::vector<std::string>& declared, bool skip_declared) {
   for (const auto& rule : rules) {
-    const std::regex re = compile(rule);
+    std::shared_ptr<const config_detail::UrlPattern> scratch;
+    const config_detail::UrlPattern& pattern = compiled(rule, scratch);
     for (const auto& url : declared) {
-      auto out = rewrite(re, rule, url);
+      auto out = rewrite(pattern, url);
       if (!out) continue;
       // A rewrite onto a declared URL would contact the origin after all.
       if (skip_declared && std::find(declared.begin(), declared.end(), *out) != declared.end())

@@ -1,7 +1,6 @@
 #include "config/check.h"
 
 #include "config/document_loaders.h"
-#include "config/json_location.h"
 
 namespace assetfetch {
 
@@ -20,29 +19,34 @@ std::string config_summary(const Config& c) {
   return s;
 }
 
-}  // namespace
-
-CheckReport check_text(const std::string& text, const std::filesystem::path& file,
-                       std::optional<DocumentKind> kind) {
-  const nlohmann::json doc = config_detail::parse_json_text(text, file);
+CheckReport check_document(const config_detail::JsonDocument& doc, std::optional<DocumentKind> kind) {
   CheckReport report;
-  report.kind = kind.value_or(doc.is_object() && doc.contains("assets") ? DocumentKind::manifest
-                                                                         : DocumentKind::config);
+  if (!kind)
+    if (const auto guess = config_detail::guess_kind(doc.root)) kind = guess->kind;
+  report.kind = kind.value_or(DocumentKind::config);
+  const std::string file = doc.file.string();
   if (report.kind == DocumentKind::manifest) {
-    const Manifest m = config_detail::manifest_from_json(doc, file);
-    report.summary = file.string() + ": ok (manifest, " + count(m.assets.size(), "asset", "assets") + ")";
+    const Manifest m = config_detail::manifest_from_document(doc);
+    report.summary = file + ": ok (manifest, " + count(m.assets.size(), "asset", "assets") + ")";
   } else {
     ConfigLoadOptions opts;
     opts.missing_env_is_warning = true;
-    Config c = config_detail::config_from_json(doc, file, opts);
-    report.summary = file.string() + ": ok (" + config_summary(c) + ")";
+    Config c = config_detail::config_from_document(doc, opts);
+    report.summary = file + ": ok (" + config_summary(c) + ")";
     report.warnings = std::move(c.warnings);
   }
   return report;
 }
 
+}  // namespace
+
+CheckReport check_text(const std::string& text, const std::filesystem::path& file,
+                       std::optional<DocumentKind> kind) {
+  return check_document(config_detail::parse_document(text, file), kind);
+}
+
 CheckReport check_file(const std::filesystem::path& file, std::optional<DocumentKind> kind) {
-  return check_text(config_detail::read_text_file(file, "file"), file, kind);
+  return check_document(config_detail::read_document(file, "file"), kind);
 }
 
 }  // namespace assetfetch

@@ -1,5 +1,6 @@
 // `assetfetch check FILE`: validate a manifest or a mirror config with the
-// loaders' rules and summarise it. The CLI command is a thin wrapper.
+// loaders' rules (the very ones `sync`, `fetch --config` and the C ABI use)
+// and summarise it. The CLI command is a thin wrapper.
 #pragma once
 
 #include <filesystem>
@@ -7,9 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace assetfetch {
+#include "config/document_kind.h"
 
-enum class DocumentKind { manifest, config };
+namespace assetfetch {
 
 struct CheckReport {
   DocumentKind kind = DocumentKind::config;
@@ -17,9 +18,10 @@ struct CheckReport {
   std::vector<std::string> warnings;  // each "FILE: /pointer: message"
 };
 
-// Detects a manifest by its top-level "assets" key, a config otherwise;
-// `kind` overrides. A missing ${env:} variable is a warning here. Throws
-// InputError (syntax: FILE:LINE:COLUMN, schema: FILE: /pointer) when invalid.
+// The kind comes from `kind`, else from the document ("$schema", or its
+// keys: config_detail::guess_kind), else config. A missing ${env:} variable
+// is a warning here. Throws ValidationError listing every problem (each
+// with FILE:LINE:COLUMN), or InputError when the file cannot be read.
 CheckReport check_file(const std::filesystem::path& file,
                        std::optional<DocumentKind> kind = std::nullopt);
 CheckReport check_text(const std::string& text, const std::filesystem::path& file_for_messages,

@@ -3,11 +3,14 @@
 // loaders, and the candidate list built from them (DESIGN.md "Sources, in
 // order").
 //
-// Loaders throw InputError with "FILE: /json/pointer: message" (schema-level
-// errors) or "FILE:LINE:COLUMN: message" (JSON syntax errors).
+// Loaders check the whole document and throw one ValidationError (an
+// InputError, config/diagnostics.h) listing every problem, each as
+// "FILE:LINE:COLUMN: [asset "NAME" (]/json/pointer[)]: message"; a file that
+// cannot be read gives a plain InputError naming it.
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,11 +29,18 @@ struct SourceSpec {
   HeaderList headers;  // ${env:NAME} already expanded
 };
 
-// Regex rewrite (ECMAScript, $1-style replacement) of a declared URL.
+namespace config_detail {
+class UrlPattern;
+}
+
+// Regex rewrite of a declared URL: `match` is RE2 syntax over the whole URL
+// (linear time), `replace` uses $1-style groups (config/url_pattern.h).
 struct RewriteRule {
   std::string match;
   std::string replace;
   HeaderList headers;
+  // Compiled by the loader; build_candidates compiles a rule without it.
+  std::shared_ptr<const config_detail::UrlPattern> compiled;
 };
 
 struct Config {
@@ -61,7 +71,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_f
 
 // vcpkg's X_VCPKG_ASSET_SOURCES syntax: `clear`, `x-azurl,URL[,SAS[,rw]]`,
 // `x-block-origin`, backtick escapes. Applied onto `config` (clear removes
-// sources added so far). Throws InputError naming the offending entry.
+// sources added so far). Throws InputError naming the offending entry, after
+// "WHERE: " unless `where` is empty.
 void apply_vcpkg_asset_sources(const std::string& text, Config& config, const std::string& where);
 
 struct ManifestAsset {

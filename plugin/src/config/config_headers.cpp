@@ -26,26 +26,28 @@ bool has_line_break(const std::string& s) {
 }  // namespace
 
 HeaderList parse_headers(const JsonNode& node, const ConfigLoadOptions& opts,
-                         std::vector<std::string>& warnings) {
+                         std::vector<std::string>& warnings, Diagnostics& d) {
   HeaderList headers;
   for (const auto& [name, _] : node.object()) {
-    const JsonNode value = node.child(name);
-    if (!valid_header_name(name))
-      value.fail("\"" + name + "\" is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)");
-    const std::string raw = value.string();
-    EnvExpansion expanded = expand_env(raw);
-    if (expanded.problem) value.fail(*expanded.problem);
-    for (const auto& missing : expanded.missing) {
-      const std::string message = "environment variable " + missing +
-                                  " is not set; export " + missing +
-                                  " before fetching (it fills this header)";
-      if (!opts.missing_env_is_warning) value.fail(message);
-      warnings.push_back(value.place() + ": " + message);
-    }
-    // The expanded value is never echoed: it usually is a credential.
-    if (has_line_break(expanded.value))
-      value.fail("header value contains a line break or NUL (after ${env:} expansion); remove it");
-    headers.emplace_back(name, std::move(expanded.value));
+    d.attempt([&] {
+      const JsonNode value = node.child(name);
+      if (!valid_header_name(name))
+        value.fail(quoted_value(name) + " is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)");
+      const std::string raw = value.string();
+      EnvExpansion expanded = expand_env(raw);
+      if (expanded.problem) value.fail(*expanded.problem);
+      for (const auto& missing : expanded.missing) {
+        const std::string message = "environment variable " + missing +
+                                    " is not set; export " + missing +
+                                    " before fetching (it fills this header)";
+        if (!opts.missing_env_is_warning) value.fail(message);
+        warnings.push_back(value.place() + ": " + message);
+      }
+      // The expanded value is never echoed: it usually is a credential.
+      if (has_line_break(expanded.value))
+        value.fail("header value contains a line break or NUL (after ${env:} expansion); remove it");
+      headers.emplace_back(name, std::move(expanded.value));
+    });
   }
   return headers;
 }

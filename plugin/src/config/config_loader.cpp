@@ -1,8 +1,7 @@
 // The mirror configuration (schemas/assetfetch-config.schema.json).
-#include <regex>
-
+#include "config/document_kind.h"
 #include "config/document_loaders.h"
-#include "config/json_location.h"
+#include "config/url_pattern.h"
 #include "config/url_rules.h"
 #include "config/url_template.h"
 
@@ -18,138 +17,192 @@ std::filesystem::path resolve_against(const std::filesystem::path& file, const s
   return (std::filesystem::absolute(file).parent_path() / path).lexically_normal();
 }
 
+// A local path (cache_dir, ca_file): non-empty, no control characters (a NUL
+// would cut the path short where the OS reads it).
+std::string local_path(const JsonNode& node) {
+  const std::string p = node.non_empty_string();
+  for (char c : p)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      node.fail("contains a control character; give a plain path");
+  return p;
+}
+
 SourceSpec parse_source(const JsonNode& node, const ConfigLoadOptions& opts,
-                        std::vector<std::string>& warnings) {
-  node.only_keys({"url", "access", "headers"});
-  if (!node.has("url")) node.fail("missing \"url\"; add a URL template such as \"https://cache.example/{sha256}\"");
+                        std::vector<std::string>& warnings, Diagnostics& d) {
+  node.object();
+  node.only_keys({"url", "access", "headers"}, d);
   SourceSpec source;
-  const JsonNode url = node.child("url");
-  source.url_template = url.non_empty_string();
-  if (auto problem = url_problem(source.url_template)) url.fail(*problem);
-  if (auto problem = template_problem(source.url_template)) url.fail(*problem);
-  if (node.has("access")) {
-    const JsonNode access = node.child("access");
-    const std::string a = access.string();
-    if (a == "read")
-      source.access = SourceAccess::read;
-    else if (a == "write")
-      source.access = SourceAccess::write;
-    else if (a == "readwrite")
-      source.access = SourceAccess::readwrite;
-    else
-      access.fail("\"" + a + "\" is not an access mode; use \"read\", \"write\" or \"readwrite\"");
+  if (!node.has("url")) {
+    d.add(node.pointer(), "missing \"url\"; add a URL template such as \"https://cache.example/{sha256}\"");
+  } else {
+    d.attempt([&] {
+      const JsonNode url = node.child("url");
+      source.url_template = url.non_empty_string();
+      if (auto problem = url_problem(source.url_template)) url.fail(*problem);
+      if (auto problem = template_problem(source.url_template)) url.fail(*problem);
+    });
   }
-  if (node.has("headers")) source.headers = parse_headers(node.child("headers"), opts, warnings);
+  if (node.has("access")) {
+    d.attempt([&] {
+      const JsonNode access = node.child("access");
+      const std::string a = access.string();
+      if (a == "read")
+        source.access = SourceAccess::read;
+      else if (a == "write")
+        source.access = SourceAccess::write;
+      else if (a == "readwrite")
+        source.access = SourceAccess::readwrite;
+      else
+        access.fail(quoted_value(a) + " is not an access mode; use \"read\", \"write\" or \"readwrite\"");
+    });
+  }
+  if (node.has("headers"))
+    d.attempt([&] { source.headers = parse_headers(node.child("headers"), opts, warnings, d); });
   return source;
 }
 
 RewriteRule parse_rewrite(const JsonNode& node, const ConfigLoadOptions& opts,
-                          std::vector<std::string>& warnings) {
-  node.only_keys({"match", "replace", "headers"});
-  if (!node.has("match")) node.fail("missing \"match\" (an ECMAScript regex over the declared URL)");
-  if (!node.has("replace")) node.fail("missing \"replace\" (the new URL, $1 for the first group)");
+                          std::vector<std::string>& warnings, Diagnostics& d) {
+  node.object();
+  node.only_keys({"match", "replace", "headers"}, d);
   RewriteRule rule;
-  const JsonNode match = node.child("match");
-  rule.match = match.non_empty_string();
-  try {
-    std::regex check(rule.match, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    match.fail(std::string("not a valid ECMAScript regular expression (") + e.what() +
-               "); escape literal characters such as . ( [ with \\\\");
+  bool strings_ok = true;
+  if (!node.has("match")) {
+    d.add(node.pointer(), "missing \"match\" (an RE2 regular expression over the whole declared URL)");
+    strings_ok = false;
+  } else {
+    strings_ok &= d.attempt([&] { rule.match = node.child("match").non_empty_string(); });
   }
-  rule.replace = node.child("replace").non_empty_string();
-  if (node.has("headers")) rule.headers = parse_headers(node.child("headers"), opts, warnings);
+  if (!node.has("replace")) {
+    d.add(node.pointer(), "missing \"replace\" (the new URL, $1 for the first group)");
+    strings_ok = false;
+  } else {
+    strings_ok &= d.attempt([&] { rule.replace = node.child("replace").non_empty_string(); });
+  }
+  if (strings_ok) {
+    d.attempt([&] {
+      PatternProblem problem;
+      rule.compiled = UrlPattern::compile(rule.match, rule.replace, &problem);
+      if (!rule.compiled) node.child(problem.in_replace ? "replace" : "match").fail(problem.message);
+    });
+  }
+  if (node.has("headers"))
+    d.attempt([&] { rule.headers = parse_headers(node.child("headers"), opts, warnings, d); });
   return rule;
 }
 
 std::vector<RewriteRule> parse_rewrites(const JsonNode& node, const ConfigLoadOptions& opts,
-                                        std::vector<std::string>& warnings) {
+                                        std::vector<std::string>& warnings, Diagnostics& d) {
   std::vector<RewriteRule> rules;
   for (std::size_t i = 0; i < node.array().size(); ++i)
-    rules.push_back(parse_rewrite(node.element(i), opts, warnings));
+    d.attempt([&] { rules.push_back(parse_rewrite(node.element(i), opts, warnings, d)); });
   return rules;
 }
 
-void parse_retry(const JsonNode& node, RetryPolicy& retry) {
-  node.only_keys({"attempts", "backoff_ms", "no_progress_timeout_s", "connect_timeout_s",
-                  "min_rate_bytes_per_s", "min_rate_window_s"});
-  if (node.has("attempts")) retry.attempts = static_cast<int>(node.child("attempts").integer(1, 20));
+void parse_retry(const JsonNode& node, RetryPolicy& retry, Diagnostics& d) {
+  node.object();
+  node.only_keys({"attempts", "backoff_ms", "no_progress_timeout_s", "connect_timeout_s", "min_rate_bytes_per_s",
+                  "min_rate_window_s"},
+                 d);
+  if (node.has("attempts"))
+    d.attempt([&] { retry.attempts = static_cast<int>(node.child("attempts").integer(1, 20)); });
   if (node.has("backoff_ms"))
-    retry.backoff = std::chrono::milliseconds(node.child("backoff_ms").integer(0, 600000));
+    d.attempt([&] { retry.backoff = std::chrono::milliseconds(node.child("backoff_ms").integer(0, 600000)); });
   if (node.has("no_progress_timeout_s"))
-    retry.no_progress_timeout =
-        std::chrono::seconds(node.child("no_progress_timeout_s").integer(1, 3600));
+    d.attempt([&] {
+      retry.no_progress_timeout = std::chrono::seconds(node.child("no_progress_timeout_s").integer(1, 3600));
+    });
   if (node.has("connect_timeout_s"))
-    retry.connect_timeout = std::chrono::seconds(node.child("connect_timeout_s").integer(1, 600));
+    d.attempt([&] {
+      retry.connect_timeout = std::chrono::seconds(node.child("connect_timeout_s").integer(1, 600));
+    });
   if (node.has("min_rate_bytes_per_s"))
-    retry.min_rate_bytes_per_s = node.child("min_rate_bytes_per_s").integer(0, std::uint64_t{1} << 30);
+    d.attempt([&] {
+      retry.min_rate_bytes_per_s = node.child("min_rate_bytes_per_s").integer(0, std::uint64_t{1} << 30);
+    });
   if (node.has("min_rate_window_s"))
-    retry.min_rate_window = std::chrono::seconds(node.child("min_rate_window_s").integer(1, 3600));
+    d.attempt([&] { retry.min_rate_window = std::chrono::seconds(node.child("min_rate_window_s").integer(1, 3600)); });
 }
 
-void parse_tls(const JsonNode& node, const std::filesystem::path& file, Config& config) {
-  node.only_keys({"verify", "ca_file"});
-  if (node.has("verify")) config.tls.verify = node.child("verify").boolean();
+void parse_tls(const JsonNode& node, const std::filesystem::path& file, Config& config, Diagnostics& d) {
+  node.object();
+  node.only_keys({"verify", "ca_file"}, d);
+  if (node.has("verify")) d.attempt([&] { config.tls.verify = node.child("verify").boolean(); });
   if (node.has("ca_file"))
-    config.tls.ca_file = resolve_against(file, node.child("ca_file").non_empty_string()).string();
+    d.attempt([&] { config.tls.ca_file = resolve_against(file, local_path(node.child("ca_file"))).string(); });
   if (!config.tls.verify)
     config.warnings.push_back(node.child("verify").place() +
                               ": TLS verification is off; anyone on the path can serve bytes "
                               "(the hash still protects content, not credentials)");
 }
 
+void parse_install(const JsonNode& install, Config& config) {
+  const std::string mode = install.string();
+  if (mode == "copy")
+    config.install = InstallMode::copy;
+  else if (mode == "hardlink")
+    config.install = InstallMode::hardlink;
+  else
+    install.fail(quoted_value(mode) + " is not an install mode; use \"copy\" or \"hardlink\"");
+}
+
+// Applied to a scratch config so its `clear` only drops entries of the same
+// string: the file's own "sources" stay (a file cannot contradict itself);
+// vcpkg sources come after them.
+void parse_vcpkg(const JsonNode& vcpkg, Config& config) {
+  Config imported;
+  try {
+    apply_vcpkg_asset_sources(vcpkg.string(), imported, "");
+  } catch (const NodeError&) {
+    throw;
+  } catch (const InputError& e) {
+    vcpkg.fail(e.what());
+  }
+  for (auto& s : imported.sources) config.sources.push_back(std::move(s));
+  config.block_origin = config.block_origin || imported.block_origin;
+  for (auto& w : imported.warnings) config.warnings.push_back(vcpkg.place() + ": " + w);
+}
+
 }  // namespace
 
-Config config_from_json(const nlohmann::json& doc, const std::filesystem::path& file,
-                        const ConfigLoadOptions& opts) {
-  const JsonNode root(doc, file.string());
-  if (!doc.is_object()) root.fail("a config must be a JSON object {...}");
-  root.only_keys({"$schema", "cache_dir", "offline", "block_origin", "require_verified_ranges",
-                  "install", "sources", "rewrites", "fallback_mirrors", "retry", "tls",
-                  "vcpkg_asset_sources", "max_download_size"});
+Config config_from_document(const JsonDocument& doc, const ConfigLoadOptions& opts) {
+  Diagnostics d(doc.file);
+  for (const auto& p : doc.problems) d.add_placed(p);
+  const std::filesystem::path& file = doc.file;
+  const JsonNode root(doc.root, file.string());
+  if (!doc.root.is_object()) {
+    d.add("", "a config must be a JSON object {...}");
+    d.throw_if_any(&doc.text);
+  }
+  if (auto problem = wrong_kind_problem(doc.root, DocumentKind::config)) {
+    d.add("", *problem);
+    d.throw_if_any(&doc.text);
+  }
+  root.only_keys(config_keys(), d);
   Config config;
   config.file = file;
-  if (root.has("$schema")) root.child("$schema").string();
-  if (root.has("cache_dir"))
-    config.cache_dir = resolve_against(file, root.child("cache_dir").non_empty_string());
-  if (root.has("offline")) config.offline = root.child("offline").boolean();
-  if (root.has("block_origin")) config.block_origin = root.child("block_origin").boolean();
-  if (root.has("require_verified_ranges"))
-    config.require_verified_ranges = root.child("require_verified_ranges").boolean();
-  if (root.has("install")) {
-    const JsonNode install = root.child("install");
-    const std::string mode = install.string();
-    if (mode == "copy")
-      config.install = InstallMode::copy;
-    else if (mode == "hardlink")
-      config.install = InstallMode::hardlink;
-    else
-      install.fail("\"" + mode + "\" is not an install mode; use \"copy\" or \"hardlink\"");
-  }
-  if (root.has("sources")) {
-    const JsonNode sources = root.child("sources");
-    for (std::size_t i = 0; i < sources.array().size(); ++i)
-      config.sources.push_back(parse_source(sources.element(i), opts, config.warnings));
-  }
-  if (root.has("rewrites"))
-    config.rewrites = parse_rewrites(root.child("rewrites"), opts, config.warnings);
-  if (root.has("fallback_mirrors"))
-    config.fallback_mirrors = parse_rewrites(root.child("fallback_mirrors"), opts, config.warnings);
-  if (root.has("retry")) parse_retry(root.child("retry"), config.retry);
-  if (root.has("max_download_size"))
-    config.max_download_size = root.child("max_download_size").integer(1, std::uint64_t{1} << 62);
-  if (root.has("tls")) parse_tls(root.child("tls"), file, config);
-  if (root.has("vcpkg_asset_sources")) {
-    // Applied to a scratch config so its `clear` only drops entries of the
-    // same string: the file's own "sources" stay (a file cannot contradict
-    // itself); vcpkg sources come after them.
-    const JsonNode vcpkg = root.child("vcpkg_asset_sources");
-    Config imported;
-    apply_vcpkg_asset_sources(vcpkg.string(), imported, vcpkg.place());
-    for (auto& s : imported.sources) config.sources.push_back(std::move(s));
-    config.block_origin = config.block_origin || imported.block_origin;
-    for (auto& w : imported.warnings) config.warnings.push_back(std::move(w));
-  }
+  auto field = [&](const char* key, auto&& parse) {
+    if (root.has(key)) d.attempt([&] { parse(root.child(key)); });
+  };
+  field("$schema", [](const JsonNode& n) { n.string(); });
+  field("cache_dir", [&](const JsonNode& n) { config.cache_dir = resolve_against(file, local_path(n)); });
+  field("offline", [&](const JsonNode& n) { config.offline = n.boolean(); });
+  field("block_origin", [&](const JsonNode& n) { config.block_origin = n.boolean(); });
+  field("require_verified_ranges", [&](const JsonNode& n) { config.require_verified_ranges = n.boolean(); });
+  field("install", [&](const JsonNode& n) { parse_install(n, config); });
+  field("sources", [&](const JsonNode& n) {
+    for (std::size_t i = 0; i < n.array().size(); ++i)
+      d.attempt([&] { config.sources.push_back(parse_source(n.element(i), opts, config.warnings, d)); });
+  });
+  field("rewrites", [&](const JsonNode& n) { config.rewrites = parse_rewrites(n, opts, config.warnings, d); });
+  field("fallback_mirrors",
+        [&](const JsonNode& n) { config.fallback_mirrors = parse_rewrites(n, opts, config.warnings, d); });
+  field("retry", [&](const JsonNode& n) { parse_retry(n, config.retry, d); });
+  field("tls", [&](const JsonNode& n) { parse_tls(n, file, config, d); });
+  field("max_download_size",
+        [&](const JsonNode& n) { config.max_download_size = n.integer(1, std::uint64_t{1} << 62); });
+  field("vcpkg_asset_sources", [&](const JsonNode& n) { parse_vcpkg(n, config); });
+  d.throw_if_any(&doc.text);
   return config;
 }
 
@@ -157,12 +210,11 @@ Config config_from_json(const nlohmann::json& doc, const std::filesystem::path& 
 
 Config parse_config(const std::string& text, const std::filesystem::path& file_for_messages,
                     const ConfigLoadOptions& opts) {
-  return config_detail::config_from_json(config_detail::parse_json_text(text, file_for_messages),
-                                         file_for_messages, opts);
+  return config_detail::config_from_document(config_detail::parse_document(text, file_for_messages), opts);
 }
 
 Config load_config(const std::filesystem::path& file, const ConfigLoadOptions& opts) {
-  return parse_config(config_detail::read_text_file(file, "config"), file, opts);
+  return config_detail::config_from_document(config_detail::read_document(file, "config"), opts);
 }
 
 }  // namespace assetfetch

@@ -1,30 +1,19 @@
 #include "config/json_location.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <set>
-#include <sstream>
+#include <utility>
 
 #include "config/json_node.h"
 #include "core/input_error.h"
 
 namespace assetfetch::config_detail {
-
-TextPosition position_of_index(const std::string& text, std::size_t index) {
-  TextPosition pos;
-  for (std::size_t i = 0; i < std::min(index, text.size()); ++i) {
-    if (text[i] == '\n') {
-      ++pos.line;
-      pos.column = 1;
-    } else {
-      ++pos.column;
-    }
-  }
-  return pos;
-}
 
 namespace {
 
@@ -110,86 +99,103 @@ std::string strip_nlohmann_prefix(const std::string& what) {
   return message;
 }
 
-// nlohmann keeps the last of duplicate keys; a repeated "sources" would
-// silently drop mirrors, so duplicates are refused with their pointer.
-class DuplicateKeyCheck {
- public:
-  explicit DuplicateKeyCheck(std::string file) : file_(std::move(file)) {}
+}  // namespace
 
-  bool operator()(int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    using E = nlohmann::json::parse_event_t;
-    switch (event) {
-      case E::object_start: frames_.push_back({false, 0, {}, {}}); break;
-      case E::array_start: frames_.push_back({true, 0, {}, {}}); break;
-      case E::key: {
-        Frame& top = frames_.back();
-        top.key = parsed.get<std::string>();
-        if (!top.keys.insert(top.key).second)
-          throw InputError(file_ + ": " + pointer() + ": duplicate key \"" + top.key +
-                           "\"; each key may appear once in an object (merge the two)");
-        break;
-      }
-      case E::value: element_done(); break;
-      case E::object_end:
-      case E::array_end:
-        frames_.pop_back();
-        element_done();
-        break;
-    }
-    return true;
+namespace {
+
+// An fd that closes itself.
+class OpenFile {
+ public:
+  explicit OpenFile(int fd) : fd_(fd) {}
+  ~OpenFile() {
+    if (fd_ >= 0) ::close(fd_);
   }
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  int get() const { return fd_; }
 
  private:
-  struct Frame {
-    bool array;
-    std::size_t index;
-    std::set<std::string> keys;
-    std::string key;
-  };
-  void element_done() {
-    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
-  }
-  std::string pointer() const {
-    std::string out;
-    for (const auto& f : frames_)
-      out += f.array ? "/" + std::to_string(f.index) : pointer_segment(f.key);
-    return out;
-  }
-
-  std::string file_;
-  std::vector<Frame> frames_;
+  int fd_;
 };
+
+[[noreturn]] void fail_at(const std::filesystem::path& file, const TextPosition& at,
+                          const std::string& message, std::vector<Diagnostic> also = {}) {
+  also.push_back({"", message, "", false, at.line, at.column});
+  std::stable_sort(also.begin(), also.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+  });
+  throw ValidationError(file.string(), std::move(also));
+}
+
+std::string too_large(std::uintmax_t bytes) {
+  return "is " + std::to_string(bytes) + " bytes; a manifest or config may be at most " +
+         std::to_string(kMaxDocumentBytes >> 20) + " MiB (is this the right file?)";
+}
 
 }  // namespace
 
-nlohmann::json parse_json_text(const std::string& text, const std::filesystem::path& file) {
+JsonDocument parse_document(std::string text, const std::filesystem::path& file) {
+  if (text.size() > kMaxDocumentBytes)
+    throw InputError(file.string() + ": " + too_large(text.size()));
+  // nlohmann stops at a NUL as if the text ended there, which would accept
+  // whatever follows; JSON text never holds a raw NUL.
+  if (const std::size_t nul = text.find('\0'); nul != std::string::npos)
+    fail_at(file, position_of_index(text, nul),
+            "a NUL byte (byte " + std::to_string(nul) +
+                "); JSON text never contains one: is this a binary file, or was something "
+                "appended to it?");
+  // Before the DOM parser: it would build every level of a deep nesting.
+  JsonScan scan = scan_json(text);
+  if (scan.too_deep) throw ValidationError(file.string(), std::move(scan.problems));
+  JsonDocument doc;
   try {
-    return nlohmann::json::parse(text, DuplicateKeyCheck(file.string()));
+    doc.root = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     ErrorLocator locator;
     locator.message = e.what();
     nlohmann::json::sax_parse(text, &locator);
-    const TextPosition pos = position_of_index(text, token_start(text, e.byte, locator.last_token));
-    throw InputError(file.string() + ":" + std::to_string(pos.line) + ":" +
-                     std::to_string(pos.column) + ": " + strip_nlohmann_prefix(locator.message) +
-                     " (fix the JSON syntax there)");
+    fail_at(file, position_of_index(text, token_start(text, e.byte, locator.last_token)),
+            strip_nlohmann_prefix(locator.message) + " (fix the JSON syntax there)",
+            std::move(scan.problems));
+  } catch (const nlohmann::json::exception& e) {
+    // A number too large for a double: the scan has found and placed it.
+    if (!scan.problems.empty()) throw ValidationError(file.string(), std::move(scan.problems));
+    throw InputError(file.string() + ": cannot read the JSON: " + e.what());
   }
+  doc.file = file;
+  doc.text = std::move(text);
+  doc.problems = std::move(scan.problems);
+  return doc;
 }
 
 std::string read_text_file(const std::filesystem::path& file, const std::string& what) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec))
-    throw InputError(file.string() + ": cannot read " + what + ": it is a directory (name a file)");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    throw InputError(file.string() + ": cannot read " + what + ": " +
-                     (err ? std::strerror(err) : "open failed") + " (check the path)");
+  const std::string cannot = file.string() + ": cannot read " + what + ": ";
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  const OpenFile in(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (in.get() < 0) throw InputError(cannot + std::strerror(errno) + " (check the path)");
+  struct stat st {};
+  if (::fstat(in.get(), &st) != 0) throw InputError(cannot + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw InputError(cannot + "it is a directory (name a file)");
+  if (!S_ISREG(st.st_mode))
+    throw InputError(cannot + "it is not a regular file (a device, pipe or socket); give the "
+                              "path of a JSON file");
+  if (static_cast<std::uintmax_t>(st.st_size) > kMaxDocumentBytes)
+    throw InputError(file.string() + ": " + too_large(static_cast<std::uintmax_t>(st.st_size)));
+  std::string text;
+  char buf[65536];
+  // Bounded even if the file grows while it is read.
+  while (text.size() <= kMaxDocumentBytes) {
+    const ssize_t n = ::read(in.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw InputError(file.string() + ": error while reading " + what + ": " + std::strerror(errno));
+    if (n == 0) return text;
+    text.append(buf, static_cast<std::size_t>(n));
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw InputError(file.string() + ": error while reading " + what);
-  return buf.str();
+  throw InputError(file.string() + ": " + too_large(text.size()));
+}
+
+JsonDocument read_document(const std::filesystem::path& file, const std::string& what) {
+  return parse_document(read_text_file(file, what), file);
 }
 
 }  // namespace assetfetch::config_detail

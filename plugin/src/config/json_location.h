@@ -1,28 +1,45 @@
-// Reading a JSON document so that a syntax error points at FILE:LINE:COLUMN
-// (DESIGN.md "Settled details" → `check`).
+// Reading a manifest or config: a regular file of bounded size, parsed so
+// that every syntax error points at FILE:LINE:COLUMN (DESIGN.md "Settled
+// details" → `check`).
 #pragma once
 
-#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "config/diagnostics.h"
+#include "config/json_scan.h"
+
 namespace assetfetch::config_detail {
 
-struct TextPosition {
-  std::size_t line = 1;    // 1-based
-  std::size_t column = 1;  // 1-based, in bytes
+// Manifests and configs are small; anything larger is the wrong file.
+inline constexpr std::uintmax_t kMaxDocumentBytes = 16u << 20;
+
+struct JsonDocument {
+  std::filesystem::path file;
+  std::string text;
+  nlohmann::json root;
+  // Duplicate keys: reported together with the loader's own diagnostics.
+  std::vector<Diagnostic> problems;
 };
 
-// Line and column of the byte at 0-based `index` of `text`.
-TextPosition position_of_index(const std::string& text, std::size_t index);
+// Parses `text`. Throws ValidationError, placed at line:column, for what
+// makes the document unreadable: a syntax error (trailing garbage too), a
+// NUL byte, a number too large for a double, nesting deeper than
+// kMaxJsonDepth, more than kMaxDocumentBytes.
+JsonDocument parse_document(std::string text, const std::filesystem::path& file);
 
-// Parses `text`; a syntax error throws InputError "FILE:LINE:COLUMN: message"
-// pointing at the start of the offending token.
-nlohmann::json parse_json_text(const std::string& text, const std::filesystem::path& file);
+// Reads and parses `file`; `what` ("manifest", "config", "file") names it in
+// errors. Throws InputError for a file that cannot be read, is not a regular
+// file or is too large, ValidationError as parse_document.
+JsonDocument read_document(const std::filesystem::path& file, const std::string& what);
 
-// Whole file as bytes; throws InputError naming the file and the OS reason.
+// Whole regular file as bytes, at most kMaxDocumentBytes. Opening never
+// blocks (a FIFO is refused, not waited on). Throws InputError naming the
+// file, the reason and the fix.
 std::string read_text_file(const std::filesystem::path& file, const std::string& what);
 
 }  // namespace assetfetch::config_detail

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "core/input_error.h"
 
 namespace assetfetch::config_detail {
 
@@ -74,7 +73,9 @@ std::string JsonNode::place() const {
   return file_ + ": " + (pointer_.empty() ? std::string("(root)") : pointer_);
 }
 
-void JsonNode::fail(const std::string& message) const { throw InputError(place() + ": " + message); }
+void JsonNode::fail(const std::string& message) const {
+  throw NodeError(file_, pointer_, message, false);
+}
 
 void JsonNode::type_error(const char* expected) const {
   // The value itself is not echoed: it may be a credential.
@@ -131,17 +132,26 @@ std::uint64_t JsonNode::integer(std::uint64_t min, std::uint64_t max) const {
   return v;
 }
 
-void JsonNode::only_keys(std::initializer_list<const char*> known) const {
-  const std::vector<std::string> names(known.begin(), known.end());
+bool JsonNode::only_keys(std::initializer_list<const char*> known, Diagnostics& d) const {
+  return only_keys(std::vector<std::string>(known.begin(), known.end()), d);
+}
+
+bool JsonNode::only_keys(const std::vector<std::string>& names, Diagnostics& d) const {
+  bool all_known = true;
   for (const auto& [key, _] : object()) {
     if (std::find(names.begin(), names.end(), key) != names.end()) continue;
-    const JsonNode bad(*value_, file_, pointer_ + pointer_segment(key));
+    all_known = false;
+    const std::string pointer = pointer_ + pointer_segment(key);
     const std::string near = nearest_key(key, names);
-    if (!near.empty()) bad.fail("unknown key \"" + key + "\"; did you mean \"" + near + "\"?");
+    if (!near.empty()) {
+      d.add(pointer, "unknown key " + quoted_value(key) + "; did you mean \"" + near + "\"?", true);
+      continue;
+    }
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    bad.fail("unknown key \"" + key + "\"; allowed keys here: " + list);
+    d.add(pointer, "unknown key " + quoted_value(key) + "; allowed keys here: " + list, true);
   }
+  return all_known;
 }
 
 }  // namespace assetfetch::config_detail

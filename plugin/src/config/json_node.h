@@ -1,6 +1,6 @@
 // A value inside a loaded JSON document together with its place (file and
-// JSON pointer), so every schema-level error reads
-// "FILE: /json/pointer: message" and every unknown key is caught.
+// JSON pointer), so every schema-level error names its place (a NodeError,
+// collected into Diagnostics) and every unknown key is caught.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "config/diagnostics.h"
 
 namespace assetfetch::config_detail {
 
@@ -30,6 +32,7 @@ class JsonNode {
   // "FILE: /pointer" (the root shows as "(root)").
   std::string place() const;
 
+  // Throws NodeError for this node's value.
   [[noreturn]] void fail(const std::string& message) const;
 
   bool has(const std::string& key) const;
@@ -44,9 +47,11 @@ class JsonNode {
   bool boolean() const;
   std::uint64_t integer(std::uint64_t min, std::uint64_t max) const;
 
-  // Every key must be one of `known`; otherwise the error names the key and
-  // suggests the nearest known one.
-  void only_keys(std::initializer_list<const char*> known) const;
+  // Every key must be one of `known`; each other key is recorded in `d`,
+  // named with the nearest known one as a suggestion. Returns false when
+  // there was one.
+  bool only_keys(std::initializer_list<const char*> known, Diagnostics& d) const;
+  bool only_keys(const std::vector<std::string>& known, Diagnostics& d) const;
 
  private:
   [[noreturn]] void type_error(const char* expected) const;

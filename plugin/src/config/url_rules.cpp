@@ -17,6 +17,9 @@ std::string scheme_of(std::string_view url) {
 
 std::optional<std::string> url_problem(std::string_view url) {
   if (url.empty()) return "URL is empty; give an http://, https:// or file:// URL";
+  if (url.size() > kMaxUrlLength)
+    return "URL is " + std::to_string(url.size()) + " characters long; at most " +
+           std::to_string(kMaxUrlLength) + " are allowed";
   for (char c : url) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
       return "URL contains a space or control character; percent-encode it (%20)";
@@ -26,6 +29,8 @@ std::optional<std::string> url_problem(std::string_view url) {
   if (scheme != "http" && scheme != "https" && scheme != "file")
     return "URL scheme \"" + scheme + "\" is not supported; use http, https or file";
   if (url.size() == scheme.size() + 3) return "URL has nothing after \"" + scheme + "://\"";
+  if (scheme != "file" && std::string_view("/?#").find(url[scheme.size() + 3]) != std::string_view::npos)
+    return "URL has no host after \"" + scheme + "://\"";
   return std::nullopt;
 }
 

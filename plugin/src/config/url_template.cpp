@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "config/url_rules.h"
+
 namespace assetfetch::config_detail {
 
 namespace {
@@ -30,9 +32,13 @@ std::string percent_encode(std::string_view s) {
 
 std::optional<std::string> template_problem(std::string_view tmpl) {
   bool has_digest = false;
+  std::size_t longest = 0;  // the expansion's length at worst
   for (std::size_t i = 0; i < tmpl.size(); ++i) {
     if (tmpl[i] == '}') return "unmatched '}' at character " + std::to_string(i + 1);
-    if (tmpl[i] != '{') continue;
+    if (tmpl[i] != '{') {
+      ++longest;
+      continue;
+    }
     const std::size_t close = tmpl.find('}', i);
     if (close == std::string_view::npos)
       return "unmatched '{' at character " + std::to_string(i + 1) + "; placeholders are " +
@@ -42,10 +48,15 @@ std::optional<std::string> template_problem(std::string_view tmpl) {
       has_digest = true;
     else if (name != "name")
       return "unknown placeholder {" + std::string(name) + "}; use " + std::string(kAllowed);
+    longest += name == "sha256" ? 64 : name == "sha512" ? 128 : kMaxAssetNameLength;
     i = close;
   }
   if (!has_digest)
     return "a source is content-addressed: its URL must contain {sha256} or {sha512}";
+  if (longest > kMaxUrlLength)
+    return "expands to as many as " + std::to_string(longest) + " characters (with a " +
+           std::to_string(kMaxAssetNameLength) + "-character {name}); a URL may have at most " +
+           std::to_string(kMaxUrlLength);
   return std::nullopt;
 }
 

@@ -10,8 +10,13 @@
 
 namespace assetfetch::config_detail {
 
+// Manifest asset names are at most this long (and need no escaping), so a
+// template's expansion has a known bound.
+inline constexpr std::size_t kMaxAssetNameLength = 128;
+
 // nullopt when `tmpl` is a valid source template (known placeholders only,
-// braces balanced, at least one digest placeholder); else the problem.
+// braces balanced, at least one digest placeholder, an expansion that fits
+// a URL's length limit); else the problem.
 std::optional<std::string> template_problem(std::string_view tmpl);
 
 // Expands `tmpl` for `asset`; nullopt when it names a digest the asset lacks

@@ -11,6 +11,8 @@ namespace {
 
 using Fields = std::vector<std::string>;
 
+std::string prefix(const std::string& where) { return where.empty() ? "" : where + ": "; }
+
 // Entries split at ';', fields at ','; a backtick makes the next , ; or `
 // literal.
 std::vector<Fields> split_entries(const std::string& text, const std::string& where) {
@@ -20,7 +22,7 @@ std::vector<Fields> split_entries(const std::string& text, const std::string& wh
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '`') {
-      const std::string at = where + ": character " + std::to_string(i + 1) + ": ";
+      const std::string at = prefix(where) + "character " + std::to_string(i + 1) + ": ";
       if (i + 1 == text.size())
         throw InputError(at + "a trailing backtick escapes nothing; write `` for a literal backtick");
       const char next = text[i + 1];
@@ -82,7 +84,7 @@ void apply_vcpkg_asset_sources(const std::string& text, Config& config, const st
     const Fields& f = entries[n];
     if (f.size() == 1 && f[0].empty()) continue;  // empty entry, e.g. a trailing ';'
     const std::string& kind = f[0];
-    const std::string at = where + ": entry " + std::to_string(n + 1) + " (" + kind + "): ";
+    const std::string at = prefix(where) + "entry " + std::to_string(n + 1) + " (" + kind + "): ";
     if (kind == "clear" || kind == "x-block-origin") {
       if (f.size() != 1) throw InputError(at + kind + " takes no arguments; remove the text after the ','");
       if (kind == "clear")

@@ -24,6 +24,9 @@ RangeCheck validate_ranges(const std::vector<ByteRange>& ranges, bool ranges_giv
       return {RangeProblem::eof_offset, "range offset may not be EOF (only the length may be)"};
     if (r.length == 0)
       return {RangeProblem::zero_length, "range " + format_range(r) + " has length 0"};
+    if (r.offset > kMaxRangeValue || (!r.to_eof() && r.length > kMaxRangeValue - r.offset))
+      return {RangeProblem::too_large, "range " + format_range(r) +
+                                           " reaches past 2^63 - 1, the largest file offset"};
   }
   // BITS compares ranges by offset: two at one offset overlap whatever their lengths.
   std::vector<const ByteRange*> sorted;
@@ -43,12 +46,16 @@ RangeCheck validate_ranges(const std::vector<ByteRange>& ranges, bool ranges_giv
 
 namespace {
 
+// A decimal below 2^63 (so no value can alias EOF, UINT64_MAX).
 std::uint64_t parse_u64(std::string_view s, std::string_view what, std::string_view whole) {
   std::uint64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  const std::string head = std::string(what) + ": '" + std::string(whole) + "': ";
+  if (ec == std::errc::result_out_of_range || (ec == std::errc() && p == s.data() + s.size() && v > kMaxRangeValue))
+    throw InputError(head + "'" + std::string(s) + "' is too large; offsets and lengths are below 2^63 (" +
+                     std::to_string(kMaxRangeValue + 1) + ")");
   if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-    throw InputError(std::string(what) + ": '" + std::string(whole) +
-                     "' is not OFFSET:LENGTH[:SHA256] (LENGTH may be EOF): '" + std::string(s) +
+    throw InputError(head + "is not OFFSET:LENGTH[:SHA256] (LENGTH may be EOF): '" + std::string(s) +
                      "' is not a non-negative integer");
   return v;
 }
@@ -74,6 +81,9 @@ ByteRange parse_range_arg(std::string_view text, std::string_view what) {
                      "': the offset may not be EOF (only the length may be)");
   r.offset = parse_u64(off, what, text);
   r.length = (len == "EOF" || len == "eof") ? kLengthToEof : parse_u64(len, what, text);
+  if (!r.to_eof() && r.length > kMaxRangeValue - r.offset)
+    throw InputError(std::string(what) + ": '" + std::string(text) +
+                     "': offset + length is past 2^63 - 1, the largest file offset");
   if (!hash.empty() || rest.find(':') != std::string_view::npos)
     r.digest = parse_digest(HashAlgorithm::sha256, hash, std::string(what) + " " + std::string(text));
   return r;

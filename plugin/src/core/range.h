@@ -14,7 +14,11 @@ namespace assetfetch {
 // BG_E_TOO_MANY_RANGES_IN_FILE's policy cap.
 inline constexpr std::size_t kMaxRangesPerFile = 4096;
 
-enum class RangeProblem { none, no_ranges, eof_offset, zero_length, overlapping, too_many };
+// Offsets, lengths and sizes stay below 2^63: curl and the file system take
+// signed 64-bit offsets (and UINT64_MAX means EOF as a length).
+inline constexpr std::uint64_t kMaxRangeValue = INT64_MAX;
+
+enum class RangeProblem { none, no_ranges, eof_offset, zero_length, overlapping, too_many, too_large };
 
 struct RangeCheck {
   RangeProblem problem = RangeProblem::none;
@@ -25,7 +29,8 @@ struct RangeCheck {
 // means a whole-file download (no ranges to check).
 RangeCheck validate_ranges(const std::vector<ByteRange>& ranges, bool ranges_given);
 
-// "OFF:LEN", "OFF:EOF" or "OFF:LEN:SHA256". Throws InputError naming `what`.
+// "OFF:LEN", "OFF:EOF" or "OFF:LEN:SHA256"; OFF and LEN below 2^63, their
+// sum too. Throws InputError naming `what`.
 ByteRange parse_range_arg(std::string_view text, std::string_view what);
 std::string format_range(const ByteRange& r);  // "OFF:LEN" / "OFF:EOF"
 

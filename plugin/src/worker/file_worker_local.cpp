@@ -54,12 +54,12 @@ bool FileWorker::local_ranges(const fs::path& src, std::string* why) {
     *why = "cannot read " + src.string() + ": " + ec.message();
     return false;
   }
-  if (!ranges_placed()) {
-    std::string err;
-    if (!place(size, &err)) {
-      fail(ErrorCode::bad_input, ErrorCause::range_invalid, err);
-      return true;
-    }
+  // Ranges placed without a size (no EOF length) may still lie past this
+  // file's end: that is the caller's mistake (exit 2), not a bad source.
+  std::string err;
+  if (!(ranges_placed() ? ranges_fit(size, &err) : place(size, &err))) {
+    fail(ErrorCode::bad_input, ErrorCause::range_invalid, err);
+    return true;
   }
   for (std::size_t i = 0; i < range_states_.size(); ++i) {
     if (range_states_[i].done) continue;
