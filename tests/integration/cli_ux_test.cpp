@@ -186,8 +186,9 @@ TEST_F(CliUx, MirrorNeverNamesItsWorkingDirectory) {
     ASSERT_EQ(r.exit_code, 0) << describe(r);
     EXPECT_EQ(r.out.find(".incoming"), std::string::npos) << r.out;
     EXPECT_EQ(r.err.find(".incoming"), std::string::npos) << r.err;
-    if (std::string(mode).empty())
+    if (std::string(mode).empty()) {
       EXPECT_NE(r.err.find("sha256/" + af_test::sha256_hex("mirror me")), std::string::npos) << r.err;
+    }
   }
 }
 
