@@ -271,6 +271,15 @@ def manifest_assets(c, n, size, prefix="a"):
     return assets, expect
 
 
+def add_spaced_asset(c, assets, expect, size):
+    """An asset whose URL's file name is percent-encoded (a%20b.bin): its
+    destination is the tool's decoded name ("a b.bin"), which the module must
+    take from the tool, not recompute."""
+    data = make_bytes("spaced", size)
+    assets.append({"name": "spaced", "urls": ["{BASE}/m/a%20b.bin"], "sha256": c.add_file("m/a b.bin", data)})
+    expect["spaced"] = ("a b.bin", data)
+
+
 def write_manifest(path, assets, base):
     text = json.dumps({"assets": assets}, indent=2).replace("{BASE}", base)
     write(path, text)
@@ -279,11 +288,7 @@ def write_manifest(path, assets, base):
 def case_FetchAssets(c):
     """fetch_assets() over 20 assets sets every <name>_PATH, bytes correct."""
     assets, expect = manifest_assets(c, 20, 20000)
-    # A URL whose file name is percent-encoded: the destination is the tool's
-    # (decoded) name, read from its `done` event, not recomputed by CMake.
-    spaced = make_bytes("spaced", 4321)
-    assets.append({"name": "spaced", "urls": ["{BASE}/m/a%20b.bin"], "sha256": c.add_file("m/a b.bin", spaced)})
-    expect["spaced"] = ("a b.bin", spaced)
+    add_spaced_asset(c, assets, expect, 4321)
     url = c.serve()
     manifest = os.path.join(c.work, "assets.json")
     write_manifest(manifest, assets, url)
@@ -506,9 +511,7 @@ def case_Progress(c):
 def case_FetchAssetsAtBuildTime(c):
     """fetch_assets(AT_BUILD_TIME): one command, outputs from the tool, nothing fetched by configure."""
     assets, expect = manifest_assets(c, 4, 5000, prefix="b")
-    spaced = make_bytes("spaced-bt", 777)
-    assets.append({"name": "spaced", "urls": ["{BASE}/m/a%20b.bin"], "sha256": c.add_file("m/a b.bin", spaced)})
-    expect["spaced"] = ("a b.bin", spaced)
+    add_spaced_asset(c, assets, expect, 777)
     url = c.serve()
     manifest = os.path.join(c.work, "assets.json")
     write_manifest(manifest, assets, url)
