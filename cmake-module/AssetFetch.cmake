@@ -1,4 +1,6 @@
-# Distributed under the same licence as assetfetch; see the LICENSE file at the top of its source tree.
+# SPDX-License-Identifier: MIT
+# Copyright (c) the assetfetch authors. Distributed under the MIT licence, as
+# is all of assetfetch; see the LICENSE file at the top of its source tree.
 
 #[=======================================================================[.rst:
 AssetFetch
@@ -24,8 +26,7 @@ This module provides two commands:
   ranges.  By default the asset is fetched while CMake configures the project
   and ``<name>_PATH`` is set in the caller's scope.  With ``AT_BUILD_TIME`` it
   is fetched by the build instead (a custom command plus a target
-  ``asset_<name>`` in ``ALL``), so configuring makes no network connection and
-  parallel build tools fetch several assets at once.
+  ``asset_<name>`` in ``ALL``), so configuring makes no network connection.
 
 * :command:`fetch_assets` reads a manifest (the JSON file ``assetfetch sync``
   and ``assetfetch mirror`` read) and fetches every asset of it in parallel in
@@ -35,6 +36,19 @@ Both run the ``assetfetch`` command-line tool (see
 :variable:`ASSETFETCH_EXECUTABLE`).  Every fetch is verified against its hash
 before it is put in place; a file with the wrong bytes never reaches the
 destination.
+
+While a configure-time fetch runs, the tool's lines are shown as it prints
+them: a progress line about every 2 seconds for a transfer that lasts longer
+than a second (``assetfetch: progress: <asset> 12.0 MiB/200.0 MiB (6%)
+3.1 MiB/s``), then one line per asset.  ``QUIET`` leaves only errors.
+Build-time fetches run in the terminal (``USES_TERMINAL``: Ninja's console
+pool), so the tool's progress bar is shown.
+
+When a fetch fails, configure stops with an error that starts with the
+caller's file and line (``CMakeLists.txt:12: fetch_asset(zlib): ...``) and
+quotes the tool's message word for word; for a manifest that is the same text
+``assetfetch check`` prints.  (CMake's own ``CMake Error at`` headline names
+this module's line; no CMake function can change that.)
 
 Re-configuring is cheap.  After a configure-time fetch the module records a
 stamp in the build tree: the hash, the URLs and options, and the destination's
@@ -78,6 +92,7 @@ Commands
       [CONFIG <mirrors.json>]
       [OFFLINE] [QUIET]
       [VERIFY STAMP|ALWAYS]
+      [EXTRACT_TO <dir>]
       [AT_BUILD_TIME]
     )
 
@@ -139,13 +154,25 @@ Commands
     matches the destination, do nothing.  ``ALWAYS``: run assetfetch on every
     configure, which verifies the destination again.
 
+  ``EXTRACT_TO <dir>``
+    After the archive is verified, extract it into ``<dir>`` with
+    ``file(ARCHIVE_EXTRACT)`` (build time: ``cmake -E tar xf``) and set
+    ``<name>_EXTRACT_DIR``.  A relative ``<dir>`` is relative to
+    :variable:`CMAKE_CURRENT_BINARY_DIR`.  It runs once per hash: a stamp
+    records the hash, so re-configuring does not extract again; a new hash
+    removes ``<dir>`` and extracts the new archive.  Needs ``SHA256`` or
+    ``SHA512``; not with ``RANGES``.
+
   ``AT_BUILD_TIME``
     Do not fetch while configuring.  Instead add a custom command whose
     ``OUTPUT`` is the destination and a target ``asset_<name>`` that is part of
     ``ALL`` and depends on it.  Targets that use the file should depend on
     ``asset_<name>`` (or list ``${<name>_PATH}`` among their sources or
-    ``DEPENDS``).  Configuring makes no network connection, and the build
-    fetches independent assets in parallel.
+    ``DEPENDS``).  Configuring makes no network connection.  The command
+    uses the terminal (``USES_TERMINAL``), so the tool's progress bar is
+    shown; Ninja then runs such commands one at a time.  To fetch many assets
+    in parallel at build time, list them in a manifest and use
+    ``fetch_assets(... AT_BUILD_TIME)``: one process fetches them all at once.
 
 .. command:: fetch_assets
 
@@ -157,11 +184,15 @@ Commands
       [JOBS <n>]
       [OFFLINE] [QUIET]
       [VERIFY STAMP|ALWAYS]
+      [AT_BUILD_TIME]
     )
 
   Fetches every asset of a manifest in parallel in one ``assetfetch sync``
   process and sets ``<asset>_PATH`` in the caller's scope for each asset of
-  the manifest.  The manifest is the JSON file described by assetfetch's
+  the manifest.  The module does not read the manifest itself: the tool
+  checks it (the same errors as ``assetfetch check``) and reports where each
+  asset went (``sync --json``), so ``<asset>_PATH`` is always the tool's
+  destination, e.g. ``a b.bin`` for a URL ending in ``a%20b.bin``.  The manifest is the JSON file described by assetfetch's
   ``assetfetch-manifest.schema.json``::
 
     {"assets": [{"name": "zlib", "urls": ["https://..."], "sha256": "...",
@@ -183,6 +214,14 @@ Commands
   ``JOBS <n>``
     How many assets are fetched at once (``assetfetch sync -j``).  The default
     is :variable:`ASSETFETCH_JOBS`, else assetfetch's own default.
+
+  ``AT_BUILD_TIME``
+    Do not fetch while configuring.  The tool lists the manifest's
+    destinations (``assetfetch sync --list-outputs``, which fetches nothing),
+    and one custom command, whose outputs they are, runs ``assetfetch sync``
+    when the build needs them or the manifest changed; the target
+    ``assets_<manifest stem>`` in ``ALL`` depends on them.  Listing the
+    outputs needs an ``assetfetch`` executable while configuring.
 
   ``CONFIG``, ``OFFLINE``, ``QUIET``, ``VERIFY``
     As for :command:`fetch_asset`.  The stamp covers the whole manifest: the
@@ -234,8 +273,9 @@ Fetch a tarball while configuring, from the origin or a mirror, and use it:
     URLS https://zlib.net/zlib-1.3.1.tar.gz
          https://mirror.example.org/zlib/zlib-1.3.1.tar.gz
     SHA256 9a93b2b7dfdac77ceba5a558a580e74667dd6fede4585b91eefb60f03b72df23
+    EXTRACT_TO zlib-src
   )
-  file(ARCHIVE_EXTRACT INPUT "${zlib_PATH}" DESTINATION "${CMAKE_BINARY_DIR}/zlib")
+  add_subdirectory("${zlib_EXTRACT_DIR}/zlib-1.3.1" zlib)
 
 Fetch a large data set only when the build needs it, and only its header and
 its last part:
@@ -278,7 +318,7 @@ include_guard(GLOBAL)
 cmake_policy(PUSH)
 cmake_policy(VERSION 3.20...3.25)
 
-# Exit codes of the assetfetch tool (DESIGN.md "Command line").
+# Exit codes of the assetfetch tool (`assetfetch --help`, README "Exit codes").
 set_property(GLOBAL PROPERTY _AssetFetch_exit_code_1 "error")
 set_property(GLOBAL PROPERTY _AssetFetch_exit_code_2 "bad input")
 set_property(GLOBAL PROPERTY _AssetFetch_exit_code_3 "hash mismatch on every candidate")
@@ -312,7 +352,7 @@ function(__AssetFetch_executable out_var out_depends mode where)
 
   if(ASSETFETCH_EXECUTABLE)
     if(NOT EXISTS "${ASSETFETCH_EXECUTABLE}" OR IS_DIRECTORY "${ASSETFETCH_EXECUTABLE}")
-      message(FATAL_ERROR "${where}: ASSETFETCH_EXECUTABLE is \"${ASSETFETCH_EXECUTABLE}\", which is not an existing file. ${hint}")
+      __AssetFetch_fail("${where}" "ASSETFETCH_EXECUTABLE is \"${ASSETFETCH_EXECUTABLE}\", which is not an existing file. ${hint}")
     endif()
     set(${out_var} "${ASSETFETCH_EXECUTABLE}" PARENT_SCOPE)
     return()
@@ -343,7 +383,7 @@ function(__AssetFetch_executable out_var out_depends mode where)
 
   if(DEFINED ENV{ASSETFETCH_EXECUTABLE} AND NOT "$ENV{ASSETFETCH_EXECUTABLE}" STREQUAL "")
     if(NOT EXISTS "$ENV{ASSETFETCH_EXECUTABLE}")
-      message(FATAL_ERROR "${where}: the environment variable ASSETFETCH_EXECUTABLE is \"$ENV{ASSETFETCH_EXECUTABLE}\", which is not an existing file. ${hint}")
+      __AssetFetch_fail("${where}" "the environment variable ASSETFETCH_EXECUTABLE is \"$ENV{ASSETFETCH_EXECUTABLE}\", which is not an existing file. ${hint}")
     endif()
     set(${out_var} "$ENV{ASSETFETCH_EXECUTABLE}" PARENT_SCOPE)
     return()
@@ -357,12 +397,12 @@ function(__AssetFetch_executable out_var out_depends mode where)
   endif()
 
   if(TARGET AssetFetch::cli)
-    message(FATAL_ERROR "${where}: a configure-time fetch needs an assetfetch executable that exists while CMake configures, "
+    __AssetFetch_fail("${where}" "a configure-time fetch needs an assetfetch executable that exists while CMake configures, "
       "but AssetFetch::cli is built by this build and does not exist yet. Either add AT_BUILD_TIME "
       "(the build then builds assetfetch and fetches with it), or set ASSETFETCH_EXECUTABLE to an "
       "installed assetfetch, or put one on PATH.")
   endif()
-  message(FATAL_ERROR "${where}: no assetfetch executable found. ${hint}")
+  __AssetFetch_fail("${where}" "no assetfetch executable found. ${hint}")
 endfunction()
 
 # Internal use, do not call directly.
@@ -395,32 +435,160 @@ macro(__AssetFetch_verify_mode where)
     set(verify_mode STAMP)
   endif()
   if(NOT verify_mode MATCHES "^(STAMP|ALWAYS)$")
-    message(FATAL_ERROR "${where}: VERIFY must be STAMP or ALWAYS, not \"${verify_mode}\".")
+    __AssetFetch_fail("${where}" "VERIFY must be STAMP or ALWAYS, not \"${verify_mode}\".")
   endif()
 endmacro()
 
 # Internal use, do not call directly.
-# Runs the tool at configure time; on failure stops with its error verbatim.
-function(__AssetFetch_run where quiet)
+# Where the public command was called, for error messages: "<file>:<line>"
+# (relative to the top source directory when inside it). CMake names the
+# module's own line in its "CMake Error at" headline and gives no function a
+# way to change that, so the message itself leads with the caller's place.
+# The line is found by looking for the call in the calling file; when it is
+# not found exactly once, only the file is named.
+function(__AssetFetch_call_site out_var command first_arg)
+  set(file "${CMAKE_CURRENT_LIST_FILE}")
+  set(site "${file}")
+  if(EXISTS "${file}")
+    file(READ "${file}" text)
+    string(REGEX REPLACE "([][+.*()^$?|\\])" "\\\\\\1" arg_rx "${first_arg}")
+    set(call_rx "${command}[ \t]*\\(")
+    if(NOT first_arg STREQUAL "")
+      string(APPEND call_rx "[ \t\r\n]*\"?${arg_rx}[\" \t\r\n)]")
+    endif()
+    # A call starts its line (so a comment that names it does not count).
+    string(REGEX MATCHALL "(^|\n)[ \t]*${call_rx}" calls "${text}")
+    list(LENGTH calls n)
+    if(n EQUAL 1)
+      string(REGEX MATCH "^(.*\n)?[ \t]*${call_rx}" upto "${text}")
+      string(REGEX MATCHALL "\n" newlines "${CMAKE_MATCH_1}")
+      list(LENGTH newlines line)
+      math(EXPR line "${line} + 1")
+      set(site "${file}:${line}")
+    endif()
+  endif()
+  file(RELATIVE_PATH rel "${CMAKE_SOURCE_DIR}" "${site}")
+  if(NOT rel MATCHES "^\\.\\./")
+    set(site "${rel}")
+  endif()
+  set(${out_var} "${site}" PARENT_SCOPE)
+endfunction()
+
+# Internal use, do not call directly.
+# Stops configure with `where` (e.g. "fetch_asset(zlib)") prefixed by the
+# caller's file and line; the rest of the arguments are joined into the
+# message. Reads _AssetFetch_site_command and _AssetFetch_site_arg, set by
+# the public command.
+function(__AssetFetch_fail where)
+  __AssetFetch_call_site(site "${_AssetFetch_site_command}" "${_AssetFetch_site_arg}")
+  # ARGV<n>, not ARGN: a message may hold a ';'.
+  set(text "")
+  math(EXPR last "${ARGC} - 1")
+  foreach(i RANGE 1 ${last})
+    string(APPEND text "${ARGV${i}}")
+  endforeach()
+  message(FATAL_ERROR "${site}: ${where}: ${text}")
+endfunction()
+
+# Internal use, do not call directly.
+# message(STATUS) once per line, so every line keeps CMake's "-- " prefix.
+function(__AssetFetch_status text)
+  string(REPLACE "\n" ";" lines "${text}")
+  foreach(line IN LISTS lines)
+    message(STATUS "${line}")
+  endforeach()
+endfunction()
+
+# Internal use, do not call directly.
+# Runs the tool at configure time. Its stderr (progress lines, each asset's
+# result, warnings) is shown while it runs and kept for the error message;
+# on failure configure stops with that text verbatim. OUTPUT names a
+# variable to receive stdout (the --json events).
+function(__AssetFetch_run where)
+  cmake_parse_arguments(PARSE_ARGV 1 run "" "OUTPUT" "COMMAND")
   __AssetFetch_executable(exe unused CONFIGURE "${where}")
-  execute_process(COMMAND "${exe}" ${ARGN}
+  execute_process(COMMAND "${exe}" ${run_COMMAND}
     RESULT_VARIABLE rc
-    ERROR_VARIABLE err)
+    OUTPUT_VARIABLE out
+    ERROR_VARIABLE err
+    ECHO_ERROR_VARIABLE)
   string(STRIP "${err}" err)
   if(NOT rc STREQUAL "0")
     get_property(meaning GLOBAL PROPERTY _AssetFetch_exit_code_${rc})
     if(meaning)
       set(rc "${rc}, ${meaning}")
     endif()
-    list(GET ARGN 0 command)
+    list(GET run_COMMAND 0 command)
+    # Progress lines say nothing about the failure: leave them out.
+    string(REGEX REPLACE "(^|\n)assetfetch: progress: [^\n]*" "" err "${err}")
+    string(STRIP "${err}" err)
     # Indented lines are printed as they are, not re-wrapped: the tool's
     # message stays verbatim (URLs and hashes unbroken).
     string(REPLACE "\n" "\n  " err "  ${err}")
-    message(FATAL_ERROR "${where}: assetfetch ${command} failed (exit code ${rc}):\n${err}")
+    __AssetFetch_fail("${where}" "assetfetch ${command} failed (exit code ${rc}):\n${err}")
   endif()
-  if(err AND NOT quiet)
-    message(STATUS "${where}: ${err}")
+  if(run_OUTPUT)
+    set(${run_OUTPUT} "${out}" PARENT_SCOPE)
   endif()
+endfunction()
+
+# Internal use, do not call directly.
+# Reads the `event` JSON lines of `text` (assetfetch --json) and sets, in the
+# caller's scope, <prefix>_names (the assets in order) and <prefix>_path_<asset>
+# for every event of that kind that has a path.
+function(__AssetFetch_read_events prefix event text)
+  set(names "")
+  set(rest "${text}")
+  while(NOT rest STREQUAL "")
+    string(FIND "${rest}" "\n" nl)
+    if(nl EQUAL -1)
+      set(line "${rest}")
+      set(rest "")
+    else()
+      string(SUBSTRING "${rest}" 0 ${nl} line)
+      math(EXPR nl "${nl} + 1")
+      string(SUBSTRING "${rest}" ${nl} -1 rest)
+    endif()
+    if(NOT line MATCHES "^{")
+      continue()
+    endif()
+    string(JSON kind ERROR_VARIABLE err GET "${line}" event)
+    if(err OR NOT kind STREQUAL event)
+      continue()
+    endif()
+    string(JSON asset ERROR_VARIABLE err GET "${line}" asset)
+    string(JSON path ERROR_VARIABLE err2 GET "${line}" path)
+    if(err OR err2)
+      continue()
+    endif()
+    list(APPEND names "${asset}")
+    set(${prefix}_path_${asset} "${path}" PARENT_SCOPE)
+  endwhile()
+  set(${prefix}_names "${names}" PARENT_SCOPE)
+endfunction()
+
+# Internal use, do not call directly.
+# EXTRACT_TO: unpacks the verified archive `archive` into `dir` with
+# file(ARCHIVE_EXTRACT), once per hash: a stamp records the hash and the
+# directory. When the stamp names another hash, the directory's previous
+# contents (extracted by this module) are removed first.
+function(__AssetFetch_extract where name archive dir hash)
+  set(stamp "${CMAKE_BINARY_DIR}/CMakeFiles/AssetFetch/${name}.extracted")
+  set(key "${hash}|${dir}")
+  if(EXISTS "${stamp}")
+    file(READ "${stamp}" recorded)
+    if(recorded STREQUAL key AND IS_DIRECTORY "${dir}")
+      return()
+    endif()
+    string(REGEX REPLACE "^[^|]*\\|" "" old_dir "${recorded}")
+    if(old_dir STREQUAL dir)
+      file(REMOVE_RECURSE "${dir}")
+    endif()
+  endif()
+  file(REMOVE "${stamp}")
+  file(MAKE_DIRECTORY "${dir}")
+  file(ARCHIVE_EXTRACT INPUT "${archive}" DESTINATION "${dir}")
+  file(WRITE "${stamp}" "${key}")
 endfunction()
 
 # Internal use, do not call directly.
@@ -440,75 +608,87 @@ endfunction()
 
 function(fetch_asset name)
   set(where "fetch_asset(${name})")
+  set(_AssetFetch_site_command fetch_asset)
+  set(_AssetFetch_site_arg "${name}")
   cmake_parse_arguments(PARSE_ARGV 1 arg
     "SPARSE;OFFLINE;QUIET;AT_BUILD_TIME;ALLOW_UNVERIFIED"
-    "SHA256;SHA512;DESTINATION;CONFIG;VERIFY"
+    "SHA256;SHA512;DESTINATION;CONFIG;VERIFY;EXTRACT_TO"
     "URLS;RANGES")
 
   # --- Check every argument before any side effect. ---
   if(DEFINED arg_UNPARSED_ARGUMENTS)
     list(JOIN arg_UNPARSED_ARGUMENTS "\" \"" unknown)
-    message(FATAL_ERROR "${where}: unknown keyword or unexpected argument \"${unknown}\". "
-      "Known keywords: URLS SHA256 SHA512 ALLOW_UNVERIFIED DESTINATION RANGES SPARSE CONFIG OFFLINE QUIET VERIFY AT_BUILD_TIME.")
+    __AssetFetch_fail("${where}" "unknown keyword or unexpected argument \"${unknown}\". "
+      "Known keywords: URLS SHA256 SHA512 ALLOW_UNVERIFIED DESTINATION RANGES SPARSE CONFIG OFFLINE QUIET VERIFY EXTRACT_TO AT_BUILD_TIME.")
   endif()
   if(NOT name MATCHES "^[A-Za-z0-9_.-]+$")
-    message(FATAL_ERROR "${where}: the asset name may contain only letters, digits, '_', '.' and '-'.")
+    __AssetFetch_fail("${where}" "the asset name may contain only letters, digits, '_', '.' and '-'.")
   endif()
   if(DEFINED arg_KEYWORDS_MISSING_VALUES)
     list(JOIN arg_KEYWORDS_MISSING_VALUES ", " missing)
-    message(FATAL_ERROR "${where}: keyword ${missing} given without a value.")
+    __AssetFetch_fail("${where}" "keyword ${missing} given without a value.")
   endif()
   if(NOT DEFINED arg_URLS)
-    message(FATAL_ERROR "${where}: URLS is required (the candidate URLs, origin first).")
+    __AssetFetch_fail("${where}" "URLS is required (the candidate URLs, origin first).")
   endif()
   # URLS and RANGES take several values, so a misspelt keyword after them
   # lands among their values: catch it there.
   foreach(url IN LISTS arg_URLS)
     if(url MATCHES "^[A-Z][A-Z0-9_]*$")
-      message(FATAL_ERROR "${where}: unknown keyword \"${url}\" (after URLS). "
-        "Known keywords: URLS SHA256 SHA512 ALLOW_UNVERIFIED DESTINATION RANGES SPARSE CONFIG OFFLINE QUIET VERIFY AT_BUILD_TIME.")
+      __AssetFetch_fail("${where}" "unknown keyword \"${url}\" (after URLS). "
+        "Known keywords: URLS SHA256 SHA512 ALLOW_UNVERIFIED DESTINATION RANGES SPARSE CONFIG OFFLINE QUIET VERIFY EXTRACT_TO AT_BUILD_TIME.")
     elseif(NOT url MATCHES "^[A-Za-z][A-Za-z0-9+.-]*:")
-      message(FATAL_ERROR "${where}: URLS entry \"${url}\" is not a URL.")
+      __AssetFetch_fail("${where}" "URLS entry \"${url}\" is not a URL.")
     endif()
   endforeach()
   if(DEFINED arg_SHA256 AND DEFINED arg_SHA512)
-    message(FATAL_ERROR "${where}: SHA256 and SHA512 are exclusive; give one of them.")
+    __AssetFetch_fail("${where}" "SHA256 and SHA512 are exclusive; give one of them.")
   endif()
   if(DEFINED arg_SHA256)
     string(LENGTH "${arg_SHA256}" len)
     if(NOT arg_SHA256 MATCHES "^[0-9A-Fa-f]+$" OR NOT len EQUAL 64)
-      message(FATAL_ERROR "${where}: SHA256 must be 64 hex digits, not \"${arg_SHA256}\".")
+      __AssetFetch_fail("${where}" "SHA256 must be 64 hex digits, not \"${arg_SHA256}\".")
     endif()
     set(hash_option --sha256 ${arg_SHA256})
   elseif(DEFINED arg_SHA512)
     string(LENGTH "${arg_SHA512}" len)
     if(NOT arg_SHA512 MATCHES "^[0-9A-Fa-f]+$" OR NOT len EQUAL 128)
-      message(FATAL_ERROR "${where}: SHA512 must be 128 hex digits, not \"${arg_SHA512}\".")
+      __AssetFetch_fail("${where}" "SHA512 must be 128 hex digits, not \"${arg_SHA512}\".")
     endif()
     set(hash_option --sha512 ${arg_SHA512})
   elseif(arg_ALLOW_UNVERIFIED)
     set(hash_option --no-verify)
   else()
-    message(FATAL_ERROR "${where}: SHA256 or SHA512 is required (the hash of the whole file); "
+    __AssetFetch_fail("${where}" "SHA256 or SHA512 is required (the hash of the whole file); "
       "ALLOW_UNVERIFIED opts out of verification explicitly.")
   endif()
   if(arg_ALLOW_UNVERIFIED AND (DEFINED arg_SHA256 OR DEFINED arg_SHA512))
-    message(FATAL_ERROR "${where}: ALLOW_UNVERIFIED may not be combined with SHA256 or SHA512.")
+    __AssetFetch_fail("${where}" "ALLOW_UNVERIFIED may not be combined with SHA256 or SHA512.")
   endif()
   foreach(range IN LISTS arg_RANGES)
     if(range MATCHES "^[A-Z][A-Z0-9_]*$")
-      message(FATAL_ERROR "${where}: unknown keyword \"${range}\" (after RANGES). "
-        "Known keywords: URLS SHA256 SHA512 ALLOW_UNVERIFIED DESTINATION RANGES SPARSE CONFIG OFFLINE QUIET VERIFY AT_BUILD_TIME.")
+      __AssetFetch_fail("${where}" "unknown keyword \"${range}\" (after RANGES). "
+        "Known keywords: URLS SHA256 SHA512 ALLOW_UNVERIFIED DESTINATION RANGES SPARSE CONFIG OFFLINE QUIET VERIFY EXTRACT_TO AT_BUILD_TIME.")
     elseif(NOT range MATCHES "^[0-9]+:([0-9]+|EOF)(:[0-9A-Fa-f]+)?$")
-      message(FATAL_ERROR "${where}: RANGES entry \"${range}\" is not <offset>:<length>[:<sha256>] (length may be EOF).")
+      __AssetFetch_fail("${where}" "RANGES entry \"${range}\" is not <offset>:<length>[:<sha256>] (length may be EOF).")
     endif()
   endforeach()
   if(arg_SPARSE AND NOT DEFINED arg_RANGES)
-    message(FATAL_ERROR "${where}: SPARSE needs RANGES.")
+    __AssetFetch_fail("${where}" "SPARSE needs RANGES.")
   endif()
   __AssetFetch_verify_mode("${where}")
   if(arg_AT_BUILD_TIME AND TARGET asset_${name})
-    message(FATAL_ERROR "${where}: a target asset_${name} already exists (asset names must be unique).")
+    __AssetFetch_fail("${where}" "a target asset_${name} already exists (asset names must be unique).")
+  endif()
+  if(DEFINED arg_EXTRACT_TO)
+    if(NOT DEFINED arg_SHA256 AND NOT DEFINED arg_SHA512)
+      __AssetFetch_fail("${where}" "EXTRACT_TO needs SHA256 or SHA512 (an archive is extracted once per hash).")
+    endif()
+    if(DEFINED arg_RANGES)
+      __AssetFetch_fail("${where}" "EXTRACT_TO extracts a whole archive; it cannot be combined with RANGES.")
+    endif()
+    get_filename_component(extract_dir "${arg_EXTRACT_TO}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+    string(TOLOWER "${arg_SHA256}${arg_SHA512}" extract_hash)
   endif()
 
   # --- Destination and the tool's arguments. ---
@@ -532,16 +712,36 @@ function(fetch_asset name)
   endif()
   __AssetFetch_common_options(args)
   set(${name}_PATH "${dest}" PARENT_SCOPE)
+  if(DEFINED arg_EXTRACT_TO)
+    set(${name}_EXTRACT_DIR "${extract_dir}" PARENT_SCOPE)
+  endif()
 
   # --- Build time: a custom command the build runs when it needs the file. ---
   if(arg_AT_BUILD_TIME)
     __AssetFetch_executable(exe exe_target BUILD "${where}")
+    # USES_TERMINAL: ninja runs it in its console pool, so the tool's
+    # progress bar reaches the terminal instead of "[0/1] Fetching ...".
     add_custom_command(OUTPUT "${dest}"
       COMMAND "${exe}" ${args}
       DEPENDS ${exe_target}
       COMMENT "Fetching asset ${name}"
+      USES_TERMINAL
       VERBATIM)
-    add_custom_target(asset_${name} ALL DEPENDS "${dest}")
+    set(target_depends "${dest}")
+    if(DEFINED arg_EXTRACT_TO)
+      # Once per hash: the stamp's name holds it.
+      set(extracted "${CMAKE_BINARY_DIR}/CMakeFiles/AssetFetch/${name}-${extract_hash}.extracted")
+      add_custom_command(OUTPUT "${extracted}"
+        COMMAND "${CMAKE_COMMAND}" -E rm -rf "${extract_dir}"
+        COMMAND "${CMAKE_COMMAND}" -E make_directory "${extract_dir}"
+        COMMAND "${CMAKE_COMMAND}" -E chdir "${extract_dir}" "${CMAKE_COMMAND}" -E tar xf "${dest}"
+        COMMAND "${CMAKE_COMMAND}" -E touch "${extracted}"
+        DEPENDS "${dest}"
+        COMMENT "Extracting asset ${name} into ${extract_dir}"
+        VERBATIM)
+      list(APPEND target_depends "${extracted}")
+    endif()
+    add_custom_target(asset_${name} ALL DEPENDS ${target_depends})
     return()
   endif()
 
@@ -552,28 +752,36 @@ function(fetch_asset name)
   string(JOIN "|" key "assetfetch-stamp ${stamp_version}" "${hash_option}" "${arg_URLS}"
     "${arg_RANGES}" "sparse=${arg_SPARSE}" "${dest}")
   set(stamp "${CMAKE_BINARY_DIR}/CMakeFiles/AssetFetch/${name}.stamp")
+  set(in_place FALSE)
   if(verify_mode STREQUAL "STAMP" AND EXISTS "${stamp}")
     __AssetFetch_file_state(state "${dest}")
     if(NOT state STREQUAL "")
       file(READ "${stamp}" recorded)
       if(recorded STREQUAL "${key}\n${state}\n")
-        return()
+        set(in_place TRUE)
       endif()
     endif()
   endif()
 
-  file(REMOVE "${stamp}")
-  __AssetFetch_run("${where}" "${arg_QUIET}" ${args})
-  __AssetFetch_file_state(state "${dest}")
-  if(state STREQUAL "")
-    message(FATAL_ERROR "${where}: assetfetch succeeded but \"${dest}\" does not exist.")
+  if(NOT in_place)
+    file(REMOVE "${stamp}")
+    __AssetFetch_run("${where}" COMMAND ${args})
+    __AssetFetch_file_state(state "${dest}")
+    if(state STREQUAL "")
+      __AssetFetch_fail("${where}" "assetfetch succeeded but \"${dest}\" does not exist.")
+    endif()
+    file(WRITE "${stamp}" "${key}\n${state}\n")
   endif()
-  file(WRITE "${stamp}" "${key}\n${state}\n")
+  if(DEFINED arg_EXTRACT_TO)
+    __AssetFetch_extract("${where}" "${name}" "${dest}" "${extract_dir}" "${extract_hash}")
+  endif()
 endfunction()
 
 function(fetch_assets)
+  set(_AssetFetch_site_command fetch_assets)
+  set(_AssetFetch_site_arg "")
   cmake_parse_arguments(PARSE_ARGV 0 arg
-    "OFFLINE;QUIET"
+    "OFFLINE;QUIET;AT_BUILD_TIME"
     "MANIFEST;DESTINATION;CONFIG;JOBS;VERIFY"
     "")
   set(where "fetch_assets(MANIFEST ${arg_MANIFEST})")
@@ -581,26 +789,31 @@ function(fetch_assets)
   # --- Check every argument before any side effect. ---
   if(DEFINED arg_UNPARSED_ARGUMENTS)
     list(JOIN arg_UNPARSED_ARGUMENTS "\" \"" unknown)
-    message(FATAL_ERROR "${where}: unknown keyword or unexpected argument \"${unknown}\". "
-      "Known keywords: MANIFEST DESTINATION CONFIG JOBS OFFLINE QUIET VERIFY.")
+    __AssetFetch_fail("${where}" "unknown keyword or unexpected argument \"${unknown}\". "
+      "Known keywords: MANIFEST DESTINATION CONFIG JOBS OFFLINE QUIET VERIFY AT_BUILD_TIME.")
   endif()
   if(DEFINED arg_KEYWORDS_MISSING_VALUES)
     list(JOIN arg_KEYWORDS_MISSING_VALUES ", " missing)
-    message(FATAL_ERROR "${where}: keyword ${missing} given without a value.")
+    __AssetFetch_fail("${where}" "keyword ${missing} given without a value.")
   endif()
   if(NOT DEFINED arg_MANIFEST)
-    message(FATAL_ERROR "fetch_assets(): MANIFEST is required (the assets JSON file).")
+    __AssetFetch_fail("fetch_assets()" "MANIFEST is required (the assets JSON file).")
   endif()
   if(NOT DEFINED arg_JOBS AND ASSETFETCH_JOBS)
     set(arg_JOBS "${ASSETFETCH_JOBS}")
   endif()
   if(DEFINED arg_JOBS AND NOT arg_JOBS MATCHES "^[1-9][0-9]*$")
-    message(FATAL_ERROR "${where}: JOBS must be a positive number, not \"${arg_JOBS}\".")
+    __AssetFetch_fail("${where}" "JOBS must be a positive number, not \"${arg_JOBS}\".")
   endif()
   __AssetFetch_verify_mode("${where}")
   get_filename_component(manifest "${arg_MANIFEST}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   if(NOT EXISTS "${manifest}")
-    message(FATAL_ERROR "${where}: the manifest \"${manifest}\" does not exist.")
+    __AssetFetch_fail("${where}" "the manifest \"${manifest}\" does not exist.")
+  endif()
+  get_filename_component(stem "${manifest}" NAME_WE)
+  string(MAKE_C_IDENTIFIER "assets_${stem}" target)
+  if(arg_AT_BUILD_TIME AND TARGET ${target})
+    __AssetFetch_fail("${where}" "a target ${target} already exists (one fetch_assets(... AT_BUILD_TIME) per manifest name).")
   endif()
   if(DEFINED arg_DESTINATION)
     get_filename_component(dest_dir "${arg_DESTINATION}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
@@ -609,12 +822,43 @@ function(fetch_assets)
   endif()
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${manifest}")
 
+  # The manifest is read by the tool only: its checks, its error messages
+  # (the same as `assetfetch check`), its destinations.
+  set(args sync "${manifest}" --dest "${dest_dir}")
+  if(DEFINED arg_JOBS)
+    list(APPEND args -j ${arg_JOBS})
+  endif()
+  __AssetFetch_common_options(args)
+
+  # --- Build time: one custom command whose outputs the tool lists. ---
+  if(arg_AT_BUILD_TIME)
+    __AssetFetch_run("${where}" COMMAND ${args} --list-outputs --json OUTPUT listed)
+    __AssetFetch_read_events(out output "${listed}")
+    set(outputs "")
+    foreach(asset IN LISTS out_names)
+      list(APPEND outputs "${out_path_${asset}}")
+      set(${asset}_PATH "${out_path_${asset}}" PARENT_SCOPE)
+    endforeach()
+    __AssetFetch_executable(exe exe_target BUILD "${where}")
+    # sync leaves a destination that is already right untouched; touching
+    # the outputs keeps them newer than the manifest, so the build does not
+    # run the command again.
+    add_custom_command(OUTPUT ${outputs}
+      COMMAND "${exe}" ${args}
+      COMMAND "${CMAKE_COMMAND}" -E touch_nocreate ${outputs}
+      DEPENDS "${manifest}" ${exe_target}
+      COMMENT "Fetching the assets of ${stem}"
+      USES_TERMINAL
+      VERBATIM)
+    add_custom_target(${target} ALL DEPENDS ${outputs})
+    return()
+  endif()
+
   # --- Fast path: the stamp lists every asset's path, size and mtime. ---
   file(READ "${manifest}" json)
   string(SHA256 manifest_hash "${json}")
   string(SHA256 manifest_id "${manifest}|${dest_dir}")
   string(SUBSTRING "${manifest_id}" 0 16 manifest_id)
-  get_filename_component(stem "${manifest}" NAME_WE)
   set(stamp "${CMAKE_BINARY_DIR}/CMakeFiles/AssetFetch/manifest-${stem}-${manifest_id}.cmake")
   get_property(stamp_version GLOBAL PROPERTY _AssetFetch_stamp_version)
   set(key "assetfetch-stamp ${stamp_version}|${manifest_hash}|${dest_dir}")
@@ -644,61 +888,30 @@ function(fetch_assets)
     endif()
   endif()
 
-  # --- Read the manifest for the names and destinations. ---
-  string(JSON count ERROR_VARIABLE err LENGTH "${json}" assets)
-  if(err)
-    message(FATAL_ERROR "${where}: cannot read the manifest's \"assets\" array: ${err}\n"
-      "Run \"assetfetch check ${manifest}\" for a precise diagnosis.")
-  endif()
-  set(names "")
-  set(i 0)
-  while(i LESS count)
-    string(JSON asset GET "${json}" assets ${i})
-    string(JSON asset_name ERROR_VARIABLE err GET "${asset}" name)
-    if(err OR NOT asset_name MATCHES "^[A-Za-z0-9_.-]+$")
-      message(FATAL_ERROR "${where}: /assets/${i}/name is missing or not [A-Za-z0-9_.-]+.")
-    endif()
-    if(asset_name IN_LIST names)
-      message(FATAL_ERROR "${where}: /assets/${i}/name: the name \"${asset_name}\" is used twice.")
-    endif()
-    list(APPEND names "${asset_name}")
-    string(JSON asset_dest ERROR_VARIABLE err GET "${asset}" destination)
-    if(err)
-      string(JSON first_url ERROR_VARIABLE err GET "${asset}" urls 0)
-      if(err)
-        message(FATAL_ERROR "${where}: /assets/${i}/urls: asset \"${asset_name}\" needs at least one URL.")
-      endif()
-      __AssetFetch_default_file_name(asset_dest "${first_url}")
-    endif()
-    if(asset_dest STREQUAL "" OR IS_ABSOLUTE "${asset_dest}" OR asset_dest MATCHES "(^|[/\\])\\.\\.([/\\]|$)")
-      message(FATAL_ERROR "${where}: /assets/${i}/destination: \"${asset_dest}\" of asset \"${asset_name}\" must be a relative path inside the destination directory.")
-    endif()
-    set(path_${i} "${dest_dir}/${asset_dest}")
-    math(EXPR i "${i} + 1")
-  endwhile()
-
-  # --- One sync process fetches them all in parallel. ---
-  set(args sync "${manifest}" --dest "${dest_dir}")
-  if(DEFINED arg_JOBS)
-    list(APPEND args -j ${arg_JOBS})
-  endif()
-  __AssetFetch_common_options(args)
+  # --- One sync process fetches them all in parallel; the destinations are
+  # the paths of its `done` events. ---
   file(REMOVE "${stamp}")
-  __AssetFetch_run("${where}" "${arg_QUIET}" ${args})
+  __AssetFetch_run("${where}" COMMAND ${args} --json --progress lines OUTPUT events)
+  __AssetFetch_read_events(done done "${events}")
 
-  set(content "set(_af_key [==[${key}]==])\nset(_af_count ${count})\n")
+  set(content "set(_af_key [==[${key}]==])\n")
   set(i 0)
-  while(i LESS count)
-    list(GET names ${i} asset_name)
-    __AssetFetch_file_state(state "${path_${i}}")
+  foreach(asset IN LISTS done_names)
+    set(path "${done_path_${asset}}")
+    __AssetFetch_file_state(state "${path}")
     if(state STREQUAL "")
-      message(FATAL_ERROR "${where}: assetfetch sync succeeded but \"${path_${i}}\" (asset ${asset_name}) does not exist.")
+      __AssetFetch_fail("${where}" "assetfetch sync succeeded but \"${path}\" (asset ${asset}) does not exist.")
     endif()
-    string(APPEND content "set(_af_name_${i} [==[${asset_name}]==])\nset(_af_path_${i} [==[${path_${i}}]==])\nset(_af_state_${i} \"${state}\")\n")
-    set(${asset_name}_PATH "${path_${i}}" PARENT_SCOPE)
+    string(APPEND content "set(_af_name_${i} [==[${asset}]==])\nset(_af_path_${i} [==[${path}]==])\nset(_af_state_${i} \"${state}\")\n")
+    set(${asset}_PATH "${path}" PARENT_SCOPE)
     math(EXPR i "${i} + 1")
-  endwhile()
+  endforeach()
+  string(APPEND content "set(_af_count ${i})\n")
   file(WRITE "${stamp}" "${content}")
+  if(NOT arg_QUIET AND events MATCHES "\"fetched\":([0-9]+)")
+    set(fetched "${CMAKE_MATCH_1}")
+    __AssetFetch_status("${where}: ${i} asset(s) in place, ${fetched} fetched now")
+  endif()
 endfunction()
 
 cmake_policy(POP)

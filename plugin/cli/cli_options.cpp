@@ -17,6 +17,10 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
   app.add_flag("-q,--quiet", o.quiet, "print errors only");
   app.add_flag("-v,--verbose", o.verbose, "print every attempt and why the source order is what it is");
   app.add_flag("--json", o.json, "print one JSON event per line on stdout");
+  app.add_option("--progress", o.progress,
+                 "auto (a bar on a terminal, else a line every 2 s for transfers over 1 s; none with --json), "
+                 "bar, lines, none")
+      ->check(CLI::IsMember({"auto", "bar", "lines", "none"}));
   app.add_flag("--require-verified", o.require_verified,
                "fail rather than deliver a range that cannot be verified");
 }

@@ -24,11 +24,12 @@ struct CommonOptions {
   bool verbose = false;
   bool json = false;
   bool require_verified = false;
+  std::string progress = "auto";  // auto | bar | lines | none
   int jobs = 8;
 };
 
 // Adds --config, --cache-dir, --offline, --no-cache, --quiet, -v, --json,
-// --require-verified to a subcommand.
+// --progress, --require-verified to a subcommand.
 void add_common_options(CLI::App& app, CommonOptions& o);
 
 struct Settings {

@@ -7,6 +7,7 @@
 #include "config/diagnostics.h"
 #include "config/url_rules.h"
 #include "verify/digest.h"
+#include "verify/hasher.h"
 #include "core/input_error.h"
 #include "core/range.h"
 #include "reporter.h"
@@ -25,7 +26,7 @@ struct FetchArgs {
 };
 
 int run_fetch(FetchArgs& a) {
-  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose);
+  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
   std::string asset = std::filesystem::path(a.output).filename().string();
   try {
     const std::string output_name = std::filesystem::path(a.output).filename().string();
@@ -64,7 +65,11 @@ int run_fetch(FetchArgs& a) {
                                        : "fetch-" + asset;
     std::vector<FileSpec> specs;
     specs.push_back(std::move(spec));
-    return run_job(job_name, s.job, std::move(specs), reporter).exit_code;
+    const int rc = run_job(job_name, s.job, std::move(specs), reporter).exit_code;
+    // Nothing checked these bytes: show their digest so the user can pin it.
+    if (rc == 0 && a.no_verify && a.ranges.empty())
+      reporter.digest(asset, Digest{HashAlgorithm::sha256, hash_file(a.output, HashAlgorithm::sha256)});
+    return rc;
   } catch (const InputError& e) {
     for (const auto& line : error_lines(e)) reporter.error(asset, ErrorCode::bad_input, line);
     return exit_code_for(ErrorCode::bad_input);

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "command.h"
+#include "help_text.h"
 
 namespace assetfetch::cli {
 
@@ -14,31 +15,17 @@ std::vector<CommandInfo>& command_registry() {
 
 }  // namespace assetfetch::cli
 
-namespace {
-
-const char* kExitCodes =
-    "Exit codes:\n"
-    "  0  success\n"
-    "  1  anything else (internal or local I/O error)\n"
-    "  2  bad input: usage, manifest, config, ranges, hash syntax, range past the end of the file\n"
-    "  3  hash mismatch on every candidate that delivered bytes\n"
-    "  4  not found or unreachable on every candidate\n"
-    "  5  offline (or origin blocked) and not available locally\n"
-    "  130  interrupted (Ctrl-C, SIGTERM): run the same command again to resume\n";
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace assetfetch::cli;
   CLI::App app{"assetfetch: fetch build assets by URL list and hash: cached, mirrored, verified, offline-capable"};
   app.set_version_flag("--version", std::string("assetfetch ") + ASSETFETCH_VERSION_STRING);
   app.require_subcommand(1);
-  app.footer(kExitCodes);
+  app.footer(main_help_footer());
   std::map<CLI::App*, std::function<int()>> runners;
   for (auto& cmd : command_registry()) {
     CLI::App* sub = app.add_subcommand(cmd.name, cmd.description);
-    sub->footer(kExitCodes);
     runners[sub] = cmd.setup(*sub);
+    sub->footer(help_footer(cmd.name));
   }
   try {
     app.parse(argc, argv);

@@ -39,8 +39,41 @@ const char* hint_for(ErrorCode code) {
 
 }  // namespace
 
-Reporter::Reporter(bool json, bool quiet, bool verbose)
-    : json_(json), quiet_(quiet), verbose_(verbose), tty_(!json && !quiet && ::isatty(2)) {}
+ProgressStyle parse_progress_style(const std::string& s) {
+  if (s == "bar") return ProgressStyle::bar;
+  if (s == "lines") return ProgressStyle::lines;
+  if (s == "none") return ProgressStyle::none;
+  return ProgressStyle::automatic;
+}
+
+namespace {
+
+ProgressStyle resolve_style(ProgressStyle asked, bool json, bool quiet) {
+  if (quiet) return ProgressStyle::none;
+  if (asked != ProgressStyle::automatic) return asked;
+  if (json) return ProgressStyle::none;
+  return ::isatty(2) ? ProgressStyle::bar : ProgressStyle::lines;
+}
+
+// Progress lines: none for a transfer shorter than this, then at most one
+// line per interval (a log or CMake's output stays readable).
+constexpr auto kLineDelay = std::chrono::seconds(1);
+constexpr auto kLineInterval = std::chrono::seconds(2);
+
+}  // namespace
+
+std::string progress_line_text(const std::string& asset, const Progress& p, double bytes_per_s) {
+  std::string line = "assetfetch: progress: " + asset + " " + human_bytes(p.bytes_transferred);
+  if (p.bytes_total_known && p.bytes_total > 0) {
+    auto pct = static_cast<unsigned>(std::min<std::uint64_t>(100, p.bytes_transferred * 100 / p.bytes_total));
+    line += "/" + human_bytes(p.bytes_total) + " (" + std::to_string(pct) + "%)";
+  }
+  line += " " + human_bytes(static_cast<std::uint64_t>(bytes_per_s)) + "/s";
+  return line;
+}
+
+Reporter::Reporter(bool json, bool quiet, bool verbose, ProgressStyle style)
+    : json_(json), quiet_(quiet), verbose_(verbose), style_(resolve_style(style, json, quiet)) {}
 
 void Reporter::emit(const std::string& line) {
   std::cout << line << '\n' << std::flush;
@@ -88,15 +121,27 @@ void Reporter::progress(const Progress& p, const File& f) {
   std::lock_guard lock(mu_);
   auto now = std::chrono::steady_clock::now();
   double secs = std::chrono::duration<double>(now - started_).count();
-  if (json_) {
-    if (now - last_json_progress_ < std::chrono::milliseconds(500)) return;
+  if (json_ && now - last_json_progress_ >= std::chrono::milliseconds(500)) {
     last_json_progress_ = now;
     Json j{{"event", "progress"}, {"asset", f.spec().name}, {"bytes", p.bytes_transferred}};
     if (p.bytes_total_known) j["total"] = p.bytes_total;
     emit(j.dump());
-    return;
   }
-  if (!tty_) return;
+  if (style_ == ProgressStyle::lines) progress_line(p, f);
+  if (style_ == ProgressStyle::bar && !json_) progress_bar(p, f, secs);
+}
+
+void Reporter::progress_line(const Progress& p, const File& f) {
+  auto now = std::chrono::steady_clock::now();
+  auto first = first_progress_.try_emplace(&f, now).first->second;
+  if (now - first < kLineDelay || now - last_line_ < kLineInterval) return;
+  last_line_ = now;
+  double secs = std::chrono::duration<double>(now - first).count();
+  double rate = secs > 0 ? static_cast<double>(p.bytes_transferred) / secs : 0;
+  std::cerr << progress_line_text(f.spec().name, p, rate) << "\n" << std::flush;
+}
+
+void Reporter::progress_bar(const Progress& p, const File& f, double secs) {
   double rate = secs > 0 ? static_cast<double>(p.bytes_transferred) / secs : 0;
   std::string line = f.spec().name + " ";
   if (p.bytes_total_known && p.bytes_total > 0) {
@@ -122,23 +167,25 @@ void Reporter::progress(const Progress& p, const File& f) {
 void Reporter::start(const FileSpec& spec) {
   std::lock_guard lock(mu_);
   if (!json_) return;
-  Json urls = Json::array();
-  for (const auto& c : spec.candidates) urls.push_back(c.url);
-  emit(Json{{"event", "start"}, {"asset", spec.name}, {"path", spec.local_name.string()}}.dump());
+  Json j{{"event", "start"}, {"asset", spec.name}};
+  if (!label_) j["path"] = spec.local_name.string();
+  emit(j.dump());
 }
 
 void Reporter::done(const FileSpec& spec, const FileResult& r) {
   std::lock_guard lock(mu_);
   ++files_done_;
+  const std::string where = label_ ? label_(spec) : spec.local_name.string();
   if (json_) {
-    emit(Json{{"event", "done"}, {"asset", spec.name}, {"path", spec.local_name.string()}, {"source", r.source},
-              {"bytes", r.bytes}, {"from_cache", r.from_cache}, {"verified", r.verified}}
-             .dump());
+    Json j{{"event", "done"}, {"asset", spec.name}, {"source", r.source}, {"bytes", r.bytes},
+           {"from_cache", r.from_cache}, {"verified", r.verified}};
+    if (!label_) j["path"] = where;
+    emit(j.dump());
     return;
   }
-  if (quiet_) return;
+  if (quiet_ || where.empty()) return;
   clear_bar();
-  std::cerr << "assetfetch: " << spec.name << ": " << human_bytes(r.bytes) << " -> " << spec.local_name.string()
+  std::cerr << "assetfetch: " << spec.name << ": " << human_bytes(r.bytes) << " -> " << where
             << " (" << (r.from_cache ? std::string("from cache") : "from " + r.source)
             << (r.verified ? ", verified" : ", NOT verified") << ")\n";
 }
@@ -170,6 +217,19 @@ void Reporter::verbose(const std::string& message) {
   if (!verbose_ || json_) return;
   clear_bar();
   std::cerr << "assetfetch: " << message << "\n";
+}
+
+void Reporter::digest(const std::string& asset, const Digest& d) {
+  std::lock_guard lock(mu_);
+  const std::string algo = algorithm_name(d.algorithm);
+  if (json_) {
+    emit(Json{{"event", "digest"}, {"asset", asset}, {algo, d.hex}}.dump());
+    return;
+  }
+  if (quiet_) return;
+  clear_bar();
+  std::cerr << "assetfetch: " << asset << ": " << algo << " " << d.hex << " (not checked against anything; pin it with --"
+            << algo << " " << d.hex << ")\n";
 }
 
 void Reporter::summary(int fetched, int from_cache, int failed) {

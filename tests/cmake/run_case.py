@@ -65,7 +65,7 @@ def write(path, data):
 class Server:
     """serve.py on 127.0.0.1; the port comes from the file it writes."""
 
-    def __init__(self, root, work):
+    def __init__(self, root, work, rate=0):
         self.root = root
         self.port_file = os.path.join(work, "server.port")
         self.stop_file = os.path.join(work, "server.stop")
@@ -75,7 +75,8 @@ class Server:
                 os.remove(f)
         self.proc = subprocess.Popen(
             [PYTHON, os.path.join(HERE, "serve.py"), root, self.port_file,
-             "--stop-file", self.stop_file, "--timeout", "240", "--log", self.log])
+             "--stop-file", self.stop_file, "--timeout", "240", "--log", self.log,
+             "--rate", str(rate)])
         deadline = time.monotonic() + 15
         while not os.path.exists(self.port_file):
             check(self.proc.poll() is None, "serve.py exited early")
@@ -125,9 +126,18 @@ class Case:
         write(os.path.join(self.files, rel), data)
         return sha256(data)
 
-    def serve(self):
-        self.server = Server(self.files, self.work)
+    def serve(self, rate=0):
+        self.server = Server(self.files, self.work, rate)
         return self.server.url
+
+    def expect_output(self, name, out):
+        """Every line of <case dir>/<name> is a regex the output must match
+        (whitespace collapsed, as CMake wraps messages)."""
+        flat = re.sub(r"\s+", " ", out)
+        with open(os.path.join(HERE, name)) as f:
+            for rx in (l.strip() for l in f):
+                if rx and not rx.startswith("#"):
+                    check(re.search(rx, flat), "output does not match %r (from %s):\n%s" % (rx, name, out))
 
     def cmake(self, argv, env=None, expect_ok=True, what="cmake"):
         p = subprocess.run([self.args.cmake] + argv, env=env or self.env,
@@ -180,7 +190,10 @@ def case_FindPackage(c):
     for rel in ("lib/cmake/AssetFetch/AssetFetchConfig.cmake",
                 "lib/cmake/AssetFetch/AssetFetchConfigVersion.cmake",
                 "lib/cmake/AssetFetch/AssetFetch.cmake",
-                "lib/pkgconfig/assetfetch.pc"):
+                "lib/pkgconfig/assetfetch.pc",
+                "share/assetfetch/schemas/assetfetch-manifest.schema.json",
+                "share/assetfetch/schemas/assetfetch-config.schema.json",
+                "share/doc/AssetFetch/LICENSE"):
         check(os.path.exists(os.path.join(prefix, rel)), "not installed: " + rel)
     # The library is part of the package once plugin/ builds it.
     built_lib = any(f.startswith("libassetfetch.so")
@@ -211,20 +224,32 @@ def case_FindPackage(c):
               "pkg-config assetfetch: " + p.stdout)
 
 
+def dead_url():
+    """A loopback URL where nothing listens (a port the kernel just freed)."""
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return "http://127.0.0.1:%d" % port
+
+
 def case_WrongHash(c):
-    """A hash mismatch fails the configure, naming the asset and both hashes."""
+    """A hash mismatch then a dead mirror: the headline is the mismatch, at the caller's line."""
     data = make_bytes("wrong", 5000)
     actual = c.add_file("files/blob.bin", data)
     expected = sha256(b"something else")
     url = c.serve()
     build = os.path.join(c.work, "build")
     _, out = c.configure("WrongHash", build, [
-        ("ASSETFETCH_EXECUTABLE", c.args.cli), ("BASE_URL", url), ("BLOB_SHA256", expected)],
+        ("ASSETFETCH_EXECUTABLE", c.args.cli), ("BASE_URL", url), ("DEAD_URL", dead_url()),
+        ("BLOB_SHA256", expected)],
         expect_ok=False)
     for what, rx in (("asset name", r"fetch_asset\(wrong_blob\)"),
                      ("expected hash", expected), ("actual hash", actual),
                      ("exit code", r"exit code 3")):
         check(re.search(rx, out, re.I), "output does not name the %s (%s):\n%s" % (what, rx, out))
+    c.expect_output("WrongHash/expected-output.txt", out)
     check(not os.path.exists(os.path.join(build, "_assets", "wrong_blob", "blob.bin")),
           "a file with the wrong hash was left in place")
 
@@ -246,6 +271,15 @@ def manifest_assets(c, n, size, prefix="a"):
     return assets, expect
 
 
+def add_spaced_asset(c, assets, expect, size):
+    """An asset whose URL's file name is percent-encoded (a%20b.bin): its
+    destination is the tool's decoded name ("a b.bin"), which the module must
+    take from the tool, not recompute."""
+    data = make_bytes("spaced", size)
+    assets.append({"name": "spaced", "urls": ["{BASE}/m/a%20b.bin"], "sha256": c.add_file("m/a b.bin", data)})
+    expect["spaced"] = ("a b.bin", data)
+
+
 def write_manifest(path, assets, base):
     text = json.dumps({"assets": assets}, indent=2).replace("{BASE}", base)
     write(path, text)
@@ -254,6 +288,7 @@ def write_manifest(path, assets, base):
 def case_FetchAssets(c):
     """fetch_assets() over 20 assets sets every <name>_PATH, bytes correct."""
     assets, expect = manifest_assets(c, 20, 20000)
+    add_spaced_asset(c, assets, expect, 4321)
     url = c.serve()
     manifest = os.path.join(c.work, "assets.json")
     write_manifest(manifest, assets, url)
@@ -318,6 +353,14 @@ def case_AtBuildTime(c):
         ("EARLY_SHA256", h1), ("LATE_SHA256", h2)])
     p_early, p_late = c.result_lines(build)
     check(not os.path.exists(p_early) and not os.path.exists(p_late), "configure fetched an asset")
+    ninja = os.path.join(build, "build.ninja")
+    if os.path.exists(ninja):
+        # USES_TERMINAL: the fetch runs in ninja's console pool, so the tool's
+        # progress bar reaches the terminal.
+        text = open(ninja).read()
+        fetches = re.findall(r"\nbuild [^\n]*late\.bin[^\n]*: CUSTOM_COMMAND[^\n]*\n(?:  [^\n]*\n)*", text)
+        check(fetches and all("pool = console" in f for f in fetches),
+              "the build-time fetch does not run in the console pool:\n" + "".join(fetches))
     check(not c.server.requests(), "configure contacted the server")
     c.build(build)
     check(read(p_early) == early and read(p_late) == late, "the build did not fetch the right bytes")
@@ -411,6 +454,181 @@ def case_PlainInclude(c):
     check(re.search(r"fetch_asset\(plain\): no assetfetch executable found", out)
           and "ASSETFETCH_EXECUTABLE" in out and "PATH" in out,
           "unclear error without an executable:\n" + out)
+
+
+def run_streaming(c, argv, watch):
+    """Runs cmake with its output in a pipe, line by line. `watch` maps a
+    substring to a file: the result says, for each, whether a line holding it
+    was read while the file did not exist yet (the fetch still running)."""
+    p = subprocess.Popen([c.args.cmake] + argv, env=c.env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    during = {k: False for k in watch}
+    lines = []
+    for line in p.stdout:  # ends when cmake exits (it is bounded by serve.py's timeout)
+        lines.append(line)
+        for key, path in watch.items():
+            if key in line and not os.path.exists(path):
+                during[key] = True
+    rc = p.wait(timeout=60)
+    out = "".join(lines)
+    with open(os.path.join(c.work, "cmake.log"), "a") as f:
+        f.write("$ cmake %s\n%s\n[exit %d]\n" % (" ".join(argv), out, rc))
+    check(rc == 0, "configure failed (exit %d):\n%s" % (rc, out))
+    return out, during
+
+
+def case_Progress(c):
+    """Fetches that take seconds show progress lines in a piped configure, while they run."""
+    slow = make_bytes("slow", 600000)
+    slow2 = make_bytes("slow2", 400000)
+    hushed = make_bytes("hushed", 300000)
+    h_slow = c.add_file("files/slow.bin", slow)
+    h_hushed = c.add_file("files/hushed.bin", hushed)
+    h_slow2 = c.add_file("files/slow2.bin", slow2)
+    url = c.serve(rate=150000)  # 4 s, 2.7 s and 2 s
+    manifest = os.path.join(c.work, "assets.json")
+    write(manifest, json.dumps({"assets": [{"name": "slow2", "urls": [url + "/files/slow2.bin"],
+                                            "sha256": h_slow2}]}))
+    build = os.path.join(c.work, "build")
+    argv = ["-S", os.path.join(HERE, "Progress"), "-B", build, "-G", c.args.generator,
+            "-DASSETFETCH_EXECUTABLE=" + c.args.cli, "-DBASE_URL=" + url, "-DSLOW_SHA256=" + h_slow,
+            "-DHUSHED_SHA256=" + h_hushed, "-DMANIFEST=" + manifest]
+    if c.args.make_program:
+        argv.append("-DCMAKE_MAKE_PROGRAM=" + c.args.make_program)
+    out, during = run_streaming(c, argv, {
+        "assetfetch: progress: slow.bin": os.path.join(build, "_assets", "slow", "slow.bin"),
+        "assetfetch: progress: slow2": os.path.join(build, "assets", "slow2.bin")})
+    check(during["assetfetch: progress: slow.bin"],
+          "no progress line for fetch_asset(slow) while it ran:\n" + out)
+    check(during["assetfetch: progress: slow2"],
+          "no progress line for fetch_assets() while it ran:\n" + out)
+    check("progress: hushed" not in out, "QUIET still printed progress:\n" + out)
+    c.expect_output("Progress/expected-output.txt", out)
+    p_slow, p_slow2, p_hushed = c.result_lines(build)
+    check(read(p_slow) == slow and read(p_slow2) == slow2 and read(p_hushed) == hushed, "wrong bytes")
+
+
+def case_FetchAssetsAtBuildTime(c):
+    """fetch_assets(AT_BUILD_TIME): one command, outputs from the tool, nothing fetched by configure."""
+    assets, expect = manifest_assets(c, 4, 5000, prefix="b")
+    add_spaced_asset(c, assets, expect, 777)
+    url = c.serve()
+    manifest = os.path.join(c.work, "assets.json")
+    write_manifest(manifest, assets, url)
+    build = os.path.join(c.work, "build")
+    c.configure("FetchAssetsAtBuildTime", build, [
+        ("ASSETFETCH_EXECUTABLE", c.args.cli), ("MANIFEST", manifest), ("NAMES", ";".join(sorted(expect)))])
+    check(not c.server.requests(), "configure contacted the server")
+    lines = dict(l.split("=", 1) for l in c.result_lines(build))
+    for name, (rel, _) in expect.items():
+        want = os.path.join(build, "assets", rel)
+        check(lines.get(name) == want, "%s_PATH is %r, expected %r" % (name, lines.get(name), want))
+        check(not os.path.exists(want), "configure fetched " + name)
+    ninja = os.path.join(build, "build.ninja")
+    if os.path.exists(ninja):
+        runs = re.findall(re.escape(c.args.cli) + r"\s+sync\b", open(ninja).read())
+        check(len(runs) == 1, "expected one sync command for the manifest, found %d" % len(runs))
+    c.build(build)
+    for name, (rel, data) in expect.items():
+        check(read(os.path.join(build, "assets", rel)) == data, "%s: wrong bytes after the build" % name)
+    requests = len(c.server.requests())
+    _, out = c.build(build)
+    check(len(c.server.requests()) == requests, "a second build fetched again")
+    if os.path.exists(ninja):
+        check("no work to do" in out, "a second build was not up to date:\n" + out)
+
+
+def make_tarball(files):
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 1700000000
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def case_ExtractTo(c):
+    """EXTRACT_TO unpacks after verification, once per hash; a new hash replaces the tree."""
+    v1 = make_tarball({"pkg/hello.txt": b"hello v1\n", "pkg/old-only.txt": b"old\n"})
+    v2 = make_tarball({"pkg/hello.txt": b"hello v2\n"})
+    h1 = c.add_file("files/pkg-1.tar.gz", v1)
+    h2 = c.add_file("files/pkg-2.tar.gz", v2)
+    url = c.serve()
+    build = os.path.join(c.work, "build")
+    defs = [("ASSETFETCH_EXECUTABLE", c.args.cli), ("BASE_URL", url)]
+    c.configure("ExtractTo", build, defs + [("PKG_FILE", "pkg-1.tar.gz"), ("PKG_SHA256", h1)])
+    src, src_b = c.result_lines(build)
+    check(src == os.path.join(build, "pkg-src"), "pkg_EXTRACT_DIR is " + src)
+    hello = os.path.join(src, "pkg", "hello.txt")
+    check(read(hello) == b"hello v1\n", "configure-time EXTRACT_TO did not extract")
+    check(not os.path.exists(src_b), "AT_BUILD_TIME extracted at configure time")
+
+    # Same hash: not extracted again (a local edit survives the re-configure).
+    write(hello, b"edited\n")
+    c.configure("ExtractTo", build, defs + [("PKG_FILE", "pkg-1.tar.gz"), ("PKG_SHA256", h1)])
+    check(read(hello) == b"edited\n", "re-configure with the same hash extracted again")
+
+    c.build(build)
+    check(read(os.path.join(src_b, "pkg", "hello.txt")) == b"hello v1\n", "build-time EXTRACT_TO did not extract")
+
+    # A new hash: the tree is replaced, at configure time and at build time.
+    c.configure("ExtractTo", build, defs + [("PKG_FILE", "pkg-2.tar.gz"), ("PKG_SHA256", h2)])
+    check(read(hello) == b"hello v2\n", "a new hash was not extracted")
+    check(not os.path.exists(os.path.join(src, "pkg", "old-only.txt")), "files of the old archive were left")
+    c.build(build)
+    check(read(os.path.join(src_b, "pkg", "hello.txt")) == b"hello v2\n", "build-time: a new hash was not extracted")
+    check(not os.path.exists(os.path.join(src_b, "pkg", "old-only.txt")), "build-time: old files were left")
+
+
+def case_Subproject(c):
+    """A consumer that add_subdirectory()s assetfetch builds only the CLI and the library, installs nothing of it."""
+    build = os.path.join(c.work, "build")
+    c.configure("Subproject", build, [("ASSETFETCH_SOURCE_DIR", c.args.source_dir)])
+    cache = open(os.path.join(build, "CMakeCache.txt")).read()
+    check("ASSETFETCH_BUILD_TESTS:BOOL=OFF" in cache and "ASSETFETCH_INSTALL:BOOL=OFF" in cache,
+          "the options do not default to OFF in a subproject")
+    install_script = os.path.join(build, "assetfetch", "plugin", "cmake_install.cmake")
+    text = open(install_script).read() if os.path.exists(install_script) else ""
+    check("file(INSTALL" not in text, "assetfetch's install rules are part of the consumer's install")
+    check(not os.path.exists(os.path.join(build, "assetfetch", "tests")), "assetfetch's tests were configured")
+    ninja_exe = c.args.make_program or shutil.which("ninja")
+    if os.path.exists(os.path.join(build, "build.ninja")) and ninja_exe:
+        q = subprocess.run([ninja_exe, "-C", build, "-n"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        linked = sorted(set(os.path.basename(m) for m in
+                            re.findall(r"Linking \w+ (?:executable|shared library|static library) (\S+)", q.stdout)))
+        allowed = {"assetfetch", "libassetfetch.so", "libassetfetch_core.a"}
+        check(linked and {re.sub(r"\.so(\..*)?$", ".so", l) for l in linked} <= allowed,
+              "the consumer's build links more than the CLI and the library: %s" % linked)
+        check("assetfetch" in linked, "the consumer's build does not build the CLI: %s" % linked)
+    # Switched on explicitly, the install rules come back.
+    c.configure("Subproject", build, [("ASSETFETCH_SOURCE_DIR", c.args.source_dir), ("ASSETFETCH_INSTALL", "ON")])
+    check("file(INSTALL" in open(install_script).read(), "ASSETFETCH_INSTALL=ON does not add the install rules")
+
+
+def case_ManifestError(c):
+    """A broken manifest: fetch_assets() stops with the tool's text, the same as `assetfetch check`."""
+    manifest = os.path.join(c.work, "assets.json")
+    write(manifest, json.dumps({"assets": [{"name": "ok", "urls": ["http://127.0.0.1:9/ok.bin"],
+                                            "sha256": "ab" * 32},
+                                           {"name": "bad", "urls": [], "sha256": "cd" * 32}]}, indent=2))
+    p = subprocess.run([c.args.cli, "check", manifest], env=c.env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    check(p.returncode == 2, "check accepted a manifest with an asset without URLs:\n" + p.stderr)
+    messages = [re.sub(r"^(assetfetch: )?error: ", "", l).strip()
+                for l in p.stderr.splitlines() if "error: " in l]
+    check(messages, "check printed no error:\n" + p.stderr)
+    build = os.path.join(c.work, "build")
+    _, out = c.configure("FetchAssets", build, [("ASSETFETCH_EXECUTABLE", c.args.cli), ("MANIFEST", manifest)],
+                         expect_ok=False)
+    for m in messages:
+        check(re.sub(r"\s+", " ", m) in out, "fetch_assets() does not show check's error %r:\n%s" % (m, out))
+    check(re.search(r"CMakeLists\.txt:6: fetch_assets\(MANIFEST [^)]*\): assetfetch sync failed \(exit code 2", out),
+          "the error does not lead with the caller's line:\n" + out)
 
 
 def case_BadArgs(c, sub):

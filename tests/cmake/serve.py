@@ -5,9 +5,11 @@ Serves DIR on 127.0.0.1 at a port the kernel picks (port 0), writes that port
 to PORT_FILE once it listens (written atomically, so a reader never sees half a
 number), answers 404 for missing files, honours a single `Range: bytes=A-B`
 (206 with Content-Range), and exits by itself when STOP_FILE appears or after
---timeout seconds, so a crashed test never leaves it behind.
+--timeout seconds, so a crashed test never leaves it behind. Paths are
+percent-decoded (a%20b.bin is the file "a b.bin"). --rate paces every body to
+that many bytes per second, so a fetch lasts long enough to show progress.
 
-    serve.py DIR PORT_FILE [--stop-file F] [--timeout S] [--log F]
+    serve.py DIR PORT_FILE [--stop-file F] [--timeout S] [--log F] [--rate B]
 """
 import argparse
 import http.server
@@ -16,12 +18,14 @@ import re
 import sys
 import threading
 import time
+import urllib.parse
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     root = "."
     log_file = None
+    rate = 0  # bytes per second, 0 = unpaced
 
     def log_message(self, fmt, *args):
         if self.log_file:
@@ -30,7 +34,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _file(self):
         path = self.path.split("?", 1)[0].split("#", 1)[0]
-        rel = os.path.normpath(path.lstrip("/"))
+        rel = os.path.normpath(urllib.parse.unquote(path).lstrip("/"))
         if rel.startswith("..") or os.path.isabs(rel):
             return None
         full = os.path.join(self.root, rel)
@@ -75,7 +79,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
         if body_wanted:
+            self._write_paced(part)
+
+    def _write_paced(self, part):
+        if not self.rate:
             self.wfile.write(part)
+            return
+        chunk = max(1, self.rate // 10)
+        for i in range(0, len(part), chunk):
+            self.wfile.write(part[i:i + chunk])
+            self.wfile.flush()
+            time.sleep(0.1)
 
     def do_GET(self):
         self._send(True)
@@ -91,7 +105,9 @@ def main():
     ap.add_argument("--stop-file")
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--log")
+    ap.add_argument("--rate", type=int, default=0)
     args = ap.parse_args()
+    Handler.rate = args.rate
 
     Handler.root = os.path.abspath(args.root)
     Handler.log_file = args.log

@@ -249,7 +249,7 @@ int job_cancel(const fs::path& root, const JobArgs& a) {
 }
 
 int run_job_command(JobArgs& a) {
-  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose);
+  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
   try {
     if (a.action != "list" && a.name.empty()) throw InputError("`job " + a.action + "` needs a job NAME (see `assetfetch job list`)");
     Settings s = resolve_settings(a.common);

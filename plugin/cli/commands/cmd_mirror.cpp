@@ -137,7 +137,7 @@ FileSpec mirror_spec(const ManifestAsset& a, const Config& config, const fs::pat
 }
 
 int run_mirror(MirrorArgs& a) {
-  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose);
+  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
   fs::path incoming;
   int rc = 0;
   try {
@@ -146,6 +146,11 @@ int run_mirror(MirrorArgs& a) {
     s.job.install = InstallMode::copy;  // the mirror's inodes are its own, never the cache's
     Manifest m = load_manifest(a.manifest);
     const fs::path dir = fs::absolute(a.to);
+    // The working directory .incoming-<pid> is an internal detail: name the
+    // blob's place in the mirror instead.
+    reporter.set_destination_label([dir](const FileSpec& spec) {
+      return spec.digest ? index_path(dir, *spec.digest).string() : dir.string();
+    });
     for (HashAlgorithm algo : kAlgorithms) fs::create_directories(dir / algorithm_name(algo));
 
     Tally tally;

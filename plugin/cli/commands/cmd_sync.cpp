@@ -1,7 +1,9 @@
 // `assetfetch sync MANIFEST.json [--dest DIR] [-j N] [--job NAME]`: every
 // asset of a manifest in one process, in parallel on one connection pool.
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "asset_specs.h"
 #include "cli_options.h"
@@ -17,15 +19,32 @@ struct SyncArgs {
   std::string manifest;
   std::string dest = ".";
   std::string job;
+  bool list_outputs = false;
   CommonOptions common;
 };
 
+// --list-outputs: what a sync would write, for build systems that declare
+// outputs (fetch_assets(... AT_BUILD_TIME)); nothing is fetched.
+void print_outputs(const std::vector<FileSpec>& specs, bool json) {
+  for (const auto& spec : specs) {
+    if (json)
+      std::cout << nlohmann::json{{"event", "output"}, {"asset", spec.name}, {"path", spec.local_name.string()}}.dump()
+                << "\n";
+    else
+      std::cout << spec.local_name.string() << "\n";
+  }
+}
+
 int run_sync(SyncArgs& a) {
-  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose);
+  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
   try {
     Settings s = resolve_settings(a.common);
     Manifest m = load_manifest(a.manifest);
     auto specs = specs_from_manifest(m, s.config, std::filesystem::absolute(a.dest));
+    if (a.list_outputs) {
+      print_outputs(specs, a.common.json);
+      return 0;
+    }
     std::string name = a.job.empty() ? std::filesystem::path(a.manifest).stem().string() : a.job;
     JobOutcome o = run_job(name, s.job, std::move(specs), reporter);
     if (o.exit_code != exit_code_for(ErrorCode::bad_input) || o.fetched + o.from_cache > 0)
@@ -46,6 +65,8 @@ const RegisterCommand registered(
       sub.add_option("--dest", a->dest, "directory the destinations are relative to (default: .)");
       sub.add_option("-j,--jobs", a->common.jobs, "files fetched at once (default 8)")->check(CLI::Range(1, 256));
       sub.add_option("--job", a->job, "job name (default: the manifest file's stem)");
+      sub.add_flag("--list-outputs", a->list_outputs,
+                   "print each asset's destination (with --json: an `output` event) and fetch nothing");
       add_common_options(sub, a->common);
       return [a] { return run_sync(*a); };
     });

@@ -72,7 +72,7 @@ int from_cache_only(const Settings& s, const Digest& d, const fs::path& dst, con
 }
 
 int run_xscript(XScriptArgs& a) {
-  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose);
+  Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
   const fs::path dst = a.dst;
   const std::string asset = asset_name_for(a.url);
   int rc = 0;

@@ -154,8 +154,13 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
       }
       ErrorCode code = any_mismatch_ ? ErrorCode::hash_mismatch : ErrorCode::unavailable;
       std::string why = error_.message.empty() ? "no candidate URL" : error_.message;
-      fail(code, error_.cause == ErrorCause::none ? ErrorCause::transport : error_.cause,
-           std::string("every source failed; last: ") + why, error_.http_status);
+      std::string headline = std::string("every source failed; last: ") + why;
+      if (!first_mismatch_.empty())
+        headline = error_.cause == ErrorCause::hash_mismatch
+                       ? first_mismatch_
+                       : first_mismatch_ + "; no other source delivered the file (last: " + why + ")";
+      fail(code, error_.cause == ErrorCause::none ? ErrorCause::transport : error_.cause, headline,
+           error_.http_status);
       return nullptr;
     }
     if (url_.empty()) url_ = candidates_[candidate_].url;

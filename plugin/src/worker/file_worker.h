@@ -165,6 +165,9 @@ class FileWorker {
   int redirects_ = 0;
   std::optional<std::string> pending_remote_name_;
   bool any_mismatch_ = false;
+  // The first source that served wrong bytes, for the final error's headline
+  // (a mismatch matters more than a dead mirror tried after it).
+  std::string first_mismatch_;
   bool any_range_unsupported_ = false;
   bool whole_fallback_ = false;  // ranges: none supported Range, fetching whole
   ErrorContext error_;

@@ -183,6 +183,8 @@ void FileWorker::failover(ErrorCause cause, const std::string& reason, long stat
   error_.http_status = status;
   error_.url = redact_url(from);
   error_.message = redact_url(url_.empty() ? from : url_) + ": " + reason;
+  if (cause == ErrorCause::hash_mismatch && first_mismatch_.empty())
+    first_mismatch_ = redact_url(url_.empty() ? from : url_) + " served bytes that do not match: " + reason;
   ++candidate_;
   attempt_ = 0;
   url_.clear();
