@@ -25,7 +25,7 @@ int run_sync(SyncArgs& a) {
   try {
     Settings s = resolve_settings(a.common);
     Manifest m = load_manifest(a.manifest);
-    auto specs = specs_from_manifest(m, s.config, std::filesystem::absolute(a.dest));
+    auto specs = specs_from_manifest(m, std::filesystem::absolute(a.dest));
     std::string name = a.job.empty() ? std::filesystem::path(a.manifest).stem().string() : a.job;
     JobOutcome o = run_job(name, s.job, std::move(specs), reporter);
     if (o.exit_code != exit_code_for(ErrorCode::bad_input) || o.fetched + o.from_cache > 0)
