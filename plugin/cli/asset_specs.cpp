@@ -6,8 +6,7 @@ namespace assetfetch::cli {
 
 AssetIdentity identity_of(const ManifestAsset& a) { return {a.name, a.sha256, a.sha512}; }
 
-std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const Config& config,
-                                          const std::filesystem::path& dest_dir) {
+std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const std::filesystem::path& dest_dir) {
   std::vector<FileSpec> specs;
   for (const auto& a : manifest.assets) {
     FileSpec s{};
@@ -21,8 +20,7 @@ std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const Config
     s.layout = a.sparse ? Layout::sparse : Layout::concatenated;
     std::string rel = a.destination.empty() ? default_file_name(a.urls.at(0)) : a.destination;
     s.local_name = safe_join(dest_dir, rel, manifest.file.string() + ": asset " + quoted_value(a.name) + " destination");
-    s.candidates = build_candidates(config, identity_of(a), a.urls);
-    s.write_back = write_back_targets(config, identity_of(a));
+    s.urls = a.urls;  // the core builds the candidate walk from the job's source policy
     specs.push_back(std::move(s));
   }
   return specs;

@@ -11,8 +11,7 @@ namespace assetfetch::cli {
 
 // Destinations are joined under `dest_dir` and may not escape it. Throws
 // InputError before anything is fetched.
-std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const Config& config,
-                                          const std::filesystem::path& dest_dir);
+std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const std::filesystem::path& dest_dir);
 
 AssetIdentity identity_of(const ManifestAsset& asset);
 

@@ -8,6 +8,7 @@
 
 #include "assetfetch/job.h"
 #include "config/config.h"
+#include "core/resolve_options.h"
 
 namespace CLI {
 class App;
@@ -37,8 +38,9 @@ struct Settings {
   JobOptions job;
 };
 
-// Loads the config (--config, else $ASSETFETCH_CONFIG) and resolves the
-// cache dir and offline mode. Throws InputError on a bad config.
+// The flags through the core's resolve_options() (the C ABI uses the same):
+// config from --config, else $ASSETFETCH_CONFIG; cache dir and offline mode.
+// Throws InputError on a bad config or environment value.
 Settings resolve_settings(const CommonOptions& o);
 
 }  // namespace assetfetch::cli

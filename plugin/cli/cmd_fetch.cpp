@@ -52,15 +52,7 @@ int run_fetch(FetchArgs& a) {
     spec.local_name = a.output;
 
     Settings s = resolve_settings(a.common);
-    AssetIdentity id{asset, std::nullopt, std::nullopt};
-    if (spec.digest && spec.digest->algorithm == HashAlgorithm::sha256) id.sha256 = spec.digest;
-    if (spec.digest && spec.digest->algorithm == HashAlgorithm::sha512) id.sha512 = spec.digest;
-    spec.candidates = build_candidates(s.config, id, a.urls);
-    if (spec.digest) spec.write_back = write_back_targets(s.config, id);
-    if (spec.candidates.empty() && s.job.cache_dir.empty())
-      throw InputError("no source left to try: every URL is blocked by block_origin and no source matches");
-    if (spec.candidates.empty() && !spec.digest)
-      throw InputError("no source left to try");
+    spec.urls = a.urls;  // the core builds the candidate walk from the job's source policy
     std::string job_name = spec.digest ? std::string(algorithm_name(spec.digest->algorithm)) + "-" + spec.digest->hex
                                        : "fetch-" + asset;
     std::vector<FileSpec> specs;

@@ -5,8 +5,6 @@
 #include <atomic>
 #include <filesystem>
 
-#include "core/install_record.h"
-#include "core/mirror_health.h"
 
 namespace assetfetch::cli {
 
@@ -48,51 +46,40 @@ std::string sanitize_job_name(const std::string& name) {
 JobOutcome run_job(const std::string& name, const JobOptions& options, std::vector<FileSpec> specs,
                    Reporter& reporter) {
   JobOutcome outcome;
-  reporter.set_files_total(static_cast<std::uint32_t>(specs.size()));
-  // Already in place and unchanged since installed: a stat, not a re-hash.
-  std::erase_if(specs, [&](const FileSpec& spec) {
-    if (!installed_in_place(options.cache_dir, spec)) return false;
-    FileResult r;
-    r.source = "in place";
-    r.from_cache = true;
-    r.verified = true;
-    std::error_code ec;
-    r.bytes = std::filesystem::file_size(spec.local_name, ec);
-    reporter.start(spec);
-    reporter.done(spec, r);
-    ++outcome.from_cache;
-    return true;
-  });
-  if (specs.empty()) return outcome;
-
-  MirrorHealth health(options.cache_dir);
-  for (auto& spec : specs) {
-    std::vector<std::string> notes;
-    health.reorder(spec.candidates, &notes);
-    for (const auto& n : notes) reporter.verbose(spec.name + ": " + n);
-  }
+  // The core applies the source policy (candidates, mirror health, already in
+  // place) and restores a recorded job's files when options.restore is set.
   auto job = create_job(sanitize_job_name(name), options);
+  if (ErrorContext e = job->error(); e.code != ErrorCode::ok) {
+    reporter.error(e.file, e.code, e.message);
+    outcome.exit_code = exit_code_for(e.code);
+    outcome.failed = 1;
+    return outcome;
+  }
   JobCallbacks cb = reporter.callbacks();
-  cb.attempt = [&health, inner = cb.attempt](const AttemptRecord& r) {
-    health.record(r);
-    if (inner) inner(r);
+  cb.note = [&reporter](const std::string& asset, const std::string& message) {
+    reporter.verbose(asset + ": " + message);
   };
   job->set_callbacks(cb);
   // BITS' AddFile rules are checked for every file before anything is fetched.
-  std::vector<File*> files;
   for (auto& spec : specs) {
     ErrorContext err;
     std::string asset = spec.name;
-    File* f = job->add_file(std::move(spec), &err);
-    if (!f) {
+    if (!job->add_file(std::move(spec), &err)) {
       reporter.error(asset, ErrorCode::bad_input, err.message);
       job->cancel();
       outcome.exit_code = exit_code_for(ErrorCode::bad_input);
       outcome.failed = 1;
       return outcome;
     }
-    files.push_back(f);
   }
+  const std::vector<File*> files = job->files();
+  if (files.empty()) {
+    reporter.error("", ErrorCode::bad_input, "job " + name + " has no files");
+    outcome.exit_code = exit_code_for(ErrorCode::bad_input);
+    outcome.failed = 1;
+    return outcome;
+  }
+  reporter.set_files_total(static_cast<std::uint32_t>(files.size()));
   for (File* f : files) reporter.start(f->spec());
   job->resume();
   if (!wait_unless_interrupted(*job)) {
@@ -104,7 +91,6 @@ JobOutcome run_job(const std::string& name, const JobOptions& options, std::vect
       std::error_code ec;
       std::filesystem::remove(f->temporary_name(), ec);
     }
-    health.save();
     reporter.error("", ErrorCode::internal,
                    "interrupted; run the same command again to resume where it stopped");
     outcome.exit_code = 130;
@@ -119,7 +105,6 @@ JobOutcome run_job(const std::string& name, const JobOptions& options, std::vect
         reporter.warning(f->spec().name, "delivered ranges are not verified (give each range its own sha256, "
                                          "or use --require-verified to fetch and verify the whole file)");
       ++(r->from_cache ? outcome.from_cache : outcome.fetched);
-      record_install(options.cache_dir, f->spec());
     } else {
       ErrorContext e = f->error();
       if (e.code == ErrorCode::ok) e = complete_error;
@@ -129,7 +114,6 @@ JobOutcome run_job(const std::string& name, const JobOptions& options, std::vect
       if (outcome.exit_code == 0) outcome.exit_code = exit_code_for(e.code);
     }
   }
-  health.save();
   if (!all && outcome.exit_code == 0) {
     reporter.error("", ErrorCode::internal, complete_error.message);
     outcome.exit_code = 1;

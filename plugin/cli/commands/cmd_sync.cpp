@@ -40,7 +40,7 @@ int run_sync(SyncArgs& a) {
   try {
     Settings s = resolve_settings(a.common);
     Manifest m = load_manifest(a.manifest);
-    auto specs = specs_from_manifest(m, s.config, std::filesystem::absolute(a.dest));
+    auto specs = specs_from_manifest(m, std::filesystem::absolute(a.dest));
     if (a.list_outputs) {
       print_outputs(specs, a.common.json);
       return 0;

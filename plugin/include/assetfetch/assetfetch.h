@@ -44,7 +44,9 @@
  *   Every function may be called from any thread. Several threads may use
  *   the same job at once, except af_job_destroy(), which must not run while
  *   another call on that job (or one of its files) is in progress.
- *   Callbacks run on the job's transfer thread. Inside a callback, the
+ *   Callbacks run on the job's transfer thread, with no lock of the library
+ *   held: a callback may wait for another thread that calls the job's
+ *   getters. Inside a callback, the
  *   getters of the same job and its files may be called (af_job_get_*,
  *   af_file_get_*, af_file_is_completed, af_job_last_error_message). Every
  *   other call on that job returns AF_E_RECURSIVE_API_CALL. Calls on other
@@ -204,7 +206,7 @@ typedef struct af_job_options {
   /* Local cache directory. NULL: $ASSETFETCH_CACHE_DIR, else
    * $XDG_CACHE_HOME/assetfetch, else ~/.cache/assetfetch. "": no cache. */
   const char* cache_dir;
-  int offline;                         /* non-zero: no network at all; ASSETFETCH_OFFLINE=1 also sets it */
+  int offline;                         /* non-zero: no network at all; ASSETFETCH_OFFLINE=1 (or true, yes, on) also sets it */
   int retry_attempts;                  /* per candidate; default 3 */
   unsigned long backoff_ms;            /* first retry delay, doubled each time; default 250 */
   unsigned long no_progress_timeout_s; /* default 30 */
@@ -295,8 +297,11 @@ AF_API void af_free(void* ptr);
 AF_API void af_job_options_init(af_job_options* options);
 
 /* Creates a suspended job. name: non-empty, no '/', not "." or ".."; a job
- * of the same name left in the cache by an earlier process resumes where it
- * stopped. options may be NULL (defaults). */
+ * of the same name left in the cache (its record, <cache>/jobs/<name>.json)
+ * by an earlier job that did not complete — destroyed, or in a process that
+ * was killed — gets its files back (af_job_get_file_count counts them) and
+ * resumes where it stopped. options may be NULL (defaults). A bad
+ * ASSETFETCH_OFFLINE value gives AF_E_INVALID_ARG. */
 AF_API af_code af_job_create(const char* name, const af_job_options* options, af_job** job);
 /* Stops the job's transfers and releases the handle and its files. Neither
  * completes nor cancels: an unfinished job can be resumed by a later

@@ -7,8 +7,13 @@
 // temporaries. Files never appear at their local name before complete().
 //
 // Thread safety: every Job/File method may be called from any thread.
-// Callbacks run on the job's transfer thread; they must not call back into
-// the same job except for the read-only getters.
+// Callbacks run on the job's transfer thread with no lock of the job held, in
+// the order the events happened; a callback may call the read-only getters
+// (state, progress, error, files, and every File getter), and may wait for
+// another thread that calls them. It must not call resume(), wait(),
+// complete() or cancel() of the same job (they wait for the transfer thread,
+// which is running the callback). The getters report a snapshot the transfer
+// thread publishes at least every 50 ms while bytes move.
 //
 // Ownership: create_job() returns a unique_ptr; File pointers stay valid for
 // the life of their Job.
@@ -118,6 +123,10 @@ struct TlsPolicy {
 
 enum class InstallMode { copy, hardlink };
 
+// The mirror configuration (config/config.h): sources, rewrites, fallback
+// mirrors, vcpkg sources.
+struct Config;
+
 // How a job behaves; filled by the CLI or C ABI from flags and config.
 struct JobOptions {
   std::filesystem::path cache_dir;  // empty: no local cache at all
@@ -140,11 +149,27 @@ struct JobOptions {
   double segment_local_capacity = 200.0 * (1u << 20);
   // A body of unknown size is never written past this many bytes.
   std::uint64_t max_download_size = std::uint64_t{64} << 30;
+  // The source policy (DESIGN.md "Sources, in order"): add_file() turns a
+  // file's declared URLs (FileSpec::urls) into its candidate walk, sources →
+  // rewrites → the URLs (unless block_origin) → fallback mirrors, offline
+  // leaving file:// only. Null: the declared URLs alone.
+  std::shared_ptr<const Config> sources;
+  // With a cache: origins that failed recently are tried last (mirror
+  // health, <cache>/health.json), and a destination that still holds what an
+  // earlier job installed there is not fetched again ("in place").
+  bool use_mirror_health = true;
+  bool skip_in_place = true;
+  // create_job() restores the files of the job's record (<cache>/jobs/NAME.json)
+  // left by a job of that name that did not complete (BITS persistence).
+  bool restore = true;
 };
 
 // What a caller declares for one file (BITS AddFileWithRanges + identity).
 struct FileSpec {
   std::string name;                    // asset name, for messages
+  // The declared URLs: add_file() builds `candidates` and `write_back` from
+  // them and the job's source policy. Leave empty to give candidates directly.
+  std::vector<std::string> urls;
   std::vector<Candidate> candidates;   // in order; the cache comes first implicitly
   std::filesystem::path local_name;    // destination
   std::optional<Digest> digest;        // whole-file identity; required unless allow_unverified
@@ -187,6 +212,9 @@ struct JobCallbacks {
                      const std::string& reason)>
       failover;
   std::function<void(const std::string& asset, const std::string& message)> warning;
+  // Detail for -v: why a file's sources are in the order they are (mirror
+  // health). Runs inside add_file(), on the caller's thread.
+  std::function<void(const std::string& asset, const std::string& message)> note;
 };
 
 class Job {

@@ -80,27 +80,6 @@ af_code ranges_from(af_job* job, const std::string& fn, const RangesIn& in,
   return AF_OK;
 }
 
-// Where the bytes may come from: the declared URLs, or with a mirror config
-// the CLI's list (sources, rewrites, the URLs unless block_origin, fallback
-// mirrors) and the writable sources to write the verified object back to.
-void set_candidates(const af_job* job, const std::vector<std::string>& urls,
-                    assetfetch::FileSpec* spec) {
-  if (!job->config) {
-    for (const std::string& url : urls) {
-      assetfetch::Candidate c;
-      c.url = url;
-      c.kind = assetfetch::CandidateKind::origin;
-      spec->candidates.push_back(std::move(c));
-    }
-    return;
-  }
-  assetfetch::AssetIdentity id{spec->name, std::nullopt, std::nullopt};
-  if (spec->digest && spec->digest->algorithm == assetfetch::HashAlgorithm::sha256) id.sha256 = spec->digest;
-  if (spec->digest && spec->digest->algorithm == assetfetch::HashAlgorithm::sha512) id.sha512 = spec->digest;
-  spec->candidates = assetfetch::build_candidates(*job->config, id, urls);
-  if (spec->digest) spec->write_back = assetfetch::write_back_targets(*job->config, id);
-}
-
 }  // namespace
 
 af_code add_file(af_job* job, const char* function, const char* const* urls, size_t n_urls,
@@ -133,7 +112,7 @@ af_code add_file(af_job* job, const char* function, const char* const* urls, siz
     if (spec.name.empty())
       return save_error(job, AF_E_INVALID_ARG,
                         fn + ": local_path '" + local_path + "' names a directory, not a file");
-    set_candidates(job, declared, &spec);
+    spec.urls = std::move(declared);  // the core expands them by the job's source policy
 
     if (refuses_changes(job->job->state()))
       return save_error(job, AF_E_STATE,

@@ -24,6 +24,7 @@
 #include "assetfetch/job.h"
 #include "assetfetch/types.h"
 #include "config/config.h"
+#include "core/resolve_options.h"
 #include "verify/digest.h"
 #include "core/input_error.h"
 #include "core/range.h"
@@ -47,7 +48,6 @@ struct af_job {
   std::uint32_t magic = af_shim::kJobMagic;
   std::unique_ptr<assetfetch::Job> job;
   // From af_job_options; fixed at creation, so read without mu.
-  std::optional<assetfetch::Config> config;  // the mirror config, when one was given
   bool allow_unverified = false;
 
   mutable std::mutex mu;  // guards everything below
@@ -116,12 +116,11 @@ af_file* find_file(af_job* job, const assetfetch::File& f);
 // What af_job_create() makes of a caller's af_job_options (may be NULL:
 // defaults): the core's JobOptions plus what the shim keeps in af_job.
 struct JobSettings {
-  assetfetch::JobOptions job;
-  std::optional<assetfetch::Config> config;
+  assetfetch::JobOptions job;  // its source policy included (the mirror config)
   bool allow_unverified = false;
 };
 // `f` names the calling function in messages. Throws InputError when the
-// config file does not load.
+// config file does not load or the environment holds a bad value.
 af_code job_settings_from_c(const af_job_options* options, JobSettings* out, const std::string& f);
 
 // --- c_api_callbacks.cpp ---------------------------------------------------

@@ -24,7 +24,6 @@ AF_API af_code af_job_create(const char* name, const af_job_options* options, af
     if (af_code rc = job_settings_from_c(options, &settings, f); rc != AF_OK) return rc;
 
     auto handle = std::make_unique<af_job>();
-    handle->config = std::move(settings.config);
     handle->allow_unverified = settings.allow_unverified;
     handle->job = assetfetch::create_job(name, std::move(settings.job));
     if (!handle->job)

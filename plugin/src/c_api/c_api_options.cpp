@@ -43,40 +43,26 @@ af_code job_settings_from_c(const af_job_options* options, JobSettings* out, con
   if (o.max_parallel_files < 1)
     return save_error(nullptr, AF_E_INVALID_ARG, f + ": max_parallel_files must be at least 1");
 
-  // The mirror config, as the CLI's --config: it sets what the caller left
-  // at its default (see af_job_options.config_file in the header).
-  if (o.config_file != nullptr) {
-    if (*o.config_file == '\0')
-      return save_error(nullptr, AF_E_INVALID_ARG, f + ": config_file is empty; use NULL for none");
-    out->config = assetfetch::load_config(o.config_file);
-  }
-  const assetfetch::Config base = out->config ? *out->config : assetfetch::Config{};
+  if (o.config_file != nullptr && *o.config_file == '\0')
+    return save_error(nullptr, AF_E_INVALID_ARG, f + ": config_file is empty; use NULL for none");
 
-  assetfetch::JobOptions& jo = out->job;
-  const char* env_cache = std::getenv("ASSETFETCH_CACHE_DIR");
-  if (o.cache_dir != nullptr) jo.cache_dir = o.cache_dir;
-  else if ((env_cache == nullptr || *env_cache == '\0') && base.cache_dir) jo.cache_dir = *base.cache_dir;
-  else jo.cache_dir = assetfetch::default_cache_dir();
-  const char* env_offline = std::getenv("ASSETFETCH_OFFLINE");
-  jo.offline = o.offline != 0 || (env_offline != nullptr && std::string_view(env_offline) == "1") ||
-               base.offline;
-  jo.block_origin = base.block_origin;
-  jo.require_verified_ranges = o.require_verified_ranges != 0 || base.require_verified_ranges;
-  jo.install = base.install;
-
-  jo.retry = base.retry;
-  jo.max_download_size = base.max_download_size;
-  if (!out->config || o.retry_attempts != defaults.retry_attempts) jo.retry.attempts = o.retry_attempts;
-  if (!out->config || o.backoff_ms != defaults.backoff_ms)
-    jo.retry.backoff = std::chrono::milliseconds(o.backoff_ms);
-  if (!out->config || o.no_progress_timeout_s != defaults.no_progress_timeout_s)
-    jo.retry.no_progress_timeout = std::chrono::seconds(o.no_progress_timeout_s);
-  jo.tls = base.tls;
-  if (!out->config || o.tls_verify != defaults.tls_verify) jo.tls.verify = o.tls_verify != 0;
-  if (o.ca_file != nullptr) jo.tls.ca_file = o.ca_file;
-  else if (!out->config) jo.tls.ca_file.clear();
-  jo.max_parallel_files = o.max_parallel_files;
-
+  // The fields the caller set are the flags of the core's resolve_options(),
+  // which the CLI uses too: flag > environment > mirror config > default. A
+  // field left at its default is "not given".
+  assetfetch::OptionFlags flags;
+  if (o.config_file != nullptr) flags.config_file = o.config_file;
+  flags.config_from_env = false;
+  if (o.cache_dir != nullptr) flags.cache_dir = o.cache_dir;
+  flags.offline = o.offline != 0;
+  flags.require_verified_ranges = o.require_verified_ranges != 0;
+  if (o.retry_attempts != defaults.retry_attempts) flags.retry_attempts = o.retry_attempts;
+  if (o.backoff_ms != defaults.backoff_ms) flags.backoff = std::chrono::milliseconds(o.backoff_ms);
+  if (o.no_progress_timeout_s != defaults.no_progress_timeout_s)
+    flags.no_progress_timeout = std::chrono::seconds(o.no_progress_timeout_s);
+  if (o.tls_verify != defaults.tls_verify) flags.tls_verify = o.tls_verify != 0;
+  if (o.ca_file != nullptr) flags.ca_file = o.ca_file;
+  flags.max_parallel_files = o.max_parallel_files;
+  out->job = assetfetch::resolve_options(flags).job;
   out->allow_unverified = o.allow_unverified != 0;
   return AF_OK;
 }

@@ -1,4 +1,5 @@
 #include "cache/cache.h"
+#include "core/env_names.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,9 +59,9 @@ std::string unsafe_entry(const fs::path& p, mode_t want) {
 Cache::Cache(fs::path root) : root_(std::move(root)) {}
 
 fs::path Cache::default_root() {
-  if (const char* v = std::getenv("ASSETFETCH_CACHE_DIR"); v && *v) return v;
-  if (const char* v = std::getenv("XDG_CACHE_HOME"); v && *v) return fs::path(v) / "assetfetch";
-  if (const char* v = std::getenv("HOME"); v && *v) return fs::path(v) / ".cache" / "assetfetch";
+  if (const char* v = std::getenv(env::kCacheDir); v && *v) return v;
+  if (const char* v = std::getenv(env::kXdgCacheHome); v && *v) return fs::path(v) / "assetfetch";
+  if (const char* v = std::getenv(env::kHome); v && *v) return fs::path(v) / ".cache" / "assetfetch";
   return fs::temp_directory_path() / "assetfetch-cache";
 }
 

@@ -1,18 +1,16 @@
-// JobImpl: BITS' job — adding files under AddFileWithRanges' rules, the
-// state machine (resume, suspend, wait, complete, cancel) and the job record.
-// The transfer loop is in job_loop.cpp, FileImpl in file_impl.cpp.
-#include <signal.h>
+// JobImpl: BITS' job — adding files under AddFileWithRanges' rules (with the
+// source policy: candidates, mirror health, already in place) and the state
+// machine (resume, suspend, wait, complete, cancel). The transfer loop is in
+// job_loop.cpp, the job record in job_persist.cpp, FileImpl in file_impl.cpp.
 #include <unistd.h>
-
-#include <cerrno>
-
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "cache/unique_fd.h"
 #include "cache/cache.h"
+#include "core/input_error.h"
+#include "core/install_record.h"
 #include "core/job_impl.h"
 #include "core/range.h"
+#include "core/source_policy.h"
 #include "transfer/redact.h"
 
 namespace assetfetch {
@@ -49,6 +47,13 @@ bool destination_writable(const fs::path& dest, std::string* why) {
 
 fs::path default_cache_dir() { return Cache::default_root(); }
 
+JobImpl::JobImpl(std::string name, JobOptions options)
+    : name_(std::move(name)), options_(std::move(options)), sources_(job_source_config(options_)) {
+  if (!options_.cache_dir.empty()) cache_.emplace(options_.cache_dir);
+  if (cache_ && options_.use_mirror_health) health_.emplace(options_.cache_dir);
+  if (cache_ && options_.restore) restore_from_record();
+}
+
 File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
   auto reject = [&](const std::string& msg) -> File* {
     if (error) {
@@ -59,7 +64,7 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
     return nullptr;
   };
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (state_ == JobState::cancelled || state_ == JobState::acknowledged)
       return reject(std::string("cannot add a file to a ") + state_name(state_) + " job");
   }
@@ -70,8 +75,20 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
   }
   if (!spec.digest && !spec.allow_unverified)
     return reject("no hash given: add --sha256 HEX or --sha512 HEX (or --no-verify to accept unverified bytes)");
+  for (const auto& url : spec.urls) {
+    if (!supported_scheme(url))
+      return reject("unsupported URL '" + redact_url(url) + "': use http://, https:// or file://");
+    if (url.size() > kMaxRemoteName) return reject("URL longer than 2200 characters: " + redact_url(url.substr(0, 80)) + "...");
+  }
+  try {
+    expand_candidates(*sources_, spec);
+  } catch (const InputError& e) {
+    return reject(e.what());
+  }
   // No candidate at all is fine for a cache-only lookup (block_origin).
-  if (spec.candidates.empty() && !(spec.digest && cache_)) return reject("no URL given");
+  if (spec.candidates.empty() && !(spec.digest && cache_))
+    return reject(spec.urls.empty() ? "no URL given"
+                                    : "no source left to try: every URL is blocked by block_origin and no source matches");
   for (const auto& c : spec.candidates) {
     if (!supported_scheme(c.url))
       return reject("unsupported URL '" + redact_url(c.url) + "': use http://, https:// or file://");
@@ -81,97 +98,105 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
   spec.local_name = fs::absolute(spec.local_name);
   std::string why;
   if (!destination_writable(spec.local_name, &why)) return reject("destination " + spec.local_name.string() + ": " + why);
+  std::vector<std::string> notes;
+  if (health_) order_by_health(*health_, spec, &notes);
+  // Already in place and unchanged since installed: a stat, not a re-hash.
+  const bool in_place = options_.skip_in_place && cache_ && installed_in_place(options_.cache_dir, spec);
+  const std::string asset = spec.name;
+  File* added = insert_file(std::move(spec), in_place);
+  if (!notes.empty()) {
+    std::shared_ptr<const JobCallbacks> cb;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cb = callbacks_;
+    }
+    if (cb->note)
+      for (const auto& n : notes) cb->note(asset, n);
+  }
+  return added;
+}
+
+File* JobImpl::insert_file(FileSpec spec, bool in_place) {
   fs::path temp = spec.local_name;
   // <dest>.<pid>.<random>.part: the pid tells a dead run's leftovers, the
   // random part keeps anyone from planting a link at the name beforehand.
   temp += "." + std::to_string(::getpid()) + "." + random_suffix() + ".part";
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  files_.push_back(std::make_unique<FileImpl>(this, std::move(spec), std::move(temp)));
+  auto file = std::make_unique<FileImpl>(this, std::move(spec), std::move(temp));
+  if (in_place) {
+    std::error_code ec;
+    const std::uint64_t size = fs::file_size(file->spec_.local_name, ec);
+    file->in_place = true;
+    file->renamed = true;
+    FileSnapshot& s = file->snapshot;
+    s.published = true;
+    s.phase = FileWorker::Phase::done;
+    s.bytes_transferred = size;
+    s.bytes_total = size;
+    if (!file->spec_.ranges_given) s.filled = {ByteRange{0, size, std::nullopt}};
+    s.result = FileResult{"in place", true, true, size};
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& f : files_) {
+    // Re-adding what the record restored: the caller's spec wins, the File stays.
+    if (f->restored && !f->worker && f->spec_.local_name == file->spec_.local_name) {
+      f->spec_ = std::move(file->spec_);
+      f->in_place = file->in_place;
+      f->renamed = file->renamed;
+      f->snapshot = std::move(file->snapshot);
+      f->restored = false;
+      return f.get();
+    }
+  }
+  files_.push_back(std::move(file));
   return files_.back().get();
 }
 
 Progress JobImpl::progress() const {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Progress p;
   bool all_known = true;
   for (const auto& f : files_) {
     ++p.files_total;
-    if (!f->worker) {
+    const FileSnapshot& s = f->snapshot;
+    if (!s.published) {
       all_known = false;
       continue;
     }
-    p.bytes_transferred += f->worker->bytes_transferred();
-    if (auto t = f->worker->bytes_total()) p.bytes_total += *t;
+    p.bytes_transferred += s.bytes_transferred;
+    if (s.bytes_total) p.bytes_total += *s.bytes_total;
     else all_known = false;
-    if (f->worker->phase() == FileWorker::Phase::done) ++p.files_transferred;
+    if (s.phase == FileWorker::Phase::done) ++p.files_transferred;
   }
   p.bytes_total_known = all_known && !files_.empty();
   return p;
 }
 
 WorkerEvents JobImpl::events_for(FileImpl* file) {
+  // Called on the transfer thread (with or without mu_ held): each event is
+  // queued, and deliver_events() runs it once no lock is held.
   WorkerEvents ev;
-  // Called on the transfer thread with mu_ held: callbacks run unlocked copies.
   ev.attempt = [this](const AttemptRecord& r) {
-    if (callbacks_.attempt) callbacks_.attempt(r);
+    if (health_) health_->record(r);
+    events_.push_back([r](const JobCallbacks& cb) {
+      if (cb.attempt) cb.attempt(r);
+    });
   };
   ev.failover = [this, file](const std::string& from, const std::string& to, const std::string& why) {
-    if (callbacks_.failover) callbacks_.failover(*file, from, to, why);
+    events_.push_back([file, from, to, why](const JobCallbacks& cb) {
+      if (cb.failover) cb.failover(*file, from, to, why);
+    });
   };
   ev.warning = [this, file](const std::string& msg) {
-    if (callbacks_.warning) callbacks_.warning(file->spec_.name, msg);
+    events_.push_back([asset = file->spec_.name, msg](const JobCallbacks& cb) {
+      if (cb.warning) cb.warning(asset, msg);
+    });
   };
-  ev.progress = [this, file]() {
-    if (state_ == JobState::connecting) state_ = JobState::transferring;
-    auto now = Clock::now();
-    if (!callbacks_.progress || now - last_progress_ < std::chrono::milliseconds(100)) return;
-    last_progress_ = now;
-    Progress p;
-    p.bytes_transferred = file->worker->bytes_transferred();
-    if (auto t = file->worker->bytes_total()) {
-      p.bytes_total = *t;
-      p.bytes_total_known = true;
-    }
-    p.files_total = 1;
-    callbacks_.progress(p, *file);
-  };
+  ev.progress = [file] { file->progressed = true; };
   return ev;
 }
 
-void JobImpl::persist(const char* state) {
-  if (!cache_) return;
-  try {
-    nlohmann::json j;
-    j["name"] = name_;
-    j["state"] = state;
-    j["pid"] = ::getpid();
-    for (const auto& f : files_) {
-      nlohmann::json jf;
-      jf["name"] = f->spec_.name;
-      jf["local_name"] = f->spec_.local_name.string();
-      std::vector<std::string> urls;
-      for (const auto& c : f->spec_.candidates) urls.push_back(redact_url(c.url));
-      jf["urls"] = urls;
-      if (f->spec_.digest) jf[algorithm_name(f->spec_.digest->algorithm)] = f->spec_.digest->hex;
-      if (f->spec_.ranges_given) {
-        std::vector<std::string> rs;
-        for (const auto& r : f->spec_.ranges) rs.push_back(format_range(r));
-        jf["ranges"] = rs;
-      }
-      jf["completed"] = f->worker && f->worker->phase() == FileWorker::Phase::done;
-      j["files"].push_back(jf);
-    }
-    cache_->check_tree();  // never write a record through a linked jobs/
-    fs::path dir = cache_->jobs_dir();
-    fs::create_directories(dir);
-    write_file_atomic(dir / (name_ + ".json"), j.dump(2) + "\n");
-  } catch (const std::exception&) {
-    // Job records are for `assetfetch job`; a fetch never fails for want of one.
-  }
-}
-
 bool JobImpl::resume() {
-  std::unique_lock<std::recursive_mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (state_ == JobState::cancelled || state_ == JobState::acknowledged || running_) return running_;
   if (state_ == JobState::transferred) return true;
   if (thread_.joinable()) {
@@ -181,11 +206,14 @@ bool JobImpl::resume() {
   }
   remove_stale_temporaries();
   for (auto& f : files_) {
+    if (f->in_place) continue;
     if (!f->worker || f->worker->phase() == FileWorker::Phase::failed) {
       std::error_code ec;
       fs::create_directories(f->spec_.local_name.parent_path(), ec);
       f->worker = std::make_unique<FileWorker>(f->spec_, options_, cache_ ? &*cache_ : nullptr,
                                                events_for(f.get()), f->temporary_);
+      if (f->pending_remote_name) f->worker->set_pending_remote_name(*std::exchange(f->pending_remote_name, std::nullopt));
+      f->publish_locked();
     }
   }
   state_ = JobState::queued;
@@ -196,35 +224,9 @@ bool JobImpl::resume() {
   return true;
 }
 
-void JobImpl::remove_stale_temporaries() {
-  // A run of this job that was killed (its record names a pid that is gone)
-  // left its temporaries beside the destinations: they cannot be resumed
-  // (the cache's partial is what resumes), so they go.
-  if (!cache_) return;
-  std::ifstream in(cache_->jobs_dir() / (name_ + ".json"));
-  if (!in) return;
-  try {
-    auto record = nlohmann::json::parse(in);
-    auto pid = record.value("pid", 0);
-    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) return;
-    for (const auto& f : record.value("files", nlohmann::json::array())) {
-      // <local_name>.<pid>.<random>.part[.whole]
-      const fs::path local = f.value("local_name", std::string());
-      const std::string prefix = local.filename().string() + "." + std::to_string(pid) + ".";
-      std::error_code ec;
-      for (const auto& e : fs::directory_iterator(local.parent_path(), ec)) {
-        const std::string n = e.path().filename().string();
-        if (n.rfind(prefix, 0) == 0 && n.find(".part") != std::string::npos) fs::remove(e.path(), ec);
-      }
-    }
-  } catch (const std::exception&) {
-    // An unreadable record only means nothing is cleaned up.
-  }
-}
-
 bool JobImpl::suspend() {
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (state_ == JobState::cancelled || state_ == JobState::acknowledged) return false;
     if (!running_) {
       if (state_ != JobState::transferred && state_ != JobState::error) state_ = JobState::suspended;
@@ -232,7 +234,7 @@ bool JobImpl::suspend() {
     }
   }
   stop_thread(true);
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (state_ != JobState::transferred && state_ != JobState::error) state_ = JobState::suspended;
   cv_.notify_all();
   return true;
@@ -244,7 +246,7 @@ void JobImpl::stop_thread(bool interrupt) {
 }
 
 JobState JobImpl::wait(std::optional<std::chrono::milliseconds> timeout) {
-  std::unique_lock<std::recursive_mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   auto settled = [this] { return !running_; };
   if (timeout) cv_.wait_for(lock, *timeout, settled);
   else cv_.wait(lock, settled);
@@ -253,7 +255,7 @@ JobState JobImpl::wait(std::optional<std::chrono::milliseconds> timeout) {
 
 bool JobImpl::complete(ErrorContext* error) {
   stop_thread(false);
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (state_ == JobState::cancelled || state_ == JobState::acknowledged) {
     if (error) {
       error->code = ErrorCode::bad_input;
@@ -282,18 +284,17 @@ bool JobImpl::complete(ErrorContext* error) {
       continue;
     }
     f->renamed = true;
+    // The next job finds it "in place" with a stat.
+    if (cache_) record_install(options_.cache_dir, f->spec_);
   }
   state_ = JobState::acknowledged;
-  if (cache_) {
-    std::error_code ec;
-    fs::remove(cache_->jobs_dir() / (name_ + ".json"), ec);
-  }
+  forget_record();
   return all;
 }
 
 bool JobImpl::cancel() {
   stop_thread(true);
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (state_ == JobState::acknowledged) return false;
   for (auto& f : files_) {
     if (f->worker) f->worker->discard_temporaries();
@@ -302,10 +303,7 @@ bool JobImpl::cancel() {
   }
   state_ = JobState::cancelled;
   running_ = false;
-  if (cache_) {
-    std::error_code ec;
-    fs::remove(cache_->jobs_dir() / (name_ + ".json"), ec);
-  }
+  forget_record();
   cv_.notify_all();
   return true;
 }

@@ -1,18 +1,27 @@
 // JobImpl and FileImpl: the implementations behind assetfetch::Job and
 // assetfetch::File (job.h). Internal to the library.
 //
-// Threading: every member is guarded by JobImpl::mu_ (recursive, because
-// callbacks run with it held and may call the getters).
+// Threading: JobImpl::mu_ (a plain std::mutex) guards the job's state and
+// each file's published snapshot. A FileWorker is touched only by the
+// transfer thread while it runs (by other threads only while it does not):
+// the getters read the snapshot the transfer thread publishes under mu_ once
+// per turn of its loop. Callbacks are queued by the transfer thread and run
+// with no lock held, so a callback may call any getter, and may wait for
+// another thread that does.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "assetfetch/job.h"
 #include "cache/cache.h"
+#include "config/config.h"
+#include "core/mirror_health.h"
 #include "worker/file_worker.h"
 
 namespace assetfetch {
@@ -23,6 +32,19 @@ inline constexpr std::size_t kMaxRemoteName = 2200;  // BITS' URL length limit
 bool supported_scheme(const std::string& url);
 
 class JobImpl;
+
+// What the getters of one file report: a copy of its worker's state, made by
+// the thread that drives the worker.
+struct FileSnapshot {
+  FileWorker::Phase phase = FileWorker::Phase::idle;
+  bool published = false;  // a worker (or the in-place check) filled it
+  std::uint64_t bytes_transferred = 0;
+  std::optional<std::uint64_t> bytes_total;
+  std::vector<ByteRange> filled;
+  std::optional<FileResult> result;  // when done
+  ErrorContext error;
+  std::string url;
+};
 
 class FileImpl final : public File {
  public:
@@ -40,39 +62,51 @@ class FileImpl final : public File {
   ErrorContext error() const override;
   std::filesystem::path temporary_name() const override { return temporary_; }
 
+  // Copies the worker's state into `snapshot`; the caller holds the job's
+  // mutex and is the only thread driving the worker.
+  void publish_locked();
+
   JobImpl* job_;
   FileSpec spec_;
   std::filesystem::path temporary_;
-  std::unique_ptr<FileWorker> worker;  // guarded by the job's mutex
+  // Owned by the transfer thread while it runs; replaced only while it does not.
+  std::unique_ptr<FileWorker> worker;
+  // Guarded by the job's mutex:
+  FileSnapshot snapshot;
+  std::optional<std::string> pending_remote_name;  // handed to the worker by the transfer thread
   bool renamed = false;
+  bool in_place = false;  // already at its destination: never fetched, never renamed
+  bool in_place_announced = false;  // its file_transferred event was queued
+  bool restored = false;  // from the job record; a re-add of the same destination replaces it
+  // Transfer thread only: bytes moved since the last publish.
+  bool progressed = false;
 };
 
 class JobImpl final : public Job {
  public:
-  JobImpl(std::string name, JobOptions options) : name_(std::move(name)), options_(std::move(options)) {
-    if (!options_.cache_dir.empty()) cache_.emplace(options_.cache_dir);
-  }
+  JobImpl(std::string name, JobOptions options);
   ~JobImpl() override { stop_thread(true); }
 
   const std::string& name() const override { return name_; }
   File* add_file(FileSpec spec, ErrorContext* error) override;
   std::vector<File*> files() const override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     std::vector<File*> out;
     for (auto& f : files_) out.push_back(f.get());
     return out;
   }
   void set_callbacks(JobCallbacks cb) override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    callbacks_ = std::move(cb);
+    auto shared = std::make_shared<const JobCallbacks>(std::move(cb));
+    std::lock_guard<std::mutex> lock(mu_);
+    callbacks_ = std::move(shared);
   }
   JobState state() const override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return state_;
   }
   Progress progress() const override;
   ErrorContext error() const override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return error_;
   }
   bool resume() override;
@@ -82,27 +116,46 @@ class JobImpl final : public Job {
   bool cancel() override;
 
   JobState state_locked() const { return state_; }
-  mutable std::recursive_mutex mu_;
-  std::condition_variable_any cv_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
 
  private:
+  using Event = std::function<void(const JobCallbacks&)>;
+
   void run();
+  // One pass over the files under mu_: starts what may start, publishes
+  // snapshots, queues events. Returns {all settled, any waiting}.
+  std::pair<bool, bool> schedule_locked(class MultiSession& session);
+  void publish_all_locked();
+  void queue_transferred(FileImpl* file);
+  // Runs the queued events with no lock held (transfer thread only).
+  void deliver_events();
   void stop_thread(bool interrupt);
+  // job_persist.cpp: the job record.
   void persist(const char* state);
   void remove_stale_temporaries();
+  void restore_from_record();
+  void forget_record();
+  // Adds a checked spec (add_file's tail), replacing a restored file of the
+  // same destination.
+  File* insert_file(FileSpec spec, bool in_place);
   WorkerEvents events_for(FileImpl* file);
 
   std::string name_;
   JobOptions options_;
   std::optional<Cache> cache_;
+  std::shared_ptr<const Config> sources_;  // options_.sources with block_origin applied
+  // Read by add_file (order), written by the transfer thread (record, save).
+  std::optional<MirrorHealth> health_;
   std::vector<std::unique_ptr<FileImpl>> files_;
-  JobCallbacks callbacks_;
+  std::shared_ptr<const JobCallbacks> callbacks_ = std::make_shared<const JobCallbacks>();
+  std::vector<Event> events_;  // transfer thread only: queued for deliver_events()
   JobState state_ = JobState::suspended;
   ErrorContext error_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   bool running_ = false;
-  Clock::time_point last_progress_{};
+  Clock::time_point last_progress_{};  // transfer thread only
 };
 
 }  // namespace assetfetch

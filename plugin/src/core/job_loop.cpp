@@ -1,132 +1,176 @@
 // JobImpl::run: the transfer thread. One libcurl multi handle drives every
 // file's transfers (connection reuse, HTTP/2 multiplexing, many files at
 // once); FileWorkers decide what to request next.
+//
+// Each turn: schedule and publish snapshots under mu_, deliver the queued
+// callbacks with no lock held, then let libcurl move bytes (unlocked: only
+// this thread touches the workers while it runs).
 #include <thread>
 
-#include "transfer/curl_api.h"
 #include "core/job_impl.h"
+#include "core/multi_session.h"
 
 namespace assetfetch {
 
-void JobImpl::run() {
-  // Created with the first transfer: a job served from the cache alone never
-  // loads libcurl (see curl_api.h).
-  CURLM* multi = nullptr;
-  auto add = [&multi](CURL* easy) {
-    if (!multi) {
-      multi = curl_api().multi_init();
-      curl_api().multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-      curl_api().multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+namespace {
+
+bool settled(FileWorker::Phase ph) { return ph == FileWorker::Phase::done || ph == FileWorker::Phase::failed; }
+
+constexpr auto kProgressInterval = std::chrono::milliseconds(100);
+
+}  // namespace
+
+void JobImpl::publish_all_locked() {
+  const auto now = Clock::now();
+  for (auto& f : files_) {
+    if (!f->worker) continue;
+    // A settled worker does not change again: its last snapshot stands.
+    if (settled(f->snapshot.phase) && f->snapshot.published && !f->progressed) continue;
+    f->publish_locked();
+    if (!f->progressed) continue;
+    f->progressed = false;
+    if (state_ == JobState::connecting) state_ = JobState::transferring;
+    if (now - last_progress_ < kProgressInterval) continue;
+    last_progress_ = now;
+    Progress p;
+    p.files_total = 1;
+    p.bytes_transferred = f->snapshot.bytes_transferred;
+    if (f->snapshot.bytes_total) {
+      p.bytes_total = *f->snapshot.bytes_total;
+      p.bytes_total_known = true;
     }
-    curl_api().multi_add_handle(multi, easy);
-  };
-  std::vector<std::pair<FileImpl*, std::unique_ptr<Transfer>>> active;
+    FileImpl* file = f.get();
+    events_.push_back([p, file](const JobCallbacks& cb) {
+      if (cb.progress) cb.progress(p, *file);
+    });
+  }
+}
+
+void JobImpl::deliver_events() {
+  if (events_.empty()) return;
+  std::shared_ptr<const JobCallbacks> cb;
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(mu_);
+    cb = callbacks_;
+  }
+  // Callbacks may take long or call the getters: no lock is held here.
+  for (auto& e : std::exchange(events_, {})) e(*cb);
+}
+
+std::pair<bool, bool> JobImpl::schedule_locked(MultiSession& session) {
+  bool all_settled = true;
+  bool any_waiting = false;
+  const auto now = Clock::now();
+  const auto max_files = static_cast<std::size_t>(std::max(1, options_.max_parallel_files));
+  std::size_t busy_files = 0;
+  for (auto& f : files_)
+    if (f->worker && f->worker->phase() == FileWorker::Phase::transferring) ++busy_files;
+  for (auto& f : files_) {
+    auto* w = f->worker.get();
+    if (!w) continue;  // already in place
+    if (f->pending_remote_name) w->set_pending_remote_name(*std::exchange(f->pending_remote_name, std::nullopt));
+    auto ph = w->phase();
+    if (settled(ph)) continue;
+    all_settled = false;
+    if (ph == FileWorker::Phase::waiting && now < w->wake_at()) {
+      any_waiting = true;
+      continue;
+    }
+    // A file already transferring may add segments; a new one waits for a slot.
+    if (ph != FileWorker::Phase::transferring && busy_files >= max_files) continue;
+    bool was_busy = ph == FileWorker::Phase::transferring;
+    for (int k = 0; k < 8; ++k) {  // bounded: one transfer per call
+      auto t = w->next(now);
+      if (!t) break;
+      session.add(f.get(), std::move(t));
+    }
+    if (!was_busy && w->phase() == FileWorker::Phase::transferring) ++busy_files;
+    if (w->phase() == FileWorker::Phase::done) queue_transferred(f.get());
+    else if (w->phase() == FileWorker::Phase::waiting) any_waiting = true;
+  }
+  if (!session.empty() && state_ == JobState::transient_error) state_ = JobState::connecting;
+  if (session.empty() && any_waiting) state_ = JobState::transient_error;
+  publish_all_locked();
+  return {all_settled, any_waiting};
+}
+
+void JobImpl::queue_transferred(FileImpl* file) {
+  events_.push_back([file](const JobCallbacks& cb) {
+    if (cb.file_transferred) cb.file_transferred(*file);
+  });
+}
+
+void JobImpl::run() {
+  MultiSession session;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     persist("transferring");
     state_ = JobState::connecting;
+    // Files already in place count as transferred (BITS has no "skipped").
+    for (auto& f : files_)
+      if (f->in_place && !f->in_place_announced) {
+        f->in_place_announced = true;
+        queue_transferred(f.get());
+      }
   }
   while (!stop_) {
-    bool all_settled = true;
-    bool any_waiting = false;
+    bool all_settled = false, any_waiting = false;
     {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      auto now = Clock::now();
-      const auto max_files = static_cast<std::size_t>(std::max(1, options_.max_parallel_files));
-      std::size_t busy_files = 0;
-      for (auto& f : files_)
-        if (f->worker->phase() == FileWorker::Phase::transferring) ++busy_files;
-      for (auto& f : files_) {
-        auto* w = f->worker.get();
-        auto ph = w->phase();
-        if (ph == FileWorker::Phase::done || ph == FileWorker::Phase::failed) continue;
-        all_settled = false;
-        if (ph == FileWorker::Phase::waiting && now < w->wake_at()) {
-          any_waiting = true;
-          continue;
-        }
-        // A file already transferring may add segments; a new one waits for a slot.
-        if (ph != FileWorker::Phase::transferring && busy_files >= max_files) continue;
-        bool was_busy = ph == FileWorker::Phase::transferring;
-        for (int k = 0; k < 8; ++k) {  // bounded: one transfer per call
-          auto t = w->next(now);
-          if (!t) break;
-          add(t->handle());
-          active.emplace_back(f.get(), std::move(t));
-        }
-        if (!was_busy && w->phase() == FileWorker::Phase::transferring) ++busy_files;
-        if (w->phase() == FileWorker::Phase::done && callbacks_.file_transferred) callbacks_.file_transferred(*f);
-        else if (w->phase() == FileWorker::Phase::waiting) any_waiting = true;
-      }
-      if (!active.empty() && state_ == JobState::transient_error) state_ = JobState::connecting;
-      if (active.empty() && any_waiting) state_ = JobState::transient_error;
+      std::lock_guard<std::mutex> lock(mu_);
+      std::tie(all_settled, any_waiting) = schedule_locked(session);
     }
-    if (all_settled && active.empty()) break;
-    if (!multi) {
+    deliver_events();
+    if (all_settled && session.empty()) break;
+    if (!session.started()) {
       if (any_waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
-    int running = 0;
-    curl_api().multi_perform(multi, &running);
-    int left = 0;
-    while (CURLMsg* msg = curl_api().multi_info_read(multi, &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      CURL* easy = msg->easy_handle;
-      CURLcode code = msg->data.result;
-      curl_api().multi_remove_handle(multi, easy);
-      for (auto it = active.begin(); it != active.end(); ++it) {
-        if (it->second->handle() != easy) continue;
-        std::lock_guard<std::recursive_mutex> lock(mu_);
-        it->first->worker->on_transfer_done(*it->second, code);
-        if (it->first->worker->phase() == FileWorker::Phase::done && callbacks_.file_transferred)
-          callbacks_.file_transferred(*it->first);
-        active.erase(it);
-        break;
-      }
-    }
+    session.perform();
     {
+      std::lock_guard<std::mutex> lock(mu_);
+      session.for_each_done([this](MultiSession::Entry& e, CURLcode code) {
+        e.file->worker->on_transfer_done(*e.transfer, code);
+        if (e.file->worker->phase() == FileWorker::Phase::done) queue_transferred(e.file);
+      });
       // A file that failed or finished while other transfers of it were in
       // flight (segments, ranges): stop those now rather than wait for them.
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      std::erase_if(active, [&](auto& entry) {
-        auto ph = entry.first->worker->phase();
-        if (ph != FileWorker::Phase::done && ph != FileWorker::Phase::failed) return false;
-        curl_api().multi_remove_handle(multi, entry.second->handle());
-        return true;
-      });
+      session.drop_if([](const MultiSession::Entry& e) { return settled(e.file->worker->phase()); });
+      publish_all_locked();
     }
-    if (active.empty()) {
+    deliver_events();
+    if (session.empty()) {
       if (any_waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     } else {
-      curl_api().multi_poll(multi, nullptr, 0, 50, nullptr);
+      session.poll(50);
     }
   }
-  for (auto& [file, t] : active) {
-    if (multi) curl_api().multi_remove_handle(multi, t->handle());
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    file->worker->interrupt();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& e : session.take_all()) e.file->worker->interrupt();
+    if (!stop_) {
+      ErrorContext first_error;
+      for (auto& f : files_) {
+        if (f->worker && f->worker->phase() == FileWorker::Phase::failed && first_error.code == ErrorCode::ok)
+          first_error = f->worker->error();
+      }
+      if (first_error.code != ErrorCode::ok) {
+        error_ = first_error;
+        state_ = JobState::error;
+        persist("error");
+        events_.push_back([e = error_](const JobCallbacks& cb) {
+          if (cb.error) cb.error(e);
+        });
+      } else {
+        state_ = JobState::transferred;
+      }
+    }
+    publish_all_locked();
   }
-  active.clear();
-  if (multi) curl_api().multi_cleanup(multi);
-
-  std::unique_lock<std::recursive_mutex> lock(mu_);
+  // The last callbacks run before wait() returns.
+  deliver_events();
+  if (health_) health_->save();
+  std::lock_guard<std::mutex> lock(mu_);
   running_ = false;
-  if (!stop_) {
-    ErrorContext first_error;
-    for (auto& f : files_) {
-      if (f->worker->phase() == FileWorker::Phase::failed && first_error.code == ErrorCode::ok)
-        first_error = f->worker->error();
-    }
-    if (first_error.code != ErrorCode::ok) {
-      error_ = first_error;
-      state_ = JobState::error;
-      persist("error");
-      auto cb = callbacks_.error;
-      if (cb) cb(error_);
-    } else {
-      state_ = JobState::transferred;
-    }
-  }
   cv_.notify_all();
 }
 

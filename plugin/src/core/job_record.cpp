@@ -1,0 +1,134 @@
+#include "core/job_record.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+
+#include "cache/unique_fd.h"
+#include "core/input_error.h"
+#include "core/range.h"
+#include "verify/digest.h"
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+fs::path job_record_path(const fs::path& jobs_dir, const std::string& name) { return jobs_dir / (name + ".json"); }
+
+std::string recorded_range_text(const ByteRange& r) {
+  return r.digest ? format_range(r) + ":" + r.digest->hex : format_range(r);
+}
+
+namespace {
+
+template <class T>
+T field(const Json& j, const char* key, T fallback, const fs::path& file) {
+  if (!j.contains(key)) return fallback;
+  try {
+    return j.at(key).get<T>();
+  } catch (const Json::exception&) {
+    throw InputError("job record " + file.string() + ": \"" + key + "\" has the wrong type; remove the record with `assetfetch job cancel " +
+                     file.stem().string() + "`");
+  }
+}
+
+}  // namespace
+
+Json to_json(const JobRecord& r) {
+  Json j;
+  j["name"] = r.name;
+  j["state"] = r.state;
+  j["pid"] = r.pid;
+  j["files"] = Json::array();
+  for (const auto& f : r.files) {
+    Json jf;
+    jf["name"] = f.name;
+    jf["local_name"] = f.local_name.string();
+    jf["urls"] = f.urls;
+    if (f.digest) jf[algorithm_name(f.digest->algorithm)] = f.digest->hex;
+    if (f.ranges_given) {
+      std::vector<std::string> rs;
+      for (const auto& rg : f.ranges) rs.push_back(recorded_range_text(rg));
+      jf["ranges"] = rs;
+    }
+    if (f.layout == Layout::sparse) jf["layout"] = "sparse";
+    jf["completed"] = f.completed;
+    j["files"].push_back(jf);
+  }
+  return j;
+}
+
+JobRecord parse_job_record(const Json& j, const fs::path& file) {
+  if (!j.is_object())
+    throw InputError("job record " + file.string() + " is not a JSON object; remove it with `assetfetch job cancel " +
+                     file.stem().string() + "`");
+  JobRecord r;
+  r.name = field<std::string>(j, "name", file.stem().string(), file);
+  r.state = field<std::string>(j, "state", "unknown", file);
+  r.pid = field<long>(j, "pid", 0, file);
+  for (const auto& jf : field<Json>(j, "files", Json::array(), file)) {
+    RecordedFile f;
+    f.name = field<std::string>(jf, "name", "", file);
+    f.local_name = field<std::string>(jf, "local_name", "", file);
+    f.urls = field<std::vector<std::string>>(jf, "urls", {}, file);
+    for (HashAlgorithm algo : {HashAlgorithm::sha256, HashAlgorithm::sha512}) {
+      if (!f.digest && jf.contains(algorithm_name(algo)))
+        f.digest = parse_digest(algo, field<std::string>(jf, algorithm_name(algo), "", file), "job record " + file.string());
+    }
+    for (const auto& rg : field<std::vector<std::string>>(jf, "ranges", {}, file))
+      f.ranges.push_back(parse_range_arg(rg, "job record " + file.string() + " range"));
+    f.ranges_given = jf.contains("ranges");
+    f.layout = field<std::string>(jf, "layout", "", file) == "sparse" ? Layout::sparse : Layout::concatenated;
+    f.completed = field<bool>(jf, "completed", false, file);
+    r.files.push_back(std::move(f));
+  }
+  return r;
+}
+
+JobRecord read_job_record(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw InputError("cannot read job record " + file.string());
+  Json j;
+  try {
+    j = Json::parse(in);
+  } catch (const Json::exception& e) {
+    throw InputError("job record " + file.string() + " is not valid JSON (" + e.what() +
+                     "); remove it with `assetfetch job cancel " + file.stem().string() + "`");
+  }
+  return parse_job_record(j, file);
+}
+
+void write_job_record(const fs::path& file, const JobRecord& record) {
+  fs::create_directories(file.parent_path());
+  write_file_atomic(file, to_json(record).dump(2) + "\n");
+}
+
+FileSpec spec_from_record(const JobRecord& r, const RecordedFile& f) {
+  const std::string what = "job " + r.name + ": file '" + f.name + "'";
+  if (!f.digest) throw InputError(what + " has no sha256/sha512 in its record; re-run the original command instead");
+  if (f.urls.empty()) throw InputError(what + " has no URL in its record");
+  for (const auto& u : f.urls)
+    if (u.find("REDACTED") != std::string::npos)
+      throw InputError(what + " came from " + u +
+                       ", whose credentials the record does not keep; re-run the original command "
+                       "(assetfetch fetch/sync ... with the same URLs): it resumes from the cached partial "
+                       "download too");
+  FileSpec s;
+  s.name = f.name;
+  s.local_name = f.local_name;
+  s.digest = f.digest;
+  s.urls = f.urls;
+  s.ranges = f.ranges;
+  s.ranges_given = f.ranges_given;
+  s.layout = f.layout;
+  return s;
+}
+
+bool record_owner_alive(long pid) {
+  return pid > 0 && pid != ::getpid() && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+}  // namespace assetfetch

@@ -1,0 +1,66 @@
+#include "core/multi_session.h"
+
+namespace assetfetch {
+
+MultiSession::~MultiSession() {
+  for (const auto& e : active_) detach(e);
+  active_.clear();
+  if (multi_) curl_api().multi_cleanup(multi_);
+}
+
+void MultiSession::add(FileImpl* file, std::unique_ptr<Transfer> transfer) {
+  if (!multi_) {
+    multi_ = curl_api().multi_init();
+    curl_api().multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_api().multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+  }
+  curl_api().multi_add_handle(multi_, transfer->handle());
+  active_.push_back(Entry{file, std::move(transfer)});
+}
+
+void MultiSession::detach(const Entry& e) {
+  if (multi_) curl_api().multi_remove_handle(multi_, e.transfer->handle());
+}
+
+void MultiSession::perform() {
+  if (!multi_) return;
+  int running = 0;
+  curl_api().multi_perform(multi_, &running);
+}
+
+void MultiSession::for_each_done(const std::function<void(Entry&, CURLcode)>& on_done) {
+  if (!multi_) return;
+  int left = 0;
+  while (CURLMsg* msg = curl_api().multi_info_read(multi_, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* easy = msg->easy_handle;
+    const CURLcode code = msg->data.result;
+    for (auto it = active_.begin(); it != active_.end(); ++it) {
+      if (it->transfer->handle() != easy) continue;
+      Entry entry = std::move(*it);
+      active_.erase(it);
+      detach(entry);
+      on_done(entry, code);
+      break;
+    }
+  }
+}
+
+void MultiSession::drop_if(const std::function<bool(const Entry&)>& pred) {
+  std::erase_if(active_, [&](const Entry& e) {
+    if (!pred(e)) return false;
+    detach(e);
+    return true;
+  });
+}
+
+std::vector<MultiSession::Entry> MultiSession::take_all() {
+  for (const auto& e : active_) detach(e);
+  return std::exchange(active_, {});
+}
+
+void MultiSession::poll(int timeout_ms) {
+  if (multi_) curl_api().multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+}
+
+}  // namespace assetfetch

@@ -1,0 +1,54 @@
+// MultiSession: the job's libcurl multi handle and the transfers attached to
+// it, as one RAII value. An easy handle is always detached from the multi
+// handle before its Transfer (which owns it) is destroyed, and the multi
+// handle is cleaned up last, whatever path the transfer loop leaves by.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "transfer/curl_api.h"
+#include "transfer/transfer.h"
+
+namespace assetfetch {
+
+class FileImpl;
+
+class MultiSession {
+ public:
+  struct Entry {
+    FileImpl* file;
+    std::unique_ptr<Transfer> transfer;
+  };
+
+  MultiSession() = default;
+  MultiSession(const MultiSession&) = delete;
+  MultiSession& operator=(const MultiSession&) = delete;
+  ~MultiSession();
+
+  // Created with the first transfer: a job served from the cache alone never
+  // loads libcurl (see curl_api.h).
+  void add(FileImpl* file, std::unique_ptr<Transfer> transfer);
+  bool started() const { return multi_ != nullptr; }
+  bool empty() const { return active_.empty(); }
+  const std::vector<Entry>& active() const { return active_; }
+
+  void perform();
+  // Each finished transfer, detached, with its curl result.
+  void for_each_done(const std::function<void(Entry&, CURLcode)>& on_done);
+  // Detaches and drops the transfers for which `pred` is true.
+  void drop_if(const std::function<bool(const Entry&)>& pred);
+  // Detaches every transfer and hands them over (e.g. to interrupt their files).
+  std::vector<Entry> take_all();
+  void poll(int timeout_ms);
+
+ private:
+  void detach(const Entry& e);
+
+  CURLM* multi_ = nullptr;
+  std::vector<Entry> active_;
+};
+
+}  // namespace assetfetch

@@ -1,0 +1,71 @@
+#include "core/resolve_options.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "cache/cache.h"
+#include "core/env_names.h"
+#include "core/input_error.h"
+
+namespace assetfetch {
+
+namespace {
+
+std::optional<std::string> env_value(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+}  // namespace
+
+bool env_offline() {
+  auto v = env_value(env::kOffline);
+  if (!v) return false;
+  std::string s = *v;
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
+  if (s == "0" || s == "false" || s == "no" || s == "off") return false;
+  throw InputError(std::string(env::kOffline) + "=" + *v + ": not a yes/no value; use 1 (offline) or 0, or unset it");
+}
+
+ResolvedOptions resolve_options(const OptionFlags& flags) {
+  ResolvedOptions out;
+  std::optional<std::filesystem::path> config_file = flags.config_file;
+  if (!config_file && flags.config_from_env) {
+    if (auto v = env_value(env::kConfig)) config_file = *v;
+  }
+  auto config = std::make_shared<Config>();
+  if (config_file) {
+    *config = load_config(*config_file);
+    out.config_given = true;
+  }
+
+  JobOptions& job = out.job;
+  if (flags.cache_dir) job.cache_dir = *flags.cache_dir;
+  else if (auto v = env_value(env::kCacheDir)) job.cache_dir = *v;
+  else if (config->cache_dir) job.cache_dir = *config->cache_dir;
+  else job.cache_dir = Cache::default_root();
+  if (flags.no_cache) job.cache_dir.clear();
+
+  job.offline = flags.offline || env_offline() || config->offline;
+  job.block_origin = config->block_origin;
+  job.require_verified_ranges = flags.require_verified_ranges || config->require_verified_ranges;
+  job.install = config->install;
+
+  job.retry = config->retry;
+  job.max_download_size = config->max_download_size;
+  if (flags.retry_attempts) job.retry.attempts = *flags.retry_attempts;
+  if (flags.backoff) job.retry.backoff = *flags.backoff;
+  if (flags.no_progress_timeout) job.retry.no_progress_timeout = *flags.no_progress_timeout;
+  job.tls = config->tls;
+  if (flags.tls_verify) job.tls.verify = *flags.tls_verify;
+  if (flags.ca_file) job.tls.ca_file = *flags.ca_file;
+  if (flags.max_parallel_files) job.max_parallel_files = *flags.max_parallel_files;
+
+  out.config = config;
+  job.sources = config;
+  return out;
+}
+
+}  // namespace assetfetch

@@ -1,0 +1,51 @@
+// resolve_options(): the one place that turns what a client was told (CLI
+// flags, af_job_options fields) into the job's options, for the CLI and the C
+// ABI alike. Precedence, per setting: flag > environment > mirror config >
+// default. The environment variables are named in core/env_names.h.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "assetfetch/job.h"
+#include "config/config.h"
+
+namespace assetfetch {
+
+// What the client set explicitly; an empty optional is "not given".
+struct OptionFlags {
+  std::optional<std::filesystem::path> config_file;
+  // $ASSETFETCH_CONFIG stands in for a missing config_file. The C ABI turns
+  // this off: its 0.1 callers were promised that a NULL config_file means
+  // no config (docs/ABI.md).
+  bool config_from_env = true;
+  std::optional<std::filesystem::path> cache_dir;
+  bool no_cache = false;  // no local cache at all (wins over everything)
+  bool offline = false;   // a flag can only turn offline mode on
+  bool require_verified_ranges = false;
+  std::optional<int> retry_attempts;
+  std::optional<std::chrono::milliseconds> backoff;
+  std::optional<std::chrono::seconds> no_progress_timeout;
+  std::optional<bool> tls_verify;
+  std::optional<std::string> ca_file;
+  std::optional<int> max_parallel_files;
+};
+
+struct ResolvedOptions {
+  std::shared_ptr<const Config> config;  // the mirror config (empty Config when none)
+  bool config_given = false;
+  JobOptions job;                        // job.sources is `config`
+};
+
+// Loads the config (flag, else $ASSETFETCH_CONFIG). Throws InputError on a bad
+// config or a bad environment value (e.g. ASSETFETCH_OFFLINE=maybe).
+ResolvedOptions resolve_options(const OptionFlags& flags);
+
+// ASSETFETCH_OFFLINE's value: unset or empty is false. Throws InputError for
+// a value that is neither 1/true/yes/on nor 0/false/no/off.
+bool env_offline();
+
+}  // namespace assetfetch
