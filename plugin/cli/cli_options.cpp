@@ -45,6 +45,7 @@ Settings resolve_settings(const CommonOptions& o) {
   s.job.max_download_size = s.config.max_download_size;
   s.job.tls = s.config.tls;
   s.job.max_parallel_files = o.jobs;
+  if (s.config.write_back_wait) s.job.write_back_wait = *s.config.write_back_wait;
   return s;
 }
 

@@ -140,6 +140,9 @@ struct JobOptions {
   double segment_local_capacity = 200.0 * (1u << 20);
   // A body of unknown size is never written past this many bytes.
   std::uint64_t max_download_size = std::uint64_t{64} << 30;
+  // Write-back uploads run in the background; a command waits this long for
+  // them at its end before giving up on them (a warning, never a failure).
+  std::chrono::seconds write_back_wait{300};
 };
 
 // What a caller declares for one file (BITS AddFileWithRanges + identity).
