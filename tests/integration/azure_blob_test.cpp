@@ -48,7 +48,7 @@ struct AzureBlob : ::testing::Test {
     std::vector<std::string> args{"fetch", origin.url("/pkg/tool.tar.gz"), "--sha512", hex,
                                   "-o",    (dir / machine / "out.bin").string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    return af_it::run_machine(dir, machine, args, cfg);
+    return af_it::run_machine(dir.path(), machine, args, cfg);
   }
   std::string out(const std::string& machine) { return af_test::read_file(dir / machine / "out.bin"); }
 
@@ -144,7 +144,7 @@ TEST_F(AzureBlob, WhatAssetfetchWritesAnXAzurlReaderReads) {
   azurite->put_blob("cache", af_test::sha512_hex(other), other);
   j["vcpkg_asset_sources"] = "clear;x-azurl," + azurite->container_url("cache") + "," + azurite->sas("r") + ";x-block-origin";
   af_test::write_file(dir / "blocked.json", j.dump());
-  r = af_it::run_machine(dir, "B",
+  r = af_it::run_machine(dir.path(), "B",
                          {"fetch", origin.url("/other.bin"), "--sha512", af_test::sha512_hex(other), "-o",
                           (dir / "B" / "other.bin").string()},
                          dir / "blocked.json");
@@ -168,7 +168,7 @@ TEST_F(AzureBlob, MirrorSeedsAContainerUnderBothDigests) {
   Json manifest{{"assets", Json::array({{{"name", "tool"}, {"urls", {origin.url("/pkg/tool.tar.gz")}}, {"sha512", hex}}})}};
   af_test::write_file(dir / "m.json", manifest.dump());
   af_test::write_file(dir / "empty.json", "{}");
-  auto r = af_it::run_machine(dir, "A",
+  auto r = af_it::run_machine(dir.path(), "A",
                               {"mirror", (dir / "m.json").string(), "--to",
                                azurite->container_url("cache") + "/seed?" + azurite->sas("rwc"), "--kind", "azure-blob"},
                               dir / "empty.json");

@@ -91,4 +91,44 @@ INSTANTIATE_TEST_SUITE_P(Table, ObjectStoreBadInput, ::testing::ValuesIn(kBad),
                            return name;
                          });
 
+// Redaction: an S3 secret key, a session token and an Azure SAS signature
+// never reach stdout, stderr, --json events, or any file under the cache
+// directory (job records, mirror health, partials' metadata).
+TEST(ObjectStoreSecrets, NeverReachOutputJsonOrTheCacheDirectory) {
+  af_test::remove_proxy_env();
+  af_test::TempDir dir;
+  af_test::TestServer origin, store;  // the store answers 404 to everything: each candidate fails over
+  const std::string data = af_test::random_bytes(20000, 4);
+  origin.add_file("/a.bin", data);
+  const std::string secret = "s3-secret-5f1b9c", token = "session-token-77a2e", sig = "c2FzLXNpZ25hdHVyZQ";
+  Json sources = Json::array(
+      {{{"kind", "s3"}, {"url", "s3://bkt/a/{sha512}"}, {"endpoint", store.url("")}, {"region", "us-east-1"},
+        {"access", "readwrite"},
+        {"credentials", {{"access_key_id", "AKIDTEST"}, {"secret_access_key", "${env:AF_TEST_SECRET}"},
+                         {"session_token", "${env:AF_TEST_TOKEN}"}}}},
+       {{"kind", "azure-blob"}, {"url", store.url("/c/{sha512}") + "?sv=2021-08-06&sp=rcw&sig=" + sig},
+        {"access", "readwrite"}}});
+  const fs::path cfg = dir / "af.json";
+  af_test::write_file(cfg, Json{{"retry", {{"attempts", 1}, {"backoff_ms", 10}}}, {"sources", sources}}.dump());
+  const af_test::EnvList env = {{"AF_TEST_SECRET", secret}, {"AF_TEST_TOKEN", token}};
+  auto r = af_it::run_cli({"fetch", origin.url("/a.bin"), "--sha512", af_test::sha512_hex(data), "-o",
+                           (dir / "out.bin").string(), "--config", cfg.string(), "--json", "-v"},
+                          dir / "cache", dir.path(), env);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  // Both stores were really asked (and failed), so there was something to leak.
+  ASSERT_GE(store.requests().size(), 2u);
+  bool signed_request = false;
+  for (const auto& q : store.requests()) signed_request = signed_request || q.headers.count("Authorization") > 0;
+  EXPECT_TRUE(signed_request) << "the S3 candidate was not signed";
+  for (const std::string& s : {secret, token, sig}) {
+    EXPECT_EQ(r.out.find(s), std::string::npos) << s << " in stdout";
+    EXPECT_EQ(r.err.find(s), std::string::npos) << s << " in stderr";
+    for (const auto& f : af_it::files_under(dir / "cache")) {
+      if (f.rfind("objects/", 0) == 0) continue;  // the asset's own bytes
+      EXPECT_EQ(af_test::read_file(dir / "cache" / f).find(s), std::string::npos) << s << " in cache file " << f;
+    }
+  }
+}
+
 }  // namespace
+

@@ -57,7 +57,7 @@ struct S3 : ::testing::Test {
     std::vector<std::string> args{"fetch", origin.url("/pkg/tool.tar.gz"), "--sha256", hex,
                                   "-o",    (dir / machine / "out.bin").string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    return af_it::run_machine(dir, machine, args, dir / "af.json", env);
+    return af_it::run_machine(dir.path(), machine, args, dir / "af.json", env);
   }
   std::string out(const std::string& machine) { return af_test::read_file(dir / machine / "out.bin"); }
 
@@ -200,7 +200,7 @@ TEST_F(S3, MirrorSeedsABucketUnderBothDigests) {
   Json manifest{{"assets", Json::array({{{"name", "tool"}, {"urls", {origin.url("/pkg/tool.tar.gz")}}, {"sha256", hex}}})}};
   af_test::write_file(dir / "m.json", manifest.dump());
   af_test::write_file(dir / "empty.json", "{}");
-  auto r = af_it::run_machine(dir, "A",
+  auto r = af_it::run_machine(dir.path(), "A",
                               {"mirror", (dir / "m.json").string(), "--to", "s3://team-cache/seed", "--endpoint",
                                s3->endpoint(), "--region", "us-east-1"},
                               dir / "empty.json", kKeys);
