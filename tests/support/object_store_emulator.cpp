@@ -166,15 +166,6 @@ std::optional<std::string> S3Emulator::object(const std::string& bucket, const s
   return read_file(p);
 }
 
-std::optional<std::string> S3Emulator::stored_etag(const std::string& bucket, const std::string& key) const {
-  const fs::path p = dir_ / "data" / bucket / (key + "._S3rver_object.md5");
-  if (!fs::exists(p)) return std::nullopt;
-  std::string text = read_file(p);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '"')) text.pop_back();
-  if (!text.empty() && text.front() == '"') text.erase(0, 1);
-  return text;
-}
-
 void S3Emulator::put_object(const std::string& bucket, const std::string& key, const std::string& bytes) const {
   CURL* curl = curl_easy_init();
   const std::string url = endpoint() + "/" + bucket + "/" + key;

@@ -68,8 +68,8 @@ class S3Emulator {
   std::string endpoint() const;  // "http://127.0.0.1:PORT"
   // Objects as s3rver stores them (read from its directory, no request).
   std::optional<std::string> object(const std::string& bucket, const std::string& key) const;
-  // The ETag s3rver stored for the object (hex, no quotes).
-  std::optional<std::string> stored_etag(const std::string& bucket, const std::string& key) const;
+  // s3rver's request log so far: one line per request, "info: KEY?QUERY STATUS ...".
+  std::string request_log() const { return process_.stdout_so_far(); }
   void put_object(const std::string& bucket, const std::string& key, const std::string& bytes) const;
 
  private:
