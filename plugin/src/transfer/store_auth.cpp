@@ -1,6 +1,6 @@
 #include "transfer/store_auth.h"
 
-#include "transfer/redact.h"
+#include "transfer/curl_url.h"
 
 namespace assetfetch {
 
@@ -29,7 +29,10 @@ curl_slist* apply_store_auth(CURL* easy, const StoreAccess& store, curl_slist* h
 }
 
 const StoreAccess* store_for(const Candidate& c, const std::string& url) {
-  if (c.store.kind == StoreKind::http || url_origin(url) != url_origin(c.url)) return nullptr;
+  // The origin as libcurl parses it, as for headers (file_worker_util.h).
+  if (c.store.kind == StoreKind::http) return nullptr;
+  const std::string origin = curl_origin(url);
+  if (origin.empty() || origin != curl_origin(c.url)) return nullptr;
   return &c.store;
 }
 
