@@ -37,6 +37,7 @@ Settings resolve_settings(const CommonOptions& o) {
   s.job = std::move(r.job);
   // A command names exactly the files it wants; only `job resume` restores.
   s.job.restore = false;
+  if (s.config.write_back_wait) s.job.write_back_wait = *s.config.write_back_wait;
   return s;
 }
 

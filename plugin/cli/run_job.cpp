@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "writeback/writeback_queue.h"
 
 namespace assetfetch::cli {
 
@@ -32,6 +33,17 @@ bool wait_unless_interrupted(Job& job) {
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGTERM, &old_term, nullptr);
   return finished;
+}
+
+// Uploads to writable sources ran in the background; wait for them, bounded.
+void report_write_backs(const JobOptions& options, Reporter& reporter) {
+  const WriteBackReport r = WriteBackQueue::instance().drain(options.write_back_wait);
+  for (const auto& f : r.failures)
+    reporter.warning(f.asset, "write-back to " + f.target + " failed: " + f.reason + " (the fetch itself succeeded)");
+  if (r.unfinished > 0)
+    reporter.warning("", std::to_string(r.unfinished) + " write-back upload(s) still running after " +
+                             std::to_string(options.write_back_wait.count()) +
+                             " s; left unfinished (config \"write_back\": {\"wait_s\": N} waits longer)");
 }
 
 }  // namespace
@@ -114,6 +126,7 @@ JobOutcome run_job(const std::string& name, const JobOptions& options, std::vect
       if (outcome.exit_code == 0) outcome.exit_code = exit_code_for(e.code);
     }
   }
+  report_write_backs(options, reporter);
   if (!all && outcome.exit_code == 0) {
     reporter.error("", ErrorCode::internal, complete_error.message);
     outcome.exit_code = 1;

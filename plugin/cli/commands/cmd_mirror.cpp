@@ -13,6 +13,13 @@
 // fetched again; an intact one is not downloaded again. Missing assets are
 // fetched through the engine (config sources, cache, failover, -j) as one job
 // into DIR/.incoming-<pid>/ (same filesystem, so linking needs no copy).
+//
+// `--to s3://BUCKET/PREFIX` (with --endpoint, --region) or an Azure Blob
+// container prefix (https://ACCOUNT.blob.core.windows.net/CONTAINER[/P]?SAS,
+// or any URL with --kind azure-blob) seeds a shared cache instead: every
+// asset is fetched (the local cache serves what it has) and uploaded as
+// PREFIX/<sha256> and PREFIX/<sha512> — the names `sources` templates and
+// vcpkg's x-azurl read.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +36,8 @@
 #include "core/input_error.h"
 #include "reporter.h"
 #include "run_job.h"
+#include "transfer/redact.h"
+#include "writeback/writeback_queue.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -39,6 +48,7 @@ struct MirrorArgs {
   std::string manifest;
   std::string to;
   std::string job;
+  std::string kind, endpoint, region, addressing;  // --to an object store
   CommonOptions common;
 };
 
@@ -136,8 +146,101 @@ FileSpec mirror_spec(const ManifestAsset& a, const Config& config, const fs::pat
   return s;  // the whole file, whatever ranges the manifest asks a sync for
 }
 
+bool to_object_store(const MirrorArgs& a) {
+  if (!a.kind.empty()) return a.kind != "dir";
+  const std::string scheme = url_scheme(a.to);
+  const std::string origin = url_origin(a.to);
+  return scheme == "s3" || (scheme == "https" && origin.find(".blob.core.windows.net:") != std::string::npos);
+}
+
+// The writable sources PREFIX/{sha256} and PREFIX/{sha512}, checked by the
+// config's own rules (so bad flags are exit 2 naming what to fix).
+Config store_destination(const MirrorArgs& a) {
+  nlohmann::json base = nlohmann::json::object();
+  std::string prefix = a.to, sas;
+  if (url_scheme(a.to) == "s3") {
+    if (a.endpoint.empty() || a.region.empty())
+      throw InputError("mirror --to " + a.to + " needs --endpoint URL and --region REGION (credentials come from "
+                       "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+    base = {{"kind", "s3"}, {"endpoint", a.endpoint}, {"region", a.region}};
+    if (!a.addressing.empty()) base["addressing"] = a.addressing;
+  } else {
+    if (!a.kind.empty() && a.kind != "azure-blob")
+      throw InputError("--kind " + a.kind + " is not a mirror destination kind; use dir, azure-blob (or s3:// in --to)");
+    if (!a.endpoint.empty() || !a.region.empty())
+      throw InputError("--endpoint and --region are for --to s3://BUCKET/PREFIX only");
+    base = {{"kind", "azure-blob"}};
+    if (auto q = a.to.find('?'); q != std::string::npos) {
+      prefix = a.to.substr(0, q);
+      sas = a.to.substr(q);
+    }
+  }
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  nlohmann::json sources = nlohmann::json::array();
+  for (const char* placeholder : {"/{sha256}", "/{sha512}"}) {
+    nlohmann::json source = base;
+    source["url"] = prefix + placeholder + sas;
+    source["access"] = "write";
+    sources.push_back(source);
+  }
+  return parse_config(nlohmann::json{{"sources", sources}}.dump(), "--to");
+}
+
+// Fetches every asset (the local cache serves what it has) and uploads it to
+// the store under both digests; a failed upload fails the mirror (exit 4).
+int run_store_mirror(const MirrorArgs& a, Reporter& reporter) {
+  const Config destination = store_destination(a);
+  Settings s = resolve_settings(a.common);
+  s.job.install = InstallMode::copy;
+  Manifest m = load_manifest(a.manifest);
+  for (const auto& asset : m.assets)
+    if (!asset.sha256 && !asset.sha512)
+      throw InputError(m.file.string() + ": asset '" + asset.name + "' has no sha256 or sha512; a shared cache is "
+                       "content-addressed and needs one");
+  const fs::path incoming = fs::temp_directory_path() / ("assetfetch-mirror-" + std::to_string(::getpid()));
+  fs::create_directories(incoming);
+  std::vector<FileSpec> specs;
+  for (const auto& asset : m.assets) {
+    specs.push_back(mirror_spec(asset, s.config, incoming));
+    specs.back().write_back.clear();  // uploaded below, under both names
+  }
+  std::string name = a.job.empty() ? "mirror-" + fs::path(a.manifest).stem().string() : a.job;
+  int rc = run_job(name, s.job, std::move(specs), reporter).exit_code;
+  int uploaded = 0;
+  for (const auto& asset : m.assets) {
+    const fs::path blob = incoming / asset.name;
+    std::error_code ec;
+    if (!fs::is_regular_file(blob, ec)) continue;  // failed; run_job reported it
+    const std::vector<Digest> digests = all_digests(asset, blob);
+    const AssetIdentity id{asset.name, digests[0], digests[1]};
+    for (Candidate& target : write_back_targets(destination, id))
+      WriteBackQueue::instance().submit({asset.name, std::move(target), blob, s.job.retry, s.job.tls});
+    ++uploaded;
+  }
+  const WriteBackReport r = WriteBackQueue::instance().drain(s.job.write_back_wait);
+  for (const auto& f : r.failures) reporter.error(f.asset, ErrorCode::unavailable, "upload to " + f.target + " failed: " + f.reason);
+  if (r.unfinished > 0)
+    reporter.error("", ErrorCode::unavailable, std::to_string(r.unfinished) + " upload(s) unfinished after " +
+                                                   std::to_string(s.job.write_back_wait.count()) + " s");
+  if (rc == 0 && (!r.failures.empty() || r.unfinished > 0)) rc = exit_code_for(ErrorCode::unavailable);
+  std::error_code ignored;
+  fs::remove_all(incoming, ignored);
+  if (!a.common.quiet || rc != 0)
+    std::cerr << "assetfetch: mirror " << redact_url(a.to) << ": " << uploaded << " of " << m.assets.size()
+              << " assets fetched, " << r.succeeded << " objects uploaded, " << r.failures.size() << " failed\n";
+  return rc;
+}
+
 int run_mirror(MirrorArgs& a) {
   Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
+  if (to_object_store(a)) {
+    try {
+      return run_store_mirror(a, reporter);
+    } catch (const InputError& e) {
+      reporter.error("", ErrorCode::bad_input, e.what());
+      return exit_code_for(ErrorCode::bad_input);
+    }
+  }
   fs::path incoming;
   int rc = 0;
   try {
@@ -218,7 +321,14 @@ const RegisterCommand registered(
       auto a = std::make_shared<MirrorArgs>();
       sub.add_option("manifest", a->manifest, "manifest JSON (schemas/assetfetch-manifest.schema.json)")
           ->required();
-      sub.add_option("--to", a->to, "mirror directory to fill (DIR/sha256/<hex>, DIR/sha512/<hex>)")->required();
+      sub.add_option("--to", a->to,
+                     "mirror directory to fill (DIR/sha256/<hex>, DIR/sha512/<hex>), or a shared cache to seed: "
+                     "s3://BUCKET/PREFIX or an Azure container URL with its SAS (PREFIX/<sha256>, PREFIX/<sha512>)")
+          ->required();
+      sub.add_option("--kind", a->kind, "what --to is: dir, azure-blob or s3 (default: from --to)");
+      sub.add_option("--endpoint", a->endpoint, "--to s3://: the S3 endpoint, scheme://host[:port]");
+      sub.add_option("--region", a->region, "--to s3://: the SigV4 region");
+      sub.add_option("--addressing", a->addressing, "--to s3://: path (default) or virtual");
       sub.add_option("-j,--jobs", a->common.jobs, "files fetched at once (default 8)")->check(CLI::Range(1, 256));
       sub.add_option("--job", a->job, "job name (default: mirror-<manifest stem>)");
       add_common_options(sub, a->common);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -71,6 +72,19 @@ int from_cache_only(const Settings& s, const Digest& d, const fs::path& dst, con
   return exit_code_for(ErrorCode::offline_miss);
 }
 
+// vcpkg runs the script with its own X_VCPKG_ASSET_SOURCES in the
+// environment: its x-block-origin means {url} must not be contacted, and its
+// x-azurl caches are sources here too. Its x-script entry is this very
+// command, so the "ignored" note about it is dropped.
+void apply_vcpkg_environment(Settings& s) {
+  const char* text = std::getenv("X_VCPKG_ASSET_SOURCES");
+  if (!text || !*text) return;
+  Config from_env;
+  apply_vcpkg_asset_sources(text, from_env, "X_VCPKG_ASSET_SOURCES");
+  for (auto& source : from_env.sources) s.config.sources.push_back(std::move(source));
+  if (from_env.block_origin) s.config.block_origin = s.job.block_origin = true;
+}
+
 int run_xscript(XScriptArgs& a) {
   Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
   const fs::path dst = a.dst;
@@ -81,6 +95,7 @@ int run_xscript(XScriptArgs& a) {
       throw InputError("DST '" + a.dst + "' must name a file (vcpkg passes {dst})");
     Digest d = parse_digest(HashAlgorithm::sha512, a.sha512, "SHA512 argument");
     Settings s = resolve_settings(a.common);
+    apply_vcpkg_environment(s);
     std::error_code ec;
     fs::create_directories(fs::absolute(dst).parent_path(), ec);
     if (ec)

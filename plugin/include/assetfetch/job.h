@@ -162,6 +162,9 @@ struct JobOptions {
   // create_job() restores the files of the job's record (<cache>/jobs/NAME.json)
   // left by a job of that name that did not complete (BITS persistence).
   bool restore = true;
+  // Write-back uploads run in the background; a command waits this long for
+  // them at its end before giving up on them (a warning, never a failure).
+  std::chrono::seconds write_back_wait{300};
 };
 
 // What a caller declares for one file (BITS AddFileWithRanges + identity).

@@ -45,11 +45,35 @@ enum class CandidateKind { source, rewrite, origin, fallback_mirror };
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// What kind of server a candidate is: it decides how requests are signed and
+// how write-back uploads (docs/mirrors.md, "Team caches on object storage").
+enum class StoreKind { http, azure_blob, s3 };
+
+// Per-candidate object-storage settings. Secrets here are never shown, put in
+// job records or written under the cache directory.
+struct StoreAccess {
+  StoreKind kind = StoreKind::http;
+  std::string s3_region;              // SigV4 scope
+  std::string s3_access_key_id;
+  std::string s3_secret_access_key;
+  std::string s3_session_token;       // optional; sent as x-amz-security-token
+  // Objects larger than this are uploaded in blocks (Azure Put Block) or parts
+  // (S3 multipart) of block_size bytes. 0: the backend's default.
+  std::uint64_t single_upload_max = 0;
+  std::uint64_t block_size = 0;
+};
+
 // One place the bytes of a file may be fetched from (BITS' remote name).
 struct Candidate {
+  Candidate() = default;
+  Candidate(std::string url_, CandidateKind kind_ = CandidateKind::origin, HeaderList headers_ = {},
+            StoreAccess store_ = {})
+      : url(std::move(url_)), kind(kind_), headers(std::move(headers_)), store(std::move(store_)) {}
+
   std::string url;
   CandidateKind kind = CandidateKind::origin;
   HeaderList headers;  // sent only to the exact origin of `url`
+  StoreAccess store;   // like headers: used only for the exact origin of `url`
 };
 
 // Error classes; each maps to one CLI exit code (DESIGN.md).

@@ -16,9 +16,9 @@ namespace {
 
 class CandidateList {
  public:
-  void add(std::string url, CandidateKind kind, const HeaderList& headers) {
+  void add(std::string url, CandidateKind kind, const HeaderList& headers, const StoreAccess& store = {}) {
     if (!seen_.insert(url).second) return;  // first place wins
-    list_.push_back(Candidate{std::move(url), kind, headers});
+    list_.push_back(Candidate{std::move(url), kind, headers, store});
   }
   std::vector<Candidate> take() { return std::move(list_); }
 
@@ -75,7 +75,7 @@ std::vector<Candidate> build_candidates(const Config& config, const AssetIdentit
   for (const auto& source : config.sources) {
     if (!readable(source.access)) continue;
     if (auto url = config_detail::expand_template(source.url_template, asset))
-      list.add(std::move(*url), CandidateKind::source, source.headers);
+      list.add(std::move(*url), CandidateKind::source, source.headers, source.store);
   }
   add_rewrites(list, config.rewrites, CandidateKind::rewrite, declared_urls, config.block_origin);
   if (!config.block_origin) {
@@ -91,7 +91,7 @@ std::vector<Candidate> write_back_targets(const Config& config, const AssetIdent
   for (const auto& source : config.sources) {
     if (!writable(source.access)) continue;
     if (auto url = config_detail::expand_template(source.url_template, asset))
-      list.add(std::move(*url), CandidateKind::source, source.headers);
+      list.add(std::move(*url), CandidateKind::source, source.headers, source.store);
   }
   return list.take();
 }

@@ -9,6 +9,7 @@
 // cannot be read gives a plain InputError naming it.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -27,6 +28,7 @@ struct SourceSpec {
   std::string url_template;
   SourceAccess access = SourceAccess::read;
   HeaderList headers;  // ${env:NAME} already expanded
+  StoreAccess store;   // "kind" and its keys (config/store_source.h)
 };
 
 namespace config_detail {
@@ -56,6 +58,7 @@ struct Config {
   RetryPolicy retry;
   TlsPolicy tls;
   std::uint64_t max_download_size = JobOptions{}.max_download_size;
+  std::optional<std::chrono::seconds> write_back_wait;  // "write_back": {"wait_s": N}
   std::vector<std::string> warnings;  // e.g. missing ${env:} in `check` mode
 };
 

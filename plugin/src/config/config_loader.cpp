@@ -1,6 +1,7 @@
 // The mirror configuration (schemas/assetfetch-config.schema.json).
 #include "config/document_kind.h"
 #include "config/document_loaders.h"
+#include "config/store_source.h"
 #include "config/url_pattern.h"
 #include "config/url_rules.h"
 #include "config/url_template.h"
@@ -30,16 +31,21 @@ std::string local_path(const JsonNode& node) {
 SourceSpec parse_source(const JsonNode& node, const ConfigLoadOptions& opts,
                         std::vector<std::string>& warnings, Diagnostics& d) {
   node.object();
-  node.only_keys({"url", "access", "headers"}, d);
+  node.only_keys(kSourceKeys, d);
   SourceSpec source;
+  if (node.has("url")) d.attempt([&] { source.url_template = node.child("url").non_empty_string(); });
+  // "kind" and its keys; an s3:// url becomes the endpoint's URL here.
+  const bool url_checkable = parse_store_keys(node, source, d);
   if (!node.has("url")) {
     d.add(node.pointer(), "missing \"url\"; add a URL template such as \"https://cache.example/{sha256}\"");
-  } else {
+  } else if (url_checkable) {
     d.attempt([&] {
       const JsonNode url = node.child("url");
-      source.url_template = url.non_empty_string();
       if (auto problem = url_problem(source.url_template)) url.fail(*problem);
       if (auto problem = template_problem(source.url_template)) url.fail(*problem);
+      if (source.store.kind == StoreKind::azure_blob) {
+        if (auto problem = azure_sas_problem(source.url_template)) url.fail(*problem);
+      }
     });
   }
   if (node.has("access")) {
@@ -201,6 +207,11 @@ Config config_from_document(const JsonDocument& doc, const ConfigLoadOptions& op
   field("tls", [&](const JsonNode& n) { parse_tls(n, file, config, d); });
   field("max_download_size",
         [&](const JsonNode& n) { config.max_download_size = n.integer(1, std::uint64_t{1} << 62); });
+  field("write_back", [&](const JsonNode& n) {
+    n.object();
+    n.only_keys({"wait_s"}, d);
+    if (n.has("wait_s")) config.write_back_wait = std::chrono::seconds(n.child("wait_s").integer(0, 86400));
+  });
   field("vcpkg_asset_sources", [&](const JsonNode& n) { parse_vcpkg(n, config); });
   d.throw_if_any(&doc.text);
   return config;

@@ -20,7 +20,8 @@ const std::vector<std::string>& manifest_keys() {
 const std::vector<std::string>& config_keys() {
   static const std::vector<std::string> keys = {
       "$schema", "cache_dir", "offline", "block_origin", "require_verified_ranges", "install",
-      "sources", "rewrites", "fallback_mirrors", "retry", "tls", "vcpkg_asset_sources", "max_download_size"};
+      "sources", "rewrites", "fallback_mirrors", "retry", "tls", "vcpkg_asset_sources", "max_download_size",
+      "write_back"};
   return keys;
 }
 

@@ -62,7 +62,11 @@ SourceSpec azurl_source(const Fields& f, const std::string& at) {
     throw InputError(at + "x-azurl takes at most URL, SAS and access (x-azurl,URL,SAS,rw); "
                           "escape a literal ',' as `,");
   if (auto problem = config_detail::url_problem(f[1])) throw InputError(at + *problem);
+  if (f[1].find('?') != std::string::npos)
+    throw InputError(at + "the URL contains '?': give the SAS as the third field, "
+                          "x-azurl,https://ACCOUNT.blob.core.windows.net/CONTAINER,SAS,rw");
   SourceSpec source;
+  source.store.kind = StoreKind::azure_blob;  // Put Blob with x-ms-blob-type, x-ms-version
   source.url_template = f[1];
   if (source.url_template.back() != '/') source.url_template += '/';
   source.url_template += "{sha512}";

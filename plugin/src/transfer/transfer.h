@@ -19,6 +19,7 @@ namespace assetfetch {
 struct TransferRequest {
   std::string url;
   HeaderList headers;  // already filtered for this URL's origin
+  const StoreAccess* store = nullptr;  // object-store signing (store_for()); outlives the Transfer
   std::string range;   // "FIRST-LAST" or "FIRST-"; empty: no Range header
   const RetryPolicy* retry = nullptr;
   const TlsPolicy* tls = nullptr;

@@ -271,6 +271,7 @@ std::unique_ptr<Transfer> FileWorker::make_request() {
   TransferRequest req;
   req.url = url_;
   req.headers = headers_for(candidates_[candidate_], url_);
+  req.store = store_for(candidates_[candidate_], url_);
   req.retry = &options_.retry;
   req.tls = &options_.tls;
   if (mode_ == Mode::whole) {

@@ -11,6 +11,7 @@
 #include "cache/unique_fd.h"
 #include "worker/local_source.h"
 #include "transfer/redact.h"
+#include "writeback/writeback_queue.h"
 
 namespace assetfetch {
 
@@ -169,7 +170,14 @@ void FileWorker::finish_whole() {
 void FileWorker::write_back(const fs::path& object) {
   for (const auto& target : spec_.write_back) {
     if (candidate_ < candidates_.size() && target.url == candidates_[candidate_].url) continue;
-    std::string err = write_back_object(object, target, options_);
+    WriteBackTask task{asset_label(), target, object, options_.retry, options_.tls};
+    // Network uploads never hold up the fetch (writeback_queue.h); a local
+    // copy is quick and its warning still reaches this job's callbacks.
+    if (uploads_in_background(target)) {
+      WriteBackQueue::instance().submit(std::move(task));
+      continue;
+    }
+    std::string err = run_write_back(task);
     if (!err.empty()) events_.warning("write-back to " + redact_url(target.url) + " failed: " + err);
   }
 }

@@ -203,6 +203,7 @@ std::unique_ptr<Transfer> FileWorker::make_range_request() {
   TransferRequest req;
   req.url = url_;
   req.headers = headers_for(candidates_[candidate_], url_);
+  req.store = store_for(candidates_[candidate_], url_);
   req.retry = &options_.retry;
   req.tls = &options_.tls;
   req.range = range_header(g.start, g.end ? std::optional(g.end - g.start) : std::nullopt);

@@ -45,6 +45,7 @@ std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {
   TransferRequest req;
   req.url = (c == candidate_ && !url_.empty()) ? url_ : candidates_[c].url;
   req.headers = headers_for(candidates_[c], req.url);
+  req.store = store_for(candidates_[c], req.url);
   req.retry = &options_.retry;
   req.tls = &options_.tls;
   req.range = range_header(s.pos, s.end - s.pos);

@@ -11,6 +11,7 @@
 #include "assetfetch/types.h"
 #include "transfer/curl_url.h"
 #include "transfer/redact.h"
+#include "transfer/store_auth.h"
 
 namespace assetfetch::worker_util {
 

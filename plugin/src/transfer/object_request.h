@@ -1,0 +1,53 @@
+// One blocking request to an object store (or a plain HTTP cache) for
+// write-back: PUT or POST of a text body or of a slice of an open file, with
+// the store's signing, the retry policy's timeouts and TLS settings. Used from
+// the write-back threads, never from the job's transfer thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "assetfetch/job.h"
+
+namespace assetfetch {
+
+struct ObjectRequest {
+  std::string method = "PUT";  // PUT, POST (both with the body) or DELETE
+  std::string url;
+  HeaderList headers;
+  const StoreAccess* store = nullptr;
+  const RetryPolicy* retry = nullptr;
+  const TlsPolicy* tls = nullptr;
+  // The body: body_text, or body_length bytes of body_fd from body_offset.
+  std::string body_text;
+  int body_fd = -1;
+  std::uint64_t body_offset = 0;
+  std::uint64_t body_length = 0;
+};
+
+struct ObjectResponse {
+  bool transport_failed = false;  // no HTTP answer: connect, reset, timeout, local read
+  bool transient = false;         // worth another try (transport or 408/429/5xx)
+  long status = 0;
+  std::string etag;
+  std::string body;               // the answer's first 64 KiB (error XML, upload ids)
+  std::string error;              // transport error text, when transport_failed
+
+  bool ok() const { return !transport_failed && status >= 200 && status < 300; }
+};
+
+ObjectResponse perform_object_request(const ObjectRequest& request);
+
+// perform_object_request, again after a backoff while the failure is
+// transient, up to the retry policy's attempts.
+ObjectResponse perform_with_retry(const ObjectRequest& request);
+
+// "Code: first line of Message" from an S3 or Azure XML error body, or
+// "HTTP <status>" without one; a transport error as it is. Never contains
+// the URL (a SAS is a credential).
+std::string describe_failure(const ObjectResponse& response);
+
+// The text of the first <tag>...</tag> in xml ("" when absent).
+std::string xml_element(const std::string& xml, const std::string& tag);
+
+}  // namespace assetfetch

@@ -1,0 +1,119 @@
+#include "transfer/s3_sigv4.h"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include "transfer/object_request.h"
+
+namespace assetfetch {
+
+namespace {
+
+ObjectRequest base_request(const UploadTarget& t, std::string url) {
+  ObjectRequest r;
+  r.url = std::move(url);
+  r.headers = t.target->headers;
+  r.store = &t.target->store;
+  r.retry = t.retry;
+  r.tls = t.tls;
+  return r;
+}
+
+// Query parameters go in sorted order: libcurl 7.88 signs the query as written.
+std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64_t part) {
+  const std::string& url = t.target->url;
+  ObjectRequest start = base_request(t, with_query(url, "uploads="));
+  start.method = "POST";
+  ObjectResponse started = perform_with_retry(start);
+  const std::string id = xml_element(started.body, "UploadId");
+  if (!started.ok() || id.empty()) return "starting a multipart upload: " + describe_failure(started);
+  std::string complete = "<CompleteMultipartUpload>";
+  std::string failure;
+  int number = 1;
+  for (std::uint64_t offset = 0; offset < body.size; offset += part, ++number) {
+    ObjectRequest r =
+        base_request(t, with_query(url, "partNumber=" + std::to_string(number) + "&uploadId=" + id));
+    r.body_fd = body.fd;
+    r.body_offset = offset;
+    r.body_length = std::min(part, body.size - offset);
+    ObjectResponse answer = perform_with_retry(r);
+    if (!answer.ok() || answer.etag.empty()) {
+      failure = "part " + std::to_string(number) + ": " + describe_failure(answer);
+      break;
+    }
+    complete += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + answer.etag +
+                "</ETag></Part>";
+  }
+  if (failure.empty()) {
+    complete += "</CompleteMultipartUpload>";
+    ObjectRequest done = base_request(t, with_query(url, "uploadId=" + id));
+    done.method = "POST";
+    done.body_text = complete;
+    ObjectResponse answer = perform_with_retry(done);
+    // S3 may answer 200 with an <Error> body when completing fails late.
+    if (answer.ok() && xml_element(answer.body, "Code").empty()) return {};
+    failure = "completing the multipart upload: " + describe_failure(answer);
+  }
+  // Parts of an abandoned upload cost storage until aborted.
+  ObjectRequest abort = base_request(t, with_query(url, "uploadId=" + id));
+  abort.method = "DELETE";
+  perform_object_request(abort);
+  return failure;
+}
+
+}  // namespace
+
+std::optional<S3Location> parse_s3_url(const std::string& url, std::string* why) {
+  constexpr std::string_view kScheme = "s3://";
+  if (url.compare(0, kScheme.size(), kScheme) != 0) {
+    *why = "an s3 source's url starts with s3:// (s3://BUCKET/PREFIX/{sha256})";
+    return std::nullopt;
+  }
+  const std::string rest = url.substr(kScheme.size());
+  const auto slash = rest.find('/');
+  S3Location where;
+  where.bucket = rest.substr(0, slash);
+  if (where.bucket.empty()) {
+    *why = "no bucket: write s3://BUCKET/PREFIX/{sha256}";
+    return std::nullopt;
+  }
+  for (char c : where.bucket) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
+          c == '.')) {
+      *why = "bucket \"" + where.bucket + "\" is not a valid S3 bucket name (lowercase letters, digits, '-' and '.')";
+      return std::nullopt;
+    }
+  }
+  where.key = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (where.key.empty()) {
+    *why = "no object key after the bucket: write s3://" + where.bucket + "/PREFIX/{sha256}";
+    return std::nullopt;
+  }
+  if (where.key.find('?') != std::string::npos) {
+    *why = "an s3:// URL takes no query; credentials go in \"credentials\"";
+    return std::nullopt;
+  }
+  return where;
+}
+
+std::string s3_http_url(const S3Location& where, const std::string& endpoint, bool virtual_hosted) {
+  std::string base = endpoint;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (!virtual_hosted) return base + "/" + where.bucket + "/" + where.key;
+  const auto host_start = base.find("://") + 3;
+  return base.substr(0, host_start) + where.bucket + "." + base.substr(host_start) + "/" + where.key;
+}
+
+std::string upload_s3(const UploadBody& body, const UploadTarget& t) {
+  const StoreAccess& store = t.target->store;
+  const std::uint64_t single_max = store.single_upload_max ? store.single_upload_max : kS3DefaultSingleMax;
+  if (body.size > single_max) return multipart(body, t, store.block_size ? store.block_size : kS3DefaultPartSize);
+  ObjectRequest r = base_request(t, t.target->url);
+  r.body_fd = body.fd;
+  r.body_length = body.size;
+  ObjectResponse answer = perform_with_retry(r);
+  return answer.ok() ? std::string() : describe_failure(answer);
+}
+
+}  // namespace assetfetch

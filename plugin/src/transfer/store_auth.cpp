@@ -1,0 +1,39 @@
+#include "transfer/store_auth.h"
+
+#include "transfer/curl_url.h"
+
+namespace assetfetch {
+
+curl_slist* apply_store_auth(CURL* easy, const StoreAccess& store, curl_slist* headers) {
+  const CurlApi& curl = curl_api();
+  switch (store.kind) {
+    case StoreKind::http:
+      break;
+    case StoreKind::azure_blob:
+      headers = curl.slist_append(headers, (std::string("x-ms-version: ") + kAzureApiVersion).c_str());
+      break;
+    case StoreKind::s3: {
+      const std::string provider = "aws:amz:" + store.s3_region + ":s3";
+      curl.easy_setopt(easy, CURLOPT_AWS_SIGV4, provider.c_str());
+      curl.easy_setopt(easy, CURLOPT_USERNAME, store.s3_access_key_id.c_str());
+      curl.easy_setopt(easy, CURLOPT_PASSWORD, store.s3_secret_access_key.c_str());
+      // libcurl 7.88 signs no payload hash of its own; S3 requires the
+      // header, and the body's integrity is the asset hash anyway.
+      headers = curl.slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+      if (!store.s3_session_token.empty())
+        headers = curl.slist_append(headers, ("x-amz-security-token: " + store.s3_session_token).c_str());
+      break;
+    }
+  }
+  return headers;
+}
+
+const StoreAccess* store_for(const Candidate& c, const std::string& url) {
+  // The origin as libcurl parses it, as for headers (file_worker_util.h).
+  if (c.store.kind == StoreKind::http) return nullptr;
+  const std::string origin = curl_origin(url);
+  if (origin.empty() || origin != curl_origin(c.url)) return nullptr;
+  return &c.store;
+}
+
+}  // namespace assetfetch

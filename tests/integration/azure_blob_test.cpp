@@ -1,0 +1,189 @@
+// Azure Blob as a team cache, against a real Azurite (label `azurite`):
+// read and write-back with a SAS, a SAS without write permission, block
+// upload above the (scaled) threshold, ranged resume, and vcpkg x-azurl
+// interoperability on the same container.
+#include <gtest/gtest.h>
+
+#include <httplib.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "object_store_emulator.h"
+#include "object_store_util.h"
+#include "test_server.h"
+#include "test_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using af_test::AzuriteEmulator;
+using af_test::TempDir;
+using af_test::TestServer;
+using Json = nlohmann::json;
+
+struct AzureBlob : ::testing::Test {
+  static void SetUpTestSuite() {
+    af_test::remove_proxy_env();
+    azurite = std::make_unique<AzuriteEmulator>();
+  }
+  static void TearDownTestSuite() { azurite.reset(); }
+  // A container of its own per test: the same asset, never left by another.
+  void SetUp() override {
+    origin.add_file("/pkg/tool.tar.gz", data);
+    static int n = 0;
+    container = "test" + std::to_string(++n);  // Azure: 3 to 63 characters
+    azurite->create_container(container);
+  }
+
+  // The config's source: the container with {sha512} and the SAS, as issue 10 shows it.
+  Json source(const std::string& permissions, const std::string& access = "readwrite", Json upload = nullptr) {
+    Json s{{"kind", "azure-blob"},
+           {"url", azurite->container_url(container) + "/{sha512}?" + azurite->sas(permissions)},
+           {"access", access}};
+    if (!upload.is_null()) s["upload"] = upload;
+    return s;
+  }
+  fs::path config(Json sources, const std::string& name = "af.json") {
+    Json j{{"retry", {{"attempts", 1}, {"backoff_ms", 10}, {"no_progress_timeout_s", 2}}}, {"sources", sources}};
+    af_test::write_file(dir / name, j.dump(2));
+    return dir / name;
+  }
+  af_test::ProcessResult fetch(const fs::path& cfg, const std::string& machine, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"fetch", origin.url("/pkg/tool.tar.gz"), "--sha512", hex,
+                                  "-o",    (dir / machine / "out.bin").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return af_it::run_machine(dir.path(), machine, args, cfg);
+  }
+  std::string out(const std::string& machine) { return af_test::read_file(dir / machine / "out.bin"); }
+
+  static std::unique_ptr<AzuriteEmulator> azurite;
+  std::string container;
+  TempDir dir;
+  TestServer origin;
+  const std::string data = af_test::random_bytes(300000, 17);
+  const std::string hex = af_test::sha512_hex(data);
+};
+
+std::unique_ptr<AzuriteEmulator> AzureBlob::azurite;
+
+TEST_F(AzureBlob, EmulatorRejectsAWriteWithAReadOnlySas) {
+  // Azurite really checks SAS permissions, so the tests below mean something.
+  httplib::Client c("127.0.0.1", azurite->port());
+  auto r = c.Put("/devstoreaccount1/" + container + "/probe?" + azurite->sas("r"),
+                 {{"x-ms-version", "2021-08-06"}, {"x-ms-blob-type", "BlockBlob"}}, "x", "application/octet-stream");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_FALSE(azurite->get_blob(container, "probe"));
+}
+
+TEST_F(AzureBlob, ReadAndWriteBackWithASas) {
+  const fs::path cfg = config(Json::array({source("rwc")}));
+  auto r = fetch(cfg, "A");
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(out("A"), data);
+  ASSERT_EQ(azurite->get_blob(container, hex), data) << "Put Blob did not land";
+  EXPECT_EQ(azurite->committed_blocks(container, hex), 0) << "below the threshold: one Put Blob";
+
+  origin.stop();  // machine B: only the shared cache can serve it
+  r = fetch(cfg, "B");
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(out("B"), data);
+}
+
+TEST_F(AzureBlob, SasWithoutWritePermissionWarnsAndTheFetchSucceeds) {
+  const std::string sas = azurite->sas("rl");
+  const fs::path cfg = config(Json::array({source("rl")}));
+  auto r = fetch(cfg, "A");
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(out("A"), data);
+  EXPECT_NE(r.err.find("write-back"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("AuthorizationPermissionMismatch"), std::string::npos) << r.err;
+  const std::string sig = sas.substr(sas.find("sig=") + 4);
+  EXPECT_EQ(r.err.find(sig), std::string::npos) << "the SAS signature leaked: " << r.err;
+  EXPECT_EQ(r.out.find(sig), std::string::npos);
+  EXPECT_FALSE(azurite->get_blob(container, hex));
+}
+
+TEST_F(AzureBlob, ABlobAboveTheThresholdIsUploadedInBlocks) {
+  const fs::path cfg = config(Json::array({source("rwc", "readwrite", {{"single_max_bytes", 100000}, {"block_bytes", 64000}})}));
+  auto r = fetch(cfg, "A");
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  ASSERT_EQ(azurite->get_blob(container, hex), data);
+  EXPECT_EQ(azurite->committed_blocks(container, hex), 5);  // 4 × 64000 + 44000
+}
+
+TEST_F(AzureBlob, ResumesWithARangeFromTheBytesAnotherSourceDelivered) {
+  azurite->put_blob(container, hex, data);
+  // The first source drops the connection after 100000 bytes; the blob store
+  // continues from there instead of starting over.
+  TestServer flaky;
+  flaky.add_file("/c/" + hex, data);
+  af_test::Fault cut;
+  cut.reset_after_bytes = 100000;
+  flaky.set_fault("/c/" + hex, cut);
+  const fs::path cfg = config(Json::array({Json{{"url", flaky.url("/c/{sha512}")}}, source("r", "read")}));
+  auto r = fetch(cfg, "A", {"--json"});
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(out("A"), data);
+  EXPECT_TRUE(af_it::resumed_with_range(af_it::json_events(r.out), "/devstoreaccount1/" + container + "/")) << r.out;
+  EXPECT_TRUE(origin.requests().empty());
+}
+
+TEST_F(AzureBlob, WhatAssetfetchWritesAnXAzurlReaderReads) {
+  // One team, one container: assetfetch writes through a vcpkg-style x-azurl
+  // import; what lands at <prefix>/<sha512> is what vcpkg's x-azurl reads
+  // (a GET of <prefix>/<sha512>?<SAS>).
+  Json j{{"retry", {{"attempts", 1}, {"backoff_ms", 10}}},
+         {"vcpkg_asset_sources", "clear;x-azurl," + azurite->container_url(container) + "," + azurite->sas("rwc") + ",rw"}};
+  af_test::write_file(dir / "vcpkg.json", j.dump());
+  auto r = fetch(dir / "vcpkg.json", "A");
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  httplib::Client c("127.0.0.1", azurite->port());
+  auto got = c.Get("/devstoreaccount1/" + container + "/" + hex + "?" + azurite->sas("r"));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->body, data);
+
+  // And the other way: an object vcpkg put there serves an origin-blocked fetch.
+  origin.clear_log();
+  const std::string other = af_test::random_bytes(5000, 3);
+  azurite->put_blob(container, af_test::sha512_hex(other), other);
+  j["vcpkg_asset_sources"] = "clear;x-azurl," + azurite->container_url(container) + "," + azurite->sas("r") + ";x-block-origin";
+  af_test::write_file(dir / "blocked.json", j.dump());
+  r = af_it::run_machine(dir.path(), "B",
+                         {"fetch", origin.url("/other.bin"), "--sha512", af_test::sha512_hex(other), "-o",
+                          (dir / "B" / "other.bin").string()},
+                         dir / "blocked.json");
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(af_test::read_file(dir / "B" / "other.bin"), other);
+  EXPECT_TRUE(origin.requests().empty());
+}
+
+TEST_F(AzureBlob, XScriptHonoursXAzurlAndBlockOriginFromVcpkgsEnvironment) {
+  azurite->put_blob(container, hex, data);
+  const std::string sources = "x-azurl," + azurite->container_url(container) + "," + azurite->sas("r") +
+                              ";x-script,assetfetch x-script {url} {sha512} {dst};x-block-origin";
+  auto r = af_it::run_cli({"x-script", origin.url("/pkg/tool.tar.gz"), hex, (dir / "dl" / "t.part").string()},
+                          dir / container, dir.path(), {{"X_VCPKG_ASSET_SOURCES", sources}});
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(af_test::read_file(dir / "dl" / "t.part"), data);
+  EXPECT_TRUE(origin.requests().empty()) << "x-block-origin: {url} must not be contacted";
+}
+
+TEST_F(AzureBlob, MirrorSeedsAContainerUnderBothDigests) {
+  Json manifest{{"assets", Json::array({{{"name", "tool"}, {"urls", {origin.url("/pkg/tool.tar.gz")}}, {"sha512", hex}}})}};
+  af_test::write_file(dir / "m.json", manifest.dump());
+  af_test::write_file(dir / "empty.json", "{}");
+  auto r = af_it::run_machine(dir.path(), "A",
+                              {"mirror", (dir / "m.json").string(), "--to",
+                               azurite->container_url(container) + "/seed?" + azurite->sas("rwc"), "--kind", "azure-blob"},
+                              dir / "empty.json");
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(azurite->get_blob(container, "seed/" + hex), data);
+  EXPECT_EQ(azurite->get_blob(container, "seed/" + af_test::sha256_hex(data)), data);
+  const std::string sas = azurite->sas("rwc");
+  EXPECT_EQ(r.err.find(sas.substr(sas.find("sig=") + 4)), std::string::npos) << "the SAS leaked: " << r.err;
+}
+
+}  // namespace
