@@ -40,6 +40,15 @@ struct RejectCase {
   std::vector<std::string> parts;
 };
 
+// Each case is refused with every part in its problems.
+void expect_refused(const std::vector<RejectCase>& cases) {
+  for (const auto& c : cases) {
+    const std::string msg = manifest_problems(c.json);
+    for (const auto& part : c.parts)
+      EXPECT_NE(msg.find(part), std::string::npos) << c.label << ": expected \"" << part << "\" in: " << msg;
+  }
+}
+
 }  // namespace
 
 TEST(Manifest, RejectsWithFilePointerAndFix) {
@@ -110,11 +119,7 @@ TEST(Manifest, RejectsWithFilePointerAndFix) {
        {"/assets/0/sparse: expected a boolean (true or false), got an integer"}},
       {"root array", "[]", {"(root): a manifest must be a JSON object"}},
   };
-  for (const auto& c : cases) {
-    const std::string msg = manifest_problems(c.json);
-    for (const auto& part : c.parts)
-      EXPECT_NE(msg.find(part), std::string::npos) << c.label << ": expected \"" << part << "\" in: " << msg;
-  }
+  expect_refused(cases);
 }
 
 TEST(Manifest, DuplicateDestinationIsRejected) {
@@ -169,11 +174,7 @@ TEST(Manifest, RejectsWhatSyncWouldRefuse) {
       {"config schema", R"({"$schema": "https://assetfetch.dev/schemas/assetfetch-config.schema.json", "assets": []})",
        {"(root): this is a mirror config (its \"$schema\" names the config schema)"}},
   };
-  for (const auto& c : cases) {
-    const std::string msg = manifest_problems(c.json);
-    for (const auto& part : c.parts)
-      EXPECT_NE(msg.find(part), std::string::npos) << c.label << ": expected \"" << part << "\" in: " << msg;
-  }
+  expect_refused(cases);
 }
 
 TEST(Manifest, AFileCannotAlsoBeADirectory) {

@@ -172,18 +172,9 @@ void parse_vcpkg(const JsonNode& vcpkg, Config& config) {
 }  // namespace
 
 Config config_from_document(const JsonDocument& doc, const ConfigLoadOptions& opts) {
-  Diagnostics d(doc.file);
-  for (const auto& p : doc.problems) d.add_placed(p);
+  Diagnostics d = start_checking(doc, DocumentKind::config);
   const std::filesystem::path& file = doc.file;
   const JsonNode root(doc.root, file.string());
-  if (!doc.root.is_object()) {
-    d.add("", "a config must be a JSON object {...}");
-    d.throw_if_any(&doc.text);
-  }
-  if (auto problem = wrong_kind_problem(doc.root, DocumentKind::config)) {
-    d.add("", *problem);
-    d.throw_if_any(&doc.text);
-  }
   root.only_keys(config_keys(), d);
   Config config;
   config.file = file;

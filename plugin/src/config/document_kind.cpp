@@ -72,6 +72,21 @@ std::optional<std::string> wrong_kind_problem(const nlohmann::json& root, Docume
          "), not a mirror config; a config holds \"sources\", \"rewrites\" and the like";
 }
 
+Diagnostics start_checking(const JsonDocument& doc, DocumentKind expected) {
+  Diagnostics d(doc.file);
+  for (const auto& p : doc.problems) d.add_placed(p);
+  if (!doc.root.is_object()) {
+    d.add("", expected == DocumentKind::manifest ? "a manifest must be a JSON object {\"assets\": [...]}"
+                                                 : "a config must be a JSON object {...}");
+    d.throw_if_any(&doc.text);
+  }
+  if (auto problem = wrong_kind_problem(doc.root, expected)) {
+    d.add("", *problem);
+    d.throw_if_any(&doc.text);
+  }
+  return d;
+}
+
 }  // namespace config_detail
 
 }  // namespace assetfetch

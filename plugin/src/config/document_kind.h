@@ -10,6 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/diagnostics.h"
+#include "config/json_location.h"
+
 namespace assetfetch {
 
 enum class DocumentKind { manifest, config };
@@ -33,6 +36,11 @@ std::optional<KindGuess> guess_kind(const nlohmann::json& root);
 // The message for a document of the other kind than the loader's, or
 // nullopt when it is not clearly the other kind.
 std::optional<std::string> wrong_kind_problem(const nlohmann::json& root, DocumentKind expected);
+
+// The start of a loader: `doc`'s parser-level problems, then its root must
+// be a JSON object and not clearly the other kind (else the ValidationError
+// is thrown at once: nothing below would make sense).
+Diagnostics start_checking(const JsonDocument& doc, DocumentKind expected);
 
 }  // namespace config_detail
 

@@ -238,17 +238,8 @@ bool assets_misspelt(const nlohmann::json& root) {
 }  // namespace
 
 Manifest manifest_from_document(const JsonDocument& doc) {
-  Diagnostics d(doc.file);
-  for (const auto& p : doc.problems) d.add_placed(p);
+  Diagnostics d = start_checking(doc, DocumentKind::manifest);
   const JsonNode root(doc.root, doc.file.string());
-  if (!doc.root.is_object()) {
-    d.add("", "a manifest must be a JSON object {\"assets\": [...]}");
-    d.throw_if_any(&doc.text);
-  }
-  if (auto problem = wrong_kind_problem(doc.root, DocumentKind::manifest)) {
-    d.add("", *problem);
-    d.throw_if_any(&doc.text);
-  }
   root.only_keys(manifest_keys(), d);
   if (root.has("$schema")) d.attempt([&] { root.child("$schema").string(); });
   Manifest manifest;
