@@ -94,7 +94,7 @@ TEST(Candidates, TemplatesNamingAMissingDigestAreSkipped) {
 
 TEST(Candidates, NameIsExpandedAndPercentEncoded) {
   Config c;
-  c.sources.push_back({"https://c.example/{name}/{sha256}", SourceAccess::read, {}});
+  c.sources.push_back({"https://c.example/{name}/{sha256}", SourceAccess::read, {}, {}});
   AssetIdentity id = both_hashes();
   id.name = "my lib/1";
   EXPECT_EQ(build_candidates(c, id, {}).at(0).url, "https://c.example/my%20lib%2F1/" + kSha256);
@@ -102,7 +102,7 @@ TEST(Candidates, NameIsExpandedAndPercentEncoded) {
 
 TEST(Candidates, DuplicatesKeepTheirFirstPlace) {
   Config c;
-  c.sources.push_back({"https://zlib.example/{sha256}", SourceAccess::read, {}});
+  c.sources.push_back({"https://zlib.example/{sha256}", SourceAccess::read, {}, {}});
   AssetIdentity id = both_hashes();
   const std::string same = "https://zlib.example/" + kSha256;
   const auto list = build_candidates(c, id, {same, "https://b.example/z", same});
@@ -131,7 +131,7 @@ TEST(Candidates, RewriteResultsMustBeSupportedUrls) {
 
 TEST(Candidates, WriteBackTargetsAreTheWritableSources) {
   Config c = team_config();
-  c.sources.push_back({"file:///srv/upload/{sha256}", SourceAccess::write, {}});
+  c.sources.push_back({"file:///srv/upload/{sha256}", SourceAccess::write, {}, {}});
   const auto list = build_candidates(c, both_hashes(), {});
   EXPECT_EQ(urls(list), (std::vector<std::string>{"https://cache.example/" + kSha256,
                                                   "file:///srv/mirror/" + kSha512}));

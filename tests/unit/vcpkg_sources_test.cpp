@@ -60,7 +60,7 @@ TEST(VcpkgSources, AccessField) {
 
 TEST(VcpkgSources, BlockOriginAndClear) {
   Config c;
-  c.sources.push_back(SourceSpec{"https://old.example/{sha256}", SourceAccess::read, {}});
+  c.sources.push_back(SourceSpec{"https://old.example/{sha256}", SourceAccess::read, {}, {}});
   apply_vcpkg_asset_sources("x-azurl,https://a.example/v;clear;x-azurl,https://b.example/v;x-block-origin",
                             c, "env");
   ASSERT_EQ(c.sources.size(), 1u);
