@@ -166,7 +166,7 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       // also slow-mirror stealing whenever a connection is free.
       std::size_t flying = static_cast<std::size_t>(
           std::count_if(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; }));
-      if (!several_mirrors && flying >= static_cast<std::size_t>(max_connections_)) {
+      if (!several_mirrors && (flying >= static_cast<std::size_t>(max_connections_) || max_connections_ <= 2)) {
         // One mirror: once the connections are up, each finishes its range;
         // no stealing (every request costs a slow server its per-request time).
         growth_ = Growth::settled;
