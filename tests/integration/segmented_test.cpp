@@ -75,9 +75,10 @@ TEST(Segmented, TwoMirrorsOneThrottledGiveIdenticalVerifiedBytes) {
   ASSERT_TRUE(run.result);
   EXPECT_TRUE(run.result->verified);
   EXPECT_EQ(af_test::read_file(dir / "out.bin"), data);
-  // Both mirrors served segments; the fast one with Range requests of its own.
+  // Both mirrors served; the fast one with Range requests of its own (one is
+  // enough when it takes over all the throttled mirror had left).
   EXPECT_FALSE(slow.requests_for("/f").empty());
-  EXPECT_GE(fast.requests_for("/f").size(), 2u);
+  EXPECT_GE(fast.requests_for("/f").size(), 1u);
   for (const auto& r : fast.requests_for("/f")) EXPECT_EQ(r.range.rfind("bytes=", 0), 0u) << r.range;
 }
 
