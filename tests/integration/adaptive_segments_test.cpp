@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "assetfetch/job.h"
+#include "job_fetch.h"
 #include "nginx_server.h"
 #include "test_server.h"
 #include "test_util.h"
@@ -19,36 +20,13 @@ namespace fs = std::filesystem;
 using namespace assetfetch;
 using namespace std::chrono_literals;
 
-struct Outcome {
-  JobState state = JobState::error;
-  std::string error;
-  double seconds = 0;
-};
-
-Outcome fetch(const fs::path& cache, const std::vector<std::string>& urls, const std::string& data,
-              const fs::path& dest) {
-  JobOptions o;
+af_it::FetchRun fetch(const fs::path& cache, const std::vector<std::string>& urls, const std::string& data,
+                     const fs::path& dest) {
+  JobOptions o;  // the defaults: what a user gets
   o.cache_dir = cache;
   o.retry.attempts = 2;
   o.retry.backoff = 10ms;
-  auto job = create_job("adaptive", o);
-  FileSpec spec;
-  spec.name = "big";
-  for (const auto& u : urls) spec.candidates.push_back({u, CandidateKind::origin, {}});
-  spec.local_name = dest;
-  spec.digest = Digest{HashAlgorithm::sha256, af_test::sha256_hex(data)};
-  ErrorContext err;
-  File* f = job->add_file(spec, &err);
-  EXPECT_NE(f, nullptr) << err.message;
-  const auto t0 = std::chrono::steady_clock::now();
-  job->resume();
-  Outcome out;
-  out.state = job->wait(std::chrono::seconds(120));
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  out.error = job->error().message;
-  ErrorContext complete_error;
-  job->complete(&complete_error);
-  return out;
+  return af_it::fetch_one(o, urls, data, dest);
 }
 
 std::size_t gets(const af_test::NginxServer& s) {
@@ -63,8 +41,8 @@ TEST(AdaptiveSegments, OneFastMirrorIsFetchedWithExactlyOneRequest) {
   const std::string data = af_test::random_bytes(40u << 20, 5);  // over the 32 MiB segment threshold
   af_test::write_file(tmp / "www" / "f", data);
   af_test::NginxServer server({.root = tmp / "www"});
-  Outcome r = fetch(tmp / "cache", {server.url("/f")}, data, tmp / "out.bin");
-  ASSERT_EQ(r.state, JobState::transferred) << r.error;
+  af_it::FetchRun r = fetch(tmp / "cache", {server.url("/f")}, data, tmp / "out.bin");
+  ASSERT_EQ(r.state, JobState::transferred) << r.error.message;
   EXPECT_TRUE(af_test::read_file(tmp / "out.bin") == data);
   EXPECT_EQ(gets(server), 1u) << "a single fast mirror was asked more than once";
 }
@@ -77,8 +55,8 @@ TEST(AdaptiveSegments, ASlowRequestServerGetsAtMostTwoRequests) {
   server.add_file("/f", data);
   // Every request waits ~100 ms before its first body byte.
   server.set_fault("/f", af_test::Fault{.stall_after_bytes = 0, .stall_ms = 100});
-  Outcome r = fetch(tmp / "cache", {server.url("/f")}, data, tmp / "out.bin");
-  ASSERT_EQ(r.state, JobState::transferred) << r.error;
+  af_it::FetchRun r = fetch(tmp / "cache", {server.url("/f")}, data, tmp / "out.bin");
+  ASSERT_EQ(r.state, JobState::transferred) << r.error.message;
   EXPECT_TRUE(af_test::read_file(tmp / "out.bin") == data);
   EXPECT_LE(server.requests_for("/f").size(), 2u);
 }
@@ -91,10 +69,10 @@ TEST(AdaptiveSegments, AThrottledFirstMirrorHandsOverToTheFastOne) {
   af_test::NginxServer slow({.root = tmp / "www", .limit_rate = "4m"});
   af_test::NginxServer fast({.root = tmp / "www"});
   // The fast mirror's own time, then both with the throttled one first.
-  Outcome alone = fetch(tmp / "cache-a", {fast.url("/f")}, data, tmp / "a.bin");
-  ASSERT_EQ(alone.state, JobState::transferred) << alone.error;
-  Outcome both = fetch(tmp / "cache-b", {slow.url("/f"), fast.url("/f")}, data, tmp / "b.bin");
-  ASSERT_EQ(both.state, JobState::transferred) << both.error;
+  af_it::FetchRun alone = fetch(tmp / "cache-a", {fast.url("/f")}, data, tmp / "a.bin");
+  ASSERT_EQ(alone.state, JobState::transferred) << alone.error.message;
+  af_it::FetchRun both = fetch(tmp / "cache-b", {slow.url("/f"), fast.url("/f")}, data, tmp / "b.bin");
+  ASSERT_EQ(both.state, JobState::transferred) << both.error.message;
   EXPECT_TRUE(af_test::read_file(tmp / "b.bin") == data);
   // The throttled mirror alone would take 16 s; the probe starts after
   // 0.75 s, so the fast mirror's time plus that plus a wide margin.

@@ -15,26 +15,43 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using af_it::describe;
 
-TEST(Resume, KilledFetchResumesFromItsPartialBytes) {
+// A CLI fetch of a throttled file, SIGKILLed once its partial holds some bytes.
+class Resume : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server.add_file("/big.bin", data);
+    server.set_fault("/big.bin", af_test::Fault{.throttle_bytes_per_s = 2u << 20});
+  }
+  // Starts the fetch and kills it once the partial holds more than `bytes`.
+  void kill_after(std::uint64_t bytes) {
+    bool grew = false;
+    af_test::ChildProcess child = af_it::start_until_partial(args, cache, sha, bytes + 1, &grew);
+    ASSERT_TRUE(grew) << "the partial never passed " << bytes << " bytes\n" << child.stderr_so_far();
+    ASSERT_TRUE(child.kill(SIGKILL));
+    af_test::ProcessResult killed = child.wait(5s);
+    EXPECT_EQ(killed.signal, SIGKILL);
+  }
+  // The rerun, against the healthy server.
+  af_test::ProcessResult rerun() {
+    server.clear_fault("/big.bin");
+    server.clear_log();
+    return af_it::run_cli(args, cache, tmp / "cwd");
+  }
+
   af_test::TempDir tmp{"af-resume"};
   const fs::path cache = tmp / "cache";
   const fs::path out = tmp / "out" / "big.bin";
   const std::string data = af_test::random_bytes(8u << 20, 31);
   const std::string sha = af_test::sha256_hex(data);
+  const fs::path part = cache / "partial" / ("sha256-" + sha + ".part");
   af_test::TestServer server;
-  server.add_file("/big.bin", data);
-  server.set_fault("/big.bin", af_test::Fault{.throttle_bytes_per_s = 2u << 20});
   const fs::path config = af_it::write_config(tmp / "config.json");
   const std::vector<std::string> args{"fetch", server.url("/big.bin"), "--sha256", sha, "-o", out.string(),
                                       "--config", config.string()};
+};
 
-  bool grew = false;
-  af_test::ChildProcess child = af_it::start_until_partial(args, cache, sha, (1u << 20) + 1, &grew);
-  const fs::path part = cache / "partial" / ("sha256-" + sha + ".part");
-  ASSERT_TRUE(grew) << "the partial never passed 1 MiB\n" << child.stderr_so_far();
-  ASSERT_TRUE(child.kill(SIGKILL));
-  af_test::ProcessResult killed = child.wait(5s);
-  EXPECT_EQ(killed.signal, SIGKILL);
+TEST_F(Resume, KilledFetchResumesFromItsPartialBytes) {
+  ASSERT_NO_FATAL_FAILURE(kill_after(1u << 20));
 
   // Only .part state exists: no destination, no object; beside the
   // destination at most its temporary (BITS keeps temporaries there).
@@ -48,9 +65,7 @@ TEST(Resume, KilledFetchResumesFromItsPartialBytes) {
   ASSERT_LT(kept, data.size());
   EXPECT_TRUE(fs::exists(cache / "jobs" / ("sha256-" + sha + ".json"))) << "the job state was not persisted";
 
-  server.clear_fault("/big.bin");
-  server.clear_log();
-  auto r = af_it::run_cli(args, cache, tmp / "cwd");
+  auto r = rerun();
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   auto reqs = server.requests_for("/big.bin");
   ASSERT_EQ(reqs.size(), 1u);
@@ -62,6 +77,27 @@ TEST(Resume, KilledFetchResumesFromItsPartialBytes) {
       << "the killed run's temporary was not cleaned up";
   EXPECT_TRUE(af_it::files_under(cache / "partial").empty());
   EXPECT_FALSE(fs::exists(cache / "jobs" / ("sha256-" + sha + ".json")));
+}
+
+// Resumed bytes that do not verify (changed behind our back after the kill)
+// say nothing about the sources: the rerun drops them and fetches again from
+// byte 0, and a correct server never gives exit 3. No .bad copy outlives it.
+TEST_F(Resume, CorruptedResumedBytesAreFetchedAgainNotBlamedOnTheServer) {
+  ASSERT_NO_FATAL_FAILURE(kill_after(2u << 20));
+  ASSERT_TRUE(fs::exists(cache / "partial" / ("sha256-" + sha + ".filled")));
+  std::string bytes = af_test::read_file(part);
+  ASSERT_GT(bytes.size(), 1000u);
+  bytes[1000] = static_cast<char>(bytes[1000] ^ 0x5a);  // bit rot in a journaled span
+  af_test::write_file(part, bytes);
+
+  auto r = rerun();
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.err.find("did not verify"), std::string::npos) << r.err;
+  EXPECT_TRUE(af_test::read_file(out) == data);
+  auto reqs = server.requests_for("/big.bin");
+  ASSERT_EQ(reqs.size(), 2u) << "expected the resume, then one fetch from byte 0";
+  EXPECT_EQ(reqs[1].range, "bytes=0-");
+  EXPECT_TRUE(af_it::files_under(cache / "partial").empty());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "assetfetch/job.h"
+#include "job_fetch.h"
 #include "test_server.h"
 #include "test_util.h"
 
@@ -12,15 +13,9 @@ using namespace assetfetch;
 using af_test::Fault;
 using af_test::TempDir;
 using af_test::TestServer;
+using af_it::FetchRun;
 
 constexpr std::size_t kSize = 6u << 20;
-
-struct FetchRun {
-  JobState state;
-  std::optional<FileResult> result;
-  ErrorContext error;
-  std::vector<std::string> warnings;
-};
 
 JobOptions segmented_options(const TempDir& dir) {
   JobOptions o;
@@ -34,32 +29,6 @@ JobOptions segmented_options(const TempDir& dir) {
   return o;
 }
 
-FetchRun fetch(const JobOptions& options, const std::vector<std::string>& urls, const std::string& data,
-          const std::filesystem::path& dest) {
-  auto job = create_job("segmented", options);
-  std::vector<std::string> warnings;
-  JobCallbacks cb;
-  cb.warning = [&](const std::string&, const std::string& m) { warnings.push_back(m); };
-  job->set_callbacks(cb);
-  FileSpec spec;
-  spec.name = "big";
-  for (const auto& u : urls) spec.candidates.push_back({u, CandidateKind::origin, {}});
-  spec.local_name = dest;
-  spec.digest = Digest{HashAlgorithm::sha256, af_test::sha256_hex(data)};
-  ErrorContext err;
-  File* f = job->add_file(spec, &err);
-  EXPECT_NE(f, nullptr) << err.message;
-  job->resume();
-  FetchRun run;
-  run.state = job->wait(std::chrono::seconds(60));
-  ErrorContext complete_error;
-  job->complete(&complete_error);
-  run.result = f->result();
-  run.error = f->error();
-  run.warnings = warnings;
-  return run;
-}
-
 TEST(Segmented, TwoMirrorsOneThrottledGiveIdenticalVerifiedBytes) {
   af_test::remove_proxy_env();
   TempDir dir;
@@ -70,7 +39,7 @@ TEST(Segmented, TwoMirrorsOneThrottledGiveIdenticalVerifiedBytes) {
   Fault throttle;
   throttle.throttle_bytes_per_s = 1u << 20;  // 1 MiB/s: the fast mirror must take over
   slow.set_fault("/f", throttle);
-  FetchRun run = fetch(segmented_options(dir), {slow.url("/f"), fast.url("/f")}, data, dir / "out.bin");
+  FetchRun run = af_it::fetch_one(segmented_options(dir), {slow.url("/f"), fast.url("/f")}, data, dir / "out.bin");
   ASSERT_EQ(run.state, JobState::transferred) << run.error.message;
   ASSERT_TRUE(run.result);
   EXPECT_TRUE(run.result->verified);
@@ -94,7 +63,7 @@ TEST(Segmented, MirrorDyingMidSegmentIsReplaced) {
   dying.set_fault("/f", reset);
   // A throttled first mirror, so a probe to the second one pays.
   good.set_fault("/f", Fault{.throttle_bytes_per_s = 4u << 20});
-  FetchRun run = fetch(segmented_options(dir), {good.url("/f"), dying.url("/f")}, data, dir / "out.bin");
+  FetchRun run = af_it::fetch_one(segmented_options(dir), {good.url("/f"), dying.url("/f")}, data, dir / "out.bin");
   ASSERT_EQ(run.state, JobState::transferred) << run.error.message;
   EXPECT_EQ(af_test::read_file(dir / "out.bin"), data);
   EXPECT_FALSE(dying.requests_for("/f").empty()) << "the dying mirror was never asked for a segment";
@@ -111,7 +80,7 @@ TEST(Segmented, MirrorServingOtherBytesIsNamedAndDropped) {
   good.add_file("/f", data);
   liar.add_file("/f", other);
   good.set_fault("/f", Fault{.throttle_bytes_per_s = 4u << 20});  // so the probe goes to the liar
-  FetchRun run = fetch(segmented_options(dir), {good.url("/f"), liar.url("/f")}, data, dir / "out.bin");
+  FetchRun run = af_it::fetch_one(segmented_options(dir), {good.url("/f"), liar.url("/f")}, data, dir / "out.bin");
   ASSERT_EQ(run.state, JobState::transferred) << run.error.message;
   EXPECT_EQ(af_test::read_file(dir / "out.bin"), data);
   const std::string liar_url = liar.url("/f");
@@ -132,7 +101,7 @@ TEST(Segmented, SmallFilesAreNotSegmented) {
   TestServer a, b;
   a.add_file("/f", data);
   b.add_file("/f", data);
-  FetchRun run = fetch(segmented_options(dir), {a.url("/f"), b.url("/f")}, data, dir / "out.bin");
+  FetchRun run = af_it::fetch_one(segmented_options(dir), {a.url("/f"), b.url("/f")}, data, dir / "out.bin");
   ASSERT_EQ(run.state, JobState::transferred) << run.error.message;
   EXPECT_EQ(af_test::read_file(dir / "out.bin"), data);
   EXPECT_EQ(a.requests_for("/f").size(), 1u);

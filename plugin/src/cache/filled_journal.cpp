@@ -1,6 +1,5 @@
 #include "cache/filled_journal.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,7 +7,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
-#include <random>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -87,30 +85,29 @@ std::uint64_t SpanSet::total() const {
 
 FilledJournal::~FilledJournal() { close(); }
 
-void FilledJournal::close() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
+void FilledJournal::close() { fd_.reset(); }
 
 SpanSet FilledJournal::load(const fs::path& file, std::uint64_t size) {
   SpanSet out;
-  int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return out;
+  UniqueFd fd;
+  try {
+    fd = open_regular_readonly(file);  // never through a link
+  } catch (const std::system_error&) {
+    return out;
+  }
   struct stat st {};
   std::string text;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-      static_cast<std::uint64_t>(st.st_size) <= kMaxJournal) {
+  if (::fstat(fd.get(), &st) == 0 && st.st_size > 0 && static_cast<std::uint64_t>(st.st_size) <= kMaxJournal) {
     text.resize(static_cast<std::size_t>(st.st_size));
     std::size_t got = 0;
     while (got < text.size()) {
-      ssize_t r = ::read(fd, text.data() + got, text.size() - got);
+      ssize_t r = ::read(fd.get(), text.data() + got, text.size() - got);
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) break;
       got += static_cast<std::size_t>(r);
     }
     text.resize(got);
   }
-  ::close(fd);
   std::string_view rest = text;
   auto next_line = [&rest](std::string_view* line) {
     auto nl = rest.find('\n');
@@ -147,30 +144,22 @@ void FilledJournal::open(const fs::path& file, std::uint64_t size, const SpanSet
 
 void FilledJournal::rewrite() {
   // A fresh file renamed over the old one: a kill leaves either journal whole.
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char suffix[24];
-  std::snprintf(suffix, sizeof suffix, ".%016llx", static_cast<unsigned long long>(rng()));
-  fs::path tmp = file_;
-  tmp += suffix;
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0644);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), tmp.string());
+  NewTemporary tmp = create_temporary_in(file_.parent_path(), file_.filename().string(), "");
   std::string text = std::string(kMagic) + std::to_string(size_) + "\n";
   for (const auto& s : filled_.spans()) text += record_line(s.start, s.end);
-  if (!write_all(fd, text) || ::rename(tmp.c_str(), file_.c_str()) != 0) {
+  if (!write_all(tmp.fd.get(), text) || ::rename(tmp.path.c_str(), file_.c_str()) != 0) {
     int e = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
+    ::unlink(tmp.path.c_str());
     throw std::system_error(e, std::generic_category(), file_.string());
   }
-  close();
-  fd_ = fd;
+  fd_ = std::move(tmp.fd);
   records_ = 0;
 }
 
 void FilledJournal::record(std::uint64_t start, std::uint64_t end) {
   if (end <= start) return;
   filled_.add(start, end);
-  if (fd_ < 0) return;
+  if (!fd_) return;
   try {
     if (++records_ >= kCompactAfter) {
       rewrite();
@@ -180,12 +169,12 @@ void FilledJournal::record(std::uint64_t start, std::uint64_t end) {
     close();  // no more records: those spans are fetched again after a kill
     return;
   }
-  if (!write_all(fd_, record_line(start, end))) close();
+  if (!write_all(fd_.get(), record_line(start, end))) close();
 }
 
 void FilledJournal::reset() {
   filled_.clear();
-  if (fd_ < 0) return;
+  if (!fd_) return;
   try {
     rewrite();
   } catch (const std::system_error&) {

@@ -22,6 +22,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "cache/unique_fd.h"
+
 namespace assetfetch {
 
 // A set of disjoint, sorted, merged byte spans [start, end).
@@ -59,7 +61,7 @@ class FilledJournal {
   // Opens `file` for appending, keeping `kept` (rewritten, compacted) as the
   // starting content; throws std::system_error. `size` 0: unknown.
   void open(const std::filesystem::path& file, std::uint64_t size, const SpanSet& kept);
-  bool is_open() const { return fd_ >= 0; }
+  bool is_open() const { return static_cast<bool>(fd_); }
   std::uint64_t size() const { return size_; }
   // Records [start, end) as written. Errors are not fatal to the download:
   // a span that is not recorded is just fetched again after a kill.
@@ -73,7 +75,7 @@ class FilledJournal {
   void rewrite();
   std::filesystem::path file_;
   std::uint64_t size_ = 0;
-  int fd_ = -1;
+  UniqueFd fd_;  // appended to (the only writer: sequential writes)
   SpanSet filled_;
   std::size_t records_ = 0;  // lines appended since the last rewrite
 };

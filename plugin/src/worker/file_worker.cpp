@@ -233,8 +233,7 @@ void FileWorker::begin_whole() {
       fs::remove(fs::path(part_.string() + ".bad"), ec);  // a killed run's leftover
       part_fd_ = open_or_create_regular(part_, O_RDWR | O_CREAT).release();
       struct stat st {};
-      if (::fstat(part_fd_, &st) != 0 || !S_ISREG(st.st_mode))
-        throw std::runtime_error(part_.string() + " is not a regular file; remove it");
+      if (::fstat(part_fd_, &st) != 0) throw std::system_error(errno, std::generic_category(), part_.string());
       // Resume only what the journal says was written (never the length:
       // segments leave holes below it), for the size it was written for.
       SpanSet kept;
@@ -350,10 +349,7 @@ bool FileWorker::write_whole(const char* data, std::size_t n, std::string* reaso
     if (events_.progress) events_.progress();
     return true;
   }
-  if (remote_size_ && filled_ + n > *remote_size_) {
-    *reason = "the server sent more bytes than it announced";
-    return false;
-  }
+  // Never past the size: the transfer bounds every body (Transfer::on_body).
   // libcurl hands over 16 KiB at a time: gather 1 MiB per write(2).
   if (write_buffer_.empty()) {
     write_buffer_.reserve(kWriteBuffer + CURL_MAX_WRITE_SIZE);

@@ -129,8 +129,8 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
       events_.failover(redact_url(candidates_[from].url), "the other segment sources", why);
   }
   if (events_.attempt) events_.attempt(rec);
-  bool all_done = seg_->all_assigned() &&
-                  std::all_of(seg_->segments().begin(), seg_->segments().end(),
+  // Every byte belongs to some segment from the start: all done, all written.
+  bool all_done = std::all_of(seg_->segments().begin(), seg_->segments().end(),
                               [](const SegmentedFetch::Segment& x) { return x.done(); });
   if (all_done && !seg_->any_in_flight()) {
     std::string err;

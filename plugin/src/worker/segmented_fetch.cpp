@@ -44,36 +44,25 @@ SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::u
   segments_.push_back(s);
   // What an earlier run wrote: done segments (hashed from disk in turn); the
   // holes after them: segments waiting to start.
+  auto add = [&](std::uint64_t from, std::uint64_t to, bool done) {
+    if (from >= to) return;
+    Segment x;
+    x.id = next_id_++;
+    x.start = from;
+    x.end = to;
+    x.pos = x.flushed = done ? to : from;
+    x.candidate = primary_candidate;
+    if (!done) x.served.emplace_back(from, x.candidate);
+    segments_.push_back(x);
+  };
   std::uint64_t at = s.end;
   for (const auto& span : prefilled_.spans()) {
-    if (span.start > at) {
-      Segment hole;
-      hole.id = next_id_++;
-      hole.start = hole.pos = hole.flushed = at;
-      hole.end = span.start;
-      hole.candidate = primary_candidate;
-      hole.served.emplace_back(hole.start, hole.candidate);
-      segments_.push_back(hole);
-    }
-    Segment done;
-    done.id = next_id_++;
-    done.start = std::max(span.start, at);
-    done.pos = done.end = done.flushed = span.end;
-    done.candidate = primary_candidate;
-    if (done.start < done.end) segments_.push_back(done);
+    add(at, span.start, false);
+    add(std::max(span.start, at), span.end, true);
     at = std::max(at, span.end);
   }
-  if (at < size) {
-    Segment hole;
-    hole.id = next_id_++;
-    hole.start = hole.pos = hole.flushed = at;
-    hole.end = size;
-    hole.candidate = primary_candidate;
-    hole.served.emplace_back(hole.start, hole.candidate);
-    segments_.push_back(hole);
-  }
+  add(at, size, false);
   std::sort(segments_.begin(), segments_.end(), [](const Segment& a, const Segment& b) { return a.start < b.start; });
-  next_unassigned_ = size;
   // Holes from a kill need their own requests anyway: no probe first.
   if (segments_.size() > 1 && !prefilled_.empty()) growth_ = Growth::settled;
 }
@@ -162,13 +151,10 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       [[fallthrough]];
     }
     case Growth::growing: {
-      // One mirror: connections up to the cap, split from the tail. Several:
-      // also slow-mirror stealing whenever a connection is free.
-      std::size_t flying = static_cast<std::size_t>(
-          std::count_if(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; }));
-      if (!several_mirrors && (flying >= static_cast<std::size_t>(max_connections_) || max_connections_ <= 2)) {
-        // One mirror: once the connections are up, each finishes its range;
-        // no stealing (every request costs a slow server its per-request time).
+      // One mirror: the primary and the probe are all it gets; each finishes
+      // its range (every request costs a slow server its per-request time).
+      // Several: slow-mirror stealing whenever a connection is free.
+      if (!several_mirrors) {
         growth_ = Growth::settled;
         return std::nullopt;
       }
@@ -194,7 +180,6 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
 }
 
 void SegmentedFetch::start(Segment& s, Clock::time_point now) {
-  if (s.id != 0 || s.began != Clock::time_point{}) ++requests_;
   s.in_flight = true;
   s.flushed = s.pos;
   s.began = now;

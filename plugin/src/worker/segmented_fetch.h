@@ -11,8 +11,9 @@
 //   is clearly below what the local side writes and hashes, and enough is
 //   left to gain. If the total rate does not rise by 20% once the probe is
 //   measured, stay there: the two requests finish their ranges, no more are
-//   made. Otherwise grow up to max_connections by splitting, from the tail,
-//   the segment expected to finish last.
+//   made. With one mirror the probe is the last request either way; with
+//   several, grow up to max_connections by splitting, from the tail, the
+//   segment expected to finish last.
 // - With several mirrors a free connection of the fastest one takes the
 //   larger half of the segment expected to finish last, or all of it when
 //   that segment's mirror is four times slower, so a slow mirror never holds
@@ -75,13 +76,11 @@ class SegmentedFetch {
   SegmentedFetch(int fd, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                  std::size_t primary_candidate, std::vector<std::size_t> usable, Tuning tuning,
                  const SpanSet& prefilled, FilledJournal* journal);
-  // How many requests this fetch has made, the primary's included.
-  std::size_t requests() const { return requests_; }
+
 
   std::uint64_t size() const { return size_; }
   std::uint64_t bytes_written() const;
   bool complete() const;  // every byte written and hashed
-  bool all_assigned() const { return next_unassigned_ >= size_; }
   const std::vector<Segment>& segments() const { return segments_; }
   const Segment& segment(std::size_t i) const { return segments_[i]; }
   std::optional<std::size_t> index_of(std::uint32_t id) const;
@@ -143,8 +142,6 @@ class SegmentedFetch {
   std::uint32_t probe_id_ = 0;
   Clock::time_point probe_started_{};
   double probe_finished_rate_ = 0;  // the probe's rate, if it finished early
-  std::size_t requests_ = 1;
-  std::uint64_t next_unassigned_ = 0;  // everything is assigned from the start
   std::uint32_t next_id_ = 0;
   std::vector<std::pair<std::size_t, double>> finished_rates_;  // (candidate, bytes/s)
 };
