@@ -35,8 +35,12 @@ npm_prefix="$root/.deps/npm"
 azurite_version=3.35.0
 s3rver_version=4.0.4
 if ! command -v npm >/dev/null; then
-  echo "install-deps: npm is missing (Node 20 is expected on the machine)" >&2
-  exit 1
+  # The C++ machine image ships Node 20 with npm; elsewhere take Debian's.
+  echo "install-deps: npm is missing; installing Debian's nodejs and npm"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 have_version() { # package version
   local pj="$npm_prefix/node_modules/$1/package.json"
