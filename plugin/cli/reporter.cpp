@@ -93,13 +93,13 @@ JobCallbacks Reporter::callbacks() {
     if (json_) {
       emit(Json{{"event", "attempt"}, {"asset", r.asset}, {"url", r.url}, {"range", r.range},
                 {"status", r.http_status}, {"bytes", r.bytes}, {"duration_s", r.duration_s},
-                {"outcome", r.outcome}, {"retry_reason", r.retry_reason}}
+                {"outcome", outcome_name(r.outcome)}, {"retry_reason", r.retry_reason}}
                .dump());
     } else if (verbose_) {
       clear_bar();
       std::cerr << "assetfetch: " << r.asset << ": " << r.url << (r.range.empty() ? "" : " [" + r.range + "]")
                 << " -> " << (r.http_status ? "HTTP " + std::to_string(r.http_status) : std::string("no HTTP status"))
-                << ", " << r.bytes << " bytes in " << r.duration_s << " s: " << r.outcome
+                << ", " << r.bytes << " bytes in " << r.duration_s << " s: " << outcome_name(r.outcome)
                 << (r.retry_reason.empty() ? "" : " (" + r.retry_reason + ")") << "\n";
     }
   };

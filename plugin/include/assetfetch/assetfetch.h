@@ -254,7 +254,11 @@ typedef struct af_attempt_info {
   long http_status;         /* 0 when not HTTP */
   uint64_t bytes;           /* bytes received in this attempt */
   double duration_s;
-  const char* outcome;      /* "ok", "retry", "failover", "mismatch" or "failed" */
+  const char* outcome;      /* "ok"; "retry" (transient, same URL after a backoff);
+                               "failover" (next candidate); "restart" (same URL from
+                               byte 0: it serves another version than the kept bytes);
+                               "redirect" (followed, one hop); "mismatch" (bytes did not
+                               match the hash, dropped); "failed" (the file fails) */
   const char* retry_reason; /* why a transient failure happened, "" otherwise */
 } af_attempt_info;
 

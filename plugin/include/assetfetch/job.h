@@ -83,6 +83,19 @@ struct Progress {
   std::uint32_t files_transferred = 0;
 };
 
+// What became of one try at one URL. Every value can reach the attempt
+// callback; outcome_name() gives the text the CLI and the C ABI report.
+enum class AttemptOutcome {
+  ok,        // "ok": the answer delivered its bytes
+  retry,     // "retry": a transient failure; the same URL again after a backoff
+  failover,  // "failover": this URL cannot serve the file; the next candidate
+  restart,   // "restart": this URL serves another version than the kept bytes; again from byte 0
+  redirect,  // "redirect": followed to another URL (one hop)
+  mismatch,  // "mismatch": the bytes did not match the hash; they were dropped
+  failed,    // "failed": the file fails (bad ranges, a local write error)
+};
+const char* outcome_name(AttemptOutcome o);
+
 // One try at one URL (the CLI's `attempt` JSON event).
 struct AttemptRecord {
   std::string asset;
@@ -91,8 +104,9 @@ struct AttemptRecord {
   long http_status = 0;
   std::uint64_t bytes = 0;
   double duration_s = 0;
-  std::string outcome;       // "ok", "retry", "failover", "mismatch"
-  std::string retry_reason;  // cause of a transient failure
+  AttemptOutcome outcome = AttemptOutcome::ok;
+  ErrorCause cause = ErrorCause::none;  // why it was not ok
+  std::string retry_reason;  // the detail, for people: why it was not ok
 };
 
 // Where a finished file's bytes came from.

@@ -62,7 +62,7 @@ assetfetch::JobCallbacks adapt(af_job* job, const af_callbacks& c, void* user_da
         info.http_status = r.http_status;
         info.bytes = r.bytes;
         info.duration_s = r.duration_s;
-        info.outcome = r.outcome.c_str();
+        info.outcome = assetfetch::outcome_name(r.outcome);
         info.retry_reason = r.retry_reason.c_str();
         CallbackScope scope(job);
         fn(job, &info, user_data);

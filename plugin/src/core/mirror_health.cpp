@@ -40,8 +40,8 @@ std::map<std::string, OriginHealth> load(const fs::path& file) {
 // Transient failures (retried) and transport-level ones say "this server is
 // unwell"; a 404 or a range the server cannot serve is about one file.
 bool unwell_outcome(const AttemptRecord& a) {
-  if (a.outcome == "retry") return a.retry_reason.rfind("restart", 0) != 0;
-  return a.outcome == "failover" && (a.http_status == 0 || a.http_status >= 500);
+  if (a.outcome == AttemptOutcome::retry) return true;
+  return a.outcome == AttemptOutcome::failover && (a.http_status == 0 || a.http_status >= 500);
 }
 
 }  // namespace
@@ -94,7 +94,7 @@ void MirrorHealth::record(const AttemptRecord& a) {
   if (file_.empty() || url_scheme(a.url) == "file") return;
   OriginHealth& h = updates_[url_origin(a.url)];
   const std::int64_t now = std::time(nullptr);
-  if (a.outcome == "ok") {
+  if (a.outcome == AttemptOutcome::ok) {
     h.last_success = now;
     if (a.duration_s > 0 && a.bytes > 0) h.bytes_per_second = static_cast<double>(a.bytes) / a.duration_s;
   } else if (unwell_outcome(a)) {

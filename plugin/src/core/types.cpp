@@ -42,4 +42,17 @@ const char* cause_name(ErrorCause c) {
   return "unknown";
 }
 
+const char* outcome_name(AttemptOutcome o) {
+  switch (o) {
+    case AttemptOutcome::ok: return "ok";
+    case AttemptOutcome::retry: return "retry";
+    case AttemptOutcome::failover: return "failover";
+    case AttemptOutcome::restart: return "restart";
+    case AttemptOutcome::redirect: return "redirect";
+    case AttemptOutcome::mismatch: return "mismatch";
+    case AttemptOutcome::failed: return "failed";
+  }
+  return "unknown";
+}
+
 }  // namespace assetfetch

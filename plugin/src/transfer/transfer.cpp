@@ -58,6 +58,23 @@ ContentRange parse_content_range(std::string_view v) {
 
 }  // namespace
 
+const char* fault_name(TransferFault fault) {
+  switch (fault) {
+    case TransferFault::none: return "none";
+    case TransferFault::over_bound: return "over_bound";
+    case TransferFault::content_encoding: return "content_encoding";
+    case TransferFault::too_slow: return "too_slow";
+    case TransferFault::range_unsupported: return "range_unsupported";
+    case TransferFault::range_invalid: return "range_invalid";
+    case TransferFault::size_mismatch: return "size_mismatch";
+    case TransferFault::restart: return "restart";
+    case TransferFault::segment_done: return "segment_done";
+    case TransferFault::local_write: return "local_write";
+    case TransferFault::released: return "released";
+  }
+  return "none";
+}
+
 bool is_transient_curl_error(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_CONNECT:
@@ -212,10 +229,8 @@ bool Transfer::check_first_body_byte() {
   }
   if (r.content_length) tighten(*r.content_length);
   if (partial) tighten(r.content_range.last - r.content_range.first + 1);
-  if (check_ && !check_(result_, &result_.abort_reason)) {
-    result_.aborted = true;
-    return false;
-  }
+  Refusal refusal;
+  if (check_ && !check_(result_, &refusal)) return refuse(refusal.fault, std::move(refusal.detail));
   return true;
 }
 
@@ -236,8 +251,9 @@ std::size_t Transfer::on_body(char* data, std::size_t size, std::size_t n, void*
                                                 " bytes known for this answer");
     return 0;
   }
-  if (self->sink_ && !self->sink_(data, bytes, &self->result_.abort_reason)) {
-    self->result_.aborted = true;
+  Refusal refusal;
+  if (self->sink_ && !self->sink_(data, bytes, &refusal)) {
+    self->refuse(refusal.fault, std::move(refusal.detail));
     return 0;
   }
   self->result_.body_bytes += bytes;

@@ -35,12 +35,28 @@ struct TransferRequest {
   std::optional<std::uint64_t> max_file_size;
 };
 
-// Why the Transfer itself stopped a response (not the caller's sink).
+// Why a response was stopped before its end: a value, never text to parse.
 enum class TransferFault {
   none,
+  // The Transfer's own rules.
   over_bound,        // past max_file_size, the Content-Length or the Content-Range span
   content_encoding,  // Content-Encoding other than identity, which was asked for
   too_slow,          // below retry.min_rate_bytes_per_s over a whole window
+  // The caller's header check or body sink.
+  range_unsupported,  // no 206, or a Content-Range that does not answer the request
+  range_invalid,      // the requested ranges do not fit the remote file (the caller's mistake)
+  size_mismatch,      // the remote size differs from the declared one
+  restart,            // this source disagrees with the kept bytes: start again from byte 0
+  segment_done,       // a segment reached its end (another took over the rest): not an error
+  local_write,        // the bytes could not be written locally
+  released,           // the range or segment this answer was for is gone
+};
+const char* fault_name(TransferFault fault);
+
+// What a header check or body sink says when it stops a response.
+struct Refusal {
+  TransferFault fault = TransferFault::none;
+  std::string detail;
 };
 
 struct ContentRange {
@@ -59,19 +75,19 @@ struct TransferResult {
   std::string etag, last_modified, retry_after, redirect_url;
   std::uint64_t body_bytes = 0;  // bytes accepted by the sink
   double seconds = 0;
-  bool aborted = false;        // the sink or header check stopped the transfer
-  std::string abort_reason;    // why, when aborted
+  bool aborted = false;        // the Transfer, the sink or the header check stopped it
   TransferFault fault = TransferFault::none;  // set with aborted (too_slow: with a curl error)
+  std::string abort_reason;    // the human-readable detail of `fault`
   std::string content_encoding;
 };
 
 class Transfer {
  public:
   // Called once, before the first body byte of a 2xx response; returning
-  // false aborts the transfer (the reason goes into abort_reason).
-  using HeaderCheck = std::function<bool(const TransferResult& so_far, std::string* reason)>;
-  // Called with body bytes of a 2xx response; false aborts (disk error).
-  using BodySink = std::function<bool(const char* data, std::size_t size, std::string* reason)>;
+  // false aborts the transfer (the refusal becomes fault and abort_reason).
+  using HeaderCheck = std::function<bool(const TransferResult& so_far, Refusal* refusal)>;
+  // Called with body bytes of a 2xx response; false aborts (disk error, ...).
+  using BodySink = std::function<bool(const char* data, std::size_t size, Refusal* refusal)>;
 
   Transfer(TransferRequest request, HeaderCheck check, BodySink sink);
   ~Transfer();

@@ -28,13 +28,8 @@ FileWorker::FileWorker(const FileSpec& spec, const JobOptions& options, Cache* c
       options_(options),
       cache_(cache),
       events_(std::move(events)),
-      temporary_(std::move(temporary)) {
-  candidates_ = spec_.candidates;
-  if (options_.offline) {
-    // Offline: no connection at all; only file:// candidates remain.
-    std::erase_if(candidates_, [](const Candidate& c) { return url_scheme(c.url) != "file"; });
-  }
-}
+      temporary_(std::move(temporary)),
+      walk_(spec_.candidates, options_.retry, options_.offline) {}
 
 FileWorker::~FileWorker() {
   close_fd(part_fd_);
@@ -45,10 +40,7 @@ std::string FileWorker::asset_label() const { return spec_.name.empty() ? tempor
 
 bool FileWorker::use_cache_for_whole() const { return cache_ && spec_.digest.has_value(); }
 
-std::string FileWorker::current_url() const {
-  if (!url_.empty()) return url_;
-  return candidate_ < candidates_.size() ? candidates_[candidate_].url : std::string();
-}
+std::string FileWorker::current_url() const { return walk_.url(); }
 
 std::uint64_t FileWorker::bytes_transferred() const {
   if (seg_) return seg_->bytes_written() + (seg_->segments().empty() ? 0 : seg_->segments().front().start);
@@ -109,10 +101,8 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
   }
   if (phase_ == Phase::transferring) {
     // Range fetches keep up to kParallelRanges requests in flight.
-    if (mode_ != Mode::ranges || !ranges_placed() || now < wake_at_ || candidate_ >= candidates_.size())
-      return nullptr;
-    if (url_.empty()) url_ = candidates_[candidate_].url;
-    if (url_scheme(url_) == "file") return nullptr;  // local candidates run once the requests are in
+    if (mode_ != Mode::ranges || !ranges_placed() || now < wake_at_ || walk_.exhausted()) return nullptr;
+    if (url_scheme(walk_.url()) == "file") return nullptr;  // local candidates run once the requests are in
     return make_range_request();
   }
   if (phase_ == Phase::waiting && now < wake_at_) return nullptr;
@@ -120,24 +110,20 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
   if (!started_ && !start(now)) return nullptr;
   // Bounded: each pass either returns a request, finishes, waits, or moves to
   // the next candidate (local candidates complete synchronously).
-  for (std::size_t guard = 0; guard <= candidates_.size() + 2; ++guard) {
+  for (std::size_t guard = 0; guard <= walk_.size() + 2; ++guard) {
     if (phase_ != Phase::idle) return nullptr;
     if (pending_remote_name_) {
-      if (candidate_ < candidates_.size()) candidates_[candidate_].url = *pending_remote_name_;
-      else candidates_.push_back({*pending_remote_name_, CandidateKind::origin, {}});
+      walk_.set_remote_name(std::move(*pending_remote_name_));
       pending_remote_name_.reset();
-      url_.clear();
-      redirects_ = 0;
     }
-    if (candidate_ >= candidates_.size()) {
+    if (walk_.exhausted()) {
       if (mode_ == Mode::ranges && any_range_unsupported_ && !whole_fallback_) {
         // No candidate honours Range: fetch the whole file and cut (DESIGN.md).
         whole_fallback_ = true;
         events_.warning("no source supports byte ranges; fetching the whole file and cutting the ranges from it");
         close_fd(out_fd_);
         begin_whole();
-        candidate_ = 0;
-        attempt_ = 0;
+        walk_.rewind();
         continue;
       }
       if (!any_mismatch_ && (options_.offline || options_.block_origin)) {
@@ -152,19 +138,14 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
                  "`assetfetch fetch` with the same cache) and make DIR or the cache available here");
         return nullptr;
       }
-      ErrorCode code = any_mismatch_ ? ErrorCode::hash_mismatch : ErrorCode::unavailable;
-      std::string why = error_.message.empty() ? "no candidate URL" : error_.message;
-      std::string headline = std::string("every source failed; last: ") + why;
-      if (!first_mismatch_.empty())
-        headline = error_.cause == ErrorCause::hash_mismatch
-                       ? first_mismatch_
-                       : first_mismatch_ + "; no other source delivered the file (last: " + why + ")";
-      fail(code, error_.cause == ErrorCause::none ? ErrorCause::transport : error_.cause, headline,
-           error_.http_status);
+      const ErrorContext& last = walk_.last_error();
+      error_.url = last.url;
+      fail(any_mismatch_ ? ErrorCode::hash_mismatch : ErrorCode::unavailable,
+           last.cause == ErrorCause::none ? ErrorCause::transport : last.cause, walk_.exhausted_headline(),
+           last.http_status);
       return nullptr;
     }
-    if (url_.empty()) url_ = candidates_[candidate_].url;
-    if (url_scheme(url_) == "file") {
+    if (url_scheme(walk_.url()) == "file") {
       run_local_candidate();
       continue;
     }
@@ -268,9 +249,9 @@ void FileWorker::begin_whole() {
 
 std::unique_ptr<Transfer> FileWorker::make_request() {
   TransferRequest req;
-  req.url = url_;
-  req.headers = headers_for(candidates_[candidate_], url_);
-  req.store = store_for(candidates_[candidate_], url_);
+  req.url = walk_.url();
+  req.headers = headers_for(walk_.current(), req.url);
+  req.store = store_for(walk_.current(), req.url);
   req.retry = &options_.retry;
   req.tls = &options_.tls;
   if (mode_ == Mode::whole) {
@@ -286,8 +267,8 @@ std::unique_ptr<Transfer> FileWorker::make_request() {
     return make_range_request();
   }
   phase_ = Phase::transferring;
-  auto check = [this](const TransferResult& r, std::string* why) { return check_whole_headers(r, why); };
-  auto sink = [this](const char* p, std::size_t n, std::string* why) { return write_whole(p, n, why); };
+  auto check = [this](const TransferResult& r, Refusal* why) { return check_whole_headers(r, why); };
+  auto sink = [this](const char* p, std::size_t n, Refusal* why) { return write_whole(p, n, why); };
   try {
     return std::make_unique<Transfer>(std::move(req), check, sink);
   } catch (const std::exception& e) {
@@ -296,11 +277,11 @@ std::unique_ptr<Transfer> FileWorker::make_request() {
   }
 }
 
-bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reason) {
+bool FileWorker::check_whole_headers(const TransferResult& r, Refusal* refusal) {
   std::optional<std::uint64_t> total;
   if (r.status == 206) {
     if (!r.content_range.present || r.content_range.first != filled_) {
-      *reason = "wrong Content-Range in answer to a resume request";
+      *refusal = {TransferFault::range_unsupported, "wrong Content-Range in answer to a resume request"};
       return false;
     }
     if (r.content_range.total_known) total = r.content_range.total;
@@ -310,14 +291,14 @@ bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reaso
   }
   if (total) {
     if (spec_.size && *total != *spec_.size) {
-      *reason = "size_mismatch: the server reports " + std::to_string(*total) +
-                " bytes but the declared size is " + std::to_string(*spec_.size);
+      *refusal = {TransferFault::size_mismatch, "the server reports " + std::to_string(*total) +
+                                                    " bytes but the declared size is " + std::to_string(*spec_.size)};
       return false;
     }
     if (remote_size_ && *remote_size_ != *total && (filled_ > 0 || !resume_spans_.empty())) {
       // This source disagrees with the one the kept bytes came from: restart.
-      *reason = "restart: this source reports " + std::to_string(*total) + " bytes, earlier " +
-                std::to_string(*remote_size_);
+      *refusal = {TransferFault::restart, "this source reports " + std::to_string(*total) + " bytes, earlier " +
+                                              std::to_string(*remote_size_)};
       return false;
     }
     remote_size_ = total;
@@ -339,11 +320,13 @@ bool FileWorker::check_whole_headers(const TransferResult& r, std::string* reaso
   return true;
 }
 
-bool FileWorker::write_whole(const char* data, std::size_t n, std::string* reason) {
+bool FileWorker::write_whole(const char* data, std::size_t n, Refusal* refusal) {
   if (seg_) {
     bool segment_done = false;
-    if (!seg_->write(*seg_->index_of(0), data, n, &segment_done, reason)) {
-      if (segment_done) *reason = "segment_done";
+    std::string error;
+    if (!seg_->write(*seg_->index_of(0), data, n, &segment_done, &error)) {
+      *refusal = error.empty() ? Refusal{TransferFault::segment_done, "segment done"}
+                               : Refusal{TransferFault::local_write, error};
       return false;
     }
     if (events_.progress) events_.progress();
@@ -358,19 +341,19 @@ bool FileWorker::write_whole(const char* data, std::size_t n, std::string* reaso
   write_buffer_.insert(write_buffer_.end(), data, data + n);
   hasher_->update(data, n);
   filled_ += n;
-  if (write_buffer_.size() >= kWriteBuffer && !flush_writes(reason)) return false;
+  if (write_buffer_.size() >= kWriteBuffer && !flush_writes(refusal)) return false;
   if (events_.progress) events_.progress();
   return true;
 }
 
-bool FileWorker::flush_writes(std::string* reason) {
+bool FileWorker::flush_writes(Refusal* refusal) {
   if (write_buffer_.empty()) return true;
   bool ok = pwrite_all(part_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_);
   if (ok) journal_.record(write_buffer_at_, write_buffer_at_ + write_buffer_.size());
   write_buffer_.clear();
   if (!ok) {
     std::string why = "writing " + part_.string() + ": " + std::strerror(errno);
-    if (reason) *reason = why;
+    if (refusal) *refusal = {TransferFault::local_write, why};
     else fail(ErrorCode::internal, ErrorCause::local_file, why);
   }
   return ok;

@@ -1,23 +1,22 @@
 // FileWorker: the state machine that gets one File's bytes, BITS-style.
 //
-// Design goals (why the candidate walk is shaped this way):
+// Design goals:
 // - The local cache is read first: a verified object needs no network at all.
-// - Candidates are then walked in the caller's order (sources, rewrites,
-//   origin, fallback mirrors — built by build_candidates()). Moving to the
-//   next one is BITS' SetRemoteName: bytes already received are kept, since
-//   the hash is the identity and every mirror must serve the same bytes.
-// - Transient failures (connect, reset, timeout, 408/429/5xx) are retried on
-//   the same candidate with exponential backoff, jitter and Retry-After;
-//   permanent ones (404, TLS, refused redirect) move on at once; a hash
-//   mismatch drops that candidate's bytes and moves on.
+// - Which URL is asked next, and when, is the CandidateWalk's (pure, unit-
+//   tested): the caller's order, BITS' SetRemoteName on failure, backoff for
+//   transient errors. What an answer means is a typed Verdict (verdict.h).
+// - Bytes already received are kept across candidates: the hash is the
+//   identity and every mirror must serve the same bytes; a hash mismatch
+//   drops that candidate's bytes and moves on.
 // - A candidate that ignores Range (200) or answers a wrong Content-Range never
 //   produces output: it is treated as lacking range support; if none supports
 //   ranges the whole file is fetched, verified, cached and the ranges cut.
 // - One process downloads a given cache object (flock); others wait for it.
 //
-// Sources: file_worker.cpp (the walk, whole-file transfers), _outcome.cpp
-// (retry or fail over), _install.cpp (verify, cache, install), _ranges.cpp,
-// _local.cpp (file:// candidates), _segments.cpp (SegmentedFetch).
+// Sources: file_worker.cpp (driving the walk, whole-file transfers),
+// _outcome.cpp (applying a Verdict), _install.cpp (the finisher: verify,
+// cache, write back, install), _ranges.cpp, _local.cpp (file:// candidates),
+// _segments.cpp (SegmentedFetch).
 //
 // Threading: driven only by the job's transfer thread; set_remote_name() and
 // the getters synchronise through the owner (FileImpl).
@@ -36,7 +35,9 @@
 #include "cache/file_lock.h"
 #include "verify/hasher.h"
 #include "core/range.h"
+#include "worker/candidate_walk.h"
 #include "worker/segmented_fetch.h"
+#include "worker/verdict.h"
 #include "verify/stream_hasher.h"
 #include "transfer/transfer.h"
 
@@ -116,13 +117,13 @@ class FileWorker {
   bool local_whole(const std::filesystem::path& src, std::string* why);
   bool local_ranges(const std::filesystem::path& src, std::string* why);
 
-  bool check_whole_headers(const TransferResult& r, std::string* reason);
-  bool check_range_headers(std::uint32_t group, const TransferResult& r, std::string* reason);
-  bool write_whole(const char* data, std::size_t n, std::string* reason);
-  // Writes what write_whole() gathered; without `reason` a failure fails the file.
-  bool flush_writes(std::string* reason);
+  bool check_whole_headers(const TransferResult& r, Refusal* refusal);
+  bool check_range_headers(std::uint32_t group, const TransferResult& r, Refusal* refusal);
+  bool write_whole(const char* data, std::size_t n, Refusal* refusal);
+  // Writes what write_whole() gathered; without `refusal` a failure fails the file.
+  bool flush_writes(Refusal* refusal);
   void release_buffers();
-  bool write_range(RangeGroup& group, const char* data, std::size_t n, std::string* reason);
+  bool write_range(RangeGroup& group, const char* data, std::size_t n, Refusal* refusal);
   std::unique_ptr<Transfer> make_range_request();
   RangeGroup* find_group(std::uint32_t id);
   void release_group(std::uint32_t id);
@@ -158,16 +159,9 @@ class FileWorker {
   Mode mode_ = Mode::whole;
   bool started_ = false;
   Clock::time_point wake_at_{};
-  std::vector<Candidate> candidates_;
-  std::size_t candidate_ = 0;
-  int attempt_ = 0;  // tries on the current candidate
-  std::string url_;  // current URL after redirects
-  int redirects_ = 0;
+  CandidateWalk walk_;
   std::optional<std::string> pending_remote_name_;
   bool any_mismatch_ = false;
-  // The first source that served wrong bytes, for the final error's headline
-  // (a mismatch matters more than a dead mirror tried after it).
-  std::string first_mismatch_;
   bool any_range_unsupported_ = false;
   bool whole_fallback_ = false;  // ranges: none supported Range, fetching whole
   ErrorContext error_;

@@ -66,17 +66,14 @@ void FileWorker::finish_whole() {
     if (use_cache_for_whole()) cache_->remove_partial_meta(*spec_.digest);
     remote_size_.reset();
     segmenting_disabled_ = false;
-    candidate_ = 0;
-    attempt_ = 0;
-    url_.clear();
-    redirects_ = 0;
+    walk_.rewind();
     result_.source.clear();
     phase_ = Phase::idle;
     return;
   }
   if (spec_.digest && got != spec_.digest->hex) {
     any_mismatch_ = true;
-    std::string from = candidates_[std::min(candidate_, candidates_.size() - 1)].url;
+    const std::string from = walk_.current().url;
     std::string why = std::string("hash mismatch: expected ") + algorithm_name(spec_.digest->algorithm) + " " +
                       spec_.digest->hex + ", got " + got;
     if (events_.attempt) {
@@ -84,7 +81,8 @@ void FileWorker::finish_whole() {
       rec.asset = asset_label();
       rec.url = redact_url(from);
       rec.bytes = filled_;
-      rec.outcome = "mismatch";
+      rec.outcome = AttemptOutcome::mismatch;
+      rec.cause = ErrorCause::hash_mismatch;
       rec.retry_reason = why;
       events_.attempt(rec);
     }
@@ -108,12 +106,8 @@ void FileWorker::finish_whole() {
       filled_ = 0;
       hasher_->reset();
       remote_size_.reset();
-      error_.cause = ErrorCause::hash_mismatch;
-      error_.message = why;
-      candidate_ = 0;
-      attempt_ = 0;
-      url_.clear();
-      redirects_ = 0;
+      walk_.note(ErrorCause::hash_mismatch, why);
+      walk_.rewind();
       phase_ = Phase::idle;
       return;
     }
@@ -132,7 +126,7 @@ void FileWorker::finish_whole() {
   release_buffers();
   result_.verified = spec_.digest.has_value();
   result_.bytes = filled_;
-  if (result_.source.empty() && candidate_ < candidates_.size()) result_.source = redact_url(candidates_[candidate_].url);
+  if (result_.source.empty() && !walk_.exhausted()) result_.source = redact_url(walk_.current().url);
   close_fd(part_fd_);
   try {
     fs::path whole = part_;
@@ -169,7 +163,7 @@ void FileWorker::finish_whole() {
 
 void FileWorker::write_back(const fs::path& object) {
   for (const auto& target : spec_.write_back) {
-    if (candidate_ < candidates_.size() && target.url == candidates_[candidate_].url) continue;
+    if (!walk_.exhausted() && target.url == walk_.current().url) continue;
     WriteBackTask task{asset_label(), target, object, options_.retry, options_.tls};
     // Network uploads never hold up the fetch (writeback_queue.h); a local
     // copy is quick and its warning still reaches this job's callbacks.

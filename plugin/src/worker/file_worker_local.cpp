@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using namespace worker_util;
 
 void FileWorker::run_local_candidate() {
-  fs::path src = local_path_from_url(url_);
+  fs::path src = local_path_from_url(walk_.url());
   std::string why;
   bool ok = mode_ == Mode::whole ? local_whole(src, &why) : local_ranges(src, &why);
   if (phase_ == Phase::failed || phase_ == Phase::done) return;
@@ -30,8 +30,8 @@ void FileWorker::run_local_candidate() {
 
 bool FileWorker::local_whole(const fs::path& src, std::string* why) {
   LocalRead lr = read_local(src, filled_, [&](const char* p, std::size_t n) {
-    std::string reason;
-    return write_whole(p, n, &reason);
+    Refusal refusal;
+    return write_whole(p, n, &refusal);
   }, spec_.size, filled_ > 0 ? remote_size_ : std::nullopt);
   if (!lr.ok) {
     if (lr.restart) {
@@ -42,7 +42,7 @@ bool FileWorker::local_whole(const fs::path& src, std::string* why) {
     return false;
   }
   remote_size_ = lr.size;
-  result_.source = redact_url(candidates_[candidate_].url);
+  result_.source = redact_url(walk_.current().url);
   finish_whole();
   return true;
 }
@@ -68,14 +68,14 @@ bool FileWorker::local_ranges(const fs::path& src, std::string* why) {
     g.members = {i};
     g.start = range_states_[i].placed.offset;
     g.end = g.start + range_states_[i].placed.length;
-    g.candidate = candidate_;
+    g.candidate = walk_.index();
     range_states_[i].received = 0;
     range_states_[i].hasher.reset();
-    std::string reason;
+    Refusal refusal;
     LocalRead lr = read_local_range(src, g.start, g.end - g.start,
-                                    [&](const char* p, std::size_t n) { return write_range(g, p, n, &reason); });
+                                    [&](const char* p, std::size_t n) { return write_range(g, p, n, &refusal); });
     if (!lr.ok) {
-      *why = reason.empty() ? lr.error : reason;
+      *why = refusal.detail.empty() ? lr.error : refusal.detail;
       return false;
     }
     std::string mismatch;
@@ -83,7 +83,7 @@ bool FileWorker::local_ranges(const fs::path& src, std::string* why) {
       failover(ErrorCause::hash_mismatch, mismatch);
       return true;
     }
-    if (result_.source.empty()) result_.source = redact_url(candidates_[candidate_].url);
+    if (result_.source.empty()) result_.source = redact_url(walk_.current().url);
   }
   finish_all_ranges();
   return true;

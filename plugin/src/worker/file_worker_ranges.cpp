@@ -87,22 +87,26 @@ std::size_t FileWorker::next_range_index() const {
   return range_states_.size();
 }
 
-bool FileWorker::check_range_headers(std::uint32_t id, const TransferResult& r, std::string* reason) {
+bool FileWorker::check_range_headers(std::uint32_t id, const TransferResult& r, Refusal* refusal) {
   RangeGroup* g = find_group(id);
-  if (!g) return false;
+  if (!g) {
+    *refusal = {TransferFault::released, "the ranges of this request were released"};
+    return false;
+  }
   if (r.status != 206) {
-    *reason = "range_unsupported: the server ignored Range and answered " + std::to_string(r.status);
+    *refusal = {TransferFault::range_unsupported, "the server ignored Range and answered " + std::to_string(r.status)};
     return false;
   }
   const auto& cr = r.content_range;
   if (!cr.present || !cr.total_known || cr.first != g->start) {
-    *reason = "range_unsupported: wrong Content-Range in answer to bytes=" + std::to_string(g->start) + "-";
+    *refusal = {TransferFault::range_unsupported,
+                "wrong Content-Range in answer to bytes=" + std::to_string(g->start) + "-"};
     return false;
   }
   if (!ranges_placed()) {
     std::string why;
     if (!place(cr.total, &why)) {
-      *reason = "range_invalid: " + why;
+      *refusal = {TransferFault::range_invalid, why};
       return false;
     }
     g = find_group(id);  // place() may not move groups, but be safe
@@ -112,33 +116,33 @@ bool FileWorker::check_range_headers(std::uint32_t id, const TransferResult& r, 
     // Placed early (before the size was known): check the ranges fit now.
     std::string why;
     if (!ranges_fit(cr.total, &why)) {
-      *reason = "range_invalid: " + why;
+      *refusal = {TransferFault::range_invalid, why};
       return false;
     }
     remote_size_ = cr.total;
   } else if (cr.total != *remote_size_) {
-    *reason = "size_mismatch: this source reports " + std::to_string(cr.total) + " bytes, earlier " +
-              std::to_string(*remote_size_);
+    *refusal = {TransferFault::size_mismatch, "this source reports " + std::to_string(cr.total) + " bytes, earlier " +
+                                                  std::to_string(*remote_size_)};
     return false;
   }
   if (cr.last + 1 != g->end) {
-    *reason = "range_unsupported: Content-Range " + std::to_string(cr.first) + "-" + std::to_string(cr.last) +
-              " does not match the request";
+    *refusal = {TransferFault::range_unsupported, "Content-Range " + std::to_string(cr.first) + "-" +
+                                                      std::to_string(cr.last) + " does not match the request"};
     return false;
   }
   return true;
 }
-bool FileWorker::write_range(RangeGroup& g, const char* data, std::size_t n, std::string* reason) {
+bool FileWorker::write_range(RangeGroup& g, const char* data, std::size_t n, Refusal* refusal) {
   while (n > 0) {
     if (g.cursor >= g.members.size()) {
-      *reason = "the server sent more bytes than the ranges hold";
+      *refusal = {TransferFault::over_bound, "the server sent more bytes than the ranges hold"};
       return false;
     }
     const std::size_t index = g.members[g.cursor];
     RangeState& rs = range_states_[index];
     std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(n, rs.placed.length - rs.received));
     if (!pwrite_all(out_fd_, data, piece, rs.placed.output_offset + rs.received)) {
-      *reason = "writing " + temporary_.string() + ": " + std::strerror(errno);
+      *refusal = {TransferFault::local_write, "writing " + temporary_.string() + ": " + std::strerror(errno)};
       return false;
     }
     if (const auto& d = spec_.ranges[index].digest) {
@@ -163,7 +167,7 @@ FileWorker::RangeGroup* FileWorker::find_group(std::uint32_t id) {
 std::unique_ptr<Transfer> FileWorker::make_range_request() {
   RangeGroup g;
   g.id = next_group_id_++;
-  g.candidate = candidate_;
+  g.candidate = walk_.index();
   if (!ranges_placed()) {
     // The first answer tells the remote size; only then can the rest be placed.
     if (!groups_.empty()) return nullptr;
@@ -201,9 +205,9 @@ std::unique_ptr<Transfer> FileWorker::make_range_request() {
     }
   }
   TransferRequest req;
-  req.url = url_;
-  req.headers = headers_for(candidates_[candidate_], url_);
-  req.store = store_for(candidates_[candidate_], url_);
+  req.url = walk_.url();
+  req.headers = headers_for(walk_.current(), req.url);
+  req.store = store_for(walk_.current(), req.url);
   req.retry = &options_.retry;
   req.tls = &options_.tls;
   req.range = range_header(g.start, g.end ? std::optional(g.end - g.start) : std::nullopt);
@@ -211,9 +215,10 @@ std::unique_ptr<Transfer> FileWorker::make_range_request() {
   const std::uint32_t id = g.id;
   groups_.push_back(std::move(g));
   phase_ = Phase::transferring;
-  auto check = [this, id](const TransferResult& r, std::string* why) { return check_range_headers(id, r, why); };
-  auto sink = [this, id](const char* p, std::size_t n, std::string* why) {
+  auto check = [this, id](const TransferResult& r, Refusal* why) { return check_range_headers(id, r, why); };
+  auto sink = [this, id](const char* p, std::size_t n, Refusal* why) {
     RangeGroup* group = find_group(id);
+    if (!group) *why = {TransferFault::released, "the ranges of this request were released"};
     return group && write_range(*group, p, n, why);
   };
   try {
@@ -244,7 +249,7 @@ void FileWorker::release_group(std::uint32_t id) {
 void FileWorker::on_range_transfer_done(const TransferResult& r, const Transfer& t) {
   const auto id = static_cast<std::uint32_t>(t.request().segment);
   RangeGroup* g = find_group(id);
-  if (g && g->candidate == candidate_) {
+  if (g && g->candidate == walk_.index()) {
     if (!groups_.empty() && phase_ == Phase::transferring) phase_ = Phase::idle;
     completing_group_ = id;
     handle_result(r, t.request().url, t.request().range);
@@ -348,7 +353,7 @@ void FileWorker::finish_group(std::uint32_t id) {
     retry_or_failover("short range body", std::nullopt);
     return;
   }
-  if (result_.source.empty()) result_.source = redact_url(candidates_[from].url);
+  if (result_.source.empty()) result_.source = redact_url(walk_.candidate(from).url);
   if (groups_.empty() && next_range_index() >= range_states_.size()) finish_all_ranges();
 }
 void FileWorker::finish_all_ranges() {

@@ -26,8 +26,8 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
   const bool holes = ahead.total() > ahead.prefix() && ahead.prefix() <= filled_;
   if (*remote_size_ - filled_ < options_.segment_threshold && !holes) return;
   std::vector<std::size_t> usable;
-  for (std::size_t c = candidate_; c < candidates_.size(); ++c) {
-    std::string scheme = url_scheme(candidates_[c].url);
+  for (std::size_t c = walk_.index(); c < walk_.size(); ++c) {
+    std::string scheme = url_scheme(walk_.candidate(c).url);
     if (scheme == "http" || scheme == "https") usable.push_back(c);
   }
   SegmentedFetch::Tuning tuning;
@@ -35,7 +35,7 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
   tuning.min_split = options_.segment_min_split;
   tuning.probe_after = options_.segment_probe_after;
   tuning.local_capacity = options_.segment_local_capacity;
-  seg_ = std::make_unique<SegmentedFetch>(part_fd_, part_, *remote_size_, filled_, &*hasher_, candidate_, usable,
+  seg_ = std::make_unique<SegmentedFetch>(part_fd_, part_, *remote_size_, filled_, &*hasher_, walk_.index(), usable,
                                           tuning, ahead, &journal_);
 }
 
@@ -43,9 +43,9 @@ std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {
   const auto& s = seg_->segment(index);
   const std::size_t c = s.candidate;
   TransferRequest req;
-  req.url = (c == candidate_ && !url_.empty()) ? url_ : candidates_[c].url;
-  req.headers = headers_for(candidates_[c], req.url);
-  req.store = store_for(candidates_[c], req.url);
+  req.url = c == walk_.index() ? walk_.url() : walk_.candidate(c).url;
+  req.headers = headers_for(walk_.candidate(c), req.url);
+  req.store = store_for(walk_.candidate(c), req.url);
   req.retry = &options_.retry;
   req.tls = &options_.tls;
   req.range = range_header(s.pos, s.end - s.pos);
@@ -53,20 +53,25 @@ std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {
   const std::uint32_t id = s.id;
   const std::uint64_t start = s.pos;
   const std::uint64_t size = seg_->size();
-  auto check = [start, size](const TransferResult& r, std::string* why) {
+  auto check = [start, size](const TransferResult& r, Refusal* why) {
     if (r.status != 206 || !r.content_range.present || r.content_range.first != start ||
         !r.content_range.total_known || r.content_range.total != size) {
-      *why = "range_unsupported: answered " + std::to_string(r.status) + " to a segment request";
+      *why = {TransferFault::range_unsupported, "answered " + std::to_string(r.status) + " to a segment request"};
       return false;
     }
     return true;
   };
-  auto sink = [this, id](const char* p, std::size_t n, std::string* why) {
+  auto sink = [this, id](const char* p, std::size_t n, Refusal* why) {
     auto i = seg_ ? seg_->index_of(id) : std::nullopt;
-    if (!i) return false;
+    if (!i) {
+      *why = {TransferFault::released, "the segment was released"};
+      return false;
+    }
     bool segment_done = false;
-    if (!seg_->write(*i, p, n, &segment_done, why)) {
-      if (segment_done) *why = "segment_done";
+    std::string error;
+    if (!seg_->write(*i, p, n, &segment_done, &error)) {
+      *why = error.empty() ? Refusal{TransferFault::segment_done, "segment done"}
+                           : Refusal{TransferFault::local_write, error};
       return false;
     }
     if (events_.progress) events_.progress();
@@ -93,17 +98,18 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
   rec.http_status = r.status;
   rec.bytes = r.body_bytes;
   rec.duration_s = r.seconds;
-  bool ok = (r.aborted && r.abort_reason == "segment_done") ||
+  bool ok = (r.aborted && r.fault == TransferFault::segment_done) ||
             (!r.aborted && r.curl_code == CURLE_OK && r.status == 206 && s.done());
   if (ok) {
-    rec.outcome = "ok";
+    rec.outcome = AttemptOutcome::ok;
     std::string err;
     if (!seg_->finished(*index, &err)) {
       fail(ErrorCode::internal, ErrorCause::local_file, err);
       return;
     }
-  } else if (r.aborted && r.abort_reason.rfind("writing ", 0) == 0) {
-    rec.outcome = "failed";
+  } else if (r.aborted && r.fault == TransferFault::local_write) {
+    rec.outcome = AttemptOutcome::failed;
+    rec.cause = ErrorCause::local_file;
     rec.retry_reason = r.abort_reason;
     if (events_.attempt) events_.attempt(rec);
     fail(ErrorCode::internal, ErrorCause::local_file, r.abort_reason);
@@ -114,7 +120,8 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
     std::string why = r.aborted ? r.abort_reason
                       : r.curl_code != CURLE_OK ? r.curl_error
                                                 : "HTTP " + std::to_string(r.status);
-    rec.outcome = transient ? "retry" : "failover";
+    rec.outcome = transient ? AttemptOutcome::retry : AttemptOutcome::failover;
+    rec.cause = classify(r).cause;
     rec.retry_reason = why;
     auto delay = options_.retry.backoff;
     if (auto after = parse_retry_after(r.retry_after))
@@ -126,7 +133,7 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
       return;
     }
     if (!transient && events_.failover)
-      events_.failover(redact_url(candidates_[from].url), "the other segment sources", why);
+      events_.failover(redact_url(walk_.candidate(from).url), "the other segment sources", why);
   }
   if (events_.attempt) events_.attempt(rec);
   // Every byte belongs to some segment from the start: all done, all written.
@@ -151,7 +158,7 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
         }
       }
     }
-    result_.source = redact_url(candidates_[candidate_].url) +
+    result_.source = redact_url(walk_.current().url) +
                      (mirrors > 1 ? " (+" + std::to_string(mirrors - 1) + " more)" : std::string());
     finished_seg_ = std::move(seg_);
     finish_whole();
@@ -176,7 +183,7 @@ void FileWorker::abandon_segments(const std::string& why) {
 void FileWorker::name_bad_mirrors(const fs::path& good) {
   if (!bad_assembly_) return;
   for (const auto& [span, c] : bad_assembly_->differing(bad_file_, good))
-    events_.warning("mirror " + redact_url(candidates_[c].url) + " served different bytes for " + span +
+    events_.warning("mirror " + redact_url(walk_.candidate(c).url) + " served different bytes for " + span +
                     "; its bytes were dropped");
   std::error_code ec;
   fs::remove(bad_file_, ec);
