@@ -31,10 +31,7 @@ FileWorker::FileWorker(const FileSpec& spec, const JobOptions& options, Cache* c
       temporary_(std::move(temporary)),
       walk_(spec_.candidates, options_.retry, options_.offline) {}
 
-FileWorker::~FileWorker() {
-  close_fd(part_fd_);
-  close_fd(out_fd_);
-}
+FileWorker::~FileWorker() = default;
 
 std::string FileWorker::asset_label() const { return spec_.name.empty() ? temporary_.filename().string() : spec_.name; }
 
@@ -121,7 +118,7 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
         // No candidate honours Range: fetch the whole file and cut (DESIGN.md).
         whole_fallback_ = true;
         events_.warning("no source supports byte ranges; fetching the whole file and cutting the ranges from it");
-        close_fd(out_fd_);
+        out_fd_.reset();
         begin_whole();
         walk_.rewind();
         continue;
@@ -212,9 +209,9 @@ void FileWorker::begin_whole() {
       fs::create_directories(part_.parent_path());
       std::error_code ec;
       fs::remove(fs::path(part_.string() + ".bad"), ec);  // a killed run's leftover
-      part_fd_ = open_or_create_regular(part_, O_RDWR | O_CREAT).release();
+      part_fd_ = open_or_create_regular(part_, O_RDWR | O_CREAT);
       struct stat st {};
-      if (::fstat(part_fd_, &st) != 0) throw std::system_error(errno, std::generic_category(), part_.string());
+      if (::fstat(part_fd_.get(), &st) != 0) throw std::system_error(errno, std::generic_category(), part_.string());
       // Resume only what the journal says was written (never the length:
       // segments leave holes below it), for the size it was written for.
       SpanSet kept;
@@ -236,11 +233,11 @@ void FileWorker::begin_whole() {
         journal_.open(cache_->journal_path(*spec_.digest), meta_.remote_size, kept);
       } else {
         close_journal(true);
-        if (::ftruncate(part_fd_, 0) != 0) throw std::system_error(errno, std::generic_category(), part_.string());
+        if (::ftruncate(part_fd_.get(), 0) != 0) throw std::system_error(errno, std::generic_category(), part_.string());
       }
     } else {
       part_ = spec_.ranges_given ? fs::path(temporary_.string() + ".whole") : temporary_;
-      part_fd_ = open_new_temporary(part_, true).release();
+      part_fd_ = open_new_temporary(part_, true);
     }
   } catch (const std::exception& e) {
     fail(ErrorCode::internal, ErrorCause::local_file, e.what());
@@ -348,7 +345,7 @@ bool FileWorker::write_whole(const char* data, std::size_t n, Refusal* refusal) 
 
 bool FileWorker::flush_writes(Refusal* refusal) {
   if (write_buffer_.empty()) return true;
-  bool ok = pwrite_all(part_fd_, write_buffer_.data(), write_buffer_.size(), write_buffer_at_);
+  bool ok = pwrite_all(part_fd_.get(), write_buffer_.data(), write_buffer_.size(), write_buffer_at_);
   if (ok) journal_.record(write_buffer_at_, write_buffer_at_ + write_buffer_.size());
   write_buffer_.clear();
   if (!ok) {
@@ -402,7 +399,7 @@ void FileWorker::restart_whole() {
   resume_spans_.clear();
   resumed_bytes_ = false;
   if (hasher_) hasher_->reset();
-  if (part_fd_ >= 0 && ::ftruncate(part_fd_, 0) != 0) {
+  if (part_fd_ && ::ftruncate(part_fd_.get(), 0) != 0) {
     fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
   }
 }
@@ -422,8 +419,8 @@ void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& messa
   error_.message = message;
   phase_ = Phase::failed;
   release_buffers();
-  close_fd(part_fd_);
-  close_fd(out_fd_);
+  part_fd_.reset();
+  out_fd_.reset();
   journal_.close();  // the partial (and its journal) stay for a later run
   lock_.unlock();
   std::error_code ec;
@@ -452,12 +449,12 @@ void FileWorker::close_journal(bool remove) {
 void FileWorker::discard_temporaries() {
   write_buffer_.clear();
   journal_.close();
-  close_fd(part_fd_);
+  part_fd_.reset();
   if (!bad_file_.empty()) {
     std::error_code ec;
     fs::remove(bad_file_, ec);
   }
-  close_fd(out_fd_);
+  out_fd_.reset();
   std::error_code ec;
   fs::remove(temporary_, ec);
   if (!part_.empty()) {

@@ -14,9 +14,9 @@
 // - One process downloads a given cache object (flock); others wait for it.
 //
 // Sources: file_worker.cpp (driving the walk, whole-file transfers),
-// _outcome.cpp (applying a Verdict), _install.cpp (the finisher: verify,
-// cache, write back, install), _ranges.cpp, _local.cpp (file:// candidates),
-// _segments.cpp (SegmentedFetch).
+// _outcome.cpp (applying a Verdict), _install.cpp (verify, then the
+// finisher.h steps: cache, write back, install), _ranges.cpp, _local.cpp
+// (file:// candidates), _segments.cpp (SegmentedFetch).
 //
 // Threading: driven only by the job's transfer thread; set_remote_name() and
 // the getters synchronise through the owner (FileImpl).
@@ -32,6 +32,7 @@
 #include "assetfetch/job.h"
 #include "cache/cache.h"
 #include "cache/filled_journal.h"
+#include "cache/unique_fd.h"
 #include "cache/file_lock.h"
 #include "verify/hasher.h"
 #include "core/range.h"
@@ -137,14 +138,18 @@ class FileWorker {
   // range needs it (no EOF length, concatenated layout).
   bool place(std::optional<std::uint64_t> remote_size, std::string* why);
   bool ranges_fit(std::uint64_t remote_size, std::string* why) const;
+  // Verifies a complete whole-file download, then delivers it or handles
+  // the mismatch: resumed bytes are fetched again, others fail over.
   void finish_whole();
+  void deliver_whole();
+  void refetch_resumed();
+  void drop_mismatched(const std::string& got);
   void finish_all_ranges();
   void cut_ranges_from(const std::filesystem::path& whole, bool verified);
   void retry_or_failover(const std::string& reason, std::optional<std::chrono::seconds> after);
   void failover(ErrorCause cause, const std::string& reason, long status = 0);
   void fail(ErrorCode code, ErrorCause cause, const std::string& message, long status = 0);
   void restart_whole();
-  void write_back(const std::filesystem::path& object);
   std::size_t next_range_index() const;
   std::string asset_label() const;
   bool use_cache_for_whole() const;
@@ -170,7 +175,7 @@ class FileWorker {
 
   // Whole-file download.
   std::filesystem::path part_;  // cache partial or the destination temporary
-  int part_fd_ = -1;
+  UniqueFd part_fd_;
   std::optional<StreamHasher> hasher_;
   std::uint64_t filled_ = 0;
   std::optional<std::uint64_t> remote_size_;
@@ -197,7 +202,7 @@ class FileWorker {
   std::filesystem::path bad_file_;
 
   // Range download.
-  int out_fd_ = -1;
+  UniqueFd out_fd_;
   std::vector<RangeState> range_states_;
   std::vector<std::size_t> range_order_;  // range indices by remote offset
   std::vector<RangeGroup> groups_;        // Range requests in flight

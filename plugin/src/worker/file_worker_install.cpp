@@ -1,6 +1,6 @@
-// FileWorker: the end of a whole-file fetch — verify the hash, adopt the
-// bytes into the cache, write them back to writable sources, install them at
-// the destination's temporary; and installing straight from a cache hit.
+// FileWorker: the end of a whole-file fetch — verify the hash (and what a
+// mismatch means for the walk), then hand the bytes to the finisher
+// (finisher.h: cache, write back, install or cut); and a cache hit.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include "cache/unique_fd.h"
 #include "worker/local_source.h"
 #include "transfer/redact.h"
-#include "writeback/writeback_queue.h"
+#include "worker/finisher.h"
 
 namespace assetfetch {
 
@@ -34,10 +34,8 @@ bool FileWorker::serve_from_cache() {
         if (spec_.ranges_given) {
           cut_ranges_from(obj, true);
         } else {
-          if (options_.install == InstallMode::hardlink) hardlink_readonly(obj, temporary_);
-          else clone_or_copy(obj, temporary_);
+          result_.bytes = install_whole(obj, temporary_, options_.install);
           result_.verified = true;
-          result_.bytes = fs::file_size(temporary_);
           phase_ = Phase::done;
         }
         return true;
@@ -52,82 +50,88 @@ bool FileWorker::serve_from_cache() {
 
 void FileWorker::finish_whole() {
   if (!flush_writes(nullptr)) return;
-  std::string got = hasher_->finish_hex();
-  if (spec_.digest && got != spec_.digest->hex && resumed_bytes_) {
-    // Bytes kept from an earlier run did not verify (a partial changed
-    // behind our back, a power loss, a mirror that lied then): that says
-    // nothing about the sources. Drop them and fetch again from byte 0 on
-    // the same candidates, once.
-    events_.warning("the resumed partial download did not verify; fetching " + asset_label() +
-                    " again from byte 0");
-    finished_seg_.reset();
-    restart_whole();
+  const std::string got = hasher_->finish_hex();
+  if (!spec_.digest || got == spec_.digest->hex) deliver_whole();
+  else if (resumed_bytes_) refetch_resumed();
+  else drop_mismatched(got);
+}
+
+void FileWorker::refetch_resumed() {
+  // Bytes kept from an earlier run did not verify (a partial changed behind
+  // our back, a power loss, a mirror that lied then): that says nothing
+  // about the sources. Drop them and fetch again from byte 0 on the same
+  // candidates, once.
+  events_.warning("the resumed partial download did not verify; fetching " + asset_label() +
+                  " again from byte 0");
+  finished_seg_.reset();
+  restart_whole();
+  close_journal(true);
+  if (use_cache_for_whole()) cache_->remove_partial_meta(*spec_.digest);
+  remote_size_.reset();
+  segmenting_disabled_ = false;
+  walk_.rewind();
+  result_.source.clear();
+  phase_ = Phase::idle;
+}
+
+void FileWorker::drop_mismatched(const std::string& got) {
+  any_mismatch_ = true;
+  const std::string from = walk_.current().url;
+  std::string why = std::string("hash mismatch: expected ") + algorithm_name(spec_.digest->algorithm) + " " +
+                    spec_.digest->hex + ", got " + got;
+  if (events_.attempt) {
+    AttemptRecord rec;
+    rec.asset = asset_label();
+    rec.url = redact_url(from);
+    rec.bytes = filled_;
+    rec.outcome = AttemptOutcome::mismatch;
+    rec.cause = ErrorCause::hash_mismatch;
+    rec.retry_reason = why;
+    events_.attempt(rec);
+  }
+  if (finished_seg_) {
+    // Bytes from several mirrors: keep them aside to name the bad one once a
+    // clean copy is in, and walk the candidates again, one at a time.
+    bad_file_ = part_;
+    bad_file_ += ".bad";
+    std::error_code ec;
+    fs::rename(part_, bad_file_, ec);
+    bad_assembly_ = std::move(finished_seg_);
+    part_fd_.reset();
     close_journal(true);
-    if (use_cache_for_whole()) cache_->remove_partial_meta(*spec_.digest);
+    try {
+      part_fd_ = open_new_temporary(part_, true);
+    } catch (const std::exception& e) {
+      fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+      return;
+    }
+    segmenting_disabled_ = true;
+    filled_ = 0;
+    hasher_->reset();
     remote_size_.reset();
-    segmenting_disabled_ = false;
+    walk_.note(ErrorCause::hash_mismatch, why);
     walk_.rewind();
-    result_.source.clear();
     phase_ = Phase::idle;
     return;
   }
-  if (spec_.digest && got != spec_.digest->hex) {
-    any_mismatch_ = true;
-    const std::string from = walk_.current().url;
-    std::string why = std::string("hash mismatch: expected ") + algorithm_name(spec_.digest->algorithm) + " " +
-                      spec_.digest->hex + ", got " + got;
-    if (events_.attempt) {
-      AttemptRecord rec;
-      rec.asset = asset_label();
-      rec.url = redact_url(from);
-      rec.bytes = filled_;
-      rec.outcome = AttemptOutcome::mismatch;
-      rec.cause = ErrorCause::hash_mismatch;
-      rec.retry_reason = why;
-      events_.attempt(rec);
-    }
-    if (finished_seg_) {
-      // Bytes from several mirrors: keep them aside to name the bad one once a
-      // clean copy is in, and walk the candidates again, one at a time.
-      bad_file_ = part_;
-      bad_file_ += ".bad";
-      std::error_code ec;
-      fs::rename(part_, bad_file_, ec);
-      bad_assembly_ = std::move(finished_seg_);
-      close_fd(part_fd_);
-      close_journal(true);
-      try {
-        part_fd_ = open_new_temporary(part_, true).release();
-      } catch (const std::exception& e) {
-        fail(ErrorCode::internal, ErrorCause::local_file, e.what());
-        return;
-      }
-      segmenting_disabled_ = true;
-      filled_ = 0;
-      hasher_->reset();
-      remote_size_.reset();
-      walk_.note(ErrorCause::hash_mismatch, why);
-      walk_.rewind();
-      phase_ = Phase::idle;
-      return;
-    }
-    restart_whole();  // drop these bytes: this source (or the one before) served others
-    if (use_cache_for_whole()) {
-      // Only the validators go: the (now empty) .part stays, since part_fd_
-      // still writes into it for the next candidate and finish renames it.
-      close_journal(true);
-      cache_->remove_partial_meta(*spec_.digest);
-    }
-    remote_size_.reset();
-    failover(ErrorCause::hash_mismatch, why);
-    return;
+  restart_whole();  // drop these bytes: this source (or the one before) served others
+  if (use_cache_for_whole()) {
+    // Only the validators go: the (now empty) .part stays, since part_fd_
+    // still writes into it for the next candidate and finish renames it.
+    close_journal(true);
+    cache_->remove_partial_meta(*spec_.digest);
   }
+  remote_size_.reset();
+  failover(ErrorCause::hash_mismatch, why);
+}
+
+void FileWorker::deliver_whole() {
   finished_seg_.reset();
   release_buffers();
   result_.verified = spec_.digest.has_value();
   result_.bytes = filled_;
   if (result_.source.empty() && !walk_.exhausted()) result_.source = redact_url(walk_.current().url);
-  close_fd(part_fd_);
+  part_fd_.reset();
   try {
     fs::path whole = part_;
     if (use_cache_for_whole()) {
@@ -137,14 +141,9 @@ void FileWorker::finish_whole() {
       lock_.unlock();
       whole = cache_->object_path(*spec_.digest);
       name_bad_mirrors(whole);
-      write_back(whole);
-      if (!spec_.ranges_given) {
-        // One write per byte during the transfer: the destination is a
-        // reflink of the object where the filesystem can, else an in-kernel
-        // copy (copy_file_range) made after the download is complete.
-        if (options_.install == InstallMode::hardlink) hardlink_readonly(whole, temporary_);
-        else clone_or_copy(whole, temporary_);
-      }
+      write_back(spec_, asset_label(), whole, walk_.exhausted() ? std::string() : walk_.current().url, options_,
+                 events_.warning);
+      if (!spec_.ranges_given) install_whole(whole, temporary_, options_.install);
     }
     if (spec_.ranges_given) {
       cut_ranges_from(whole, result_.verified);
@@ -159,21 +158,6 @@ void FileWorker::finish_whole() {
     return;
   }
   phase_ = Phase::done;
-}
-
-void FileWorker::write_back(const fs::path& object) {
-  for (const auto& target : spec_.write_back) {
-    if (!walk_.exhausted() && target.url == walk_.current().url) continue;
-    WriteBackTask task{asset_label(), target, object, options_.retry, options_.tls};
-    // Network uploads never hold up the fetch (writeback_queue.h); a local
-    // copy is quick and its warning still reaches this job's callbacks.
-    if (uploads_in_background(target)) {
-      WriteBackQueue::instance().submit(std::move(task));
-      continue;
-    }
-    std::string err = run_write_back(task);
-    if (!err.empty()) events_.warning("write-back to " + redact_url(target.url) + " failed: " + err);
-  }
 }
 
 }  // namespace assetfetch

@@ -8,6 +8,7 @@
 
 #include "worker/file_worker.h"
 #include "worker/file_worker_util.h"
+#include "worker/finisher.h"
 #include "cache/install.h"
 #include "cache/unique_fd.h"
 #include "worker/local_source.h"
@@ -21,7 +22,7 @@ using namespace worker_util;
 void FileWorker::begin_ranges() {
   mode_ = Mode::ranges;
   try {
-    out_fd_ = open_new_temporary(temporary_, true).release();
+    out_fd_ = open_new_temporary(temporary_, true);
   } catch (const std::exception& e) {
     fail(ErrorCode::internal, ErrorCause::local_file, e.what());
     return;
@@ -59,7 +60,7 @@ bool FileWorker::place(std::optional<std::uint64_t> remote_size, std::string* wh
     return range_states_[a].placed.offset < range_states_[b].placed.offset;
   });
   remote_size_ = remote_size;
-  if (spec_.layout == Layout::sparse && ::ftruncate(out_fd_, static_cast<off_t>(*remote_size)) != 0) {
+  if (spec_.layout == Layout::sparse && ::ftruncate(out_fd_.get(), static_cast<off_t>(*remote_size)) != 0) {
     *why = "cannot size " + temporary_.string();
     return false;
   }
@@ -72,7 +73,7 @@ bool FileWorker::place(std::optional<std::uint64_t> remote_size, std::string* wh
       try {
         if (cache_->lookup(*d) != Cache::Lookup::hit) continue;
         UniqueFd in = open_regular_readonly(cache_->object_path(*d));
-        copy_fd_range(in.get(), 0, out_fd_, range_states_[i].placed.output_offset, range_states_[i].placed.length);
+        copy_fd_range(in.get(), 0, out_fd_.get(), range_states_[i].placed.output_offset, range_states_[i].placed.length);
         range_states_[i].done = range_states_[i].verified = true;
       } catch (const std::exception&) {
         // not usable from the cache (unsafe entry, I/O error): fetch it
@@ -141,7 +142,7 @@ bool FileWorker::write_range(RangeGroup& g, const char* data, std::size_t n, Ref
     const std::size_t index = g.members[g.cursor];
     RangeState& rs = range_states_[index];
     std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(n, rs.placed.length - rs.received));
-    if (!pwrite_all(out_fd_, data, piece, rs.placed.output_offset + rs.received)) {
+    if (!pwrite_all(out_fd_.get(), data, piece, rs.placed.output_offset + rs.received)) {
       *refusal = {TransferFault::local_write, "writing " + temporary_.string() + ": " + std::strerror(errno)};
       return false;
     }
@@ -262,36 +263,14 @@ void FileWorker::on_range_transfer_done(const TransferResult& r, const Transfer&
 }
 void FileWorker::cut_ranges_from(const fs::path& whole, bool verified) {
   try {
-    std::uint64_t size = fs::file_size(whole);
-    std::vector<PlacedRange> placed;
-    std::string why;
-    if (!place_ranges(spec_.ranges, size, spec_.layout, &placed, &why)) {
-      fail(ErrorCode::bad_input, ErrorCause::range_invalid, why);
+    auto cut = cut_ranges(spec_, whole, temporary_);
+    if (auto* failure = std::get_if<Failure>(&cut)) {
+      if (failure->cause == ErrorCause::hash_mismatch) any_mismatch_ = true;
+      fail(failure->code, failure->cause, failure->message);
       return;
-    }
-    UniqueFd in = open_regular_readonly(whole);
-    UniqueFd out = open_new_temporary(temporary_, true);
-    if (spec_.layout == Layout::sparse && ::ftruncate(out.get(), static_cast<off_t>(size)) != 0) {
-      fail(ErrorCode::internal, ErrorCause::local_file, "cannot size " + temporary_.string());
-      return;
-    }
-    std::uint64_t total = 0;
-    for (const auto& p : placed) {
-      copy_fd_range(in.get(), p.offset, out.get(), p.output_offset, p.length);
-      total += p.length;
-    }
-    // A range with its own digest must match it even when cut from a file.
-    for (std::size_t i = 0; i < placed.size(); ++i) {
-      const auto& d = spec_.ranges[i].digest;
-      if (d && hash_file(whole, d->algorithm, placed[i].offset, placed[i].length) != d->hex) {
-        any_mismatch_ = true;
-        fail(ErrorCode::hash_mismatch, ErrorCause::hash_mismatch,
-             "range " + format_range(spec_.ranges[i]) + " does not match its sha256 " + d->hex);
-        return;
-      }
     }
     result_.verified = verified;
-    result_.bytes = spec_.layout == Layout::sparse ? size : total;
+    result_.bytes = std::get<std::uint64_t>(cut);
     phase_ = Phase::done;
   } catch (const std::exception& e) {
     fail(ErrorCode::internal, ErrorCause::local_file, e.what());
@@ -316,7 +295,7 @@ bool FileWorker::verify_range(std::size_t index, std::string* mismatch) {
       try {
         fs::create_directories(cache_->tmp_dir());
         NewTemporary tmp = create_temporary_in(cache_->tmp_dir(), d->hex, ".range.tmp");
-        copy_fd_range(out_fd_, rs.placed.output_offset, tmp.fd.get(), 0, rs.placed.length);
+        copy_fd_range(out_fd_.get(), rs.placed.output_offset, tmp.fd.get(), 0, rs.placed.length);
         tmp.fd.reset();
         cache_->adopt(tmp.path, *d);
       } catch (const std::exception&) {
@@ -357,7 +336,7 @@ void FileWorker::finish_group(std::uint32_t id) {
   if (groups_.empty() && next_range_index() >= range_states_.size()) finish_all_ranges();
 }
 void FileWorker::finish_all_ranges() {
-  close_fd(out_fd_);
+  out_fd_.reset();
   bool verified = true;
   std::uint64_t total = 0;
   for (const auto& rs : range_states_) {

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using namespace worker_util;
 
 void FileWorker::maybe_start_segments(const TransferResult&) {
-  if (seg_ || segmenting_disabled_ || !remote_size_ || part_fd_ < 0 || !use_cache_for_whole()) return;
+  if (seg_ || segmenting_disabled_ || !remote_size_ || !part_fd_ || !use_cache_for_whole()) return;
   // Spans an earlier run wrote beyond the prefix are skipped: only the holes
   // are fetched, so segmenting is worth it whatever is left.
   SpanSet ahead = resume_spans_;
@@ -35,7 +35,7 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
   tuning.min_split = options_.segment_min_split;
   tuning.probe_after = options_.segment_probe_after;
   tuning.local_capacity = options_.segment_local_capacity;
-  seg_ = std::make_unique<SegmentedFetch>(part_fd_, part_, *remote_size_, filled_, &*hasher_, walk_.index(), usable,
+  seg_ = std::make_unique<SegmentedFetch>(part_fd_.get(), part_, *remote_size_, filled_, &*hasher_, walk_.index(), usable,
                                           tuning, ahead, &journal_);
 }
 

@@ -31,11 +31,6 @@ inline bool pwrite_all(int fd, const char* data, std::size_t n, std::uint64_t of
   return true;
 }
 
-inline void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
-
 // Headers go only to the exact origin they were configured for, as libcurl
 // parses it (an unparsable URL gets none).
 inline HeaderList headers_for(const Candidate& c, const std::string& url) {

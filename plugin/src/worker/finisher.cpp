@@ -1,0 +1,63 @@
+#include "worker/finisher.h"
+
+#include <unistd.h>
+
+#include "cache/install.h"
+#include "cache/unique_fd.h"
+#include "core/range.h"
+#include "transfer/redact.h"
+#include "verify/hasher.h"
+#include "worker/local_source.h"
+#include "writeback/writeback_queue.h"
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+
+std::uint64_t install_whole(const fs::path& object, const fs::path& temporary, InstallMode mode) {
+  if (mode == InstallMode::hardlink) hardlink_readonly(object, temporary);
+  else clone_or_copy(object, temporary);
+  return fs::file_size(temporary);
+}
+
+std::variant<std::uint64_t, Failure> cut_ranges(const FileSpec& spec, const fs::path& whole,
+                                                const fs::path& temporary) {
+  const std::uint64_t size = fs::file_size(whole);
+  std::vector<PlacedRange> placed;
+  std::string why;
+  if (!place_ranges(spec.ranges, size, spec.layout, &placed, &why))
+    return Failure{ErrorCode::bad_input, ErrorCause::range_invalid, why};
+  UniqueFd in = open_regular_readonly(whole);
+  UniqueFd out = open_new_temporary(temporary, true);
+  if (spec.layout == Layout::sparse && ::ftruncate(out.get(), static_cast<off_t>(size)) != 0)
+    return Failure{ErrorCode::internal, ErrorCause::local_file, "cannot size " + temporary.string()};
+  std::uint64_t total = 0;
+  for (const auto& p : placed) {
+    copy_fd_range(in.get(), p.offset, out.get(), p.output_offset, p.length);
+    total += p.length;
+  }
+  // A range with its own digest must match it even when cut from a file.
+  for (std::size_t i = 0; i < placed.size(); ++i) {
+    const auto& d = spec.ranges[i].digest;
+    if (d && hash_file(whole, d->algorithm, placed[i].offset, placed[i].length) != d->hex)
+      return Failure{ErrorCode::hash_mismatch, ErrorCause::hash_mismatch,
+                     "range " + format_range(spec.ranges[i]) + " does not match its sha256 " + d->hex};
+  }
+  return spec.layout == Layout::sparse ? size : total;
+}
+
+void write_back(const FileSpec& spec, const std::string& asset, const fs::path& object, const std::string& served_by,
+                const JobOptions& options, const std::function<void(const std::string&)>& warning) {
+  for (const auto& target : spec.write_back) {
+    if (target.url == served_by) continue;
+    WriteBackTask task{asset, target, object, options.retry, options.tls};
+    if (uploads_in_background(target)) {
+      WriteBackQueue::instance().submit(std::move(task));
+      continue;
+    }
+    std::string err = run_write_back(task);
+    if (!err.empty() && warning) warning("write-back to " + redact_url(target.url) + " failed: " + err);
+  }
+}
+
+}  // namespace assetfetch
