@@ -1,6 +1,7 @@
 // `assetfetch job list|show|resume|cancel`: a fetch is SIGKILLed mid-transfer
 // (throttled TestServer), its persisted job is listed, resumed with a
 // `Range: bytes=N-` request, or cancelled with its partial download.
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -45,9 +46,14 @@ struct JobCmd : ::testing::Test {
                                         kCleanEnv);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     std::error_code ec;
+    // Kill once the journal records a written span (a header line, then a
+    // span line): bytes written but not yet journaled are, rightly, fetched
+    // again, and a kill in that window would make the resume check moot.
+    fs::path journal = partial();
+    journal.replace_extension(".filled");
     while (std::chrono::steady_clock::now() < deadline) {
-      auto n = fs::file_size(partial(), ec);
-      if (!ec && n >= 64 * 1024) break;
+      const std::string j = fs::exists(journal) ? af_test::read_file(journal) : std::string();
+      if (std::count(j.begin(), j.end(), '\n') >= 2) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     child.kill(SIGKILL);

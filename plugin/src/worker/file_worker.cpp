@@ -41,11 +41,7 @@ std::string FileWorker::current_url() const { return walk_.url(); }
 
 std::uint64_t FileWorker::bytes_transferred() const {
   if (seg_) return seg_->bytes_written() + (seg_->segments().empty() ? 0 : seg_->segments().front().start);
-  if (mode_ == Mode::ranges && ranges_placed()) {
-    std::uint64_t n = 0;
-    for (const auto& r : range_states_) n += r.done ? r.placed.length : r.received;
-    return n;
-  }
+  if (mode_ == Mode::ranges && ranges_ && ranges_->placed()) return ranges_->received();
   if (phase_ == Phase::done) return result_.bytes;
   return filled_;
 }
@@ -53,10 +49,8 @@ std::uint64_t FileWorker::bytes_transferred() const {
 std::optional<std::uint64_t> FileWorker::bytes_total() const {
   if (phase_ == Phase::done) return result_.bytes;
   if (mode_ == Mode::ranges) {
-    if (!ranges_placed()) return std::nullopt;
-    std::uint64_t n = 0;
-    for (const auto& r : range_states_) n += r.placed.length;
-    return n;
+    if (!ranges_ || !ranges_->placed()) return std::nullopt;
+    return ranges_->total();
   }
   if (remote_size_) return remote_size_;
   return spec_.size;
@@ -65,10 +59,7 @@ std::optional<std::uint64_t> FileWorker::bytes_total() const {
 std::vector<ByteRange> FileWorker::filled_ranges() const {
   std::vector<ByteRange> out;
   if (mode_ == Mode::ranges) {
-    for (const auto& r : range_states_) {
-      if (r.done) out.push_back({r.placed.offset, r.placed.length, std::nullopt});
-      else if (r.received > 0) out.push_back({r.placed.offset, r.received, std::nullopt});
-    }
+    if (ranges_) out = ranges_->filled();
   } else if (phase_ == Phase::done && !spec_.ranges_given) {
     out.push_back({0, result_.bytes, std::nullopt});
   } else if (journal_.is_open()) {
@@ -98,7 +89,8 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
   }
   if (phase_ == Phase::transferring) {
     // Range fetches keep up to kParallelRanges requests in flight.
-    if (mode_ != Mode::ranges || !ranges_placed() || now < wake_at_ || walk_.exhausted()) return nullptr;
+    if (mode_ != Mode::ranges || !ranges_ || !ranges_->placed() || now < wake_at_ || walk_.exhausted())
+      return nullptr;
     if (url_scheme(walk_.url()) == "file") return nullptr;  // local candidates run once the requests are in
     return make_range_request();
   }
@@ -118,7 +110,7 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
         // No candidate honours Range: fetch the whole file and cut (DESIGN.md).
         whole_fallback_ = true;
         events_.warning("no source supports byte ranges; fetching the whole file and cutting the ranges from it");
-        out_fd_.reset();
+        ranges_.reset();
         begin_whole();
         walk_.rewind();
         continue;
@@ -363,6 +355,9 @@ void FileWorker::on_transfer_done(Transfer& transfer, CURLcode code) {
     on_range_transfer_done(r, transfer);
     return;
   }
+  // A range request still in flight when no candidate served ranges and the
+  // whole file took over: its answer says nothing about the whole fetch.
+  if (!seg_ && transfer.request().segment >= 0) return;
   if (!flush_writes(nullptr)) return;
   phase_ = Phase::idle;
   if (seg_) {
@@ -420,7 +415,7 @@ void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& messa
   phase_ = Phase::failed;
   release_buffers();
   part_fd_.reset();
-  out_fd_.reset();
+  if (ranges_) ranges_->close();  // stragglers' writes now fail; the state stays for the getters
   journal_.close();  // the partial (and its journal) stay for a later run
   lock_.unlock();
   std::error_code ec;
@@ -454,7 +449,7 @@ void FileWorker::discard_temporaries() {
     std::error_code ec;
     fs::remove(bad_file_, ec);
   }
-  out_fd_.reset();
+  if (ranges_) ranges_->close();
   std::error_code ec;
   fs::remove(temporary_, ec);
   if (!part_.empty()) {

@@ -37,6 +37,7 @@
 #include "verify/hasher.h"
 #include "core/range.h"
 #include "worker/candidate_walk.h"
+#include "worker/range_fetch.h"
 #include "worker/segmented_fetch.h"
 #include "worker/verdict.h"
 #include "verify/stream_hasher.h"
@@ -85,24 +86,6 @@ class FileWorker {
 
  private:
   enum class Mode { whole, ranges };
-  struct RangeState {
-    PlacedRange placed;
-    bool done = false;
-    bool verified = false;
-    bool in_flight = false;
-    std::uint64_t received = 0;
-    std::optional<Hasher> hasher;  // of this range's own digest, if it has one
-  };
-  // One Range request: adjacent ranges (in the remote file) are coalesced.
-  struct RangeGroup {
-    std::uint32_t id = 0;
-    std::vector<std::size_t> members;  // range indices, contiguous in the remote file
-    std::uint64_t start = 0, end = 0;  // end 0: unknown until the remote size is
-    std::size_t cursor = 0;            // the member being written
-    std::size_t candidate = 0;         // which candidate it was sent to
-  };
-  static constexpr std::size_t kParallelRanges = 4;
-  static constexpr std::uint64_t kCoalesceCap = 16u << 20;
 
   bool start(Clock::time_point now);
   bool serve_from_cache();
@@ -119,25 +102,15 @@ class FileWorker {
   bool local_ranges(const std::filesystem::path& src, std::string* why);
 
   bool check_whole_headers(const TransferResult& r, Refusal* refusal);
-  bool check_range_headers(std::uint32_t group, const TransferResult& r, Refusal* refusal);
   bool write_whole(const char* data, std::size_t n, Refusal* refusal);
   // Writes what write_whole() gathered; without `refusal` a failure fails the file.
   bool flush_writes(Refusal* refusal);
   void release_buffers();
-  bool write_range(RangeGroup& group, const char* data, std::size_t n, Refusal* refusal);
   std::unique_ptr<Transfer> make_range_request();
-  RangeGroup* find_group(std::uint32_t id);
-  void release_group(std::uint32_t id);
   void finish_group(std::uint32_t id);
-  bool verify_range(std::size_t index, std::string* mismatch);
   void on_range_transfer_done(const TransferResult& r, const Transfer& t);
 
   void handle_result(const TransferResult& r, const std::string& url, const std::string& range);
-  bool ranges_placed() const { return !range_states_.empty(); }
-  // Places the ranges in the local file; without a remote size only when no
-  // range needs it (no EOF length, concatenated layout).
-  bool place(std::optional<std::uint64_t> remote_size, std::string* why);
-  bool ranges_fit(std::uint64_t remote_size, std::string* why) const;
   // Verifies a complete whole-file download, then delivers it or handles
   // the mismatch: resumed bytes are fetched again, others fail over.
   void finish_whole();
@@ -150,7 +123,6 @@ class FileWorker {
   void failover(ErrorCause cause, const std::string& reason, long status = 0);
   void fail(ErrorCode code, ErrorCause cause, const std::string& message, long status = 0);
   void restart_whole();
-  std::size_t next_range_index() const;
   std::string asset_label() const;
   bool use_cache_for_whole() const;
 
@@ -201,12 +173,8 @@ class FileWorker {
   std::unique_ptr<SegmentedFetch> bad_assembly_;  // to name a mirror after a mismatch
   std::filesystem::path bad_file_;
 
-  // Range download.
-  UniqueFd out_fd_;
-  std::vector<RangeState> range_states_;
-  std::vector<std::size_t> range_order_;  // range indices by remote offset
-  std::vector<RangeGroup> groups_;        // Range requests in flight
-  std::uint32_t next_group_id_ = 0;
+  // Range download (BITS AddFileWithRanges).
+  std::unique_ptr<RangeFetch> ranges_;
   std::uint32_t completing_group_ = 0;
 };
 

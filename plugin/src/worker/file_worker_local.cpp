@@ -57,30 +57,26 @@ bool FileWorker::local_ranges(const fs::path& src, std::string* why) {
   // Ranges placed without a size (no EOF length) may still lie past this
   // file's end: that is the caller's mistake (exit 2), not a bad source.
   std::string err;
-  if (!(ranges_placed() ? ranges_fit(size, &err) : place(size, &err))) {
+  if (!(ranges_->placed() ? ranges_->fits(size, &err) : ranges_->place(size, &err))) {
     fail(ErrorCode::bad_input, ErrorCause::range_invalid, err);
     return true;
   }
-  for (std::size_t i = 0; i < range_states_.size(); ++i) {
-    if (range_states_[i].done) continue;
-    RangeGroup g;
-    g.id = next_group_id_++;
-    g.members = {i};
-    g.start = range_states_[i].placed.offset;
-    g.end = g.start + range_states_[i].placed.length;
-    g.candidate = walk_.index();
-    range_states_[i].received = 0;
-    range_states_[i].hasher.reset();
+  for (std::size_t i = 0; i < ranges_->size(); ++i) {
+    if (ranges_->done(i)) continue;
+    const RangeFetch::Request asked = ranges_->local_request(i, walk_.index());
     Refusal refusal;
-    LocalRead lr = read_local_range(src, g.start, g.end - g.start,
-                                    [&](const char* p, std::size_t n) { return write_range(g, p, n, &refusal); });
+    LocalRead lr = read_local_range(src, asked.start, asked.end - asked.start, [&](const char* p, std::size_t n) {
+      return ranges_->write(asked.id, p, n, &refusal);
+    });
     if (!lr.ok) {
+      ranges_->release(asked.id);
       *why = refusal.detail.empty() ? lr.error : refusal.detail;
       return false;
     }
-    std::string mismatch;
-    if (!verify_range(i, &mismatch)) {
-      failover(ErrorCause::hash_mismatch, mismatch);
+    RangeFetch::GroupEnd end = ranges_->finish(asked.id);
+    if (!end.mismatch.empty()) {
+      any_mismatch_ = true;
+      failover(ErrorCause::hash_mismatch, end.mismatch);
       return true;
     }
     if (result_.source.empty()) result_.source = redact_url(walk_.current().url);

@@ -21,7 +21,7 @@ void FileWorker::handle_result(const TransferResult& r, const std::string& url, 
       // an earlier source that announced more than it had). Verify decides.
       v = Verdict{};
       complete_by_416 = true;
-    } else if (mode_ == Mode::ranges && !ranges_fit(r.content_range.total, &why)) {
+    } else if (mode_ == Mode::ranges && ranges_ && !ranges_->fits(r.content_range.total, &why)) {
       v.prognosis = Prognosis::fail;
       v.code = ErrorCode::bad_input;
       v.cause = ErrorCause::range_invalid;
