@@ -86,5 +86,21 @@ TEST(UniqueFd, MoveTransfersOwnership) {
   EXPECT_FALSE(b);
 }
 
+TEST(UniqueFd, PrivateDirectoriesAreNewUnpredictableAndOnlyOurs) {
+  af_test::TempDir dir;
+  // A name someone planted (here a link to elsewhere) is never reused.
+  fs::create_directory_symlink(dir.path(), dir.path() / "work-planted");
+  std::set<fs::path> made;
+  for (int i = 0; i < 5; ++i) {
+    fs::path p = create_private_directory(dir.path(), "work-");
+    EXPECT_EQ(p.parent_path(), dir.path());
+    EXPECT_FALSE(fs::is_symlink(p));
+    EXPECT_EQ(fs::status(p).permissions() & fs::perms::all, fs::perms::owner_all);
+    made.insert(p);
+  }
+  EXPECT_EQ(made.size(), 5u);
+  EXPECT_THROW(create_private_directory(dir.path() / "missing", "work-"), std::system_error);
+}
+
 }  // namespace
 }  // namespace assetfetch

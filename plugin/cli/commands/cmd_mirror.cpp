@@ -12,7 +12,7 @@
 // Idempotent: blobs already there are re-hashed; a corrupt one is removed and
 // fetched again; an intact one is not downloaded again. Missing assets are
 // fetched through the engine (config sources, cache, failover, -j) as one job
-// into DIR/.incoming-<pid>/ (same filesystem, so linking needs no copy).
+// into DIR/.incoming-<random>/ (same filesystem, so linking needs no copy).
 //
 // `--to s3://BUCKET/PREFIX` (with --endpoint, --region) or an Azure Blob
 // container prefix (https://ACCOUNT.blob.core.windows.net/CONTAINER[/P]?SAS,
@@ -32,6 +32,7 @@
 #include "asset_specs.h"
 #include "cli_options.h"
 #include "command.h"
+#include "cache/unique_fd.h"
 #include "verify/hasher.h"
 #include "core/input_error.h"
 #include "reporter.h"
@@ -79,7 +80,7 @@ void link_as(const fs::path& blob, const fs::path& target) {
   if (same_inode(blob, target)) return;
   fs::create_directories(target.parent_path());
   fs::path tmp = target;
-  tmp += "." + std::to_string(::getpid()) + ".link.tmp";
+  tmp += "." + random_suffix() + ".link.tmp";
   std::error_code ec;
   fs::remove(tmp, ec);
   fs::create_hard_link(blob, tmp, ec);
@@ -197,8 +198,8 @@ int run_store_mirror(const MirrorArgs& a, Reporter& reporter) {
     if (!asset.sha256 && !asset.sha512)
       throw InputError(m.file.string() + ": asset '" + asset.name + "' has no sha256 or sha512; a shared cache is "
                        "content-addressed and needs one");
-  const fs::path incoming = fs::temp_directory_path() / ("assetfetch-mirror-" + std::to_string(::getpid()));
-  fs::create_directories(incoming);
+  // Never a predictable name in a shared /tmp: another user could plant it.
+  const fs::path incoming = create_private_directory(fs::temp_directory_path(), "assetfetch-mirror-");
   std::vector<FileSpec> specs;
   for (const auto& asset : m.assets) {
     specs.push_back(mirror_spec(asset, s.config, incoming));
@@ -249,7 +250,7 @@ int run_mirror(MirrorArgs& a) {
     s.job.install = InstallMode::copy;  // the mirror's inodes are its own, never the cache's
     Manifest m = load_manifest(a.manifest);
     const fs::path dir = fs::absolute(a.to);
-    // The working directory .incoming-<pid> is an internal detail: name the
+    // The working directory .incoming-<random> is an internal detail: name the
     // blob's place in the mirror instead.
     reporter.set_destination_label([dir](const FileSpec& spec) {
       return spec.digest ? index_path(dir, *spec.digest).string() : dir.string();
@@ -273,8 +274,7 @@ int run_mirror(MirrorArgs& a) {
     tally.replaced = static_cast<int>(tally.corrupt.size());
 
     if (!missing.empty()) {
-      incoming = dir / (".incoming-" + std::to_string(::getpid()));
-      fs::create_directories(incoming);
+      incoming = create_private_directory(dir, ".incoming-");
       std::vector<FileSpec> specs;
       for (const ManifestAsset* asset : missing) specs.push_back(mirror_spec(*asset, s.config, incoming));
       std::string name = a.job.empty() ? "mirror-" + fs::path(a.manifest).stem().string() : a.job;

@@ -112,4 +112,11 @@ void write_file_atomic(const fs::path& target, const std::string& content) {
   }
 }
 
+fs::path create_private_directory(const fs::path& parent, const std::string& prefix) {
+  std::string name = (parent / (prefix + "XXXXXX")).string();
+  if (::mkdtemp(name.data()) == nullptr)
+    throw std::system_error(errno, std::generic_category(), "cannot create a directory in " + parent.string());
+  return name;
+}
+
 }  // namespace assetfetch

@@ -61,6 +61,11 @@ struct NewTemporary {
 NewTemporary create_temporary_in(const std::filesystem::path& dir, const std::string& stem,
                                  const std::string& suffix);
 
+// Creates a new directory "<parent>/<prefix><random>" that only this user
+// can enter (mkdtemp: mode 0700, never an existing name or link). Throws
+// std::system_error naming the path.
+std::filesystem::path create_private_directory(const std::filesystem::path& parent, const std::string& prefix);
+
 // Writes `content` to a new temporary beside `target` and renames it over
 // `target` (rename replaces a link at `target`, never writes through it).
 void write_file_atomic(const std::filesystem::path& target, const std::string& content);
