@@ -44,9 +44,11 @@ struct CacheCmd : ::testing::Test {
   fs::path object(int i) const { return cache() / "objects" / "sha256" / hex[i]; }
   std::string sha_key(int i) const { return "sha256-" + hex[i]; }
   fs::path stamp(int i) const { return cache() / "stamps" / "sha256" / hex[i]; }
-  // Last use = stamp mtime (Cache::touch); `age_s` seconds ago.
+  // Last use = stamp mtime (Cache::touch), or the object's own for an object
+  // too small to carry a stamp; `age_s` seconds ago.
   void used_ago(int i, int age_s) {
-    fs::last_write_time(stamp(i), fs::file_time_type::clock::now() - std::chrono::seconds(age_s));
+    const fs::path mark = fs::exists(stamp(i)) ? stamp(i) : object(i);
+    fs::last_write_time(mark, fs::file_time_type::clock::now() - std::chrono::seconds(age_s));
   }
   void corrupt(int i) {
     fs::permissions(object(i), fs::perms::owner_write, fs::perm_options::add);

@@ -97,6 +97,35 @@ TEST(CacheLookup, TruncationIsHealedAndRemoved) {
   EXPECT_FALSE(fs::exists(obj));
 }
 
+TEST(CacheStamps, SmallObjectsCarryNoStampAndAreCheckedOnEveryUse) {
+  af_test::TempDir dir;
+  Cache cache(dir.path());
+  const std::string small = af_test::random_bytes(Cache::kUnstampedBelow - 1, 5);
+  const std::string large = af_test::random_bytes(Cache::kUnstampedBelow, 6);
+  const Digest ds = sha256_of(small), dl = sha256_of(large);
+  store(cache, small, ds);
+  store(cache, large, dl);
+  EXPECT_FALSE(fs::exists(dir / "stamps" / "sha256" / ds.hex));
+  EXPECT_TRUE(fs::exists(dir / "stamps" / "sha256" / dl.hex));
+  ASSERT_EQ(cache.lookup(ds), Cache::Lookup::hit);
+  EXPECT_FALSE(fs::exists(dir / "stamps" / "sha256" / ds.hex)) << "a hit does not stamp it either";
+
+  // Use is recorded on the object itself (what `cache prune` orders by).
+  const auto old = fs::file_time_type::clock::now() - std::chrono::hours(5);
+  fs::last_write_time(cache.object_path(ds), old);
+  cache.touch(ds);
+  EXPECT_GT(fs::last_write_time(cache.object_path(ds)), old + std::chrono::hours(4));
+
+  // Without a stamp, a changed byte is caught at the next use.
+  fs::path obj = cache.object_path(ds);
+  ::chmod(obj.c_str(), 0644);
+  std::string bad = small;
+  bad[100] ^= 1;
+  af_test::write_file(obj, bad);
+  EXPECT_EQ(cache.lookup(ds), Cache::Lookup::healed);
+  EXPECT_FALSE(fs::exists(obj));
+}
+
 TEST(CachePartial, MetaRoundTripAndRemoval) {
   af_test::TempDir dir;
   Cache cache(dir.path());

@@ -78,13 +78,21 @@ fs::path Cache::tmp_dir() const { return root_ / "tmp"; }
 fs::path Cache::jobs_dir() const { return root_ / "jobs"; }
 
 void Cache::write_stamp(const Digest& d) const {
-  write_file_atomic(stamp_path(d), stat_stamp(object_path(d)));
+  const std::string stamp = stat_stamp(object_path(d));
+  // A small object goes unstamped: creating the stamp file costs more than
+  // re-hashing the object on each use (which is what an unstamped object gets).
+  if (stamp.empty() || std::stoull(stamp) < kUnstampedBelow) return;
+  write_file_atomic(stamp_path(d), stamp);
 }
 
 void Cache::check_tree() const {
+  // Once per Cache (a job): eleven lstat calls per asset add up over a sync
+  // of thousands. Entries are still checked one by one (check_entry).
+  if (tree_checked_.load(std::memory_order_acquire)) return;
   for (const char* dir : {"objects", "objects/sha256", "objects/sha512", "partial", "locks", "tmp", "stamps",
                           "stamps/sha256", "stamps/sha512", "jobs", "installed"})
     if (auto why = unsafe_entry(root_ / dir, S_IFDIR); !why.empty()) refuse_entry(why);
+  tree_checked_.store(true, std::memory_order_release);
 }
 
 void Cache::check_entry(const fs::path& entry) const {
@@ -152,9 +160,11 @@ void Cache::store_copy(const fs::path& verified, const Digest& d) {
 }
 
 void Cache::touch(const Digest& d) {
-  // atime is unreliable (relatime, noatime): mtime of the stamp records use.
+  // atime is unreliable (relatime, noatime): mtime of the stamp records use,
+  // or the object's own mtime when it has no stamp (re-hashed on use anyway).
   std::error_code ec;
   fs::last_write_time(stamp_path(d), fs::file_time_type::clock::now(), ec);
+  if (ec) fs::last_write_time(object_path(d), fs::file_time_type::clock::now(), ec);
 }
 
 std::optional<PartialMeta> Cache::read_partial_meta(const Digest& d) const {

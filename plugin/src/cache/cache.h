@@ -1,7 +1,7 @@
 // The local content-addressed cache (DESIGN.md "Content identity and the cache").
 //
 //   <root>/objects/<algo>/<hex>        exactly the asset's bytes, read-only
-//   <root>/stamps/<algo>/<hex>         size, inode and ctime seen when verified
+//   <root>/stamps/<algo>/<hex>         size, inode and ctime seen when verified (64 KiB and up)
 //   <root>/partial/<algo>-<hex>.part   a resumable download (filled prefix)
 //   <root>/partial/<algo>-<hex>.json   its validators (remote size, ETag, ...)
 //   <root>/partial/<algo>-<hex>.filled the spans of the .part really written
@@ -16,10 +16,14 @@
 //
 // An object is trusted while its stamp matches (any write to the file changes
 // its ctime); otherwise it is re-hashed on use, and removed if corrupt.
+// Objects under kUnstampedBelow get no stamp, so they are re-hashed on every
+// use (cheaper than creating a stamp file per object in a sync of thousands);
+// their own mtime records the last use.
 // Thread safety: methods are safe from several threads and processes; writes
 // go through a temporary and a rename.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -57,7 +61,8 @@ class Cache {
 
   // Throws UnsafeCache naming the first of objects/, partial/, locks/,
   // tmp/, stamps/, jobs/, installed/ (and the per-algorithm folders) that is a symbolic
-  // link or not a directory, and the fix.
+  // link or not a directory, and the fix. Checks once per Cache: later calls
+  // return at once after a check that passed.
   void check_tree() const;
   // The same for one file entry (an object, a partial, its record).
   void check_entry(const std::filesystem::path& entry) const;
@@ -85,12 +90,16 @@ class Cache {
 
   static std::filesystem::path default_root();  // env and XDG rules
 
+  // Smaller objects carry no stamp (see above).
+  static constexpr std::uint64_t kUnstampedBelow = 64u << 10;
+
  private:
   std::filesystem::path stamp_path(const Digest& d) const;
   void write_stamp(const Digest& d) const;
   bool stamp_matches(const Digest& d) const;
 
   std::filesystem::path root_;
+  mutable std::atomic<bool> tree_checked_{false};
 };
 
 }  // namespace assetfetch
