@@ -1,14 +1,15 @@
-#include "cache/unique_fd.h"
 #include "core/install_record.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "verify/hasher.h"
+#include "cache/unique_fd.h"
 #include "core/range.h"
+#include "verify/hasher.h"
 
 namespace assetfetch {
 
@@ -16,11 +17,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path record_path(const fs::path& cache_dir, const fs::path& dest) {
+std::string sha256_of(const std::string& s) {
   Hasher h(HashAlgorithm::sha256);
-  std::string p = dest.string();
-  h.update(p.data(), p.size());
-  return cache_dir / "installed" / h.finish_hex();
+  h.update(s.data(), s.size());
+  return h.finish_hex();
+}
+
+fs::path folder_record_path(const fs::path& cache_dir, const fs::path& dir) {
+  return cache_dir / "installed" / ("dir-" + sha256_of(dir.string()) + ".json");
+}
+
+// An older version's record: one file per destination.
+fs::path legacy_record_path(const fs::path& cache_dir, const fs::path& dest) {
+  return cache_dir / "installed" / sha256_of(dest.string());
 }
 
 std::string file_state(const fs::path& p) {
@@ -30,6 +39,31 @@ std::string file_state(const fs::path& p) {
   s << st.st_size << ' ' << st.st_ino << ' ' << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec << ' '
     << st.st_ctim.tv_sec << '.' << st.st_ctim.tv_nsec;
   return s.str();
+}
+
+// The whole file, never read through a link; empty when absent or unreadable.
+std::string read_record(const fs::path& p) {
+  std::string out;
+  try {
+    UniqueFd fd = open_regular_readonly(p);
+    char buf[16384];
+    for (;;) {
+      ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  } catch (const std::exception&) {
+    return {};
+  }
+  return out;
+}
+
+bool legacy_in_place(const fs::path& cache_dir, const fs::path& dest, const std::string& key) {
+  std::istringstream in(read_record(legacy_record_path(cache_dir, dest)));
+  std::string recorded_key, state;
+  if (!std::getline(in, recorded_key) || !std::getline(in, state)) return false;
+  return recorded_key == key && !state.empty() && state == file_state(dest);
 }
 
 }  // namespace
@@ -43,24 +77,71 @@ std::string install_request_key(const FileSpec& spec) {
   return key;
 }
 
-bool installed_in_place(const fs::path& cache_dir, const FileSpec& spec) {
-  if (cache_dir.empty() || !spec.digest) return false;
-  fs::path dest = fs::absolute(spec.local_name);
-  std::ifstream in(record_path(cache_dir, dest));
-  std::string key, state;
-  if (!std::getline(in, key) || !std::getline(in, state)) return false;
-  return key == install_request_key(spec) && !state.empty() && state == file_state(dest);
+InstallRecords::Entries& InstallRecords::loaded_locked(const fs::path& dir) {
+  auto [it, fresh] = loaded_.try_emplace(dir);
+  if (!fresh) return it->second;
+  const std::string text = read_record(folder_record_path(cache_dir_, dir));
+  if (text.empty()) return it->second;
+  try {
+    auto j = nlohmann::json::parse(text);
+    if (j.value("dir", std::string()) != dir.string()) return it->second;  // a hash collision, or a forgery
+    for (const auto& [name, entry] : j.at("files").items())
+      if (entry.is_array() && entry.size() == 2 && entry[0].is_string() && entry[1].is_string())
+        it->second[name] = {entry[0].get<std::string>(), entry[1].get<std::string>()};
+  } catch (const std::exception&) {
+    it->second.clear();  // a torn record only costs a check through the cache
+  }
+  return it->second;
 }
 
-void record_install(const fs::path& cache_dir, const FileSpec& spec) {
-  if (cache_dir.empty() || !spec.digest) return;
-  try {
-    fs::path dest = fs::absolute(spec.local_name);
-    fs::path rec = record_path(cache_dir, dest);
-    fs::create_directories(rec.parent_path());
-    write_file_atomic(rec, install_request_key(spec) + "\n" + file_state(dest) + "\n" + dest.string() + "\n");
-  } catch (const std::exception&) {
-    // Only an optimisation: the next run re-checks through the cache.
+bool InstallRecords::in_place(const FileSpec& spec) {
+  if (cache_dir_.empty() || !spec.digest) return false;
+  const fs::path dest = fs::absolute(spec.local_name);
+  const std::string key = install_request_key(spec);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const Entries& entries = loaded_locked(dest.parent_path());
+    if (auto it = entries.find(dest.filename().string()); it != entries.end())
+      return it->second.first == key && !it->second.second.empty() && it->second.second == file_state(dest);
+  }
+  return legacy_in_place(cache_dir_, dest, key);
+}
+
+void InstallRecords::add(const FileSpec& spec) {
+  if (cache_dir_.empty() || !spec.digest) return;
+  const fs::path dest = fs::absolute(spec.local_name);
+  std::string state = file_state(dest);
+  if (state.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_[dest.parent_path()][dest.filename().string()] = {install_request_key(spec), std::move(state)};
+}
+
+void InstallRecords::save() {
+  std::map<fs::path, Entries> pending;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending.swap(pending_);
+  }
+  for (auto& [dir, installs] : pending) {
+    try {
+      // Re-read just before replacing: another job may have added entries
+      // since this one looked.
+      Entries merged;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        loaded_.erase(dir);
+        merged = loaded_locked(dir);
+      }
+      for (auto& [name, entry] : installs) merged[name] = entry;
+      nlohmann::json files = nlohmann::json::object();
+      for (const auto& [name, entry] : merged) files[name] = nlohmann::json::array({entry.first, entry.second});
+      const std::string text = nlohmann::json{{"dir", dir.string()}, {"files", std::move(files)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      write_file_atomic(folder_record_path(cache_dir_, dir), text);
+      std::lock_guard<std::mutex> lock(mu_);
+      loaded_[dir] = std::move(merged);
+    } catch (const std::exception&) {
+      // Only an optimisation: the next run re-checks through the cache.
+    }
   }
 }
 

@@ -49,7 +49,10 @@ fs::path default_cache_dir() { return Cache::default_root(); }
 
 JobImpl::JobImpl(std::string name, JobOptions options)
     : name_(std::move(name)), options_(std::move(options)), sources_(job_source_config(options_)) {
-  if (!options_.cache_dir.empty()) cache_.emplace(options_.cache_dir);
+  if (!options_.cache_dir.empty()) {
+    cache_.emplace(options_.cache_dir);
+    installs_.emplace(options_.cache_dir);
+  }
   if (cache_ && options_.use_mirror_health) health_.emplace(options_.cache_dir);
   if (cache_ && options_.restore) restore_from_record();
 }
@@ -101,7 +104,7 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
   std::vector<std::string> notes;
   if (health_) order_by_health(*health_, spec, &notes);
   // Already in place and unchanged since installed: a stat, not a re-hash.
-  const bool in_place = options_.skip_in_place && cache_ && installed_in_place(options_.cache_dir, spec);
+  const bool in_place = options_.skip_in_place && installs_ && installs_->in_place(spec);
   const std::string asset = spec.name;
   File* added = insert_file(std::move(spec), in_place);
   if (!notes.empty()) {
@@ -285,8 +288,9 @@ bool JobImpl::complete(ErrorContext* error) {
     }
     f->renamed = true;
     // The next job finds it "in place" with a stat.
-    if (cache_) record_install(options_.cache_dir, f->spec_);
+    if (installs_) installs_->add(f->spec_);
   }
+  if (installs_) installs_->save();  // one record per destination folder, not one file per asset
   state_ = JobState::acknowledged;
   forget_record();
   return all;

@@ -21,6 +21,7 @@
 #include "assetfetch/job.h"
 #include "cache/cache.h"
 #include "config/config.h"
+#include "core/install_record.h"
 #include "core/mirror_health.h"
 #include "worker/file_worker.h"
 
@@ -144,6 +145,7 @@ class JobImpl final : public Job {
   std::string name_;
   JobOptions options_;
   std::optional<Cache> cache_;
+  std::optional<InstallRecords> installs_;  // with a cache: what is in place, what complete() installed
   std::shared_ptr<const Config> sources_;  // options_.sources with block_origin applied
   // Read by add_file (order), written by the transfer thread (record, save).
   std::optional<MirrorHealth> health_;
