@@ -9,6 +9,7 @@
 #include "core/input_error.h"
 #include "core/install_record.h"
 #include "core/job_impl.h"
+#include "core/multi_session.h"
 #include "core/range.h"
 #include "core/source_policy.h"
 #include "transfer/redact.h"
@@ -244,7 +245,12 @@ bool JobImpl::suspend() {
 }
 
 void JobImpl::stop_thread(bool interrupt) {
-  if (interrupt) stop_ = true;
+  if (interrupt) {
+    stop_ = true;
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (live_session_) live_session_->wakeup();
+    wake_cv_.notify_all();
+  }
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 

@@ -124,9 +124,17 @@ class JobImpl final : public Job {
   using Event = std::function<void(const JobCallbacks&)>;
 
   void run();
+  struct Turn {
+    bool all_settled = true;
+    bool any_waiting = false;          // a file waits for a retry or another process's lock
+    Clock::time_point next_wake = Clock::time_point::max();  // the earliest such wait ends
+  };
   // One pass over the files under mu_: starts what may start, publishes
-  // snapshots, queues events. Returns {all settled, any waiting}.
-  std::pair<bool, bool> schedule_locked(class MultiSession& session);
+  // snapshots, queues events.
+  Turn schedule_locked(class MultiSession& session);
+  // Sleeps until `until` or until stop_thread() wakes the loop; the poll
+  // itself when libcurl is loaded, else a condition variable.
+  void idle_until(class MultiSession& session, Clock::time_point until);
   void publish_all_locked();
   void queue_transferred(FileImpl* file);
   // Runs the queued events with no lock held (transfer thread only).
@@ -156,6 +164,10 @@ class JobImpl final : public Job {
   ErrorContext error_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  // stop_thread() wakes the transfer loop at once (no fixed poll interval).
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  class MultiSession* live_session_ = nullptr;  // under wake_mu_
   bool running_ = false;
   Clock::time_point last_progress_{};  // transfer thread only
 };

@@ -5,7 +5,7 @@
 // Each turn: schedule and publish snapshots under mu_, deliver the queued
 // callbacks with no lock held, then let libcurl move bytes (unlocked: only
 // this thread touches the workers while it runs).
-#include <thread>
+#include <algorithm>
 
 #include "core/job_impl.h"
 #include "core/multi_session.h"
@@ -17,6 +17,9 @@ namespace {
 bool settled(FileWorker::Phase ph) { return ph == FileWorker::Phase::done || ph == FileWorker::Phase::failed; }
 
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
+// The longest the loop sleeps without an event: a bound for the workers'
+// time-based decisions (a segment probe's timer) while no byte arrives.
+constexpr auto kMaxIdle = std::chrono::milliseconds(250);
 
 }  // namespace
 
@@ -57,10 +60,13 @@ void JobImpl::deliver_events() {
   for (auto& e : std::exchange(events_, {})) e(*cb);
 }
 
-std::pair<bool, bool> JobImpl::schedule_locked(MultiSession& session) {
-  bool all_settled = true;
-  bool any_waiting = false;
+JobImpl::Turn JobImpl::schedule_locked(MultiSession& session) {
+  Turn turn;
   const auto now = Clock::now();
+  auto wait_for = [&](const FileWorker& w) {
+    turn.any_waiting = true;
+    turn.next_wake = std::min(turn.next_wake, w.wake_at());
+  };
   const auto max_files = static_cast<std::size_t>(std::max(1, options_.max_parallel_files));
   std::size_t busy_files = 0;
   for (auto& f : files_)
@@ -71,9 +77,9 @@ std::pair<bool, bool> JobImpl::schedule_locked(MultiSession& session) {
     if (f->pending_remote_name) w->set_pending_remote_name(*std::exchange(f->pending_remote_name, std::nullopt));
     auto ph = w->phase();
     if (settled(ph)) continue;
-    all_settled = false;
+    turn.all_settled = false;
     if (ph == FileWorker::Phase::waiting && now < w->wake_at()) {
-      any_waiting = true;
+      wait_for(*w);
       continue;
     }
     // A file already transferring may add segments; a new one waits for a slot.
@@ -86,12 +92,25 @@ std::pair<bool, bool> JobImpl::schedule_locked(MultiSession& session) {
     }
     if (!was_busy && w->phase() == FileWorker::Phase::transferring) ++busy_files;
     if (w->phase() == FileWorker::Phase::done) queue_transferred(f.get());
-    else if (w->phase() == FileWorker::Phase::waiting) any_waiting = true;
+    else if (w->phase() == FileWorker::Phase::waiting) wait_for(*w);
   }
   if (!session.empty() && state_ == JobState::transient_error) state_ = JobState::connecting;
-  if (session.empty() && any_waiting) state_ = JobState::transient_error;
+  if (session.empty() && turn.any_waiting) state_ = JobState::transient_error;
   publish_all_locked();
-  return {all_settled, any_waiting};
+  return turn;
+}
+
+void JobImpl::idle_until(MultiSession& session, Clock::time_point until) {
+  const auto now = Clock::now();
+  const auto wait = until <= now            ? std::chrono::milliseconds(0)
+                    : until - now > kMaxIdle ? kMaxIdle
+                                             : std::chrono::ceil<std::chrono::milliseconds>(until - now);
+  if (session.started()) {
+    session.poll(static_cast<int>(wait.count()));  // curl_multi_wakeup() ends it early
+    return;
+  }
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  wake_cv_.wait_for(lock, wait, [this] { return stop_.load(); });
 }
 
 void JobImpl::queue_transferred(FileImpl* file) {
@@ -102,6 +121,10 @@ void JobImpl::queue_transferred(FileImpl* file) {
 
 void JobImpl::run() {
   MultiSession session;
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    live_session_ = &session;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     persist("transferring");
@@ -114,15 +137,15 @@ void JobImpl::run() {
       }
   }
   while (!stop_) {
-    bool all_settled = false, any_waiting = false;
+    Turn turn;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      std::tie(all_settled, any_waiting) = schedule_locked(session);
+      turn = schedule_locked(session);
     }
     deliver_events();
-    if (all_settled && session.empty()) break;
+    if (turn.all_settled && session.empty()) break;
     if (!session.started()) {
-      if (any_waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (turn.any_waiting) idle_until(session, turn.next_wake);
       continue;
     }
     session.perform();
@@ -138,11 +161,9 @@ void JobImpl::run() {
       publish_all_locked();
     }
     deliver_events();
-    if (session.empty()) {
-      if (any_waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    } else {
-      session.poll(50);
-    }
+    // Transfers in flight: until their sockets or libcurl's timers say so.
+    // None: until the first waiting file may go on.
+    if (!session.empty() || turn.any_waiting) idle_until(session, turn.next_wake);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -165,6 +186,10 @@ void JobImpl::run() {
       }
     }
     publish_all_locked();
+  }
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    live_session_ = nullptr;
   }
   // The last callbacks run before wait() returns.
   deliver_events();

@@ -5,11 +5,14 @@ namespace assetfetch {
 MultiSession::~MultiSession() {
   for (const auto& e : active_) detach(e);
   active_.clear();
+  std::lock_guard<std::mutex> lock(handle_mu_);
   if (multi_) curl_api().multi_cleanup(multi_);
+  multi_ = nullptr;
 }
 
 void MultiSession::add(FileImpl* file, std::unique_ptr<Transfer> transfer) {
   if (!multi_) {
+    std::lock_guard<std::mutex> lock(handle_mu_);
     multi_ = curl_api().multi_init();
     curl_api().multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
     curl_api().multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
@@ -61,6 +64,11 @@ std::vector<MultiSession::Entry> MultiSession::take_all() {
 
 void MultiSession::poll(int timeout_ms) {
   if (multi_) curl_api().multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+}
+
+void MultiSession::wakeup() {
+  std::lock_guard<std::mutex> lock(handle_mu_);
+  if (multi_) curl_api().multi_wakeup(multi_);
 }
 
 }  // namespace assetfetch

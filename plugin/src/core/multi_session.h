@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -42,11 +43,17 @@ class MultiSession {
   void drop_if(const std::function<bool(const Entry&)>& pred);
   // Detaches every transfer and hands them over (e.g. to interrupt their files).
   std::vector<Entry> take_all();
+  // Waits for socket activity, libcurl's own timers, wakeup() or
+  // `timeout_ms`, whichever comes first.
   void poll(int timeout_ms);
+  // From any thread: ends a poll() in progress, or the next one, at once.
+  // A no-op before the first transfer (nothing polls then).
+  void wakeup();
 
  private:
   void detach(const Entry& e);
 
+  std::mutex handle_mu_;  // the multi handle's creation and cleanup against wakeup()
   CURLM* multi_ = nullptr;
   std::vector<Entry> active_;
 };

@@ -44,6 +44,7 @@ CurlApi load() {
   bind(lib, api.multi_perform, "curl_multi_perform");
   bind(lib, api.multi_info_read, "curl_multi_info_read");
   bind(lib, api.multi_poll, "curl_multi_poll");
+  bind(lib, api.multi_wakeup, "curl_multi_wakeup");
   bind(lib, api.multi_cleanup, "curl_multi_cleanup");
   bind(lib, api.url, "curl_url");
   bind(lib, api.url_set, "curl_url_set");

@@ -33,6 +33,7 @@ struct CurlApi {
   CURLMcode (*multi_perform)(CURLM*, int*);
   CURLMsg* (*multi_info_read)(CURLM*, int*);
   CURLMcode (*multi_poll)(CURLM*, curl_waitfd[], unsigned int, int, int*);
+  CURLMcode (*multi_wakeup)(CURLM*);
   CURLMcode (*multi_cleanup)(CURLM*);
   CURLU* (*url)();
   CURLUcode (*url_set)(CURLU*, CURLUPart, const char*, unsigned int);
