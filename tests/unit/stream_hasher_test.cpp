@@ -4,6 +4,7 @@
 
 #include <random>
 #include <string>
+#include <thread>
 
 #include "verify/hasher.h"
 #include "verify/stream_hasher.h"
@@ -60,3 +61,14 @@ TEST(StreamHasher, ResetDropsEverythingFedSoFar) {
 }
 
 }  // namespace
+
+TEST(StreamHasher, UpdateHereComesAfterWhatTheThreadStillHas) {
+  // Past kSyncBytes the thread has blocks queued: bytes hashed "here" must
+  // still land after them.
+  const std::string head = bytes(StreamHasher::kSyncBytes + (3u << 20) + 5, 3), tail = bytes(2u << 20, 4);
+  StreamHasher s(HashAlgorithm::sha256);
+  s.update(head.data(), head.size());
+  std::thread other([&] { s.update_here(tail.data(), tail.size()); });  // as a WriteStage thread would
+  other.join();
+  EXPECT_EQ(s.finish_hex(), one_shot(head + tail, HashAlgorithm::sha256));
+}

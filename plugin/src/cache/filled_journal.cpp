@@ -85,7 +85,25 @@ std::uint64_t SpanSet::total() const {
 
 FilledJournal::~FilledJournal() { close(); }
 
-void FilledJournal::close() { fd_.reset(); }
+void FilledJournal::close() {
+  std::lock_guard lock(mu_);
+  fd_.reset();
+}
+
+bool FilledJournal::is_open() const {
+  std::lock_guard lock(mu_);
+  return static_cast<bool>(fd_);
+}
+
+std::uint64_t FilledJournal::size() const {
+  std::lock_guard lock(mu_);
+  return size_;
+}
+
+SpanSet FilledJournal::filled() const {
+  std::lock_guard lock(mu_);
+  return filled_;
+}
 
 SpanSet FilledJournal::load(const fs::path& file, std::uint64_t size) {
   SpanSet out;
@@ -135,7 +153,8 @@ SpanSet FilledJournal::load(const fs::path& file, std::uint64_t size) {
 }
 
 void FilledJournal::open(const fs::path& file, std::uint64_t size, const SpanSet& kept) {
-  close();
+  std::lock_guard lock(mu_);
+  fd_.reset();
   file_ = file;
   size_ = size;
   filled_ = kept;
@@ -158,6 +177,7 @@ void FilledJournal::rewrite() {
 
 void FilledJournal::record(std::uint64_t start, std::uint64_t end) {
   if (end <= start) return;
+  std::lock_guard lock(mu_);
   filled_.add(start, end);
   if (!fd_) return;
   try {
@@ -166,13 +186,14 @@ void FilledJournal::record(std::uint64_t start, std::uint64_t end) {
       return;
     }
   } catch (const std::system_error&) {
-    close();  // no more records: those spans are fetched again after a kill
+    fd_.reset();  // no more records: those spans are fetched again after a kill
     return;
   }
-  if (!write_all(fd_.get(), record_line(start, end))) close();
+  if (!write_all(fd_.get(), record_line(start, end))) fd_.reset();
 }
 
 void FilledJournal::reset() {
+  std::lock_guard lock(mu_);
   filled_.clear();
   if (!fd_) return;
   try {
@@ -180,7 +201,7 @@ void FilledJournal::reset() {
   } catch (const std::system_error&) {
     // Unrecorded spans only cost a re-fetch; but a stale journal must not
     // claim bytes of a truncated partial: remove it.
-    close();
+    fd_.reset();
     std::error_code ec;
     fs::remove(file_, ec);
   }

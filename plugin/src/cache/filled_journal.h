@@ -15,11 +15,15 @@
 // everything after it) is ignored on load, so a partial write never claims
 // bytes. The journal is compacted (rewritten, merged) when it grows long.
 //
-// Thread safety: none; one owner (the file's worker on the transfer thread).
+// Thread safety: one owner (the file's worker on the transfer thread) opens,
+// resets and closes it; record() may also come from the owner's WriteStage
+// thread while the owner reads filled(), so every call takes an internal lock
+// (never held while calling out).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <vector>
 
 #include "cache/unique_fd.h"
@@ -61,18 +65,20 @@ class FilledJournal {
   // Opens `file` for appending, keeping `kept` (rewritten, compacted) as the
   // starting content; throws std::system_error. `size` 0: unknown.
   void open(const std::filesystem::path& file, std::uint64_t size, const SpanSet& kept);
-  bool is_open() const { return static_cast<bool>(fd_); }
-  std::uint64_t size() const { return size_; }
+  bool is_open() const;
+  std::uint64_t size() const;
   // Records [start, end) as written. Errors are not fatal to the download:
   // a span that is not recorded is just fetched again after a kill.
   void record(std::uint64_t start, std::uint64_t end);
   // Forgets every span (the partial was truncated).
   void reset();
-  const SpanSet& filled() const { return filled_; }
+  // A copy: the stage thread may record more meanwhile.
+  SpanSet filled() const;
   void close();
 
  private:
-  void rewrite();
+  void rewrite();  // with mu_ held
+  mutable std::mutex mu_;
   std::filesystem::path file_;
   std::uint64_t size_ = 0;
   UniqueFd fd_;  // appended to (the only writer: sequential writes)

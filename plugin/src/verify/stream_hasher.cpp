@@ -38,6 +38,11 @@ void StreamHasher::update(const void* data, std::size_t size) {
   }
 }
 
+void StreamHasher::update_here(const void* data, std::size_t size) {
+  drain();  // the thread (if any) is idle afterwards: hasher_ is ours
+  hasher_.update(data, size);
+}
+
 std::size_t StreamHasher::update_from_file(int fd, std::uint64_t offset, std::size_t size) {
   if (!thread_.joinable()) {
     // Still hashing inline: go through a small buffer.

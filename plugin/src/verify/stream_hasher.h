@@ -6,8 +6,9 @@
 // thread through a bounded queue (at most kMaxQueued blocks, so memory stays
 // small whatever the file size). finish_hex() waits for the thread.
 //
-// Threading: update/reset/finish_hex are called from one thread (the job's
-// transfer thread); the hashing thread is private.
+// Threading: update/update_here/reset/finish_hex are called by one thread
+// at a time (the job's transfer thread, or a WriteStage's thread while it
+// holds work: its owner drains it first); the hashing thread is private.
 #pragma once
 
 #include <condition_variable>
@@ -34,6 +35,10 @@ class StreamHasher {
   StreamHasher& operator=(const StreamHasher&) = delete;
 
   void update(const void* data, std::size_t size);
+  // Hashes on the calling thread, with no copy, after whatever is queued for
+  // the hashing thread: for a caller that already runs off the transfer
+  // thread (WriteStage), where the bytes are still in the CPU cache.
+  void update_here(const void* data, std::size_t size);
   // Hashes `size` bytes of `fd` at `offset`, read straight into the hashing
   // thread's block (no extra copy). Returns the bytes hashed (< size on a
   // short read or error).

@@ -63,7 +63,8 @@ std::vector<ByteRange> FileWorker::filled_ranges() const {
   } else if (phase_ == Phase::done && !spec_.ranges_given) {
     out.push_back({0, result_.bytes, std::nullopt});
   } else if (journal_.is_open()) {
-    for (const auto& s : journal_.filled().spans()) out.push_back({s.start, s.end - s.start, std::nullopt});
+    const SpanSet filled = journal_.filled();  // a copy: never range-for over a temporary's member
+    for (const auto& s : filled.spans()) out.push_back({s.start, s.end - s.start, std::nullopt});
   } else if (filled_ > 0) {
     out.push_back({0, filled_, std::nullopt});
   }

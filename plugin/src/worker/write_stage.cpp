@@ -1,0 +1,133 @@
+#include "worker/write_stage.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace assetfetch {
+
+namespace {
+
+// 0 on success, else the errno of the failed pwrite and where it failed.
+int pwrite_all(int fd, const char* data, std::size_t n, std::uint64_t offset, std::uint64_t* failed_at) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      *failed_at = offset;
+      return w < 0 ? errno : EIO;  // 0 bytes written for a regular file: the device gave up
+    }
+    data += w;
+    n -= static_cast<std::size_t>(w);
+    offset += static_cast<std::uint64_t>(w);
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string WriteStage::Failure::describe() const {
+  return std::string(std::strerror(error)) + " at byte " + std::to_string(offset);
+}
+
+WriteStage::WriteStage(std::size_t buffers, std::size_t buffer_bytes) : pool_(buffers, buffer_bytes) {}
+
+WriteStage::~WriteStage() {
+  discard();
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::optional<WriteStage::Failure> WriteStage::append(const Target& target, std::uint64_t offset, const char* data,
+                                                      std::size_t n) {
+  {
+    std::lock_guard lock(mu_);
+    if (failure_) return failure_;
+  }
+  while (n > 0) {
+    if (gathering_ && (gathering_->target != target || gathering_->offset + gathering_->buffer.size() != offset))
+      hand_over();  // a new run: what is gathered goes on its own
+    if (!gathering_) gathering_ = Job{pool_.acquire(), offset, target};  // may wait for the stage
+    const std::size_t took = gathering_->buffer.append(data, n);
+    data += took;
+    n -= took;
+    offset += took;
+    if (gathering_->buffer.full()) hand_over();
+  }
+  return std::nullopt;
+}
+
+void WriteStage::hand_over() {
+  if (!gathering_) return;
+  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(*gathering_));
+  }
+  gathering_.reset();
+  cv_.notify_all();
+}
+
+std::optional<WriteStage::Failure> WriteStage::drain() {
+  if (gathering_ && !thread_.joinable()) {
+    // Everything fits in one buffer: no thread for it.
+    process(*gathering_);
+    gathering_.reset();
+  }
+  hand_over();
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  return failure_;
+}
+
+void WriteStage::discard() {
+  gathering_.reset();
+  std::deque<Job> dropped;
+  std::unique_lock lock(mu_);
+  dropped.swap(queue_);
+  cv_.wait(lock, [this] { return !busy_; });
+  lock.unlock();
+  // `dropped` returns its buffers to the pool here, with no lock held.
+}
+
+void WriteStage::run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, nothing left
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    process(job);
+    job = Job{};  // the buffer goes back to the pool before anyone is told
+    lock.lock();
+    busy_ = false;
+    cv_.notify_all();
+  }
+}
+
+void WriteStage::process(const Job& job) {
+  {
+    std::lock_guard lock(mu_);
+    if (failure_) return;  // nothing after a failed write is written
+  }
+  const char* data = job.buffer.data();
+  const std::size_t n = job.buffer.size();
+  std::uint64_t failed_at = 0;
+  if (int e = pwrite_all(job.target.fd, data, n, job.offset, &failed_at)) {
+    std::lock_guard lock(mu_);
+    failure_ = Failure{e == ENOSPC || e == EDQUOT ? Fault::no_space : Fault::io, e, failed_at};
+    return;
+  }
+  // Only now: a kill after this line finds the span's bytes on disk.
+  if (job.target.journal) job.target.journal->record(job.offset, job.offset + n);
+  if (job.target.hasher) job.target.hasher->update_here(data, n);
+}
+
+}  // namespace assetfetch
