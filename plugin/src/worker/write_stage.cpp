@@ -1,5 +1,6 @@
 #include "worker/write_stage.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -96,6 +97,7 @@ void WriteStage::discard() {
 }
 
 void WriteStage::run() {
+  pthread_setname_np(pthread_self(), "af-write");  // for top -H, perf and /proc
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
