@@ -31,7 +31,10 @@ FileWorker::FileWorker(const FileSpec& spec, const JobOptions& options, Cache* c
       temporary_(std::move(temporary)),
       walk_(spec_.candidates, options_.retry, options_.offline) {}
 
-FileWorker::~FileWorker() = default;
+FileWorker::~FileWorker() {
+  seg_.reset();    // it writes through the stage
+  stage_.reset();  // before part_fd_, which it writes to, closes
+}
 
 std::string FileWorker::asset_label() const { return spec_.name.empty() ? temporary_.filename().string() : spec_.name; }
 
@@ -193,6 +196,7 @@ bool FileWorker::start(Clock::time_point now) {
 
 void FileWorker::begin_whole() {
   mode_ = Mode::whole;
+  if (stage_) stage_->discard();  // it must not touch the hasher replaced here
   hasher_.emplace(spec_.digest ? spec_.digest->algorithm : HashAlgorithm::sha256);
   filled_ = 0;
   remote_size_.reset();
@@ -323,30 +327,27 @@ bool FileWorker::write_whole(const char* data, std::size_t n, Refusal* refusal) 
     return true;
   }
   // Never past the size: the transfer bounds every body (Transfer::on_body).
-  // libcurl hands over 16 KiB at a time: gather 1 MiB per write(2).
-  if (write_buffer_.empty()) {
-    write_buffer_.reserve(kWriteBuffer + CURL_MAX_WRITE_SIZE);
-    write_buffer_at_ = filled_;
+  // The stage writes, journals and hashes off this thread; this only copies
+  // libcurl's 16 KiB into a pool buffer (and waits when the pool is empty).
+  if (!stage_) stage_ = std::make_unique<WriteStage>();
+  if (auto failed = stage_->append({part_fd_.get(), &journal_, &*hasher_}, filled_, data, n)) {
+    *refusal = {TransferFault::local_write, "writing " + part_.string() + ": " + failed->describe()};
+    return false;
   }
-  write_buffer_.insert(write_buffer_.end(), data, data + n);
-  hasher_->update(data, n);
   filled_ += n;
-  if (write_buffer_.size() >= kWriteBuffer && !flush_writes(refusal)) return false;
   if (events_.progress) events_.progress();
   return true;
 }
 
 bool FileWorker::flush_writes(Refusal* refusal) {
-  if (write_buffer_.empty()) return true;
-  bool ok = pwrite_all(part_fd_.get(), write_buffer_.data(), write_buffer_.size(), write_buffer_at_);
-  if (ok) journal_.record(write_buffer_at_, write_buffer_at_ + write_buffer_.size());
-  write_buffer_.clear();
-  if (!ok) {
-    std::string why = "writing " + part_.string() + ": " + std::strerror(errno);
-    if (refusal) *refusal = {TransferFault::local_write, why};
-    else fail(ErrorCode::internal, ErrorCause::local_file, why);
-  }
-  return ok;
+  if (!stage_) return true;
+  auto failed = stage_->drain();
+  if (!failed) return true;
+  // ENOSPC, EIO...: a local failure, not the source's; the file fails.
+  std::string why = "writing " + part_.string() + ": " + failed->describe();
+  if (refusal) *refusal = {TransferFault::local_write, why};
+  else fail(ErrorCode::internal, ErrorCause::local_file, why);
+  return false;
 }
 
 void FileWorker::on_transfer_done(Transfer& transfer, CURLcode code) {
@@ -387,7 +388,7 @@ void FileWorker::interrupt() {
 }
 
 void FileWorker::restart_whole() {
-  write_buffer_.clear();
+  if (stage_) stage_->discard();  // unwritten bytes go; the rest is truncated below
   filled_ = 0;
   // The journal forgets first: a kill between the two never leaves it
   // claiming bytes of a truncated partial.
@@ -402,8 +403,8 @@ void FileWorker::restart_whole() {
 
 void FileWorker::release_buffers() {
   // A finished file keeps nothing: a sync of thousands of files must not
-  // hold a write buffer (or a hashing thread) per file until the end.
-  std::vector<char>().swap(write_buffer_);
+  // hold write buffers (or a stage or hashing thread) per file until the end.
+  stage_.reset();  // before the hasher it may feed
   hasher_.reset();
 }
 
@@ -426,10 +427,10 @@ void FileWorker::fail(ErrorCode code, ErrorCause cause, const std::string& messa
 }
 
 void FileWorker::open_journal(std::uint64_t size) {
-  // What is already written in order: the prefix (less what still waits in
-  // the write buffer).
+  // What is already written in order: the prefix, once the stage has
+  // written all of it (never claimed when a write failed).
   SpanSet kept = resume_spans_;
-  kept.add(0, write_buffer_.empty() ? filled_ : write_buffer_at_);
+  if (!stage_ || !stage_->drain()) kept.add(0, filled_);
   kept.clip(size);
   journal_.open(cache_->journal_path(*spec_.digest), size, kept);
 }
@@ -443,7 +444,7 @@ void FileWorker::close_journal(bool remove) {
 }
 
 void FileWorker::discard_temporaries() {
-  write_buffer_.clear();
+  stage_.reset();  // cancel: unwritten bytes go, before the fd closes
   journal_.close();
   part_fd_.reset();
   if (!bad_file_.empty()) {

@@ -40,6 +40,7 @@
 #include "worker/range_fetch.h"
 #include "worker/segmented_fetch.h"
 #include "worker/verdict.h"
+#include "worker/write_stage.h"
 #include "verify/stream_hasher.h"
 #include "transfer/transfer.h"
 
@@ -103,7 +104,8 @@ class FileWorker {
 
   bool check_whole_headers(const TransferResult& r, Refusal* refusal);
   bool write_whole(const char* data, std::size_t n, Refusal* refusal);
-  // Writes what write_whole() gathered; without `refusal` a failure fails the file.
+  // Waits until the stage wrote what write_whole() gave it; without `refusal`
+  // a failure fails the file.
   bool flush_writes(Refusal* refusal);
   void release_buffers();
   std::unique_ptr<Transfer> make_range_request();
@@ -162,10 +164,10 @@ class FileWorker {
   bool resumed_bytes_ = false;
   void open_journal(std::uint64_t size);
   void close_journal(bool remove);
-  static constexpr std::size_t kWriteBuffer = 1u << 20;
   static constexpr std::uint64_t kResumableSize = 256u << 10;  // smaller files keep no resume record
-  std::vector<char> write_buffer_;
-  std::uint64_t write_buffer_at_ = 0;  // file offset of write_buffer_[0]
+  // Writes, journals and hashes the one-stream bytes off the transfer thread;
+  // drained before part_fd_ closes or hasher_ is used here.
+  std::unique_ptr<WriteStage> stage_;
   // Segmented download of a large file (several connections and mirrors).
   std::unique_ptr<SegmentedFetch> seg_;
   bool segmenting_disabled_ = false;
