@@ -404,6 +404,7 @@ void FileWorker::restart_whole() {
 void FileWorker::release_buffers() {
   // A finished file keeps nothing: a sync of thousands of files must not
   // hold write buffers (or a stage or hashing thread) per file until the end.
+  seg_.reset();    // it writes through the stage
   stage_.reset();  // before the hasher it may feed
   hasher_.reset();
 }
@@ -444,6 +445,7 @@ void FileWorker::close_journal(bool remove) {
 }
 
 void FileWorker::discard_temporaries() {
+  seg_.reset();    // it writes through the stage
   stage_.reset();  // cancel: unwritten bytes go, before the fd closes
   journal_.close();
   part_fd_.reset();

@@ -14,9 +14,10 @@ namespace fs = std::filesystem;
 
 SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                                std::size_t primary_candidate, std::vector<std::size_t> usable, Tuning tuning,
-                               const SpanSet& prefilled, FilledJournal* journal)
+                               const SpanSet& prefilled, FilledJournal* journal, WriteStage* stage)
     : fd_(fd),
       journal_(journal),
+      stage_(stage),
       part_(std::move(part)),
       size_(size),
       hasher_(hasher),
@@ -248,6 +249,22 @@ bool SegmentedFetch::write(std::size_t i, const char* data, std::size_t n, bool*
   *segment_done = false;
   std::uint64_t room = s.end > s.pos ? s.end - s.pos : 0;
   std::size_t take = n < room ? n : static_cast<std::size_t>(room);
+  if (stage_ && s.pos == hashed_) {
+    // In order (s.buf is empty here: hashed_ <= flushed <= pos): the stage
+    // writes, journals and hashes it off this thread.
+    if (auto failed = stage_->append({fd_, journal_, hasher_}, s.pos, data, take)) {
+      *error = "writing " + part_.string() + ": " + failed->describe();
+      return false;
+    }
+    hashed_ += take;
+    s.pos += take;
+    s.flushed = s.pos;  // handed over: on disk once the stage drains
+    if (take < n) {
+      *segment_done = true;
+      return false;
+    }
+    return true;
+  }
   // libcurl hands over 16 KiB at a time: gather up to 1 MiB per write(2).
   if (s.buf.empty()) s.buf.reserve(kWriteBuffer + CURL_MAX_WRITE_SIZE);
   s.buf.insert(s.buf.end(), data, data + take);
@@ -285,10 +302,17 @@ bool SegmentedFetch::flush(Segment& s, std::string* error) {
   return true;
 }
 
+bool SegmentedFetch::drain_stage(std::string* error) {
+  if (!stage_) return true;
+  auto failed = stage_->drain();
+  if (failed) *error = "writing " + part_.string() + ": " + failed->describe();
+  return !failed;
+}
+
 bool SegmentedFetch::flush_all(std::string* error) {
   for (auto& s : segments_)
     if (!flush(s, error)) return false;
-  return true;
+  return drain_stage(error);
 }
 
 std::optional<std::size_t> SegmentedFetch::index_of(std::uint32_t id) const {
@@ -308,6 +332,8 @@ void SegmentedFetch::advance_hash(std::size_t budget) {
   for (const Segment& s : segments_) {
     if (s.end <= hashed_ || s.start > hashed_) continue;
     // `s` holds hashed_: read back what it has written (to disk) beyond it.
+    // The stage may still hash in-order bytes before hashed_: it goes first.
+    if (stage_ && hashed_ < s.flushed && budget > 0) stage_->drain();  // a failure is sticky: reported by the next write
     while (hashed_ < s.flushed && budget > 0) {
       std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(s.flushed - hashed_, 1u << 20));
       want = std::min(want, budget);
@@ -328,7 +354,7 @@ bool SegmentedFetch::catch_up_hash(std::string* error) {
 
 bool SegmentedFetch::finished(std::size_t i, std::string* error) {
   Segment& s = segments_[i];
-  if (!flush(s, error)) return false;
+  if (!flush(s, error) || !drain_stage(error)) return false;
   std::vector<char>().swap(s.buf);
   double secs = std::chrono::duration<double>(Clock::now() - s.began).count();
   if (s.in_flight && secs > 0.001 && s.pos - s.began_pos >= (64u << 10)) {

@@ -21,9 +21,11 @@
 // - Spans an earlier run wrote (the journal's) are never fetched again: the
 //   holes between them are segments waiting to start.
 // - The whole-file hash is computed over the contiguous prefix as it grows:
-//   bytes arriving at the prefix are hashed from the network buffer; bytes
-//   ahead of it are read back (from the page cache) once the prefix reaches
-//   them.
+//   bytes arriving at the prefix go to the WriteStage (when given), which
+//   writes, journals and hashes them off the transfer thread; bytes ahead of
+//   it are gathered and written here, and read back (from the page cache)
+//   once the prefix reaches them, after the stage has drained (the hash
+//   takes bytes in file order).
 // - Each segment remembers which candidate served it, so a hash mismatch can
 //   name the mirror that served different bytes.
 //
@@ -39,6 +41,7 @@
 
 #include "cache/filled_journal.h"
 #include "verify/stream_hasher.h"
+#include "worker/write_stage.h"
 
 namespace assetfetch {
 
@@ -67,6 +70,9 @@ class SegmentedFetch {
   // `usable` are the candidates that may serve further segments. `prefilled`
   // are spans beyond `filled` already on disk (an earlier run's): they are
   // never fetched again. Every span written is recorded in `journal`.
+  // `stage` (may be null: everything is written here) writes the in-order
+  // bytes; it must outlive this object, and `hasher` is only touched here
+  // once it has drained.
   struct Tuning {
     int max_connections = 2;
     std::uint64_t min_split = 2u << 20;  // segments smaller than this are never split
@@ -75,7 +81,7 @@ class SegmentedFetch {
   };
   SegmentedFetch(int fd, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                  std::size_t primary_candidate, std::vector<std::size_t> usable, Tuning tuning,
-                 const SpanSet& prefilled, FilledJournal* journal);
+                 const SpanSet& prefilled, FilledJournal* journal, WriteStage* stage = nullptr);
 
 
   std::uint64_t size() const { return size_; }
@@ -112,7 +118,8 @@ class SegmentedFetch {
  private:
   void advance_hash(std::size_t budget_bytes);
   bool flush(Segment& s, std::string* error);
-  bool flush_all(std::string* error);
+  bool flush_all(std::string* error);  // and drains the stage
+  bool drain_stage(std::string* error);
   static constexpr std::size_t kWriteBuffer = 1u << 20;
   std::optional<std::size_t> split_for(std::size_t candidate, Clock::time_point now);
   // The next connection to add, by the growth policy (design goals).
@@ -126,6 +133,7 @@ class SegmentedFetch {
 
   int fd_;
   FilledJournal* journal_;
+  WriteStage* stage_;
   SpanSet prefilled_;
   std::filesystem::path part_;
   std::uint64_t size_;
