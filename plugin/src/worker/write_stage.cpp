@@ -41,7 +41,8 @@ WriteStage::~WriteStage() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (writer_.joinable()) writer_.join();
+  if (hasher_.joinable()) hasher_.join();
 }
 
 std::optional<WriteStage::Failure> WriteStage::append(const Target& target, std::uint64_t offset, const char* data,
@@ -65,59 +66,83 @@ std::optional<WriteStage::Failure> WriteStage::append(const Target& target, std:
 
 void WriteStage::hand_over() {
   if (!gathering_) return;
-  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  if (!writer_.joinable()) {
+    writer_ = std::thread([this] { run_writer(); });
+    hasher_ = std::thread([this] { run_hasher(); });
+  }
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(*gathering_));
+    to_write_.push_back(std::move(*gathering_));
   }
   gathering_.reset();
   cv_.notify_all();
 }
 
 std::optional<WriteStage::Failure> WriteStage::drain() {
-  if (gathering_ && !thread_.joinable()) {
+  if (gathering_ && !writer_.joinable()) {
     // Everything fits in one buffer: no thread for it.
-    process(*gathering_);
+    if (write(*gathering_) && gathering_->target.hasher)
+      gathering_->target.hasher->update_here(gathering_->buffer.data(), gathering_->buffer.size());
     gathering_.reset();
   }
   hand_over();
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  cv_.wait(lock, [this] { return to_write_.empty() && to_hash_.empty() && !writing_ && !hashing_; });
   return failure_;
 }
 
 void WriteStage::discard() {
   gathering_.reset();
-  std::deque<Job> dropped;
+  std::deque<Job> dropped, unhashed;
   std::unique_lock lock(mu_);
-  dropped.swap(queue_);
-  cv_.wait(lock, [this] { return !busy_; });
+  dropped.swap(to_write_);
+  unhashed.swap(to_hash_);
+  cv_.wait(lock, [this] { return !writing_ && !hashing_; });
   lock.unlock();
   // `dropped` returns its buffers to the pool here, with no lock held.
 }
 
-void WriteStage::run() {
+void WriteStage::run_writer() {
   pthread_setname_np(pthread_self(), "af-write");  // for top -H, perf and /proc
   std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, nothing left
-    Job job = std::move(queue_.front());
-    queue_.pop_front();
-    busy_ = true;
+    cv_.wait(lock, [this] { return stop_ || !to_write_.empty(); });
+    if (to_write_.empty()) return;  // stopping, nothing left
+    Job job = std::move(to_write_.front());
+    to_write_.pop_front();
+    writing_ = true;
     lock.unlock();
-    process(job);
-    job = Job{};  // the buffer goes back to the pool before anyone is told
+    const bool hash = write(job) && job.target.hasher;
+    if (!hash) job = Job{};  // the buffer goes back to the pool before anyone is told
     lock.lock();
-    busy_ = false;
+    if (hash) to_hash_.push_back(std::move(job));  // moved on, not copied
+    writing_ = false;
     cv_.notify_all();
   }
 }
 
-void WriteStage::process(const Job& job) {
+void WriteStage::run_hasher() {
+  pthread_setname_np(pthread_self(), "af-hash");
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stop_ || !to_hash_.empty(); });
+    if (to_hash_.empty()) return;  // stopping (after discard()), nothing left
+    Job job = std::move(to_hash_.front());
+    to_hash_.pop_front();
+    hashing_ = true;
+    lock.unlock();
+    job.target.hasher->update_here(job.buffer.data(), job.buffer.size());
+    job = Job{};
+    lock.lock();
+    hashing_ = false;
+    cv_.notify_all();
+  }
+}
+
+bool WriteStage::write(const Job& job) {
   {
     std::lock_guard lock(mu_);
-    if (failure_) return;  // nothing after a failed write is written
+    if (failure_) return false;  // nothing after a failed write is written
   }
   const char* data = job.buffer.data();
   const std::size_t n = job.buffer.size();
@@ -125,11 +150,11 @@ void WriteStage::process(const Job& job) {
   if (int e = pwrite_all(job.target.fd, data, n, job.offset, &failed_at)) {
     std::lock_guard lock(mu_);
     failure_ = Failure{e == ENOSPC || e == EDQUOT ? Fault::no_space : Fault::io, e, failed_at};
-    return;
+    return false;
   }
   // Only now: a kill after this line finds the span's bytes on disk.
   if (job.target.journal) job.target.journal->record(job.offset, job.offset + n);
-  if (job.target.hasher) job.target.hasher->update_here(data, n);
+  return true;
 }
 
 }  // namespace assetfetch

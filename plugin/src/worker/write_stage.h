@@ -3,14 +3,17 @@
 //
 // The transfer thread append()s body bytes: they are copied once, from
 // libcurl's buffer into a buffer of a fixed BufferPool, and a full buffer is
-// moved (never copied) to the stage thread. For each buffer, in order, that
-// thread:
-//   1. pwrite()s it at its offset,
+// moved (never copied) down a two-thread pipeline, in order:
+//   1. the writer (`af-write`) pwrite()s it at its offset,
 //   2. then records the span in the FilledJournal (never before the pwrite
 //      returned: after a kill every journaled span holds its bytes),
-//   3. then hashes it while it is still in the CPU cache (in-order bytes are
-//      never read back from disk),
-// and returns the buffer to the pool.
+//   3. then moves it to the hasher (`af-hash`), which hashes it straight
+//      from the buffer, just written (in-order bytes are never read back),
+// and the buffer returns to the pool.
+// Why two threads, not one that writes then hashes: measured on the 2-core
+// bench machine, one thread doing both was the slowest stage of the
+// download (page-cache writes there cost as much as SHA-256), slower than
+// the old transfer thread that wrote while a hashing thread hashed.
 //
 // Back-pressure: when every buffer is out, append() blocks until the stage
 // returns one. That wait is bounded by one buffer's write and hash (about a
@@ -22,8 +25,8 @@
 // copy, to save a wait that is shorter than a multi loop turn.
 //
 // Memory: at most `buffers` × `buffer_bytes` (8 MiB by default) whatever
-// the file size. A file that fits in one buffer never starts the thread:
-// drain() writes it on the caller's thread.
+// the file size. A file that fits in one buffer never starts the threads:
+// drain() writes and hashes it on the caller's thread.
 //
 // Errors: the first failed write becomes a Failure value (sticky: every later
 // append() and drain() returns it; nothing after it is written or journaled).
@@ -35,7 +38,8 @@
 // Threading: append/drain/discard/stats from one owner thread. The journal
 // must tolerate record() from the stage thread while the owner reads it
 // (FilledJournal locks); the hasher is touched only by the stage while it
-// holds work, so the owner must drain() before using it.
+// holds work, so the owner must drain() before using it. No lock is held
+// while writing, journaling or hashing.
 #pragma once
 
 #include <condition_variable>
@@ -104,20 +108,24 @@ class WriteStage {
     Target target;
   };
   void hand_over();
-  void run();
-  // Writes, journals, hashes; a failure is stored (under mu_).
-  void process(const Job& job);
+  void run_writer();
+  void run_hasher();
+  // Writes, then journals; false on a failure (stored under mu_) or after one.
+  bool write(const Job& job);
 
   BufferPool pool_;
   std::optional<Job> gathering_;  // owner thread only
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Job> queue_;
-  bool busy_ = false;  // the stage thread holds a job
+  std::deque<Job> to_write_;
+  std::deque<Job> to_hash_;  // written and journaled, in file order
+  bool writing_ = false;     // the writer holds a job
+  bool hashing_ = false;     // the hasher holds a job
   bool stop_ = false;
   std::optional<Failure> failure_;
-  std::thread thread_;  // last: joined before the rest is destroyed
+  std::thread writer_;  // both joined by the destructor
+  std::thread hasher_;
 };
 
 }  // namespace assetfetch
