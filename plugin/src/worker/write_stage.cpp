@@ -99,7 +99,7 @@ void WriteStage::discard() {
   unhashed.swap(to_hash_);
   cv_.wait(lock, [this] { return !writing_ && !hashing_; });
   lock.unlock();
-  // `dropped` returns its buffers to the pool here, with no lock held.
+  // `dropped` and `unhashed` return their buffers here, with no lock held.
 }
 
 void WriteStage::run_writer() {
