@@ -1,7 +1,7 @@
 // A local write failure (here EFBIG from a file-size limit, as ENOSPC or EIO
 // would be) fails the file as a local error: exit 1 naming the file and the
-// error, no other mirror blamed or asked, nothing at the destination, and
-// the journal never claims a byte that was not written.
+// error, no other mirror blamed or asked, nothing at the destination or in
+// the cache, and a resume record never claims a byte that was not written.
 #include <gtest/gtest.h>
 
 #include "cache/filled_journal.h"
@@ -48,11 +48,12 @@ TEST(FetchWriteFailure, FileSizeLimitFailsTheFileCleanlyWithoutTryingAnotherMirr
   EXPECT_FALSE(fs::exists(out)) << describe(r);
   EXPECT_TRUE(b.requests_for("/f").empty()) << "a local write failure was blamed on the source: "
                                              << describe(r);
-  // Whatever the journal kept is below the limit (it is the resume record).
+  // If a resume record is left, it claims no byte at or past the limit.
   const fs::path journal = cache / "partial" / ("sha256-" + sha + ".filled");
   const auto kept = assetfetch::FilledJournal::load(journal, data.size());
-  EXPECT_GT(kept.total(), 0u) << "nothing journaled before the limit";
   for (const auto& s : kept.spans()) EXPECT_LE(s.end, kLimit) << "the journal claims unwritten bytes";
+  // Nothing was adopted into the cache.
+  EXPECT_TRUE(af_it::files_under(cache / "objects").empty()) << describe(r);
 }
 
 }  // namespace
