@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "byte_range_util.h"
 #include "test_util.h"
 
 namespace assetfetch {
@@ -20,11 +21,7 @@ class Finisher : public ::testing::Test {
     af_test::write_file(whole, data);
   }
   static ByteRange range(std::uint64_t off, std::uint64_t len, const std::string& sha = "") {
-    ByteRange r;
-    r.offset = off;
-    r.length = len;
-    if (!sha.empty()) r.digest = Digest{HashAlgorithm::sha256, sha};
-    return r;
+    return test::byte_range(off, len, sha);
   }
   FileSpec spec_with(std::vector<ByteRange> ranges, Layout layout = Layout::concatenated) {
     FileSpec s;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "byte_range_util.h"
 #include "test_util.h"
 
 namespace assetfetch {
@@ -14,11 +15,7 @@ namespace fs = std::filesystem;
 class RangeFetchTest : public ::testing::Test {
  protected:
   static ByteRange range(std::uint64_t off, std::uint64_t len, const std::string& sha = "") {
-    ByteRange r;
-    r.offset = off;
-    r.length = len;
-    if (!sha.empty()) r.digest = Digest{HashAlgorithm::sha256, sha};
-    return r;
+    return test::byte_range(off, len, sha);
   }
   void ranges(std::vector<ByteRange> rs) {
     spec.ranges = std::move(rs);
