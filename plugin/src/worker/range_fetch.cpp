@@ -192,8 +192,8 @@ bool RangeFetch::write(std::uint32_t id, const char* data, std::size_t n, Refusa
     const std::size_t index = g->members[g->cursor];
     RangeState& rs = states_[index];
     std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(n, rs.placed.length - rs.received));
-    if (!pwrite_all(out_.get(), data, piece, rs.placed.output_offset + rs.received)) {
-      *refusal = {TransferFault::local_write, "writing " + temporary_.string() + ": " + std::strerror(errno)};
+    if (int e = pwrite_all(out_.get(), data, piece, rs.placed.output_offset + rs.received)) {
+      *refusal = {TransferFault::local_write, "writing " + temporary_.string() + ": " + std::strerror(e)};
       return false;
     }
     if (const auto& d = spec_.ranges[index].digest) {

@@ -1,5 +1,7 @@
 #include "worker/segmented_fetch.h"
 
+#include "worker/file_worker_util.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -287,14 +289,9 @@ bool SegmentedFetch::flush(Segment& s, std::string* error) {
   if (s.buf.empty()) return true;
   const char* data = s.buf.data();
   const std::size_t n = s.buf.size();
-  for (std::size_t done = 0; done < n;) {
-    ssize_t w = ::pwrite(fd_, data + done, n - done, static_cast<off_t>(s.flushed + done));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      *error = "writing " + part_.string() + ": " + std::strerror(errno);
-      return false;
-    }
-    done += static_cast<std::size_t>(w);
+  if (int e = worker_util::pwrite_all(fd_, data, n, s.flushed)) {
+    *error = "writing " + part_.string() + ": " + std::strerror(e);
+    return false;
   }
   if (journal_) journal_->record(s.flushed, s.flushed + n);
   s.flushed += n;

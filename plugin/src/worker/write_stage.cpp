@@ -1,5 +1,7 @@
 #include "worker/write_stage.h"
 
+#include "worker/file_worker_util.h"
+
 #include <pthread.h>
 #include <unistd.h>
 
@@ -8,25 +10,7 @@
 
 namespace assetfetch {
 
-namespace {
-
-// 0 on success, else the errno of the failed pwrite and where it failed.
-int pwrite_all(int fd, const char* data, std::size_t n, std::uint64_t offset, std::uint64_t* failed_at) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      *failed_at = offset;
-      return w < 0 ? errno : EIO;  // 0 bytes written for a regular file: the device gave up
-    }
-    data += w;
-    n -= static_cast<std::size_t>(w);
-    offset += static_cast<std::uint64_t>(w);
-  }
-  return 0;
-}
-
-}  // namespace
+using worker_util::pwrite_all;
 
 std::string WriteStage::Failure::describe() const {
   return std::string(std::strerror(error)) + " at byte " + std::to_string(offset);
