@@ -4,10 +4,12 @@
 // server whose every request costs ~100 ms gets at most two for 256 MiB (64
 // MiB under ThreadSanitizer, which moves bytes several times slower);
 // with a throttled mirror first and a fast one second, the fast one takes
-// over and the fetch ends close to the fast mirror's own time.
+// over and the fetch ends close to the fast mirror's own time; and a single
+// mirror gets no probe while this side, not the network, is the limit.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 #include "assetfetch/job.h"
 #include "job_fetch.h"
@@ -83,6 +85,47 @@ TEST(AdaptiveSegments, AThrottledFirstMirrorHandsOverToTheFastOne) {
   std::uint64_t slow_bytes = 0;
   for (const auto& e : slow.access_log(1)) slow_bytes += e.body_bytes;
   EXPECT_LT(slow_bytes, data.size() / 2) << "the throttled mirror served most of the file";
+}
+
+// One throttled mirror, a stream far under segment_local_capacity (set out
+// of reach here): the probe depends on the loop alone. While the loop is
+// kept busy (a progress callback that takes 95 of every 100 ms stands for a
+// slow local side: a loaded machine, slow disk), it hardly waits for its
+// socket and a second connection cannot help: one request. Without that,
+// the loop waits for the throttled socket and the probe comes: two.
+std::size_t requests_with_progress_delay(std::chrono::milliseconds delay, std::uint32_t seed) {
+  af_test::TempDir tmp{"af-adaptive"};
+  const std::string data = af_test::random_bytes(24u << 20, seed);
+  af_test::TestServer server;
+  server.add_file("/f", data);
+  server.set_fault("/f", af_test::Fault{.throttle_bytes_per_s = 8u << 20});  // about 3 s
+  JobOptions o;
+  o.cache_dir = tmp / "cache";
+  o.segment_threshold = 8u << 20;
+  o.segment_probe_after = 300ms;
+  o.segment_local_capacity = 1e15;
+  auto job = create_job("loop-busy", o);
+  JobCallbacks cb;
+  cb.progress = [delay](const Progress&, const File&) { std::this_thread::sleep_for(delay); };
+  job->set_callbacks(cb);
+  FileSpec spec;
+  spec.name = "f";
+  spec.candidates.push_back({server.url("/f"), CandidateKind::origin, {}});
+  spec.local_name = tmp / "out.bin";
+  spec.digest = Digest{HashAlgorithm::sha256, af_test::sha256_hex(data)};
+  ErrorContext err;
+  EXPECT_NE(job->add_file(spec, &err), nullptr) << err.message;
+  job->resume();
+  EXPECT_EQ(job->wait(std::chrono::seconds(60)), JobState::transferred);
+  EXPECT_TRUE(job->complete(&err)) << err.message;
+  EXPECT_TRUE(af_test::read_file(tmp / "out.bin") == data);
+  return server.requests_for("/f").size();
+}
+
+TEST(AdaptiveSegments, NoProbeWhileThisSideIsTheLimit) {
+  af_test::remove_proxy_env();
+  EXPECT_EQ(requests_with_progress_delay(95ms, 8), 1u) << "a probe although the loop never waited for the network";
+  EXPECT_EQ(requests_with_progress_delay(0ms, 9), 2u) << "no probe for a throttled single mirror (the control)";
 }
 
 }  // namespace

@@ -154,7 +154,8 @@ struct JobOptions {
   // Files at least this large may be fetched in segments over several
   // connections and mirrors, when measurement says it pays: after
   // segment_probe_after one probe connection is added if another mirror
-  // exists or one stream stays under segment_local_capacity bytes/s; more
+  // exists, or one stream stays under segment_local_capacity bytes/s while
+  // the job's loop spends over a tenth of its time waiting for sockets; more
   // follow only if the probe raised the total rate by 20%. Segments smaller
   // than min_split are not split.
   std::uint64_t segment_threshold = 32u << 20;

@@ -215,7 +215,7 @@ bool JobImpl::resume() {
       std::error_code ec;
       fs::create_directories(f->spec_.local_name.parent_path(), ec);
       f->worker = std::make_unique<FileWorker>(f->spec_, options_, cache_ ? &*cache_ : nullptr,
-                                               events_for(f.get()), f->temporary_);
+                                               events_for(f.get()), f->temporary_, &loop_meter_);
       if (f->pending_remote_name) f->worker->set_pending_remote_name(*std::exchange(f->pending_remote_name, std::nullopt));
       f->publish_locked();
     }

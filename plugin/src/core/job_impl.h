@@ -23,6 +23,7 @@
 #include "config/config.h"
 #include "core/install_record.h"
 #include "core/mirror_health.h"
+#include "transfer/loop_meter.h"
 #include "worker/file_worker.h"
 
 namespace assetfetch {
@@ -170,6 +171,10 @@ class JobImpl final : public Job {
   class MultiSession* live_session_ = nullptr;  // under wake_mu_
   bool running_ = false;
   Clock::time_point last_progress_{};  // transfer thread only
+  // How much of its time the transfer loop waits for sockets (transfer
+  // thread only): the workers read it to tell whether another connection
+  // could help (transfer/loop_meter.h).
+  LoopMeter loop_meter_;
 };
 
 }  // namespace assetfetch

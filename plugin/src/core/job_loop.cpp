@@ -107,6 +107,7 @@ void JobImpl::idle_until(MultiSession& session, Clock::time_point until) {
                                              : std::chrono::ceil<std::chrono::milliseconds>(until - now);
   if (session.started()) {
     session.poll(static_cast<int>(wait.count()));  // curl_multi_wakeup() ends it early
+    loop_meter_.waited(now, Clock::now());
     return;
   }
   std::unique_lock<std::mutex> lock(wake_mu_);

@@ -23,12 +23,13 @@ using namespace worker_util;
 
 
 FileWorker::FileWorker(const FileSpec& spec, const JobOptions& options, Cache* cache,
-                       WorkerEvents events, fs::path temporary)
+                       WorkerEvents events, fs::path temporary, const LoopMeter* loop)
     : spec_(spec),
       options_(options),
       cache_(cache),
       events_(std::move(events)),
       temporary_(std::move(temporary)),
+      loop_(loop),
       walk_(spec_.candidates, options_.retry, options_.offline) {}
 
 FileWorker::~FileWorker() {

@@ -42,6 +42,7 @@
 #include "worker/verdict.h"
 #include "worker/write_stage.h"
 #include "verify/stream_hasher.h"
+#include "transfer/loop_meter.h"
 #include "transfer/transfer.h"
 
 namespace assetfetch {
@@ -59,8 +60,10 @@ struct WorkerEvents {
 
 class FileWorker {
  public:
+  // `loop` (may be null): how busy the job's transfer loop is, read on the
+  // job's thread when deciding whether to add a connection.
   FileWorker(const FileSpec& spec, const JobOptions& options, Cache* cache, WorkerEvents events,
-             std::filesystem::path temporary);
+             std::filesystem::path temporary, const LoopMeter* loop = nullptr);
   ~FileWorker();
 
   enum class Phase { idle, waiting, transferring, done, failed };
@@ -133,6 +136,7 @@ class FileWorker {
   Cache* cache_;  // null with --no-cache
   WorkerEvents events_;
   std::filesystem::path temporary_;  // the destination's .part
+  const LoopMeter* loop_;
 
   Phase phase_ = Phase::idle;
   Mode mode_ = Mode::whole;

@@ -35,6 +35,7 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
   tuning.min_split = options_.segment_min_split;
   tuning.probe_after = options_.segment_probe_after;
   tuning.local_capacity = options_.segment_local_capacity;
+  tuning.loop = loop_;
   if (!stage_) stage_ = std::make_unique<WriteStage>();
   seg_ = std::make_unique<SegmentedFetch>(part_fd_.get(), part_, *remote_size_, filled_, &*hasher_, walk_.index(), usable,
                                           tuning, ahead, &journal_, stage_.get());

@@ -114,6 +114,13 @@ std::optional<std::size_t> SegmentedFetch::next_to_start(Clock::time_point now) 
   return grow(now);
 }
 
+bool SegmentedFetch::local_side_limits(Clock::time_point now) const {
+  if (!tuning_.loop) return false;
+  // Not measured yet counts as limited: asked again at every call.
+  const double busy = tuning_.loop->busy_share(now);
+  return busy < 0 || busy >= tuning_.local_bound_share;
+}
+
 std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
   const bool several_mirrors = usable_.size() > 1;
   switch (growth_) {
@@ -126,7 +133,7 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       // for two pieces) and a reason to expect a gain (another mirror, or a
       // stream clearly slower than the local side). Re-checked at every call.
       if (rate <= 0 || static_cast<double>(left) < rate || left < 2 * min_split_) return std::nullopt;
-      if (!several_mirrors && rate >= tuning_.local_capacity) return std::nullopt;
+      if (!several_mirrors && (rate >= tuning_.local_capacity || local_side_limits(now))) return std::nullopt;
       // The probe goes to another mirror when there is one.
       std::size_t to = p->candidate;
       for (std::size_t c : usable_)

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "cache/filled_journal.h"
+#include "transfer/loop_meter.h"
 #include "verify/stream_hasher.h"
 #include "worker/write_stage.h"
 
@@ -78,6 +79,11 @@ class SegmentedFetch {
     std::uint64_t min_split = 2u << 20;  // segments smaller than this are never split
     std::chrono::milliseconds probe_after{750};
     double local_capacity = 200.0 * (1u << 20);  // bytes/s one stream may reach before extra ones can help
+    // The job's loop (may be null): one that hardly waits for its sockets is
+    // limited by this side, and a second connection to the same mirror
+    // cannot help (loop_meter.h).
+    const LoopMeter* loop = nullptr;
+    double local_bound_share = 0.9;  // loop busy at least this much: this side limits
   };
   SegmentedFetch(int fd, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                  std::size_t primary_candidate, std::vector<std::size_t> usable, Tuning tuning,
@@ -124,6 +130,9 @@ class SegmentedFetch {
   std::optional<std::size_t> split_for(std::size_t candidate, Clock::time_point now);
   // The next connection to add, by the growth policy (design goals).
   std::optional<std::size_t> grow(Clock::time_point now);
+  // The loop hardly waited for its sockets of late, or has not been
+  // measured long enough to say (Tuning::loop).
+  bool local_side_limits(Clock::time_point now) const;
   const Segment* find(std::uint32_t id) const;
   // Bytes per second of a segment's current request; 0 while too early to say.
   double rate_of(const Segment& s, Clock::time_point now) const;
