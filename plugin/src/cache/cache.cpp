@@ -23,12 +23,17 @@ namespace {
 
 std::string key(const Digest& d) { return std::string(algorithm_name(d.algorithm)) + "-" + d.hex; }
 
-std::string stat_stamp(const fs::path& p) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) return {};
+// What a stamp records: size, inode and ctime (which no one can set back).
+std::string stamp_of(const struct stat& st) {
   std::ostringstream s;
   s << st.st_size << ' ' << st.st_ino << ' ' << st.st_ctim.tv_sec << ' ' << st.st_ctim.tv_nsec;
   return s.str();
+}
+
+std::string stat_stamp(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return {};
+  return stamp_of(st);
 }
 
 // A free name for a temporary beside `dir`'s entries (hard links are made
@@ -99,11 +104,35 @@ void Cache::check_entry(const fs::path& entry) const {
   if (auto why = unsafe_entry(entry, S_IFREG); !why.empty()) refuse_entry(why);
 }
 
-bool Cache::stamp_matches(const Digest& d) const {
+std::string Cache::recorded_stamp(const Digest& d) const {
   std::ifstream in(stamp_path(d));
   std::string recorded;
   std::getline(in, recorded);
+  return recorded;
+}
+
+bool Cache::stamp_matches(const Digest& d) const {
+  const std::string recorded = recorded_stamp(d);
   return !recorded.empty() && recorded == stat_stamp(object_path(d));
+}
+
+void Cache::linking(const Digest& d, const std::function<void()>& link) const {
+  const fs::path obj = object_path(d);
+  // One stat for both the stamp check and the comparison after: a write
+  // after it moves mtime, so it can never be carried over.
+  struct stat before {};
+  const bool stamped = ::stat(obj.c_str(), &before) == 0 && recorded_stamp(d) == stamp_of(before);
+  link();
+  struct stat after {};
+  if (!stamped || ::stat(obj.c_str(), &after) != 0) return;
+  if (after.st_ino != before.st_ino || after.st_size != before.st_size ||
+      after.st_mtim.tv_sec != before.st_mtim.tv_sec || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec)
+    return;  // not only a link: the next use re-hashes
+  try {
+    write_stamp(d);
+  } catch (const std::exception&) {
+    // A read-only cache: the next use re-hashes, as before.
+  }
 }
 
 Cache::Lookup Cache::lookup(const Digest& d) {
@@ -146,8 +175,12 @@ void Cache::adopt(const fs::path& verified, const Digest& d, const std::optional
     fs::create_directories(other.parent_path());
     std::error_code ec;
     fs::path tmp = temp_name_in(other.parent_path(), also->hex);
-    fs::create_hard_link(obj, tmp, ec);
-    if (!ec) fs::rename(tmp, other, ec);
+    // Both the link and the rename move the inode's ctime: the first name's
+    // stamp follows them.
+    linking(d, [&] {
+      fs::create_hard_link(obj, tmp, ec);
+      if (!ec) fs::rename(tmp, other, ec);
+    });
     if (!ec) write_stamp(*also);
   }
 }

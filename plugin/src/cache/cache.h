@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -81,6 +82,13 @@ class Cache {
   void store_copy(const std::filesystem::path& verified, const Digest& d);
   // Marks an object as used now (for least-recently-used pruning).
   void touch(const Digest& d);
+  // Runs `link`, which gives the object another name (a hardlinked install,
+  // the second digest's name): that changes the object's ctime, and so its
+  // stamp, but not its bytes. The stamp follows the change when it matched
+  // just before and the object's size, inode and mtime are the same after (a
+  // write in between would have moved mtime), so the next hit is not a full
+  // re-hash; otherwise the next use re-hashes, as for any changed object.
+  void linking(const Digest& d, const std::function<void()>& link) const;
 
   std::optional<PartialMeta> read_partial_meta(const Digest& d) const;
   void write_partial_meta(const Digest& d, const PartialMeta& meta) const;
@@ -97,6 +105,7 @@ class Cache {
   std::filesystem::path stamp_path(const Digest& d) const;
   void write_stamp(const Digest& d) const;
   bool stamp_matches(const Digest& d) const;
+  std::string recorded_stamp(const Digest& d) const;
 
   std::filesystem::path root_;
   mutable std::atomic<bool> tree_checked_{false};

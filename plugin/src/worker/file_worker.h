@@ -120,6 +120,8 @@ class FileWorker {
   // the mismatch: resumed bytes are fetched again, others fail over.
   void finish_whole();
   void deliver_whole();
+  // Installs the cache's object at the destination's temporary.
+  std::uint64_t install_object(const std::filesystem::path& object);
   void refetch_resumed();
   void drop_mismatched(const std::string& got);
   void finish_all_ranges();

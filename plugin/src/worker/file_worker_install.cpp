@@ -34,7 +34,7 @@ bool FileWorker::serve_from_cache() {
         if (spec_.ranges_given) {
           cut_ranges_from(obj, true);
         } else {
-          result_.bytes = install_whole(obj, temporary_, options_.install);
+          result_.bytes = install_object(obj);
           result_.verified = true;
           phase_ = Phase::done;
         }
@@ -46,6 +46,15 @@ bool FileWorker::serve_from_cache() {
     return true;
   }
   return false;
+}
+
+std::uint64_t FileWorker::install_object(const fs::path& object) {
+  std::uint64_t bytes = 0;
+  auto install = [&] { bytes = install_whole(object, temporary_, options_.install); };
+  // A hardlink is a new name for the object: its stamp follows (cache.h).
+  if (options_.install == InstallMode::hardlink) cache_->linking(*spec_.digest, install);
+  else install();
+  return bytes;
 }
 
 void FileWorker::finish_whole() {
@@ -143,7 +152,7 @@ void FileWorker::deliver_whole() {
       name_bad_mirrors(whole);
       write_back(spec_, asset_label(), whole, walk_.exhausted() ? std::string() : walk_.current().url, options_,
                  events_.warning);
-      if (!spec_.ranges_given) install_whole(whole, temporary_, options_.install);
+      if (!spec_.ranges_given) install_object(whole);
     }
     if (spec_.ranges_given) {
       cut_ranges_from(whole, result_.verified);
