@@ -109,4 +109,33 @@ TEST_F(Resume, CorruptedResumedBytesAreFetchedAgainNotBlamedOnTheServer) {
   EXPECT_TRUE(af_it::files_under(cache / "partial").empty());
 }
 
+// A fetch that fails (its only server went away mid-transfer: exit 4) keeps
+// what it received in the cache, like a killed one: the next run, from any
+// URL serving the same hash, continues with a Range request.
+TEST_F(Resume, AFailedFetchKeepsItsBytesForTheNextRun) {
+  bool grew = false;
+  af_test::ChildProcess child = af_it::start_until_partial(args, cache, sha, 2u << 20, &grew);
+  ASSERT_TRUE(grew) << child.stderr_so_far();
+  server.stop();  // connections refused from now on: every attempt fails
+  af_test::ProcessResult failed = child.wait(30s);
+  ASSERT_EQ(failed.exit_code, 4) << describe(failed);
+  EXPECT_FALSE(fs::exists(out));
+  ASSERT_TRUE(fs::exists(part)) << "the failed fetch threw its bytes away";
+  const std::uint64_t kept = fs::file_size(part);
+  EXPECT_GE(kept, 2u << 20);
+  EXPECT_TRUE(fs::exists(cache / "partial" / ("sha256-" + sha + ".filled")));
+  for (const auto& name : af_it::files_under(out.parent_path()))
+    ADD_FAILURE() << "left beside the destination: " << name;
+
+  server.start();
+  auto r = rerun();
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  auto reqs = server.requests_for("/big.bin");
+  ASSERT_EQ(reqs.size(), 1u);
+  ASSERT_EQ(reqs[0].range.rfind("bytes=", 0), 0u) << reqs[0].range;
+  EXPECT_GT(std::stoull(reqs[0].range.substr(6)), 0u) << "fetched again from byte 0: " << reqs[0].range;
+  EXPECT_TRUE(af_test::read_file(out) == data);
+  EXPECT_TRUE(af_it::files_under(cache / "partial").empty());
+}
+
 }  // namespace

@@ -277,7 +277,7 @@ bool JobImpl::complete(ErrorContext* error) {
     if (f->renamed) continue;
     if (!f->worker || f->worker->phase() != FileWorker::Phase::done) {
       all = false;
-      if (f->worker) f->worker->discard_temporaries();
+      if (f->worker) f->worker->abandon();  // a rerun resumes what the cache kept
       continue;
     }
     std::error_code ec;

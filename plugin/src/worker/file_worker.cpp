@@ -445,23 +445,30 @@ void FileWorker::close_journal(bool remove) {
   }
 }
 
-void FileWorker::discard_temporaries() {
+void FileWorker::discard_temporaries() { drop_temporaries(false); }
+
+void FileWorker::abandon() { drop_temporaries(true); }
+
+void FileWorker::drop_temporaries(bool keep_resumable) {
   seg_.reset();    // it writes through the stage
-  stage_.reset();  // cancel: unwritten bytes go, before the fd closes
+  stage_.reset();  // unwritten bytes go, before the fd closes
   journal_.close();
   part_fd_.reset();
-  if (!bad_file_.empty()) {
-    std::error_code ec;
-    fs::remove(bad_file_, ec);
-  }
-  if (ranges_) ranges_->close();
   std::error_code ec;
+  if (!bad_file_.empty()) fs::remove(bad_file_, ec);
+  if (ranges_) ranges_->close();
   fs::remove(temporary_, ec);
   if (!part_.empty()) {
-    fs::remove(part_, ec);
-    if (use_cache_for_whole()) cache_->remove_partial(*spec_.digest);
+    // The cache's partial is kept only while its validators say it can be
+    // resumed (a mismatch or restart removed them: nothing worth keeping).
+    const bool resumable =
+        keep_resumable && use_cache_for_whole() && cache_->read_partial_meta(*spec_.digest).has_value();
+    if (!resumable) {
+      fs::remove(part_, ec);
+      if (use_cache_for_whole()) cache_->remove_partial(*spec_.digest);
+    }
   }
-  lock_.unlock();
+  lock_.unlock();  // last: nobody resumes a partial while it is being removed
 }
 
 }  // namespace assetfetch

@@ -85,8 +85,12 @@ class FileWorker {
   std::uint64_t bytes_transferred() const;
   std::optional<std::uint64_t> bytes_total() const;
   std::vector<ByteRange> filled_ranges() const;
-  // Removes temporaries (cancel).
+  // Removes temporaries (cancel): beside the destination and in the cache.
   void discard_temporaries();
+  // The job completes without this file (it failed, or never finished): the
+  // temporaries beside the destination go; the cache's partial, if it can be
+  // resumed, stays for a later run, as after a kill.
+  void abandon();
 
  private:
   enum class Mode { whole, ranges };
@@ -131,6 +135,7 @@ class FileWorker {
   void fail(ErrorCode code, ErrorCause cause, const std::string& message, long status = 0);
   void restart_whole();
   std::string asset_label() const;
+  void drop_temporaries(bool keep_resumable);
   bool use_cache_for_whole() const;
 
   FileSpec spec_;
