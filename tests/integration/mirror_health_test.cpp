@@ -7,6 +7,7 @@
 
 namespace {
 
+namespace fs = std::filesystem;
 using af_test::Fault;
 using af_test::TempDir;
 using af_test::TestServer;
@@ -62,6 +63,47 @@ TEST(MirrorHealth, A404IsAboutOneFileNotTheServer) {
   ASSERT_EQ(r2.exit_code, 0) << af_it::describe(r2);
   EXPECT_EQ(first.requests_for("/two").size(), 1u) << "the declared order stays: a 404 is not ill health";
   EXPECT_TRUE(second.requests_for("/two").empty());
+}
+
+// What is saved is what changes the next run's order: a success on a healthy
+// mirror writes nothing (a file created per process is most of what a small
+// fetch costs), while a success on a mirror that failed clears the failure.
+TEST(MirrorHealth, OnlyAChangeOfOrderIsSaved) {
+  TempDir dir;
+  const auto cache = dir / "cache";
+  const auto cfg = af_it::write_config(dir / "c.json", 2);
+  const std::string a = af_test::random_bytes(30000, 5), b = af_test::random_bytes(30000, 6),
+                    c = af_test::random_bytes(30000, 7), d = af_test::random_bytes(30000, 8);
+  TestServer flaky, healthy;
+  for (auto* s : {&flaky, &healthy}) {
+    s->add_file("/a", a);
+    s->add_file("/b", b);
+    s->add_file("/c", c);
+    s->add_file("/d", d);
+  }
+  auto fetch = [&](const std::vector<std::string>& urls, const std::string& data, const char* out) {
+    std::vector<std::string> args{"fetch"};
+    args.insert(args.end(), urls.begin(), urls.end());
+    for (const std::string& x : {std::string("--sha256"), af_test::sha256_hex(data), std::string("-o"),
+                                 (dir / out).string(), std::string("--config"), cfg.string()})
+      args.push_back(x);
+    auto r = af_it::run_cli(args, cache, dir.path());
+    EXPECT_EQ(r.exit_code, 0) << af_it::describe(r);
+  };
+  fetch({healthy.url("/a")}, a, "a");
+  EXPECT_FALSE(fs::exists(cache / "health.json")) << "a success on a healthy mirror was written down";
+
+  flaky.set_fault("/b", Fault{.status = 503, .times = 2});  // both attempts of the next run fail
+  fetch({flaky.url("/b"), healthy.url("/b")}, b, "b");
+  ASSERT_TRUE(fs::exists(cache / "health.json")) << "a failure must be remembered";
+  // The flaky mirror alone, now well (another asset: /b is a cache hit now):
+  // its success clears the failure...
+  fetch({flaky.url("/d")}, d, "d");
+  ASSERT_EQ(flaky.requests_for("/d").size(), 1u);
+  // ...so it is asked first again.
+  fetch({flaky.url("/c"), healthy.url("/c")}, c, "c");
+  EXPECT_EQ(flaky.requests_for("/c").size(), 1u) << "the recovered mirror was still tried last";
+  EXPECT_TRUE(healthy.requests_for("/c").empty());
 }
 
 }  // namespace

@@ -44,6 +44,16 @@ bool unwell_outcome(const AttemptRecord& a) {
   return a.outcome == AttemptOutcome::failover && (a.http_status == 0 || a.http_status >= 500);
 }
 
+// When `h` last failed, if that still puts its origin at the back of the
+// line at `now`; 0 otherwise. A success in the same second as the failure
+// (times are whole seconds) counts as recovered: it is the later news when
+// a run fails over and then succeeds there, or a mirror recovers at once.
+std::int64_t failing_since(const OriginHealth& h, std::int64_t now) {
+  if (h.last_failure == 0 || h.last_success >= h.last_failure) return 0;
+  if (now - h.last_failure > MirrorHealth::kMemory.count()) return 0;
+  return h.last_failure;
+}
+
 }  // namespace
 
 MirrorHealth::MirrorHealth(fs::path cache_dir) {
@@ -57,11 +67,7 @@ void MirrorHealth::reorder(std::vector<Candidate>& candidates, std::vector<std::
   auto failing_since = [&](const Candidate& c) -> std::int64_t {
     if (url_scheme(c.url) == "file") return 0;
     auto it = known_.find(url_origin(c.url));
-    if (it == known_.end()) return 0;
-    const OriginHealth& h = it->second;
-    if (h.last_failure == 0 || h.last_success > h.last_failure) return 0;
-    if (now - h.last_failure > kMemory.count()) return 0;
-    return h.last_failure;
+    return it == known_.end() ? 0 : assetfetch::failing_since(it->second, now);
   };
   std::vector<std::pair<std::int64_t, Candidate>> bad;
   std::vector<Candidate> good;
@@ -113,8 +119,14 @@ void MirrorHealth::save() {
       ::usleep(10000);
     if (!lock.held()) return;
     auto merged = load(file_);
+    const std::int64_t now = std::time(nullptr);
+    // Only what changes the next run's order is worth a write (a file
+    // created and renamed per process): a failure, or a success that clears
+    // one. A success on a healthy origin changes nothing.
+    bool changes_order = false;
     for (auto& [origin, u] : updates_) {
       OriginHealth& h = merged[origin];
+      changes_order = changes_order || u.last_failure || (u.last_success && failing_since(h, now));
       if (u.last_failure) {
         h.last_failure = u.last_failure;
         h.last_failure_reason = u.last_failure_reason;
@@ -124,8 +136,11 @@ void MirrorHealth::save() {
         if (u.bytes_per_second > 0) h.bytes_per_second = u.bytes_per_second;
       }
     }
+    if (!changes_order) {
+      updates_.clear();
+      return;
+    }
     nlohmann::json j = nlohmann::json::object();
-    const std::int64_t now = std::time(nullptr);
     for (auto& [origin, h] : merged) {
       // Forget origins not heard of for a day, so the file stays small.
       if (std::max(h.last_failure, h.last_success) < now - 86400) continue;
