@@ -15,6 +15,7 @@
 #include "cache/cache.h"
 #include "verify/digest.h"
 #include "cache/file_lock.h"
+#include "cache/object_lock.h"
 #include "verify/hasher.h"
 #include "core/input_error.h"
 
@@ -81,8 +82,9 @@ std::optional<Digest> digest_of_key(const std::string& key) {
   return std::nullopt;
 }
 
-// Whether a running process holds the download lock `lock` (without creating it).
-bool lock_held(const fs::path& lock) {
+// Whether a running process holds the whole-file lock `lock` (health.lock,
+// and the per-object lock files of earlier builds), without creating it.
+bool file_lock_held(const fs::path& lock) {
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(lock, ec))) return false;
   FileLock l;
@@ -170,7 +172,8 @@ std::vector<fs::path> list_unsafe_objects(const fs::path& root) {
 
 std::vector<PartialInfo> list_partials(const fs::path& root) {
   std::vector<PartialInfo> out;
-  Cache(root).check_tree();
+  Cache cache(root);
+  cache.check_tree();
   std::map<std::string, bool> held;  // by key: one probe per download
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(root / "partial", ec)) {
@@ -186,7 +189,7 @@ std::vector<PartialInfo> list_partials(const fs::path& root) {
     const std::string key = key_of(name);
     p.digest = digest_of_key(key);
     auto [it, fresh] = held.try_emplace(key, false);
-    if (fresh) it->second = lock_held(root / "locks" / (key + ".lock"));
+    if (fresh) it->second = p.digest && cache.object_locks().held_elsewhere(&*p.digest);
     p.in_use = it->second;
     out.push_back(std::move(p));
   }
@@ -198,7 +201,9 @@ std::vector<LockInfo> list_locks(const fs::path& root) {
   std::vector<LockInfo> out;
   Cache(root).check_tree();
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(root / "locks", ec)) out.push_back({e.path(), lock_held(e.path())});
+  const ObjectLocks objects(Cache(root).lock_file());
+  for (const auto& e : fs::directory_iterator(root / "locks", ec))
+    out.push_back({e.path(), e.path() == objects.file() ? objects.held_elsewhere(nullptr) : file_lock_held(e.path())});
   std::sort(out.begin(), out.end(), [](const LockInfo& a, const LockInfo& b) { return a.file < b.file; });
   return out;
 }
@@ -230,12 +235,16 @@ void prune_partials(const fs::path& root, PruneResult& r) {
   std::map<std::string, std::vector<PartialInfo>> by_key;
   for (auto& p : list_partials(root))
     if (!p.in_use) by_key[key_of(p.file.filename().string())].push_back(p);
+  Cache cache(root);
   for (const auto& [key, entries] : by_key) {
-    FileLock lock;
+    ObjectLock lock;  // names that are no digest have no download to wait for
     try {
-      if (!lock.try_lock(root / "locks" / (key + ".lock"))) continue;  // a download just started
+      if (auto d = digest_of_key(key)) {
+        lock = cache.try_lock_object(*d);
+        if (!lock.held()) continue;  // a download just started
+      }
     } catch (const std::exception&) {
-      continue;  // a read-only cache, or an unsafe lock (pruned below)
+      continue;  // a read-only cache, or an unsafe lock file
     }
     const bool resumable = resumable_keys.count(key) > 0;
     for (const auto& p : entries) {
@@ -248,10 +257,13 @@ void prune_partials(const fs::path& root, PruneResult& r) {
 }
 
 // Lock files nobody holds: removed while held, so a fetch that opened the old
-// file notices (FileLock checks the name still leads to its file).
+// file notices (FileLock checks the name still leads to its file). Never the
+// shared objects.lock: a fetch holding bytes of the removed file would no
+// longer exclude one that creates a new file at the name.
 void prune_locks(const fs::path& root, PruneResult& r) {
+  const fs::path shared = Cache(root).lock_file();
   for (const auto& l : list_locks(root)) {
-    if (l.held) continue;
+    if (l.held || l.file == shared) continue;
     std::error_code ec;
     struct stat st {};
     bool regular = ::lstat(l.file.c_str(), &st) == 0 && S_ISREG(st.st_mode);

@@ -36,12 +36,12 @@ struct PartialInfo {
   std::uint64_t size = 0;
   std::time_t modified = 0;
   bool is_link = false;  // never followed; `prune` removes it
-  bool in_use = false;   // its download lock is held by a running process
+  bool in_use = false;   // its object's byte of locks/objects.lock is held by a running process
 };
 
 struct LockInfo {
-  std::filesystem::path file;  // <root>/locks/<algo>-<hex>.lock
-  bool held = false;           // by a running process
+  std::filesystem::path file;  // <root>/locks/objects.lock, health.lock, or an earlier build's <algo>-<hex>.lock
+  bool held = false;           // by a running process (objects.lock: any object's byte)
 };
 
 std::vector<CacheObjectInfo> list_objects(const std::filesystem::path& root);
@@ -67,7 +67,7 @@ struct PruneResult {
 // - partial downloads (.part, .json, .filled) nobody is downloading (lock not
 //   held) and no job record names, and every unheld .bad and temporary;
 // - links and strays in partial/ and objects/ (never followed);
-// - lock files nobody holds.
+// - lock files nobody holds (earlier builds' per-object ones), never objects.lock.
 // Age plays no part: a download holds its lock from start to end, so an
 // unheld partial is one nobody is writing. Then, when max_size is set, the
 // least recently used objects until the distinct object bytes are <=

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cache/file_lock.h"
+#include "cache/object_lock.h"
 
 #include "process.h"
 #include "integration_util.h"
@@ -215,9 +215,14 @@ TEST_F(CacheCmd, ListAndPruneSeePartialFilesLocksAndLinks) {
   af_test::write_file(outside, "keep me");
   fs::create_symlink(outside, partial / ("sha256-" + std::string(64, 'f') + ".part"));
   fs::create_symlink(outside, cache() / "objects" / "sha256" / std::string(64, 'f'));
-  const fs::path held_lock = cache() / "locks" / (resumable + ".lock");
-  assetfetch::FileLock holding;
-  ASSERT_TRUE(holding.try_lock(held_lock));
+  // The download of `resumable` runs (its byte of objects.lock is held); an
+  // earlier build's per-object lock file lies unheld beside it.
+  const fs::path shared_lock = cache() / "locks" / "objects.lock";
+  assetfetch::ObjectLocks downloads(shared_lock);
+  assetfetch::ObjectLock holding = downloads.try_lock(assetfetch::Digest{assetfetch::HashAlgorithm::sha256, std::string(64, 'e')});
+  ASSERT_TRUE(holding.held());
+  const fs::path old_lock = cache() / "locks" / (sha_key(0) + ".lock");
+  af_test::write_file(old_lock, "");
 
   auto r = cli({"cache", "list", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -233,8 +238,8 @@ TEST_F(CacheCmd, ListAndPruneSeePartialFilesLocksAndLinks) {
   EXPECT_EQ(seen[orphan + ".part"]["in_use"], false);
   EXPECT_EQ(seen[resumable + ".part"]["in_use"], true);
   EXPECT_EQ(seen["sha256-" + std::string(64, 'f') + ".part"]["link"], true);
-  EXPECT_EQ(seen[resumable + ".lock"]["kind"], "lock");
-  EXPECT_EQ(seen[resumable + ".lock"]["held"], true);
+  EXPECT_EQ(seen["objects.lock"]["kind"], "lock");
+  EXPECT_EQ(seen["objects.lock"]["held"], true);
   EXPECT_EQ(seen[sha_key(0) + ".lock"]["held"], false);
 
   // While its lock is held, nothing of a download goes.
@@ -244,8 +249,8 @@ TEST_F(CacheCmd, ListAndPruneSeePartialFilesLocksAndLinks) {
     EXPECT_FALSE(fs::exists(partial / (orphan + ext))) << ext;
     EXPECT_TRUE(fs::exists(partial / (resumable + ext))) << ext << " (held)";
   }
-  EXPECT_TRUE(fs::exists(held_lock));
-  EXPECT_FALSE(fs::exists(cache() / "locks" / (sha_key(0) + ".lock"))) << "a free lock file goes";
+  EXPECT_TRUE(fs::exists(shared_lock));
+  EXPECT_FALSE(fs::exists(old_lock)) << "an earlier build's free lock file goes";
   EXPECT_FALSE(fs::is_symlink(partial / ("sha256-" + std::string(64, 'f') + ".part")));
   EXPECT_FALSE(fs::is_symlink(cache() / "objects" / "sha256" / std::string(64, 'f')));
   EXPECT_EQ(af_test::read_file(outside), "keep me");
@@ -256,7 +261,7 @@ TEST_F(CacheCmd, ListAndPruneSeePartialFilesLocksAndLinks) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* ext : {".part", ".json", ".filled"}) EXPECT_TRUE(fs::exists(partial / (resumable + ext))) << ext;
   EXPECT_FALSE(fs::exists(partial / (resumable + ".part.bad")));
-  EXPECT_FALSE(fs::exists(held_lock));
+  EXPECT_TRUE(fs::exists(shared_lock)) << "the shared lock file is never removed";
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(fs::exists(object(i)));
 }
 

@@ -91,12 +91,16 @@ TEST_F(Symlinks, CachePartialRecordIsRefused) {
   expect_safe_outcome(r, meta);
 }
 
-TEST_F(Symlinks, LockFileIsRefused) {
-  const fs::path lock = key_path("locks", ".lock");
+TEST_F(Symlinks, SharedLockFileIsRefused) {
+  const fs::path lock = cache / "locks" / "objects.lock";
   plant(lock, victim);
   auto r = fetch();
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   expect_safe_outcome(r, lock);
+  EXPECT_NE(r.err.find("symbolic link"), std::string::npos) << r.err;
+  EXPECT_EQ(origin.request_count(), 0u) << "refused before any download";
+  EXPECT_FALSE(fs::exists(key_path("partial", ".part"))) << "nothing written";
+  EXPECT_FALSE(fs::exists(cache / "objects" / "sha256" / sha)) << "nothing written";
 }
 
 TEST_F(Symlinks, LinkedCacheFoldersAreRefused) {
@@ -160,12 +164,12 @@ TEST_F(Symlinks, DestinationTemporariesAreNeverFollowed) {
 }
 
 TEST_F(Symlinks, UnwritableLockStillServesACacheHit) {
-  // Fill the cache, then make the lock impossible to create (a directory at
-  // its name stands in for a read-only cache, which root would not notice).
+  // Fill the cache, then make the lock file impossible to open (a directory
+  // at its name stands in for a read-only cache, which root would not notice).
   auto r = fetch();
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   fs::remove(out);
-  const fs::path lock = key_path("locks", ".lock");
+  const fs::path lock = cache / "locks" / "objects.lock";
   fs::remove(lock);
   fs::create_directories(lock);
   origin.clear_log();

@@ -31,7 +31,7 @@ TEST(CachePaths, Layout) {
   EXPECT_EQ(cache.object_path(d), fs::path("/c/objects/sha256") / d.hex);
   EXPECT_EQ(cache.object_path(e), fs::path("/c/objects/sha512") / e.hex);
   EXPECT_EQ(cache.partial_path(d), fs::path("/c/partial") / ("sha256-" + d.hex + ".part"));
-  EXPECT_EQ(cache.lock_path(d), fs::path("/c/locks") / ("sha256-" + d.hex + ".lock"));
+  EXPECT_EQ(cache.lock_file(), fs::path("/c/locks/objects.lock")) << "one lock file for every object";
   EXPECT_EQ(cache.jobs_dir(), fs::path("/c/jobs"));
   EXPECT_EQ(cache.tmp_dir(), fs::path("/c/tmp"));
 }

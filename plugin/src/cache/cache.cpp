@@ -61,7 +61,7 @@ std::string unsafe_entry(const fs::path& p, mode_t want) {
 
 }  // namespace
 
-Cache::Cache(fs::path root) : root_(std::move(root)) {}
+Cache::Cache(fs::path root) : root_(std::move(root)), locks_(root_ / "locks" / "objects.lock") {}
 
 fs::path Cache::default_root() {
   if (const char* v = std::getenv(env::kCacheDir); v && *v) return v;
@@ -78,7 +78,7 @@ fs::path Cache::stamp_path(const Digest& d) const {
 }
 fs::path Cache::partial_path(const Digest& d) const { return root_ / "partial" / (key(d) + ".part"); }
 fs::path Cache::journal_path(const Digest& d) const { return root_ / "partial" / (key(d) + ".filled"); }
-fs::path Cache::lock_path(const Digest& d) const { return root_ / "locks" / (key(d) + ".lock"); }
+fs::path Cache::lock_file() const { return locks_.file(); }
 fs::path Cache::tmp_dir() const { return root_ / "tmp"; }
 fs::path Cache::jobs_dir() const { return root_ / "jobs"; }
 
@@ -100,7 +100,7 @@ void Cache::check_tree() const {
   tree_checked_.store(true, std::memory_order_release);
 }
 
-void Cache::check_entry(const fs::path& entry) const {
+void Cache::check_entry(const fs::path& entry) {
   if (auto why = unsafe_entry(entry, S_IFREG); !why.empty()) refuse_entry(why);
 }
 

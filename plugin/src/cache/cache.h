@@ -6,7 +6,11 @@
 //   <root>/partial/<algo>-<hex>.json   its validators (remote size, ETag, ...)
 //   <root>/partial/<algo>-<hex>.filled the spans of the .part really written
 //                                      (FilledJournal; resume trusts only it)
-//   <root>/locks/<algo>-<hex>.lock     one downloader per object (flock)
+//   <root>/locks/objects.lock          one downloader per object: one byte of
+//                                      this file per object (ObjectLocks, OFD
+//                                      locks). Earlier builds made a
+//                                      <algo>-<hex>.lock per object: ignored
+//                                      now, and `cache prune` removes them.
 //   <root>/tmp/                        temporaries, renamed into place
 //   <root>/jobs/                       persisted job state
 //
@@ -32,6 +36,7 @@
 #include <string>
 
 #include "assetfetch/types.h"
+#include "cache/object_lock.h"
 
 namespace assetfetch {
 
@@ -56,7 +61,7 @@ class Cache {
   std::filesystem::path object_path(const Digest& d) const;
   std::filesystem::path partial_path(const Digest& d) const;
   std::filesystem::path journal_path(const Digest& d) const;  // FilledJournal
-  std::filesystem::path lock_path(const Digest& d) const;
+  std::filesystem::path lock_file() const;  // the shared objects.lock
   std::filesystem::path tmp_dir() const;
   std::filesystem::path jobs_dir() const;
 
@@ -65,8 +70,14 @@ class Cache {
   // link or not a directory, and the fix. Checks once per Cache: later calls
   // return at once after a check that passed.
   void check_tree() const;
-  // The same for one file entry (an object, a partial, its record).
-  void check_entry(const std::filesystem::path& entry) const;
+  // The same for one file entry (an object, a partial, its record, the lock file).
+  static void check_entry(const std::filesystem::path& entry);
+
+  // The download lock of `d` (see ObjectLocks): held, or unheld when another
+  // thread or process is fetching it. Throws UnsafeCache for a linked lock
+  // file, std::system_error when it cannot be created (a read-only cache).
+  ObjectLock try_lock_object(const Digest& d) { return locks_.try_lock(d); }
+  const ObjectLocks& object_locks() const { return locks_; }
 
   enum class Lookup { hit, miss, healed };  // healed: a corrupt object was removed
   // Present and intact? Re-hashes only when the stamp does not match; a
@@ -109,6 +120,7 @@ class Cache {
 
   std::filesystem::path root_;
   mutable std::atomic<bool> tree_checked_{false};
+  ObjectLocks locks_;  // opens the lock file once per Cache, on first use
 };
 
 }  // namespace assetfetch

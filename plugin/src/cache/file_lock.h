@@ -1,6 +1,6 @@
-// Advisory whole-file lock (flock) that serialises one cache object's download
-// across processes: one process fetches, the others wait and reuse the result.
-// The kernel drops the lock when its holder dies, so a killed fetch never
+// Advisory whole-file lock (flock) across processes, for one-off files such
+// as locks/health.lock (object downloads use ObjectLocks, object_lock.h).
+// The kernel drops the lock when its holder dies, so a killed process never
 // leaves a stale lock behind.
 #pragma once
 

@@ -152,7 +152,8 @@ bool FileWorker::start(Clock::time_point now) {
   if (spec_.digest && cache_) {
     try {
       cache_->check_tree();
-      if (!lock_.try_lock(cache_->lock_path(*spec_.digest))) {
+      lock_ = cache_->try_lock_object(*spec_.digest);
+      if (!lock_.held()) {
         // Another process is fetching this object: wait, then reuse it.
         phase_ = Phase::waiting;
         wake_at_ = now + std::chrono::milliseconds(50);

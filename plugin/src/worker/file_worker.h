@@ -33,7 +33,7 @@
 #include "cache/cache.h"
 #include "cache/filled_journal.h"
 #include "cache/unique_fd.h"
-#include "cache/file_lock.h"
+#include "cache/object_lock.h"
 #include "verify/hasher.h"
 #include "core/range.h"
 #include "worker/candidate_walk.h"
@@ -156,7 +156,7 @@ class FileWorker {
   bool whole_fallback_ = false;  // ranges: none supported Range, fetching whole
   ErrorContext error_;
   FileResult result_;
-  FileLock lock_;
+  ObjectLock lock_;
 
   // Whole-file download.
   std::filesystem::path part_;  // cache partial or the destination temporary
