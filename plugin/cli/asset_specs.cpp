@@ -1,6 +1,7 @@
 #include "asset_specs.h"
 
 #include "config/diagnostics.h"
+#include "config/safe_join.h"
 
 namespace assetfetch::cli {
 
@@ -8,6 +9,7 @@ AssetIdentity identity_of(const ManifestAsset& a) { return {a.name, a.sha256, a.
 
 std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const std::filesystem::path& dest_dir) {
   std::vector<FileSpec> specs;
+  DestinationJoiner dest(dest_dir);  // resolves each destination folder once
   for (const auto& a : manifest.assets) {
     FileSpec s{};
     s.name = a.name;
@@ -19,7 +21,7 @@ std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const std::f
     s.ranges_given = a.ranges_given;
     s.layout = a.sparse ? Layout::sparse : Layout::concatenated;
     std::string rel = a.destination.empty() ? default_file_name(a.urls.at(0)) : a.destination;
-    s.local_name = safe_join(dest_dir, rel, manifest.file.string() + ": asset " + quoted_value(a.name) + " destination");
+    s.local_name = dest.join(rel, manifest.file.string() + ": asset " + quoted_value(a.name) + " destination");
     s.urls = a.urls;  // the core builds the candidate walk from the job's source policy
     specs.push_back(std::move(s));
   }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "config/safe_join.h"
 #include "config_test_support.h"
 
 using af_config_test::error_of;
@@ -358,4 +359,26 @@ TEST(Paths, SafeJoinRefusesEscapes) {
   EXPECT_NE(error_of([&] { safe_join(dir.path() / "root", "link/f", "destination"); })
                 .find("through a symbolic link"),
             std::string::npos);
+}
+
+// One joiner resolves each folder once: a refusal is remembered for every
+// file of that folder, and folders below a linked one are refused too.
+TEST(Paths, DestinationJoinerRefusesEveryFileOfALinkedFolder) {
+  ScratchDir dir;
+  const auto root = dir.path() / "root";
+  std::filesystem::create_directories(dir.path() / "outside" / "sub");
+  std::filesystem::create_directories(root / "ok");
+  std::filesystem::create_directory_symlink(dir.path() / "outside", root / "link");
+  std::filesystem::create_directory_symlink(root / "ok", root / "inner");  // a link that stays inside
+  DestinationJoiner dest(root);
+  EXPECT_EQ(dest.join("ok/a", "destination"), root / "ok/a");
+  for (const char* rel : {"link/a", "link/b", "link/./c", "link/sub/d", "link/new/e"}) {
+    SCOPED_TRACE(rel);
+    EXPECT_NE(error_of([&] { dest.join(rel, "destination"); }).find("through a symbolic link"), std::string::npos);
+  }
+  EXPECT_EQ(dest.join("ok/b", "destination"), root / "ok/b") << "a refused folder does not taint the others";
+  EXPECT_EQ(dest.join("inner/c", "destination"), root / "inner/c");
+  EXPECT_EQ(dest.join("new/deeper/d", "destination"), root / "new/deeper/d") << "folders not made yet are fine";
+  EXPECT_NE(error_of([&] { dest.join("ok/../../x", "destination"); }).find("contains '..'"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "outside" / "a"));
 }
