@@ -36,11 +36,16 @@ struct flock byte_at(short type, std::uint64_t slot, off_t len = 1) {
 }
 
 void open_table(ObjectLocks::Table& t) {
-  // Refuse a planted link with the cache's own error (the fix included);
-  // O_NOFOLLOW closes the window between this check and the open.
-  Cache::check_entry(t.file);
   fs::create_directories(t.file.parent_path());
-  t.fd = open_or_create_regular(t.file, O_RDWR | O_CREAT);
+  try {
+    t.fd = open_or_create_regular(t.file, O_RDWR | O_CREAT);  // O_NOFOLLOW: a link fails with ELOOP
+  } catch (const std::system_error& e) {
+    // A planted link gets the cache's own refusal (UnsafeCache, with the
+    // fix). Anything else (read-only cache, a directory at the name) stays
+    // a system_error, which still lets a cache hit be served.
+    if (e.code().value() == ELOOP) Cache::check_entry(t.file);
+    throw;
+  }
 }
 
 }  // namespace
