@@ -152,6 +152,7 @@ bool FileWorker::start(Clock::time_point now) {
   if (spec_.digest && cache_) {
     try {
       cache_->check_tree();
+      lock_.unlock();  // a held lock of ours would make the retry below wait for itself
       lock_ = cache_->try_lock_object(*spec_.digest);
       if (!lock_.held()) {
         // Another process is fetching this object: wait, then reuse it.
