@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libcpp-httplib-dev
   nginx-light python3 python3-jsonschema curl
   libre2-dev
+  aria2 time  # bench/run's peer and its timer (never used by the build or the tests)
 )
 
 missing=()
