@@ -42,8 +42,15 @@ void UniqueFd::reset(int fd) {
 }
 
 UniqueFd open_new_temporary(const fs::path& path, bool replace) {
-  if (replace && ::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno(errno, path, "cannot replace");
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  constexpr int kFlags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  int fd = ::open(path.c_str(), kFlags, 0644);
+  // Something at the name (a file, a planted link): with `replace` it goes
+  // (unlink never follows a link) and the name is created again. Trying the
+  // create first saves an unlink per temporary, whose name is usually new.
+  if (fd < 0 && errno == EEXIST && replace) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno(errno, path, "cannot replace");
+    fd = ::open(path.c_str(), kFlags, 0644);
+  }
   if (fd < 0) throw_errno(errno, path, "cannot create");
   return UniqueFd(fd);
 }

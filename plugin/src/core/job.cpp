@@ -4,6 +4,8 @@
 // job_loop.cpp, the job record in job_persist.cpp, FileImpl in file_impl.cpp.
 #include <unistd.h>
 
+#include <set>
+
 #include "cache/unique_fd.h"
 #include "cache/cache.h"
 #include "core/input_error.h"
@@ -21,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // The nearest existing ancestor must be a writable directory.
-bool destination_writable(const fs::path& dest, std::string* why) {
+bool destination_writable(const fs::path& dest, std::set<fs::path>& writable_dirs, std::string* why) {
   std::error_code ec;
   if (fs::is_directory(dest, ec)) {
     *why = dest.string() + " is a directory; give a file path";
@@ -29,6 +31,10 @@ bool destination_writable(const fs::path& dest, std::string* why) {
   }
   fs::path dir = dest.parent_path();
   if (dir.empty()) dir = ".";
+  // A folder found writable once in this job is not walked again for each
+  // of its files (a sync of thousands of files into a few folders).
+  if (writable_dirs.count(dir)) return true;
+  const fs::path folder = dir;
   while (!fs::exists(dir, ec)) {
     if (!dir.has_parent_path() || dir.parent_path() == dir) break;
     dir = dir.parent_path();
@@ -41,6 +47,7 @@ bool destination_writable(const fs::path& dest, std::string* why) {
     *why = "cannot write into " + dir.string() + " (permission denied)";
     return false;
   }
+  writable_dirs.insert(folder);
   return true;
 }
 
@@ -101,7 +108,12 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
   if (spec.local_name.empty()) return reject("no destination given");
   spec.local_name = fs::absolute(spec.local_name);
   std::string why;
-  if (!destination_writable(spec.local_name, &why)) return reject("destination " + spec.local_name.string() + ": " + why);
+  bool writable = false;
+  {
+    std::lock_guard<std::mutex> lock(writable_dirs_mu_);
+    writable = destination_writable(spec.local_name, writable_dirs_, &why);
+  }
+  if (!writable) return reject("destination " + spec.local_name.string() + ": " + why);
   std::vector<std::string> notes;
   if (health_) order_by_health(*health_, spec, &notes);
   // Already in place and unchanged since installed: a stat, not a re-hash.

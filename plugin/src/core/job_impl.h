@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "assetfetch/job.h"
@@ -175,6 +176,9 @@ class JobImpl final : public Job {
   // thread only): the workers read it to tell whether another connection
   // could help (transfer/loop_meter.h).
   LoopMeter loop_meter_;
+  // Destination folders add_file() found writable (checked once per folder).
+  std::mutex writable_dirs_mu_;
+  std::set<std::filesystem::path> writable_dirs_;
 };
 
 }  // namespace assetfetch
