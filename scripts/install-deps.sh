@@ -10,6 +10,7 @@ packages=(
   nginx-light python3 python3-jsonschema curl
   libre2-dev
   aria2 time  # bench/run's peer and its timer (never used by the build or the tests)
+  xfsprogs  # .ci/run mounts a small XFS image for the reflink test (tests/unit/install_test.cpp)
 )
 
 missing=()

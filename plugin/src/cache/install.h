@@ -8,9 +8,16 @@
 
 namespace assetfetch {
 
+// Files smaller than this are copied, not cloned. XFS and btrfs write a
+// file's dirty pages back before they share its extents: right after a
+// download, cloning a 16 KiB object cost 0.2-0.4 ms (a synchronous disk write)
+// against 0.04 ms for a copy, and 256 KiB 0.5 ms against 0.12 ms (XFS on this
+// project's VMs); the space a copy takes below 1 MiB is small.
+inline constexpr std::uint64_t kCloneMinSize = std::uint64_t{1} << 20;
+
 // Creates `to` anew (replacing whatever is at that name, never following a
 // link there) with the contents of `from`, which must be a regular file, not
-// a link. Returns true when a reflink was used.
+// a link. Returns true when a reflink was used (never below kCloneMinSize).
 bool clone_or_copy(const std::filesystem::path& from, const std::filesystem::path& to);
 
 // Copies `length` bytes from fd_in at in_offset to fd_out at out_offset.
