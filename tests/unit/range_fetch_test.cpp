@@ -63,6 +63,30 @@ TEST_F(RangeFetchTest, CoalescesAdjacentRangesIntoOneRequest) {
   EXPECT_EQ(af_test::read_file(out), remote.substr(100, 100) + remote.substr(1000, 10));
 }
 
+// JobOptions::max_connections_per_file: no more requests in flight than
+// max_parallel; a finished one frees its place.
+TEST_F(RangeFetchTest, KeepsAtMostMaxParallelRequestsInFlight) {
+  ranges({range(0, 10), range(100, 10), range(200, 10), range(300, 10), range(400, 10), range(500, 10)});
+  {
+    RangeFetch all(spec, dir.path() / "all.part", nullptr);
+    std::size_t n = 0;
+    while (all.next_request(0)) ++n;
+    EXPECT_EQ(n, RangeFetch::kParallel);
+  }
+  RangeFetch one(spec, out, nullptr, 1);
+  auto first = one.next_request(0);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(one.next_request(0)) << "a second request while one is in flight";
+  Refusal why;
+  ASSERT_TRUE(one.check_headers(first->id, partial(0, 9, remote.size()), &why)) << why.detail;
+  ASSERT_TRUE(one.write(first->id, remote.data(), 10, &why));
+  one.finish(first->id);
+  auto second = one.next_request(0);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->start, 100u);
+  EXPECT_FALSE(one.next_request(0));
+}
+
 TEST_F(RangeFetchTest, WrongAnswersAreRefusedWithTheirFault) {
   ranges({range(100, 50)});
   RangeFetch f(spec, out, nullptr);

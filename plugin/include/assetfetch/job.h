@@ -141,6 +141,10 @@ enum class InstallMode { copy, hardlink };
 // mirrors, vcpkg sources.
 struct Config;
 
+// The largest limit a user may set on connections per file (config
+// "max_connections", CLI --max-connections): more than a file ever uses.
+inline constexpr int kMaxConnectionsPerFile = 64;
+
 // How a job behaves; filled by the CLI or C ABI from flags and config.
 struct JobOptions {
   std::filesystem::path cache_dir;  // empty: no local cache at all
@@ -158,6 +162,16 @@ struct JobOptions {
   // the job's loop spends over a tenth of its time waiting for sockets; more
   // follow only if the probe raised the total rate by 20%. Segments smaller
   // than min_split are not split.
+  //
+  // max_connections_per_file caps the connections (requests in flight) of
+  // one file. 0 (the default; a negative value counts as 0): automatic, up
+  // to 4 with several usable http(s) mirrors, 2 with one; range fetches
+  // (AddFileWithRanges) keep up to 4. N >= 1: never more than N, and below
+  // that the automatic choice still applies. 1: one stream, never
+  // segmented and never probed (one request for a healthy mirror); range
+  // fetches ask one request at a time. Config "max_connections", CLI
+  // --max-connections.
+  int max_connections_per_file = 0;
   std::uint64_t segment_threshold = 32u << 20;
   std::uint64_t segment_min_split = 2u << 20;
   std::chrono::milliseconds segment_probe_after{750};

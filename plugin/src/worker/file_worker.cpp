@@ -93,7 +93,8 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
     abandon_segments("no source left for the remaining segments");
   }
   if (phase_ == Phase::transferring) {
-    // Range fetches keep up to kParallelRanges requests in flight.
+    // Range fetches keep up to RangeFetch::kParallel requests in flight
+    // (fewer under JobOptions::max_connections_per_file).
     if (mode_ != Mode::ranges || !ranges_ || !ranges_->placed() || now < wake_at_ || walk_.exhausted())
       return nullptr;
     if (url_scheme(walk_.url()) == "file") return nullptr;  // local candidates run once the requests are in

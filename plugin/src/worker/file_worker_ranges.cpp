@@ -15,7 +15,9 @@ using namespace worker_util;
 void FileWorker::begin_ranges() {
   mode_ = Mode::ranges;
   try {
-    ranges_ = std::make_unique<RangeFetch>(spec_, temporary_, cache_);
+    const int limit = options_.max_connections_per_file;
+    ranges_ = std::make_unique<RangeFetch>(spec_, temporary_, cache_,
+                                           limit > 0 ? static_cast<std::size_t>(limit) : RangeFetch::kParallel);
   } catch (const std::exception& e) {
     fail(ErrorCode::internal, ErrorCause::local_file, e.what());
     return;

@@ -30,8 +30,12 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
     std::string scheme = url_scheme(walk_.candidate(c).url);
     if (scheme == "http" || scheme == "https") usable.push_back(c);
   }
+  // One connection allowed: the first request stays the only one (no probe,
+  // no segments; holes an earlier run left are fetched again in order).
+  const int connections = connections_for_file(options_.max_connections_per_file, usable.size());
+  if (connections < 2) return;
   SegmentedFetch::Tuning tuning;
-  tuning.max_connections = usable.size() > 1 ? 4 : 2;
+  tuning.max_connections = connections;
   tuning.min_split = options_.segment_min_split;
   tuning.probe_after = options_.segment_probe_after;
   tuning.local_capacity = options_.segment_local_capacity;

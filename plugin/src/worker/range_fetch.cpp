@@ -14,8 +14,12 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 using worker_util::pwrite_all;
 
-RangeFetch::RangeFetch(const FileSpec& spec, fs::path temporary, Cache* cache)
-    : spec_(spec), temporary_(std::move(temporary)), cache_(cache), out_(open_new_temporary(temporary_, true)) {
+RangeFetch::RangeFetch(const FileSpec& spec, fs::path temporary, Cache* cache, std::size_t max_parallel)
+    : spec_(spec),
+      temporary_(std::move(temporary)),
+      cache_(cache),
+      out_(open_new_temporary(temporary_, true)),
+      max_parallel_(std::clamp<std::size_t>(max_parallel, 1, kParallel)) {
   // Back-to-back ranges with no EOF length can be placed before the remote
   // size is known; then ranges cached under their own digest need no request.
   if (spec_.layout != Layout::concatenated) return;
@@ -91,7 +95,7 @@ std::optional<RangeFetch::Request> RangeFetch::next_request(std::size_t candidat
     g.request.start = r.offset;
     g.request.end = r.to_eof() ? 0 : r.offset + r.length;
   } else {
-    if (groups_.size() >= kParallel) return std::nullopt;
+    if (groups_.size() >= max_parallel_) return std::nullopt;
     std::size_t k = 0;
     auto available = [this](std::size_t i) { return !states_[i].done && !states_[i].in_flight; };
     while (k < order_.size() && !available(order_[k])) ++k;

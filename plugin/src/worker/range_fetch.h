@@ -22,10 +22,13 @@ namespace assetfetch {
 
 class RangeFetch {
  public:
+  static constexpr std::size_t kParallel = 4;  // requests in flight, at most
   // Creates the output temporary (throws std::system_error naming it).
   // Ranges that need no remote size are placed at once, and those cached
-  // under their own digest are copied from the cache.
-  RangeFetch(const FileSpec& spec, std::filesystem::path temporary, Cache* cache);
+  // under their own digest are copied from the cache. At most max_parallel
+  // requests (1 to kParallel) are in flight at once.
+  RangeFetch(const FileSpec& spec, std::filesystem::path temporary, Cache* cache,
+             std::size_t max_parallel = kParallel);
 
   bool placed() const { return !states_.empty(); }
   bool all_done() const { return next_undone() >= states_.size(); }
@@ -41,9 +44,8 @@ class RangeFetch {
     std::uint32_t id = 0;
     std::uint64_t start = 0, end = 0;  // end 0: to the end of the remote file
   };
-  static constexpr std::size_t kParallel = 4;
   // The next request for `candidate`: the first range until the remote size
-  // is known, then up to kParallel coalesced groups. nullopt: nothing to ask.
+  // is known, then up to max_parallel coalesced groups. nullopt: nothing to ask.
   std::optional<Request> next_request(std::size_t candidate);
   // A request for one range, read from a local file.
   Request local_request(std::size_t index, std::size_t candidate);
@@ -109,6 +111,7 @@ class RangeFetch {
   std::vector<std::size_t> order_;  // range indices by remote offset
   std::vector<Group> groups_;
   std::uint32_t next_id_ = 0;
+  std::size_t max_parallel_;
 };
 
 }  // namespace assetfetch

@@ -14,6 +14,11 @@ namespace assetfetch {
 
 namespace fs = std::filesystem;
 
+int connections_for_file(int user_limit, std::size_t usable_mirrors) {
+  const int automatic = usable_mirrors > 1 ? 4 : 2;
+  return user_limit > 0 ? std::min(user_limit, automatic) : automatic;
+}
+
 SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                                std::size_t primary_candidate, std::vector<std::size_t> usable, Tuning tuning,
                                const SpanSet& prefilled, FilledJournal* journal, WriteStage* stage)

@@ -46,6 +46,11 @@
 
 namespace assetfetch {
 
+// The most connections one file may use: the automatic choice (4 with
+// several usable mirrors, 2 with one), capped by the user's limit
+// (JobOptions::max_connections_per_file; 0 or less: no cap).
+int connections_for_file(int user_limit, std::size_t usable_mirrors);
+
 class SegmentedFetch {
  public:
   using Clock = std::chrono::steady_clock;
