@@ -1,9 +1,32 @@
 #include "cli_options.h"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <string>
 #include "core/env_names.h"
 
 namespace assetfetch::cli {
+
+namespace {
+
+// --max-connections N: a whole number from 1 to kMaxConnectionsPerFile.
+// CLI11 puts the flag's name before the message.
+CLI::Validator connections_check() {
+  const std::string range = "give a whole number from 1 to " + std::to_string(kMaxConnectionsPerFile) +
+                            " (1: one stream per file)";
+  return CLI::Validator(
+      [range](std::string& value) -> std::string {
+        int n = 0;
+        const char* end = value.data() + value.size();
+        const auto [at, ec] = std::from_chars(value.data(), end, n);
+        if (ec != std::errc() || at != end || value.empty()) return "\"" + value + "\" is not a whole number; " + range;
+        if (n < 1 || n > kMaxConnectionsPerFile) return value + " is out of range; " + range;
+        return {};
+      },
+      "1.." + std::to_string(kMaxConnectionsPerFile));
+}
+
+}  // namespace
 
 void add_common_options(CLI::App& app, CommonOptions& o) {
   app.add_option("--config", o.config_file, std::string("mirror configuration (JSON); default: $") + env::kConfig);
@@ -21,6 +44,11 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
       ->check(CLI::IsMember({"auto", "bar", "lines", "none"}));
   app.add_flag("--require-verified", o.require_verified,
                "fail rather than deliver a range that cannot be verified");
+  app.add_option("--max-connections", o.max_connections,
+                 "connections per file, at most (1: one stream, never segmented); default: config "
+                 "max_connections, else automatic (up to 4 for a large file with several mirrors)")
+      ->type_name("N")
+      ->check(connections_check());
 }
 
 Settings resolve_settings(const CommonOptions& o) {
@@ -31,6 +59,7 @@ Settings resolve_settings(const CommonOptions& o) {
   flags.offline = o.offline;
   flags.require_verified_ranges = o.require_verified;
   flags.max_parallel_files = o.jobs;
+  if (o.max_connections > 0) flags.max_connections_per_file = o.max_connections;
   ResolvedOptions r = resolve_options(flags);
   Settings s;
   s.config = *r.config;

@@ -27,10 +27,11 @@ struct CommonOptions {
   bool require_verified = false;
   std::string progress = "auto";  // auto | bar | lines | none
   int jobs = 8;
+  int max_connections = 0;  // 0: not given (config max_connections, else automatic)
 };
 
 // Adds --config, --cache-dir, --offline, --no-cache, --quiet, -v, --json,
-// --progress, --require-verified to a subcommand.
+// --progress, --require-verified, --max-connections to a subcommand.
 void add_common_options(CLI::App& app, CommonOptions& o);
 
 struct Settings {

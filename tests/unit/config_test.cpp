@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "config_test_support.h"
+#include "core/resolve_options.h"
 
 using af_config_test::error_of;
 using af_config_test::ScratchDir;
@@ -309,4 +310,29 @@ TEST(Config, TransferBoundsHaveDefaultsAndRanges) {
   EXPECT_NE(af_config_test::error_of([] { parse_config(R"({"retry": {"min_rate_window_s": 0}})", "cfg.json"); })
                 .find("/retry/min_rate_window_s"),
             std::string::npos);
+}
+
+// "max_connections": loaded, bounded, and carried into the job's options by
+// resolve_options() (what the CLI and the C ABI use), where a flag wins.
+TEST(Config, MaxConnectionsIsLoadedAndReachesTheJobOptions) {
+  EXPECT_EQ(parse_config("{}", "cfg.json").max_connections, 0) << "absent: automatic";
+  EXPECT_EQ(parse_config(R"({"max_connections": 1})", "cfg.json").max_connections, 1);
+  EXPECT_EQ(parse_config(R"({"max_connections": 64})", "cfg.json").max_connections, 64);
+  EXPECT_EQ(config_error(R"({"max_connections": 0})"),
+            "cfg.json:1:21: /max_connections: must be an integer from 1 to 64, got 0");
+  for (const char* bad : {R"({"max_connections": -1})", R"({"max_connections": 65})", R"({"max_connections": "2"})",
+                          R"({"max_connections": 1.5})"}) {
+    const std::string err = config_error(bad);
+    expect_parts(err, {"cfg.json:1:", "/max_connections: ", "an integer from 1 to 64"}, bad);
+  }
+
+  ScratchDir dir;
+  OptionFlags flags;
+  flags.config_from_env = false;
+  flags.cache_dir = dir.path() / "cache";
+  EXPECT_EQ(resolve_options(flags).job.max_connections_per_file, 0) << "no config: automatic";
+  flags.config_file = dir.write("af.json", R"({"max_connections": 2})");
+  EXPECT_EQ(resolve_options(flags).job.max_connections_per_file, 2);
+  flags.max_connections_per_file = 1;
+  EXPECT_EQ(resolve_options(flags).job.max_connections_per_file, 1) << "the flag wins over the config";
 }

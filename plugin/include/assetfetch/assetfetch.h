@@ -222,7 +222,9 @@ typedef struct af_job_options {
    * cache_dir; offline and require_verified_ranges are on when either side
    * sets them; retry_attempts, backoff_ms, no_progress_timeout_s, tls_verify
    * and ca_file take the config's value while they hold their
-   * af_job_options_init() defaults. */
+   * af_job_options_init() defaults. The config's "max_connections" (at
+   * most N connections for one file; 1: one stream, never segmented) is
+   * how a C caller sets that limit: this struct has no field for it. */
   const char* config_file;
   /* Non-zero: af_job_add_file*() accept hash_algo == hash_hex == NULL; such a
    * file is delivered unverified and never cached (the CLI's --no-verify).

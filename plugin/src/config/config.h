@@ -58,6 +58,9 @@ struct Config {
   RetryPolicy retry;
   TlsPolicy tls;
   std::uint64_t max_download_size = JobOptions{}.max_download_size;
+  // "max_connections": connections per file, at most (JobOptions::
+  // max_connections_per_file); 0 when the key is absent (automatic).
+  int max_connections = 0;
   std::optional<std::chrono::seconds> write_back_wait;  // "write_back": {"wait_s": N}
   std::vector<std::string> warnings;  // e.g. missing ${env:} in `check` mode
 };

@@ -198,6 +198,8 @@ Config config_from_document(const JsonDocument& doc, const ConfigLoadOptions& op
   field("tls", [&](const JsonNode& n) { parse_tls(n, file, config, d); });
   field("max_download_size",
         [&](const JsonNode& n) { config.max_download_size = n.integer(1, std::uint64_t{1} << 62); });
+  field("max_connections",
+        [&](const JsonNode& n) { config.max_connections = static_cast<int>(n.integer(1, kMaxConnectionsPerFile)); });
   field("write_back", [&](const JsonNode& n) {
     n.object();
     n.only_keys({"wait_s"}, d);

@@ -62,6 +62,8 @@ ResolvedOptions resolve_options(const OptionFlags& flags) {
   if (flags.tls_verify) job.tls.verify = *flags.tls_verify;
   if (flags.ca_file) job.tls.ca_file = *flags.ca_file;
   if (flags.max_parallel_files) job.max_parallel_files = *flags.max_parallel_files;
+  job.max_connections_per_file = flags.max_connections_per_file ? *flags.max_connections_per_file
+                                                                 : config->max_connections;
 
   out.config = config;
   job.sources = config;

@@ -32,6 +32,7 @@ struct OptionFlags {
   std::optional<bool> tls_verify;
   std::optional<std::string> ca_file;
   std::optional<int> max_parallel_files;
+  std::optional<int> max_connections_per_file;  // >= 1 (the CLI's --max-connections)
 };
 
 struct ResolvedOptions {
