@@ -281,6 +281,50 @@ void TestServer::clear_log() {
   log_.clear();
 }
 
+std::size_t max_concurrent(const std::vector<AnswerSpan>& spans, std::chrono::milliseconds end_grace) {
+  // +1 at each start, -1 at each (graced) end; ends sort before starts at
+  // the same instant.
+  std::vector<std::pair<Clock::time_point, int>> edges;
+  for (const auto& s : spans) {
+    const Clock::time_point end = std::max(s.start, s.end - end_grace);
+    if (end <= s.start) continue;  // shorter than the grace: never overlaps
+    edges.emplace_back(s.start, +1);
+    edges.emplace_back(end, -1);
+  }
+  std::sort(edges.begin(), edges.end());
+  std::size_t open = 0, most = 0;
+  for (const auto& [at, step] : edges) {
+    open = step > 0 ? open + 1 : open - 1;
+    most = std::max(most, open);
+  }
+  return most;
+}
+
+std::size_t TestServer::begin_answer(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  spans_.push_back({path, Clock::now(), {}});
+  span_ended_.push_back(false);
+  return spans_.size() - 1;
+}
+
+void TestServer::end_answer(std::size_t span) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (span >= spans_.size() || span_ended_[span]) return;  // once (a Response may be copied)
+    spans_[span].end = Clock::now();
+    span_ended_[span] = true;
+  }
+  spans_cv_.notify_all();
+}
+
+std::vector<AnswerSpan> TestServer::answer_spans(std::chrono::milliseconds wait) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  spans_cv_.wait_for(lock, wait, [this] {
+    return std::find(span_ended_.begin(), span_ended_.end(), false) == span_ended_.end();
+  });
+  return spans_;
+}
+
 void TestServer::log(RequestRecord record) {
   std::lock_guard<std::mutex> lock(mu_);
   log_.push_back(std::move(record));
@@ -331,6 +375,8 @@ void TestServer::handle_get(const httplib::Request& req, httplib::Response& res)
   // is ours (so faults can bend it), hence its parsed ranges are dropped.
   // The Request object is not const in httplib; only the handler view is.
   const_cast<httplib::Request&>(req).ranges.clear();
+  const std::size_t span = begin_answer(req.path);
+  bool body_pending = false;  // a body provider ends the span
   RequestRecord rec = record_of(req);
   std::shared_ptr<const FaultState> state = take_fault(req.path);
   const Fault* fault = state ? &state->fault : nullptr;
@@ -406,21 +452,23 @@ void TestServer::handle_get(const httplib::Request& req, httplib::Response& res)
     }
     if (res.status != 416 && fault && fault->endless) {
       rec.body_bytes = 0;  // unbounded: see body_bytes_sent()
-      send_endless_body(res, plan);
+      send_endless_body(res, plan, span);
+      body_pending = true;
     } else if (res.status != 416) {
       rec.body_bytes = plan.reset_after ? std::min(*plan.reset_after, plan.length) : plan.length;
-      send_body(res, plan);
+      body_pending = send_body(res, plan, span);
     }
   }
   if (req.method == "HEAD") rec.body_bytes = 0;
   rec.status = res.status;
   log(std::move(rec));
+  if (!body_pending) end_answer(span);
 }
 
-void TestServer::send_body(httplib::Response& res, const Plan& plan) {
+bool TestServer::send_body(httplib::Response& res, const Plan& plan, std::size_t span) {
   // An empty body needs no provider; a HEAD answer gets its Content-Length
   // from the provider's length (httplib never calls it for HEAD).
-  if (plan.length == 0) return;
+  if (plan.length == 0) return false;
   struct Progress {
     bool stalled = false;
     bool started = false;
@@ -464,10 +512,12 @@ void TestServer::send_body(httplib::Response& res, const Plan& plan) {
         if (!sink.write(chunk.data(), chunk.size())) return false;
         count_sent(plan.path, chunk.size());
         return true;
-      });
+      },
+      [this, span](bool) { end_answer(span); });
+  return true;
 }
 
-void TestServer::send_endless_body(httplib::Response& res, const Plan& plan) {
+void TestServer::send_endless_body(httplib::Response& res, const Plan& plan, std::size_t span) {
   res.set_chunked_content_provider(
       "application/octet-stream", [this, plan](std::size_t sent, httplib::DataSink& sink) {
         {
@@ -480,7 +530,8 @@ void TestServer::send_endless_body(httplib::Response& res, const Plan& plan) {
         if (!sink.write(chunk.data(), chunk.size())) return false;
         count_sent(plan.path, chunk.size());
         return true;
-      });
+      },
+      [this, span](bool) { end_answer(span); });
 }
 
 void TestServer::handle_put(const httplib::Request& req, httplib::Response& res) {

@@ -20,6 +20,7 @@
 // the server runs; requests() returns a snapshot.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <map>
@@ -93,6 +94,22 @@ struct RequestRecord {
   int status = 0;            // status the server answered
 };
 
+// When one GET (or HEAD) answer was being made: from the handler's start
+// until its last body byte was handed to the network, or until the server
+// found the connection gone (a client that drops a throttled answer is
+// noticed at the next paced write, within about 50 ms).
+struct AnswerSpan {
+  std::string path{};
+  std::chrono::steady_clock::time_point start{}, end{};
+};
+
+// The most spans (of one or several servers) that were open at one instant,
+// each counted as ending `end_grace` early: a span that ends within that
+// much of another's start does not overlap it (the slack of a server
+// noticing a dropped connection).
+std::size_t max_concurrent(const std::vector<AnswerSpan>& spans,
+                           std::chrono::milliseconds end_grace = std::chrono::milliseconds(0));
+
 class TestServer {
  public:
   struct Options {
@@ -138,6 +155,10 @@ class TestServer {
   // requests (counts what an endless or throttled body really sent).
   std::size_t body_bytes_sent(const std::string& path) const;
 
+  // Every answer's span, in the order the answers began; waits (at most
+  // `wait`) until every answer begun has ended.
+  std::vector<AnswerSpan> answer_spans(std::chrono::milliseconds wait = std::chrono::seconds(2)) const;
+
   std::vector<RequestRecord> requests() const;
   std::vector<RequestRecord> requests_for(const std::string& path) const;
   std::size_t request_count() const;
@@ -151,8 +172,12 @@ class TestServer {
   void handle_get(const httplib::Request& req, httplib::Response& res);
   void handle_put(const httplib::Request& req, httplib::Response& res);
   std::shared_ptr<const FaultState> take_fault(const std::string& path);
-  void send_body(httplib::Response& res, const Plan& plan);
-  void send_endless_body(httplib::Response& res, const Plan& plan);
+  // Both end answer span `span` when the body is done (or dropped); false
+  // when there is no body to send.
+  bool send_body(httplib::Response& res, const Plan& plan, std::size_t span);
+  void send_endless_body(httplib::Response& res, const Plan& plan, std::size_t span);
+  std::size_t begin_answer(const std::string& path);
+  void end_answer(std::size_t span);
   void count_sent(const std::string& path, std::size_t n);
   // Sleeps up to `ms`; false if the server is stopping.
   bool pause_unless_stopping(long long ms);
@@ -167,6 +192,9 @@ class TestServer {
   std::vector<std::string> put_prefixes_{};
   std::vector<RequestRecord> log_{};
   std::map<std::string, std::size_t> sent_{};
+  std::vector<AnswerSpan> spans_{};
+  std::vector<bool> span_ended_{};
+  mutable std::condition_variable spans_cv_;
 
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

@@ -303,6 +303,31 @@ TEST_F(TestServerTest, ThrottleSlowsTransfer) {
   EXPECT_GE(r.seconds, 0.25);
 }
 
+// Answer spans: two answers at once overlap, one after the other do not,
+// and an answer the client drops ends soon after (the server notices at its
+// next paced write).
+TEST_F(TestServerTest, AnswerSpansShowWhatRanAtOnce) {
+  server.set_fault("/data.bin", {.throttle_bytes_per_s = 20000});  // 10000 B: ~0.5 s each
+  auto a = std::async(std::launch::async, [&] { return fetch(server.url("/data.bin")); });
+  auto b = std::async(std::launch::async, [&] { return fetch(server.url("/data.bin")); });
+  EXPECT_EQ(a.get().code, CURLE_OK);
+  EXPECT_EQ(b.get().code, CURLE_OK);
+  EXPECT_EQ(fetch(server.url("/data.bin")).code, CURLE_OK);
+  auto spans = server.answer_spans();
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_EQ(max_concurrent(spans), 2u);
+  EXPECT_EQ(max_concurrent({spans[2]}), 1u);
+  EXPECT_GE(spans[2].end - spans[2].start, milliseconds(250));
+
+  server.set_fault("/data.bin", {.throttle_bytes_per_s = 2000});  // ~5 s, dropped after 0.3 s
+  Reply dropped = fetch(server.url("/data.bin"), {.timeout_ms = 300});
+  const auto gave_up = Clock::now();
+  EXPECT_EQ(dropped.code, CURLE_OPERATION_TIMEDOUT);
+  spans = server.answer_spans();
+  ASSERT_EQ(spans.size(), 4u);
+  EXPECT_LT(spans[3].end - gave_up, milliseconds(1000)) << "the server kept a dropped answer open";
+}
+
 TEST_F(TestServerTest, FaultTimesThenHealthy) {
   server.set_fault("/data.bin", {.status = 500, .times = 1});
   EXPECT_EQ(fetch(server.url("/data.bin")).status, 500);
