@@ -31,7 +31,8 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
     if (scheme == "http" || scheme == "https") usable.push_back(c);
   }
   // One connection allowed: the first request stays the only one (no probe,
-  // no segments; holes an earlier run left are fetched again in order).
+  // no segments; spans an earlier run wrote past the hashed prefix are
+  // fetched again).
   const int connections = connections_for_file(options_.max_connections_per_file, usable.size());
   if (connections < 2) return;
   SegmentedFetch::Tuning tuning;
