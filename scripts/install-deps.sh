@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libcurl4-openssl-dev libssl-dev openssl ca-certificates
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libcpp-httplib-dev
   nginx-light python3 python3-jsonschema curl

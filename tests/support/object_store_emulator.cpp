@@ -1,4 +1,5 @@
 #include "object_store_emulator.h"
+#include "test_util.h"
 
 #include <curl/curl.h>
 #include <httplib.h>
@@ -87,7 +88,7 @@ httplib::Client client(int port) {
 
 }  // namespace
 
-fs::path npm_deps_dir() { return fs::path(AF_SOURCE_DIR) / ".deps" / "npm"; }
+fs::path npm_deps_dir() { return fs::path(af_test::source_dir()) / ".deps" / "npm"; }
 
 AzuriteEmulator::AzuriteEmulator() : dir_("assetfetch-azurite") {
   const fs::path main = require(npm_deps_dir() / "node_modules" / "azurite" / "dist" / "src" / "blob" / "main.js");
@@ -151,7 +152,7 @@ int AzuriteEmulator::committed_blocks(const std::string& container, const std::s
 
 S3Emulator::S3Emulator(const std::string& bucket) : dir_("assetfetch-s3rver") {
   const fs::path module = require(npm_deps_dir() / "node_modules" / "@20minutes" / "s3rver");
-  const fs::path runner = fs::path(AF_SOURCE_DIR) / "tests" / "support" / "s3rver_main.js";
+  const fs::path runner = fs::path(af_test::source_dir()) / "tests" / "support" / "s3rver_main.js";
   process_ = start_process({"node", runner.string(), module.string(), (dir_ / "data").string(), bucket});
   port_ = std::stoi(wait_for_output(process_, std::regex(R"(listening (\d+))"), "s3rver"));
 }

@@ -13,6 +13,14 @@
 
 namespace af_test {
 
+// Paths of this build, from a source file CMake generates (test_paths.cpp in
+// the build tree) rather than compile definitions: the test sources then
+// compile to the same objects in any checkout, so a compiler cache serves
+// them wherever the tree is cloned. `source_dir()` is the repository root;
+// `cli_path()` is the built CLI (what AF_CLI_PATH expands to).
+const char* source_dir();
+const char* cli_path();
+
 // A fresh directory under $TMPDIR (or /tmp), removed with all its contents
 // when the object is destroyed. Move-only.
 class TempDir {

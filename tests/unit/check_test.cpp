@@ -7,6 +7,7 @@
 
 #include "config/check.h"
 #include "config_test_support.h"
+#include "test_util.h"
 
 using af_config_test::error_of;
 using af_config_test::ScratchDir;
@@ -14,7 +15,7 @@ using namespace assetfetch;
 
 namespace {
 
-const std::filesystem::path kRepo = AF_REPO_DIR;
+const std::filesystem::path kRepo = af_test::source_dir();
 const std::string kSha256(64, 'c');
 
 DocumentKind kind_from_name(const std::filesystem::path& file) {
