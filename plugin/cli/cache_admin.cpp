@@ -13,11 +13,11 @@
 #include <string_view>
 
 #include "cache/cache.h"
-#include "verify/digest.h"
+#include "base/digest.h"
 #include "cache/file_lock.h"
 #include "cache/object_lock.h"
 #include "verify/hasher.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 
 namespace assetfetch::cli {
 

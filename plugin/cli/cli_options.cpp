@@ -3,7 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <string>
-#include "core/env_names.h"
+#include "base/env_names.h"
 
 namespace assetfetch::cli {
 

@@ -6,10 +6,10 @@
 #include "command.h"
 #include "config/diagnostics.h"
 #include "config/url_rules.h"
-#include "verify/digest.h"
+#include "base/digest.h"
 #include "verify/hasher.h"
-#include "core/input_error.h"
-#include "core/range.h"
+#include "base/input_error.h"
+#include "base/range.h"
 #include "reporter.h"
 #include "run_job.h"
 

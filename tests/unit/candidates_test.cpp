@@ -7,7 +7,7 @@
 
 #include "config/config.h"
 #include "config_test_support.h"
-#include "verify/digest.h"
+#include "base/digest.h"
 
 using af_config_test::error_of;
 using namespace assetfetch;

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "config/diagnostics.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 
 namespace af_config_test {
 

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "verify/digest.h"
-#include "core/input_error.h"
+#include "base/digest.h"
+#include "base/input_error.h"
 
 namespace assetfetch {
 namespace {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "core/input_error.h"
-#include "core/range.h"
+#include "base/input_error.h"
+#include "base/range.h"
 
 namespace assetfetch {
 namespace {

@@ -9,7 +9,7 @@
 #include "cli_options.h"
 #include "cache/cache.h"
 #include "command.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 #include "reporter.h"
 
 namespace assetfetch::cli {

@@ -18,7 +18,7 @@
 #include "cache/cache.h"
 #include "cli_options.h"
 #include "command.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 #include "reporter.h"
 #include "run_job.h"
 #include "verify/hasher.h"

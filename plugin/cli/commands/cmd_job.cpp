@@ -16,7 +16,7 @@
 #include "cache/cache.h"
 #include "cli_options.h"
 #include "command.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 #include "core/job_record.h"
 #include "reporter.h"
 #include "run_job.h"

@@ -34,7 +34,7 @@
 #include "command.h"
 #include "cache/unique_fd.h"
 #include "verify/hasher.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 #include "reporter.h"
 #include "run_job.h"
 #include "transfer/redact.h"

@@ -16,8 +16,8 @@
 #include "cache/cache.h"
 #include "cli_options.h"
 #include "command.h"
-#include "verify/digest.h"
-#include "core/input_error.h"
+#include "base/digest.h"
+#include "base/input_error.h"
 #include "reporter.h"
 #include "run_job.h"
 

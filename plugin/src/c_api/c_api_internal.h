@@ -25,9 +25,9 @@
 #include "assetfetch/types.h"
 #include "config/config.h"
 #include "core/resolve_options.h"
-#include "verify/digest.h"
-#include "core/input_error.h"
-#include "core/range.h"
+#include "base/digest.h"
+#include "base/input_error.h"
+#include "base/range.h"
 
 namespace af_shim {
 

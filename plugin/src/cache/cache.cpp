@@ -1,5 +1,5 @@
 #include "cache/cache.h"
-#include "core/env_names.h"
+#include "base/env_names.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -8,7 +8,7 @@
 #include "config/url_pattern.h"
 #include "config/url_rules.h"
 #include "config/url_template.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 
 namespace assetfetch {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/input_error.h"
+#include "base/input_error.h"
 
 namespace assetfetch {
 

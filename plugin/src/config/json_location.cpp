@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "config/json_node.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 
 namespace assetfetch::config_detail {
 

@@ -8,9 +8,9 @@
 #include "config/manifest_paths.h"
 #include "config/url_rules.h"
 #include "config/url_template.h"
-#include "core/input_error.h"
-#include "core/range.h"
-#include "verify/digest.h"
+#include "base/input_error.h"
+#include "base/range.h"
+#include "base/digest.h"
 
 namespace assetfetch {
 

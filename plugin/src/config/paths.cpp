@@ -4,7 +4,7 @@
 
 #include "config/config.h"
 #include "config/safe_join.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 #include "transfer/redact.h"
 
 namespace assetfetch {

@@ -1,7 +1,7 @@
 #include "config/store_source.h"
 
 #include "config/env_expand.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 #include "config/url_rules.h"
 #include "transfer/azure_blob.h"
 #include "transfer/s3_sigv4.h"

@@ -3,7 +3,7 @@
 #include "config/config.h"
 #include "config/url_rules.h"
 #include "config/url_template.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 
 namespace assetfetch {
 

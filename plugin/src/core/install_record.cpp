@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "cache/unique_fd.h"
-#include "core/range.h"
+#include "base/range.h"
 #include "verify/hasher.h"
 
 namespace assetfetch {

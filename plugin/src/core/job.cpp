@@ -8,11 +8,11 @@
 
 #include "cache/unique_fd.h"
 #include "cache/cache.h"
-#include "core/input_error.h"
+#include "base/input_error.h"
 #include "core/install_record.h"
 #include "core/job_impl.h"
 #include "core/multi_session.h"
-#include "core/range.h"
+#include "base/range.h"
 #include "core/source_policy.h"
 #include "transfer/redact.h"
 

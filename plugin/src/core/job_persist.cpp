@@ -4,7 +4,7 @@
 // ABI and the CLI alike.
 #include <unistd.h>
 
-#include "core/input_error.h"
+#include "base/input_error.h"
 #include "core/job_impl.h"
 #include "core/job_record.h"
 #include "transfer/redact.h"

@@ -7,9 +7,9 @@
 #include <fstream>
 
 #include "cache/unique_fd.h"
-#include "core/input_error.h"
-#include "core/range.h"
-#include "verify/digest.h"
+#include "base/input_error.h"
+#include "base/range.h"
+#include "base/digest.h"
 
 namespace assetfetch {
 

@@ -4,8 +4,8 @@
 #include <cstdlib>
 
 #include "cache/cache.h"
-#include "core/env_names.h"
-#include "core/input_error.h"
+#include "base/env_names.h"
+#include "base/input_error.h"
 
 namespace assetfetch {
 

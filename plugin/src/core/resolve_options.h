@@ -1,7 +1,7 @@
 // resolve_options(): the one place that turns what a client was told (CLI
 // flags, af_job_options fields) into the job's options, for the CLI and the C
 // ABI alike. Precedence, per setting: flag > environment > mirror config >
-// default. The environment variables are named in core/env_names.h.
+// default. The environment variables are named in base/env_names.h.
 #pragma once
 
 #include <chrono>

@@ -35,7 +35,7 @@
 #include "cache/unique_fd.h"
 #include "cache/object_lock.h"
 #include "verify/hasher.h"
-#include "core/range.h"
+#include "base/range.h"
 #include "worker/candidate_walk.h"
 #include "worker/range_fetch.h"
 #include "worker/segmented_fetch.h"

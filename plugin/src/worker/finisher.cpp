@@ -4,7 +4,7 @@
 
 #include "cache/install.h"
 #include "cache/unique_fd.h"
-#include "core/range.h"
+#include "base/range.h"
 #include "transfer/redact.h"
 #include "verify/hasher.h"
 #include "worker/local_source.h"

@@ -14,7 +14,7 @@
 #include "assetfetch/job.h"
 #include "cache/cache.h"
 #include "cache/unique_fd.h"
-#include "core/range.h"
+#include "base/range.h"
 #include "transfer/transfer.h"
 #include "verify/hasher.h"
 

@@ -1,8 +1,8 @@
-#include "verify/digest.h"
+#include "base/digest.h"
 
 #include <cctype>
 
-#include "core/input_error.h"
+#include "base/input_error.h"
 
 namespace assetfetch {
 

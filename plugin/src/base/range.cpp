@@ -1,10 +1,10 @@
-#include "core/range.h"
+#include "base/range.h"
 
 #include <algorithm>
 #include <charconv>
 
-#include "verify/digest.h"
-#include "core/input_error.h"
+#include "base/digest.h"
+#include "base/input_error.h"
 
 namespace assetfetch {
 
