@@ -48,19 +48,12 @@ void report_write_backs(const JobOptions& options, Reporter& reporter) {
 
 }  // namespace
 
-std::string sanitize_job_name(const std::string& name) {
-  std::string out;
-  for (char c : name) out.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_');
-  if (out.empty() || out[0] == '.') out.insert(out.begin(), 'j');
-  return out;
-}
-
 JobOutcome run_job(const std::string& name, const JobOptions& options, std::vector<FileSpec> specs,
                    Reporter& reporter) {
   JobOutcome outcome;
   // The core applies the source policy (candidates, mirror health, already in
   // place) and restores a recorded job's files when options.restore is set.
-  auto job = create_job(sanitize_job_name(name), options);
+  auto job = create_job(name, options);
   if (ErrorContext e = job->error(); e.code != ErrorCode::ok) {
     reporter.error(e.file, e.code, e.message);
     outcome.exit_code = exit_code_for(e.code);

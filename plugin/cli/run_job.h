@@ -17,10 +17,9 @@ struct JobOutcome {
   int failed = 0;
 };
 
+// `name` follows the core's rule (base/job_name.h): a name that breaks it is
+// reported as bad input (exit 2), never changed.
 JobOutcome run_job(const std::string& name, const JobOptions& options, std::vector<FileSpec> specs,
                    Reporter& reporter);
-
-// Job names become file names under <cache>/jobs/.
-std::string sanitize_job_name(const std::string& name);
 
 }  // namespace assetfetch::cli

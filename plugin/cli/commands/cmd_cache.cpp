@@ -1,15 +1,17 @@
 // `assetfetch cache path|list|verify|prune [--max-size SIZE]`: the local
-// cache, inspected and maintained (see cache_admin.h).
+// cache, inspected and maintained by the core (core/maintenance.h); this file
+// only prints.
 #include <CLI/CLI.hpp>
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "cache_admin.h"
-#include "cli_options.h"
-#include "cache/cache.h"
-#include "command.h"
+#include "base/byte_size.h"
 #include "base/input_error.h"
+#include "cli_options.h"
+#include "command.h"
+#include "core/maintenance.h"
 #include "reporter.h"
 
 namespace assetfetch::cli {
@@ -24,6 +26,22 @@ struct CacheArgs {
   bool max_size_given = false;  // --max-size "" is an error, not "no limit"
   CommonOptions common;
 };
+
+// "2024-05-01 12:00:00 UTC"
+std::string format_time(std::time_t t) {
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+std::string temporary_state(const TemporaryInfo& t) {
+  std::string s = t.owner_alive ? "written by running process " + std::to_string(t.owner_pid)
+                                : "left by process " + std::to_string(t.owner_pid) + ", which is gone (`cache prune` removes it)";
+  if (!t.job.empty()) s += "; beside a destination of job " + t.job;
+  return s;
+}
 
 std::string partial_state(const PartialInfo& p) {
   if (p.is_link) return "a symbolic link (never followed; `cache prune` removes it)";
@@ -40,9 +58,10 @@ std::string partial_state(const PartialInfo& p) {
 }
 
 int cache_list(const fs::path& root, const CacheArgs& a) {
-  auto objects = list_objects(root);
-  auto partials = list_partials(root);
-  auto locks = list_locks(root);
+  const CacheListing listing = list_cache(root);
+  const auto& objects = listing.objects;
+  const auto& partials = listing.partials;
+  const auto& locks = listing.locks;
   std::uint64_t total = 0;
   for (const auto& o : objects) {
     if (a.common.json) {
@@ -79,16 +98,26 @@ int cache_list(const fs::path& root, const CacheArgs& a) {
       std::cout << "lock  " << l.file.filename().string() << "  " << (l.held ? "held by a running fetch" : "free")
                 << "\n";
   }
+  for (const auto& t : listing.temporaries) {
+    if (a.common.json)
+      std::cout << Json{{"kind", "temporary"}, {"size", t.size}, {"modified", format_time(t.modified)},
+                        {"pid", t.owner_pid}, {"owner_alive", t.owner_alive}, {"job", t.job}, {"path", t.file.string()}}
+                       .dump()
+                << "\n";
+    else
+      std::cout << "temporary  " << t.file.string() << "  " << t.size << " bytes (" << human_bytes(t.size) << ")  "
+                << temporary_state(t) << ", modified " << format_time(t.modified) << "\n";
+  }
   if (!a.common.json && !a.common.quiet)
     std::cerr << "assetfetch: " << root.string() << ": " << objects.size() << " objects (" << human_bytes(total)
               << ", hard-linked names counted each), " << partials.size() << " partial-download files, "
-              << locks.size() << " locks\n";
+              << listing.temporaries.size() << " temporaries, " << locks.size() << " locks\n";
   return 0;
 }
 
 int cache_verify(const fs::path& root, const CacheArgs& a) {
   auto n = list_objects(root).size();
-  auto corrupt = verify_objects(root);
+  auto corrupt = verify_cache(root);
   if (a.common.json) {
     Json names = Json::array();
     for (const auto& c : corrupt) names.push_back(c.string());
@@ -109,8 +138,8 @@ int cache_verify(const fs::path& root, const CacheArgs& a) {
 
 int cache_prune(const fs::path& root, const CacheArgs& a) {
   std::optional<std::uint64_t> max;
-  if (a.max_size_given) max = parse_size(a.max_size, "--max-size");
-  PruneResult r = prune_cache(root, max);
+  if (a.max_size_given) max = parse_byte_size(a.max_size, "--max-size");
+  PruneResult r = prune(root, max);
   if (a.common.json) {
     Json objs = Json::array(), tmps = Json::array();
     for (const auto& p : r.removed_objects) objs.push_back(p.string());
@@ -137,7 +166,7 @@ int run_cache(CacheArgs& a) {
   try {
     if (a.max_size_given && a.action != "prune")
       throw InputError("--max-size applies to `cache prune` only");
-    if (a.max_size_given) parse_size(a.max_size, "--max-size");  // before the config
+    if (a.max_size_given) parse_byte_size(a.max_size, "--max-size");  // before the config
     Settings s = resolve_settings(a.common);
     if (s.job.cache_dir.empty()) throw InputError("no cache directory (--no-cache given?)");
     fs::path root = s.job.cache_dir;

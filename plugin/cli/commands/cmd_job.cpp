@@ -1,6 +1,6 @@
 // `assetfetch job list|show|resume|cancel [NAME]`: the jobs the engine
-// persists under <cache>/jobs/<name>.json (the core's JobRecord,
-// plugin/src/core/job_record.h). A record outlives its process when that
+// persists under <cache>/jobs/<name>.json (the core's JobRecord, listed,
+// found and cancelled by core/maintenance.h; this file prints). A record outlives its process when that
 // process was killed; `resume` creates the job again, which restores its
 // files from the record (the cache's partial download makes it continue
 // where it stopped); `cancel` drops it with its temporaries.
@@ -13,11 +13,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "cache/cache.h"
+#include "base/input_error.h"
 #include "cli_options.h"
 #include "command.h"
-#include "base/input_error.h"
-#include "core/job_record.h"
+#include "core/maintenance.h"
 #include "reporter.h"
 #include "run_job.h"
 
@@ -33,60 +32,19 @@ struct JobArgs {
   CommonOptions common;
 };
 
-struct FoundRecord {
-  fs::path file;
-  JobRecord record;
-};
-
-// "running", "interrupted" (its process is gone mid-transfer), or the record's state.
-std::string status_of(const JobRecord& r) {
-  if (record_owner_alive(r.pid)) return "running";
-  return r.state == "transferring" ? "interrupted" : r.state;
-}
-
-std::vector<FoundRecord> all_records(const fs::path& jobs_dir) {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(jobs_dir, ec))
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  std::vector<FoundRecord> out;
-  for (const auto& f : files) {
-    try {
-      out.push_back({f, read_job_record(f)});
-    } catch (const InputError& e) {
-      std::cerr << "assetfetch: warning: " << e.what() << "\n";
-    }
-  }
-  return out;
-}
-
-FoundRecord find_record(const fs::path& jobs_dir, const std::string& name) {
-  if (name.empty()) throw InputError("name the job: `assetfetch job list` shows them");
-  fs::path file = job_record_path(jobs_dir, sanitize_job_name(name));
-  if (!fs::exists(file))
-    throw InputError("no job '" + name + "' under " + jobs_dir.string() + " (`assetfetch job list` shows them)");
-  return {file, read_job_record(file)};
-}
-
-std::uint64_t partial_bytes(const fs::path& root, const RecordedFile& f) {
-  std::error_code ec;
-  if (!f.digest) return 0;
-  auto n = fs::file_size(Cache(root).partial_path(*f.digest), ec);
-  return ec ? 0 : n;
-}
-
 int job_list(const fs::path& root, const JobArgs& a) {
-  auto records = all_records(root / "jobs");
-  for (const auto& [file, r] : records) {
+  std::vector<std::string> warnings;
+  auto records = list_jobs(root, &warnings);
+  for (const auto& w : warnings) std::cerr << "assetfetch: warning: " << w << "\n";
+  for (const auto& [file, r, status] : records) {
     if (a.common.json) {
-      Json j{{"name", r.name}, {"state", status_of(r)}, {"pid", r.pid}, {"files", Json::array()}};
+      Json j{{"name", r.name}, {"state", status}, {"pid", r.pid}, {"files", Json::array()}};
       for (const auto& f : r.files)
         j["files"].push_back({{"name", f.name}, {"completed", f.completed}, {"partial_bytes", partial_bytes(root, f)}});
       std::cout << j.dump() << "\n";
       continue;
     }
-    std::cout << r.name << "  " << status_of(r) << "  " << r.files.size() << " file(s):";
+    std::cout << r.name << "  " << status << "  " << r.files.size() << " file(s):";
     for (const auto& f : r.files) std::cout << " " << (f.name.empty() ? "?" : f.name) << (f.completed ? " (done)" : "");
     std::cout << "\n";
   }
@@ -96,15 +54,16 @@ int job_list(const fs::path& root, const JobArgs& a) {
 }
 
 int job_show(const fs::path& root, const JobArgs& a) {
-  const JobRecord r = find_record(root / "jobs", a.name).record;
+  const JobEntry e = find_job(root, a.name);
+  const JobRecord& r = e.record;
   if (a.common.json) {
     Json j = to_json(r);
-    j["status"] = status_of(r);
+    j["status"] = e.status;
     for (std::size_t i = 0; i < r.files.size(); ++i) j["files"][i]["partial_bytes"] = partial_bytes(root, r.files[i]);
     std::cout << j.dump() << "\n";
     return 0;
   }
-  std::cout << "job " << r.name << ": " << status_of(r) << " (pid " << r.pid << ")\n";
+  std::cout << "job " << r.name << ": " << e.status << " (pid " << r.pid << ")\n";
   for (const auto& f : r.files) {
     std::cout << "  " << (f.name.empty() ? "?" : f.name) << " -> " << f.local_name.string() << (f.completed ? "  done" : "")
               << "\n";
@@ -116,14 +75,8 @@ int job_show(const fs::path& root, const JobArgs& a) {
   return 0;
 }
 
-void refuse_if_running(const JobRecord& r, const char* verb) {
-  if (record_owner_alive(r.pid))
-    throw std::runtime_error("job " + r.name + " is running in process " + std::to_string(r.pid) + "; cannot " +
-                             verb + " it now (wait for it, or stop that process first)");
-}
-
 int job_resume(const Settings& s, const JobArgs& a, Reporter& reporter) {
-  const JobRecord r = find_record(s.job.cache_dir / "jobs", a.name).record;
+  const JobRecord r = find_job(s.job.cache_dir, a.name).record;
   refuse_if_running(r, "resume");
   // Headers are not recorded; the config (--config) gives them back to its sources.
   for (const auto& f : r.files) (void)spec_from_record(r, f);  // refuse what cannot be replayed, before any request
@@ -137,33 +90,10 @@ int job_resume(const Settings& s, const JobArgs& a, Reporter& reporter) {
 }
 
 int job_cancel(const fs::path& root, const JobArgs& a) {
-  auto [record_file, r] = find_record(root / "jobs", a.name);
-  refuse_if_running(r, "cancel");
-  std::vector<fs::path> removed;
-  std::error_code ec;
-  Cache cache(root);
-  for (const auto& f : r.files) {
-    if (const auto& d = f.digest) {
-      fs::path part = cache.partial_path(*d);
-      if (fs::exists(part, ec)) removed.push_back(part);
-      cache.remove_partial(*d);
-    }
-    // The .part beside the destination: <local_name>.<pid>.part[.whole].
-    const fs::path& local = f.local_name;
-    if (local.empty()) continue;
-    std::string prefix = local.filename().string() + ".";
-    for (const auto& e : fs::directory_iterator(local.parent_path(), ec)) {
-      std::string n = e.path().filename().string();
-      if (n.rfind(prefix, 0) != 0 || n.find(".part") == std::string::npos) continue;
-      std::string pid = n.substr(prefix.size(), n.find('.', prefix.size()) - prefix.size());
-      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || record_owner_alive(std::stol(pid))) continue;
-      if (fs::remove(e.path(), ec)) removed.push_back(e.path());
-    }
-  }
-  fs::remove(record_file, ec);
+  const std::vector<fs::path> removed = cancel_job(root, a.name);
   if (!a.common.quiet) {
     for (const auto& p : removed) std::cerr << "assetfetch: removed " << p.string() << "\n";
-    std::cerr << "assetfetch: job " << r.name << " cancelled\n";
+    std::cerr << "assetfetch: job " << a.name << " cancelled\n";
   }
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "asset_specs.h"
 #include "cli_options.h"
 #include "command.h"
+#include "base/job_name.h"
 #include "config/diagnostics.h"
 #include "reporter.h"
 #include "run_job.h"
@@ -45,7 +46,7 @@ int run_sync(SyncArgs& a) {
       print_outputs(specs, a.common.json);
       return 0;
     }
-    std::string name = a.job.empty() ? std::filesystem::path(a.manifest).stem().string() : a.job;
+    std::string name = a.job.empty() ? job_name_from(std::filesystem::path(a.manifest).stem().string()) : a.job;
     JobOutcome o = run_job(name, s.job, std::move(specs), reporter);
     if (o.exit_code != exit_code_for(ErrorCode::bad_input) || o.fetched + o.from_cache > 0)
       reporter.summary(o.fetched, o.from_cache, o.failed);

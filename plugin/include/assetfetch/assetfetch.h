@@ -302,7 +302,8 @@ AF_API void af_free(void* ptr);
 /* Sets struct_size = sizeof(af_job_options) and every field to its default. */
 AF_API void af_job_options_init(af_job_options* options);
 
-/* Creates a suspended job. name: non-empty, no '/', not "." or ".."; a job
+/* Creates a suspended job. name: non-empty, at most 200 bytes, not "." or
+ * "..", no '/', '\\' or control character; a job
  * of the same name left in the cache (its record, <cache>/jobs/<name>.json)
  * by an earlier job that did not complete — destroyed, or in a process that
  * was killed — gets its files back (af_job_get_file_count counts them) and

@@ -27,6 +27,7 @@
 #include "core/resolve_options.h"
 #include "base/digest.h"
 #include "base/input_error.h"
+#include "base/job_name.h"
 #include "base/range.h"
 
 namespace af_shim {

@@ -12,13 +12,9 @@ AF_API af_code af_job_create(const char* name, const af_job_options* options, af
   return guarded(nullptr, fn, [&]() -> af_code {
     const std::string f(fn);
     if (out == nullptr) return save_error(nullptr, AF_E_INVALID_ARG, f + ": job is NULL");
-    if (name == nullptr || *name == '\0')
-      return save_error(nullptr, AF_E_INVALID_ARG, f + ": name is NULL or empty");
-    const std::string_view n(name);
-    if (n == "." || n == ".." || n.find('/') != std::string_view::npos ||
-        n.find('\\') != std::string_view::npos)
-      return save_error(nullptr, AF_E_INVALID_ARG,
-                        f + ": job name '" + name + "' may not be '.', '..' or contain a slash");
+    if (name == nullptr) return save_error(nullptr, AF_E_INVALID_ARG, f + ": name is NULL");
+    if (auto problem = assetfetch::job_name_problem(name))
+      return save_error(nullptr, AF_E_INVALID_ARG, f + ": " + *problem);
 
     JobSettings settings;
     if (af_code rc = job_settings_from_c(options, &settings, f); rc != AF_OK) return rc;

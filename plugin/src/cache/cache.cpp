@@ -70,17 +70,17 @@ fs::path Cache::default_root() {
   return fs::temp_directory_path() / "assetfetch-cache";
 }
 
-fs::path Cache::object_path(const Digest& d) const {
-  return root_ / "objects" / algorithm_name(d.algorithm) / d.hex;
-}
-fs::path Cache::stamp_path(const Digest& d) const {
-  return root_ / "stamps" / algorithm_name(d.algorithm) / d.hex;
-}
-fs::path Cache::partial_path(const Digest& d) const { return root_ / "partial" / (key(d) + ".part"); }
-fs::path Cache::journal_path(const Digest& d) const { return root_ / "partial" / (key(d) + ".filled"); }
+fs::path Cache::object_path(const Digest& d) const { return objects_dir(d.algorithm) / d.hex; }
+fs::path Cache::stamp_path(const Digest& d) const { return stamps_dir(d.algorithm) / d.hex; }
+fs::path Cache::partial_path(const Digest& d) const { return partial_dir() / (key(d) + ".part"); }
+fs::path Cache::journal_path(const Digest& d) const { return partial_dir() / (key(d) + ".filled"); }
 fs::path Cache::lock_file() const { return locks_.file(); }
 fs::path Cache::tmp_dir() const { return root_ / "tmp"; }
 fs::path Cache::jobs_dir() const { return root_ / "jobs"; }
+fs::path Cache::objects_dir(HashAlgorithm a) const { return root_ / "objects" / algorithm_name(a); }
+fs::path Cache::stamps_dir(HashAlgorithm a) const { return root_ / "stamps" / algorithm_name(a); }
+fs::path Cache::partial_dir() const { return root_ / "partial"; }
+fs::path Cache::locks_dir() const { return root_ / "locks"; }
 
 void Cache::write_stamp(const Digest& d) const {
   const std::string stamp = stat_stamp(object_path(d));

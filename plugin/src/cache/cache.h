@@ -61,9 +61,15 @@ class Cache {
   std::filesystem::path object_path(const Digest& d) const;
   std::filesystem::path partial_path(const Digest& d) const;
   std::filesystem::path journal_path(const Digest& d) const;  // FilledJournal
+  std::filesystem::path stamp_path(const Digest& d) const;
   std::filesystem::path lock_file() const;  // the shared objects.lock
   std::filesystem::path tmp_dir() const;
   std::filesystem::path jobs_dir() const;
+  // The folders of the layout above, for the maintenance code (cache_admin.h).
+  std::filesystem::path objects_dir(HashAlgorithm a) const;
+  std::filesystem::path stamps_dir(HashAlgorithm a) const;
+  std::filesystem::path partial_dir() const;
+  std::filesystem::path locks_dir() const;
 
   // Throws UnsafeCache naming the first of objects/, partial/, locks/,
   // tmp/, stamps/, jobs/, installed/ (and the per-algorithm folders) that is a symbolic
@@ -113,7 +119,6 @@ class Cache {
   static constexpr std::uint64_t kUnstampedBelow = 64u << 10;
 
  private:
-  std::filesystem::path stamp_path(const Digest& d) const;
   void write_stamp(const Digest& d) const;
   bool stamp_matches(const Digest& d) const;
   std::string recorded_stamp(const Digest& d) const;

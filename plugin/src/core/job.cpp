@@ -9,6 +9,7 @@
 #include "cache/unique_fd.h"
 #include "cache/cache.h"
 #include "base/input_error.h"
+#include "base/job_name.h"
 #include "core/install_record.h"
 #include "core/job_impl.h"
 #include "core/multi_session.h"
@@ -57,6 +58,12 @@ fs::path default_cache_dir() { return Cache::default_root(); }
 
 JobImpl::JobImpl(std::string name, JobOptions options)
     : name_(std::move(name)), options_(std::move(options)), sources_(job_source_config(options_)) {
+  name_problem_ = job_name_problem(name_);
+  if (name_problem_) {  // no record can be kept under such a name: nothing touches the cache
+    error_.code = ErrorCode::bad_input;
+    error_.message = *name_problem_;
+    return;
+  }
   if (!options_.cache_dir.empty()) {
     cache_.emplace(options_.cache_dir);
     installs_.emplace(options_.cache_dir);
@@ -79,6 +86,7 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
     if (state_ == JobState::cancelled || state_ == JobState::acknowledged)
       return reject(std::string("cannot add a file to a ") + state_name(state_) + " job");
   }
+  if (name_problem_) return reject(*name_problem_);
   RangeCheck rc = validate_ranges(spec.ranges, spec.ranges_given);
   if (rc.problem != RangeProblem::none) {
     if (error) error->range_problem = rc.problem;

@@ -153,6 +153,7 @@ class JobImpl final : public Job {
   WorkerEvents events_for(FileImpl* file);
 
   std::string name_;
+  std::optional<std::string> name_problem_;  // job_name_problem(): the job refuses every file
   JobOptions options_;
   std::optional<Cache> cache_;
   std::optional<InstallRecords> installs_;  // with a cache: what is in place, what complete() installed

@@ -8,6 +8,7 @@
 
 #include "cache/unique_fd.h"
 #include "base/input_error.h"
+#include "base/job_name.h"
 #include "base/range.h"
 #include "base/digest.h"
 
@@ -16,7 +17,10 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-fs::path job_record_path(const fs::path& jobs_dir, const std::string& name) { return jobs_dir / (name + ".json"); }
+fs::path job_record_path(const fs::path& jobs_dir, const std::string& name) {
+  if (auto problem = job_name_problem(name)) throw InputError(*problem);
+  return jobs_dir / (name + ".json");
+}
 
 std::string recorded_range_text(const ByteRange& r) {
   return r.digest ? format_range(r) + ":" + r.digest->hex : format_range(r);

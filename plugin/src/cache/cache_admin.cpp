@@ -1,25 +1,20 @@
-#include "cache_admin.h"
+#include "cache/cache_admin.h"
 
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
-#include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <set>
 #include <string_view>
 
-#include "cache/cache.h"
 #include "base/digest.h"
+#include "cache/cache.h"
 #include "cache/file_lock.h"
 #include "cache/object_lock.h"
 #include "verify/hasher.h"
-#include "base/input_error.h"
 
-namespace assetfetch::cli {
+namespace assetfetch {
 
 namespace fs = std::filesystem;
 
@@ -29,31 +24,8 @@ constexpr HashAlgorithm kAlgorithms[] = {HashAlgorithm::sha256, HashAlgorithm::s
 
 bool stat_of(const fs::path& p, struct stat& st) { return ::stat(p.c_str(), &st) == 0; }
 
-bool process_alive(long pid) {
-  if (pid <= 0) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
-
 bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// The pid in a temporary's name: "<stem>.<pid>.<random>[.<what>].tmp" (see
-// cache/unique_fd.h), or the older "<stem>.<pid>.<n>.tmp", "<stem>.<pid>.tmp",
-// "<stem>.<pid>.link.tmp"; 0 when there is none.
-long temp_owner(const std::string& name) {
-  if (name.size() < 5 || name.compare(name.size() - 4, 4, ".tmp") != 0) return 0;
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (std::size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1)
-    parts.push_back(name.substr(start, dot - start));
-  // parts: everything before ".tmp", split on dots
-  for (std::size_t i = parts.size(); i-- > 1;)
-    if (parts[i].size() == 16 && is_hex(parts[i]) && all_digits(parts[i - 1])) return std::stol(parts[i - 1]);
-  if (parts.size() >= 3 && all_digits(parts[parts.size() - 2]) && all_digits(parts[parts.size() - 1]))
-    return std::stol(parts[parts.size() - 2]);
-  if (parts.size() >= 2 && all_digits(parts.back())) return std::stol(parts.back());
-  return 0;
 }
 
 bool ends_with(const std::string& s, std::string_view tail) {
@@ -95,27 +67,38 @@ bool file_lock_held(const fs::path& lock) {
   }
 }
 
-// Digests named by job records: their partials stay resumable.
-std::set<std::string> digests_in_job_records(const fs::path& root) {
-  std::set<std::string> keys;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(root / "jobs", ec)) {
-    if (e.path().extension() != ".json") continue;
-    try {
-      std::ifstream in(e.path());
-      auto j = nlohmann::json::parse(in);
-      for (const auto& f : j.value("files", nlohmann::json::array()))
-        for (HashAlgorithm algo : kAlgorithms)
-          if (f.contains(algorithm_name(algo)))
-            keys.insert(std::string(algorithm_name(algo)) + "-" + f[algorithm_name(algo)].get<std::string>());
-    } catch (const std::exception&) {
-      // an unreadable record protects nothing
-    }
+}  // namespace
+
+long temporary_owner(const std::string& name) {
+  std::vector<std::string> parts;  // the name split on dots
+  std::size_t start = 0;
+  for (std::size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1)
+    parts.push_back(name.substr(start, dot - start));
+  parts.push_back(name.substr(start));
+  // "<stem>.<pid>.<16 hex>[...]": create_temporary_in and the destination's .part.
+  for (std::size_t i = parts.size(); i-- > 1;)
+    if (parts[i].size() == 16 && is_hex(parts[i]) && all_digits(parts[i - 1])) return std::stol(parts[i - 1]);
+  // hash's work file "hash-<pid>-<n>" (and what its job writes beside it).
+  if (name.rfind("hash-", 0) == 0) {
+    const std::size_t dash = name.find('-', 5);
+    const std::string pid = name.substr(5, dash == std::string::npos ? std::string::npos : dash - 5);
+    if (dash != std::string::npos && all_digits(pid) && pid.size() < 10) return std::stol(pid);
   }
-  return keys;
+  // Older builds: "<stem>.<pid>.<n>.tmp", "<stem>.<pid>.tmp", "<stem>.<pid>.link.tmp".
+  if (!ends_with(name, ".tmp")) return 0;
+  parts.pop_back();
+  if (parts.size() >= 3 && all_digits(parts[parts.size() - 2]) && all_digits(parts[parts.size() - 1]))
+    return std::stol(parts[parts.size() - 2]);
+  if (parts.size() >= 2 && all_digits(parts.back())) return std::stol(parts.back());
+  if (parts.size() >= 3 && parts.back() == "link" && all_digits(parts[parts.size() - 2]))
+    return std::stol(parts[parts.size() - 2]);
+  return 0;
 }
 
-}  // namespace
+bool process_alive(long pid) {
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
 
 const char* partial_kind_name(PartialKind k) {
   switch (k) {
@@ -135,7 +118,7 @@ std::vector<CacheObjectInfo> list_objects(const fs::path& root) {
   cache.check_tree();  // never list (or remove) through a linked folder
   for (HashAlgorithm algo : kAlgorithms) {
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(root / "objects" / algorithm_name(algo), ec)) {
+    for (const auto& e : fs::directory_iterator(cache.objects_dir(algo), ec)) {
       std::string hex = e.path().filename().string();
       if (hex.size() != digest_hex_length(algo) || !is_hex(hex)) continue;  // temporaries
       struct stat st {};
@@ -148,7 +131,7 @@ std::vector<CacheObjectInfo> list_objects(const fs::path& root) {
       o.ino = st.st_ino;
       o.last_use = st.st_mtime;
       struct stat stamp {};
-      if (stat_of(root / "stamps" / algorithm_name(algo) / hex, stamp)) o.last_use = stamp.st_mtime;
+      if (stat_of(cache.stamp_path(o.digest), stamp)) o.last_use = stamp.st_mtime;
       out.push_back(std::move(o));
     }
   }
@@ -157,10 +140,11 @@ std::vector<CacheObjectInfo> list_objects(const fs::path& root) {
 
 std::vector<fs::path> list_unsafe_objects(const fs::path& root) {
   std::vector<fs::path> out;
-  Cache(root).check_tree();
+  const Cache cache(root);
+  cache.check_tree();
   for (HashAlgorithm algo : kAlgorithms) {
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(root / "objects" / algorithm_name(algo), ec)) {
+    for (const auto& e : fs::directory_iterator(cache.objects_dir(algo), ec)) {
       std::string hex = e.path().filename().string();
       struct stat st {};
       if (hex.size() != digest_hex_length(algo) || !is_hex(hex) || ::lstat(e.path().c_str(), &st) != 0) continue;
@@ -176,7 +160,7 @@ std::vector<PartialInfo> list_partials(const fs::path& root) {
   cache.check_tree();
   std::map<std::string, bool> held;  // by key: one probe per download
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(root / "partial", ec)) {
+  for (const auto& e : fs::directory_iterator(cache.partial_dir(), ec)) {
     PartialInfo p;
     p.file = e.path();
     const std::string name = e.path().filename().string();
@@ -199,10 +183,11 @@ std::vector<PartialInfo> list_partials(const fs::path& root) {
 
 std::vector<LockInfo> list_locks(const fs::path& root) {
   std::vector<LockInfo> out;
-  Cache(root).check_tree();
+  const Cache cache(root);
+  cache.check_tree();
   std::error_code ec;
-  const ObjectLocks objects(Cache(root).lock_file());
-  for (const auto& e : fs::directory_iterator(root / "locks", ec))
+  const ObjectLocks objects(cache.lock_file());
+  for (const auto& e : fs::directory_iterator(cache.locks_dir(), ec))
     out.push_back({e.path(), e.path() == objects.file() ? objects.held_elsewhere(nullptr) : file_lock_held(e.path())});
   std::sort(out.begin(), out.end(), [](const LockInfo& a, const LockInfo& b) { return a.file < b.file; });
   return out;
@@ -222,7 +207,7 @@ std::vector<fs::path> verify_objects(const fs::path& root) {
     if (ok) continue;
     corrupt.push_back(o.file);
     fs::remove(o.file, ec);
-    fs::remove(root / "stamps" / algorithm_name(o.digest.algorithm) / o.digest.hex, ec);
+    fs::remove(Cache(root).stamp_path(o.digest), ec);
   }
   return corrupt;
 }
@@ -230,8 +215,7 @@ std::vector<fs::path> verify_objects(const fs::path& root) {
 namespace {
 
 // Removes what partial/ holds for downloads nobody runs, each under its lock.
-void prune_partials(const fs::path& root, PruneResult& r) {
-  const auto resumable_keys = digests_in_job_records(root);
+void prune_partials(const fs::path& root, const std::set<std::string>& resumable_keys, PruneResult& r) {
   std::map<std::string, std::vector<PartialInfo>> by_key;
   for (auto& p : list_partials(root))
     if (!p.in_use) by_key[key_of(p.file.filename().string())].push_back(p);
@@ -279,19 +263,37 @@ void prune_locks(const fs::path& root, PruneResult& r) {
 
 }  // namespace
 
-PruneResult prune_cache(const fs::path& root, std::optional<std::uint64_t> max_size) {
-  PruneResult r;
+std::vector<TemporaryInfo> list_temporaries(const fs::path& root) {
+  std::vector<TemporaryInfo> out;
+  Cache(root).check_tree();  // never list (or remove) through a linked folder
   std::error_code ec;
-  Cache(root).check_tree();  // never remove through a linked folder
-  // Temporaries whose writer is gone.
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    long pid = temp_owner(it->path().filename().string());
-    if (pid > 0 && !process_alive(pid)) r.removed_temporaries.push_back(it->path());
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const long pid = temporary_owner(it->path().filename().string());
+    if (pid <= 0) continue;
+    TemporaryInfo t;
+    t.file = it->path();
+    t.size = static_cast<std::uint64_t>(st.st_size);
+    t.modified = st.st_mtime;
+    t.owner_pid = pid;
+    t.owner_alive = process_alive(pid);
+    out.push_back(std::move(t));
   }
-  for (const auto& p : r.removed_temporaries) fs::remove(p, ec);
-  prune_partials(root, r);
+  std::sort(out.begin(), out.end(), [](const TemporaryInfo& a, const TemporaryInfo& b) { return a.file < b.file; });
+  return out;
+}
+
+PruneResult prune_cache(const fs::path& root, std::optional<std::uint64_t> max_size,
+                        const std::set<std::string>& resumable) {
+  PruneResult r;
+  std::error_code ec;
+  const Cache cache(root);
+  // Temporaries whose writer is gone.
+  for (const auto& t : list_temporaries(root))
+    if (!t.owner_alive && fs::remove(t.file, ec)) r.removed_temporaries.push_back(t.file);
+  prune_partials(root, resumable, r);
   for (const auto& p : list_unsafe_objects(root))
     if (fs::remove(p, ec)) r.removed_temporaries.push_back(p);
   prune_locks(root, r);
@@ -321,7 +323,7 @@ PruneResult prune_cache(const fs::path& root, std::optional<std::uint64_t> max_s
     if (r.total_after <= *max_size) break;
     for (const auto& o : g->names) {
       fs::remove(o.file, ec);
-      fs::remove(root / "stamps" / algorithm_name(o.digest.algorithm) / o.digest.hex, ec);
+      fs::remove(cache.stamp_path(o.digest), ec);
       r.removed_objects.push_back(o.file);
     }
     r.total_after -= g->size;
@@ -329,39 +331,4 @@ PruneResult prune_cache(const fs::path& root, std::optional<std::uint64_t> max_s
   return r;
 }
 
-std::uint64_t parse_size(const std::string& text, const std::string& what) {
-  auto bad = [&]() -> InputError {
-    return InputError(what + " '" + text +
-                      "': expected a size in bytes, or a number with a K, M, G or T suffix (powers of 1024), "
-                      "e.g. 500M or 2G");
-  };
-  std::size_t i = 0;
-  while (i < text.size() && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.')) ++i;
-  std::string number = text.substr(0, i);
-  std::string suffix = text.substr(i);
-  if (number.empty() || number == "." || std::count(number.begin(), number.end(), '.') > 1) throw bad();
-  for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (suffix.size() > 1 && (suffix.ends_with("IB") || suffix.ends_with("B")) && suffix != "B")
-    suffix = suffix.substr(0, 1);  // "MiB", "MB" → "M"
-  int shift = 0;
-  if (suffix.empty() || suffix == "B") shift = 0;
-  else if (suffix == "K") shift = 10;
-  else if (suffix == "M") shift = 20;
-  else if (suffix == "G") shift = 30;
-  else if (suffix == "T") shift = 40;
-  else throw bad();
-  long double value = std::stold(number) * std::ldexp(1.0L, shift);
-  if (value > 1.8e19L) throw bad();
-  if (shift == 0 && number.find('.') != std::string::npos) throw bad();
-  return static_cast<std::uint64_t>(value);
-}
-
-std::string format_time(std::time_t t) {
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
-}  // namespace assetfetch::cli
+}  // namespace assetfetch

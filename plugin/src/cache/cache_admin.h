@@ -1,19 +1,22 @@
-// Inspecting and maintaining the local cache for `assetfetch cache`: listing
-// objects and partial downloads, re-hashing every object, and pruning the
+// Inspecting and maintaining the local cache: listing objects, partial
+// downloads, locks and temporaries, re-hashing every object, and pruning the
 // least recently used objects (a stamp's mtime is the last use: Cache::touch)
-// plus temporaries left by dead processes. Layout: see plugin/src/cache/cache.h.
+// plus temporaries left by dead processes. Layout: cache.h (every path comes
+// from Cache). What needs job records (resumable partials, a destination's
+// temporaries) is added on top by core/maintenance.h.
 #pragma once
 
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "assetfetch/types.h"
 
-namespace assetfetch::cli {
+namespace assetfetch {
 
 struct CacheObjectInfo {
   Digest digest;
@@ -44,9 +47,31 @@ struct LockInfo {
   bool held = false;           // by a running process (objects.lock: any object's byte)
 };
 
+// A file some process writes to rename later: "<stem>.<pid>.<random>..."
+// (unique_fd.h create_temporary_in, the destination's ".part"), an older
+// "<stem>.<pid>[.<n>].tmp", or hash's "hash-<pid>-<n>" work file. Its owner
+// is the pid in the name.
+struct TemporaryInfo {
+  std::filesystem::path file;
+  std::uint64_t size = 0;
+  std::time_t modified = 0;
+  long owner_pid = 0;
+  bool owner_alive = false;  // that process still runs: never removed
+  std::string job;           // the job whose record names it (destination temporaries); else empty
+};
+
+// The owner's pid in a temporary's name (see TemporaryInfo); 0 when the name
+// carries none.
+long temporary_owner(const std::string& name);
+// True when `pid` names a running process (this one included).
+bool process_alive(long pid);
+
 std::vector<CacheObjectInfo> list_objects(const std::filesystem::path& root);
 std::vector<PartialInfo> list_partials(const std::filesystem::path& root);
 std::vector<LockInfo> list_locks(const std::filesystem::path& root);
+// Temporaries anywhere in the cache tree (tmp/, objects/, jobs/...) whose
+// name carries an owner (temporary_owner), never through a link.
+std::vector<TemporaryInfo> list_temporaries(const std::filesystem::path& root);
 // Entries of objects/<algo>/ that are links or not regular files (never
 // followed; `verify` and `prune` remove them).
 std::vector<std::filesystem::path> list_unsafe_objects(const std::filesystem::path& root);
@@ -63,22 +88,17 @@ struct PruneResult {
 };
 
 // Removes, while holding each download's lock so no fetch can start on it:
-// - temporaries (*.tmp) whose writer's pid is gone;
+// - temporaries (list_temporaries) whose writer's pid is gone;
 // - partial downloads (.part, .json, .filled) nobody is downloading (lock not
-//   held) and no job record names, and every unheld .bad and temporary;
+//   held) and whose "<algo>-<hex>" key is not in `resumable` (the digests job
+//   records name), and every unheld .bad and temporary;
 // - links and strays in partial/ and objects/ (never followed);
 // - lock files nobody holds (earlier builds' per-object ones), never objects.lock.
 // Age plays no part: a download holds its lock from start to end, so an
 // unheld partial is one nobody is writing. Then, when max_size is set, the
 // least recently used objects until the distinct object bytes are <=
 // max_size. Names of one inode (sha256 + sha512) go together.
-PruneResult prune_cache(const std::filesystem::path& root, std::optional<std::uint64_t> max_size);
+PruneResult prune_cache(const std::filesystem::path& root, std::optional<std::uint64_t> max_size,
+                        const std::set<std::string>& resumable);
 
-// "500", "10K", "1.5G", "2T", "3MiB": bytes or K/M/G/T (powers of 1024).
-// Throws InputError naming `what` and the accepted forms.
-std::uint64_t parse_size(const std::string& text, const std::string& what);
-
-// "2024-05-01 12:00:00 UTC"
-std::string format_time(std::time_t t);
-
-}  // namespace assetfetch::cli
+}  // namespace assetfetch

@@ -1,0 +1,118 @@
+// Job records for hosts: list, find, cancel (core/maintenance.h).
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "base/input_error.h"
+#include "base/job_name.h"
+#include "cache/cache.h"
+#include "core/maintenance.h"
+
+namespace assetfetch {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string status_of(const JobRecord& r) {
+  if (record_owner_alive(r.pid)) return "running";
+  return r.state == "transferring" ? "interrupted" : r.state;
+}
+
+}  // namespace
+
+std::vector<JobEntry> list_jobs(const fs::path& root, std::vector<std::string>* warnings) {
+  const Cache cache(root);
+  cache.check_tree();
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(cache.jobs_dir(), ec))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<JobEntry> out;
+  for (const auto& f : files) {
+    try {
+      JobRecord r = read_job_record(f);
+      std::string status = status_of(r);
+      out.push_back({f, std::move(r), std::move(status)});
+    } catch (const InputError& e) {
+      if (warnings) warnings->push_back(e.what());
+    }
+  }
+  return out;
+}
+
+JobEntry find_job(const fs::path& root, const std::string& name) {
+  if (name.empty()) throw InputError("name the job: `assetfetch job list` shows them");
+  const Cache cache(root);
+  cache.check_tree();
+  const fs::path file = job_record_path(cache.jobs_dir(), name);  // throws for a bad name
+  std::error_code ec;
+  if (!fs::exists(file, ec))
+    throw InputError("no job '" + name + "' under " + cache.jobs_dir().string() +
+                     " (`assetfetch job list` shows them)");
+  JobRecord r = read_job_record(file);
+  std::string status = status_of(r);
+  return {file, std::move(r), std::move(status)};
+}
+
+std::uint64_t partial_bytes(const fs::path& root, const RecordedFile& f) {
+  if (!f.digest) return 0;
+  std::error_code ec;
+  const auto n = fs::file_size(Cache(root).partial_path(*f.digest), ec);
+  return ec ? 0 : n;
+}
+
+std::vector<TemporaryInfo> destination_temporaries(const JobRecord& record) {
+  std::vector<TemporaryInfo> out;
+  for (const auto& f : record.files) {
+    if (f.local_name.empty()) continue;
+    // <local_name>.<pid>.<random>.part[.whole] (Job::add_file names it).
+    const std::string prefix = f.local_name.filename().string() + ".";
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(f.local_name.parent_path(), ec)) {
+      const std::string n = e.path().filename().string();
+      if (n.rfind(prefix, 0) != 0 || n.find(".part", prefix.size()) == std::string::npos) continue;
+      const long pid = temporary_owner(n.substr(prefix.size()));
+      struct stat st {};
+      if (pid <= 0 || ::lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      TemporaryInfo t;
+      t.file = e.path();
+      t.size = static_cast<std::uint64_t>(st.st_size);
+      t.modified = st.st_mtime;
+      t.owner_pid = pid;
+      t.owner_alive = process_alive(pid);
+      t.job = record.name;
+      out.push_back(std::move(t));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const TemporaryInfo& a, const TemporaryInfo& b) { return a.file < b.file; });
+  return out;
+}
+
+void refuse_if_running(const JobRecord& r, const char* verb) {
+  if (record_owner_alive(r.pid))
+    throw std::runtime_error("job " + r.name + " is running in process " + std::to_string(r.pid) + "; cannot " +
+                             verb + " it now (wait for it, or stop that process first)");
+}
+
+std::vector<fs::path> cancel_job(const fs::path& root, const std::string& name) {
+  const JobEntry entry = find_job(root, name);
+  refuse_if_running(entry.record, "cancel");
+  std::vector<fs::path> removed;
+  std::error_code ec;
+  const Cache cache(root);
+  for (const auto& f : entry.record.files) {
+    if (const auto& d = f.digest) {
+      const fs::path part = cache.partial_path(*d);
+      if (fs::exists(part, ec)) removed.push_back(part);
+      cache.remove_partial(*d);
+    }
+  }
+  for (const auto& t : destination_temporaries(entry.record))
+    if (!t.owner_alive && fs::remove(t.file, ec)) removed.push_back(t.file);
+  fs::remove(entry.file, ec);
+  return removed;
+}
+
+}  // namespace assetfetch
