@@ -8,6 +8,7 @@
 
 #include "cache/object_lock.h"
 
+#include "cli_fixture.h"
 #include "process.h"
 #include "integration_util.h"
 #include "test_server.h"
@@ -22,9 +23,9 @@ using Json = nlohmann::json;
 
 using af_it::kCleanEnv;
 
-struct CacheCmd : ::testing::Test {
+struct CacheCmd : af_test::CliTest {
   void SetUp() override {
-    af_test::remove_proxy_env();
+    CliTest::SetUp();
     for (int i = 0; i < 3; ++i) {
       data.push_back(af_test::random_bytes(10000 * (i + 1), 40 + i));
       hex.push_back(af_test::sha256_hex(data.back()));
@@ -34,13 +35,7 @@ struct CacheCmd : ::testing::Test {
       EXPECT_EQ(r.exit_code, 0) << r.err;
     }
   }
-  af_test::ProcessResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), AF_CLI_PATH);
-    args.push_back("--cache-dir");
-    args.push_back(cache().string());
-    return af_test::run_process(args, kCleanEnv);
-  }
-  fs::path cache() const { return dir / "cache"; }
+  af_test::ProcessResult cli(std::vector<std::string> args) const { return cli_cached(std::move(args)); }
   fs::path object(int i) const { return cache() / "objects" / "sha256" / hex[i]; }
   std::string sha_key(int i) const { return "sha256-" + hex[i]; }
   fs::path stamp(int i) const { return cache() / "stamps" / "sha256" / hex[i]; }
@@ -57,8 +52,6 @@ struct CacheCmd : ::testing::Test {
     af_test::write_file(object(i), bad);
   }
 
-  TempDir dir;
-  TestServer origin;
   std::vector<std::string> data, hex;
 };
 

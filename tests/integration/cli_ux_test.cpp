@@ -23,14 +23,14 @@ using af_test::TempDir;
 using af_test::TestServer;
 using Json = nlohmann::json;
 
-struct CliUx : ::testing::Test {
+struct CliUx : af_test::CliTest {
   void SetUp() override {
-    af_test::remove_proxy_env();
+    CliTest::SetUp();
     af_it::write_config(config, 1);
   }
   af_test::ProcessResult run(std::vector<std::string> args) {
     args.insert(args.end(), {"--config", config.string()});
-    return af_it::run_cli(args, cache, dir.path());
+    return af_it::run_cli(args, cache(), dir.path());
   }
   std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
     std::vector<std::string> out;
@@ -40,10 +40,7 @@ struct CliUx : ::testing::Test {
     return out;
   }
 
-  TempDir dir;
-  fs::path cache = dir.path() / "cache";
   fs::path config = dir.path() / "af.json";
-  TestServer origin;
 };
 
 TEST_F(CliUx, HashPrintsTheDigestAndKeepsTheBytesInTheCache) {
@@ -54,9 +51,9 @@ TEST_F(CliUx, HashPrintsTheDigestAndKeepsTheBytesInTheCache) {
   const std::string hex = af_test::sha256_hex(data);
   EXPECT_EQ(r.out, hex + "\n");
   EXPECT_NE(r.err.find("sha256 " + hex), std::string::npos) << r.err;
-  ASSERT_TRUE(fs::exists(cache / "objects" / "sha256" / hex)) << describe(r);
-  EXPECT_TRUE(af_test::read_file(cache / "objects" / "sha256" / hex) == data);
-  EXPECT_TRUE(af_it::files_under(cache / "tmp").empty()) << "a working file was left in the cache";
+  ASSERT_TRUE(fs::exists(cache() / "objects" / "sha256" / hex)) << describe(r);
+  EXPECT_TRUE(af_test::read_file(cache() / "objects" / "sha256" / hex) == data);
+  EXPECT_TRUE(af_it::files_under(cache() / "tmp").empty()) << "a working file was left in the cache";
 
   // The first real fetch with that hash is a cache hit: no request.
   const auto before = origin.request_count();
@@ -89,8 +86,8 @@ TEST_F(CliUx, HashOfAnUnreachableAssetFailsAndLeavesNothing) {
   auto r = run({"hash", origin.url("/nope.bin")});
   EXPECT_EQ(r.exit_code, 4) << describe(r);
   EXPECT_TRUE(r.out.empty()) << r.out;
-  EXPECT_TRUE(af_it::files_under(cache / "objects").empty());
-  EXPECT_TRUE(af_it::files_under(cache / "tmp").empty());
+  EXPECT_TRUE(af_it::files_under(cache() / "objects").empty());
+  EXPECT_TRUE(af_it::files_under(cache() / "tmp").empty());
   auto bad = run({"hash", origin.url("/x"), "--name", "a b"});
   EXPECT_EQ(bad.exit_code, 2) << describe(bad);
   EXPECT_NE(bad.err.find("--name"), std::string::npos) << bad.err;
@@ -194,12 +191,12 @@ TEST_F(CliUx, MirrorNeverNamesItsWorkingDirectory) {
 
 TEST_F(CliUx, EveryHelpPageHasExamplesAndCheckListsNoDownloadFailures) {
   for (const char* cmd : {"fetch", "sync", "hash", "check", "mirror", "x-script", "cache", "job"}) {
-    auto r = af_it::run_cli({cmd, "--help"}, cache, dir.path());
+    auto r = af_it::run_cli({cmd, "--help"}, cache(), dir.path());
     EXPECT_EQ(r.exit_code, 0) << cmd << "\n" << describe(r);
     EXPECT_NE(r.out.find("Examples:\n  assetfetch "), std::string::npos) << cmd << "\n" << r.out;
     EXPECT_NE(r.out.find("Exit codes:"), std::string::npos) << cmd;
   }
-  auto check = af_it::run_cli({"check", "--help"}, cache, dir.path());
+  auto check = af_it::run_cli({"check", "--help"}, cache(), dir.path());
   for (const char* download_failure : {"hash mismatch", "unreachable", "offline", "interrupted"})
     EXPECT_EQ(check.out.find(download_failure), std::string::npos) << download_failure << "\n" << check.out;
 }

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli_fixture.h"
 #include "process.h"
 #include "test_util.h"
 
@@ -19,8 +20,7 @@ inline const char* cli_path() { return AF_CLI_PATH; }
 
 // The environment a CLI child gets when a test wants nothing from the
 // caller's: no config, not offline, no cache dir (tests pass their own).
-inline const af_test::EnvList kCleanEnv = {
-    {"ASSETFETCH_CONFIG", ""}, {"ASSETFETCH_OFFLINE", ""}, {"ASSETFETCH_CACHE_DIR", ""}};
+inline const af_test::EnvList& kCleanEnv = af_test::kCliCleanEnv;
 
 // A config with short retries (tests stay fast); `extra` is spliced into the
 // top-level object, e.g. "\"tls\": {\"ca_file\": \"/x.pem\"}".

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli_fixture.h"
 #include "process.h"
 #include "integration_util.h"
 #include "test_server.h"
@@ -21,20 +22,15 @@ using Json = nlohmann::json;
 
 using af_it::kCleanEnv;
 
-struct JobCmd : ::testing::Test {
+struct JobCmd : af_test::CliTest {
   void SetUp() override {
-    af_test::remove_proxy_env();
+    CliTest::SetUp();
     origin.add_file("/big.bin", data);
     af_test::Fault slow;
     slow.throttle_bytes_per_s = 256 * 1024;
     origin.set_fault("/big.bin", slow);
   }
-  af_test::ProcessResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), AF_CLI_PATH);
-    args.insert(args.end(), {"--cache-dir", cache().string()});
-    return af_test::run_process(args, kCleanEnv);
-  }
-  fs::path cache() const { return dir / "cache"; }
+  af_test::ProcessResult cli(std::vector<std::string> args) const { return cli_cached(std::move(args)); }
   fs::path partial() const { return cache() / "partial" / ("sha256-" + hex + ".part"); }
   std::string job_name() const { return "sha256-" + hex; }
 
@@ -66,8 +62,6 @@ struct JobCmd : ::testing::Test {
   }
   fs::path out() const { return dir / "dl" / "big.bin"; }
 
-  TempDir dir;
-  TestServer origin;
   const std::string data = af_test::random_bytes(2u << 20, 99);
   const std::string hex = af_test::sha256_hex(data);
 };

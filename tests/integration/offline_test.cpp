@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_fixture.h"
 #include "process.h"
 #include "integration_util.h"
 #include "test_server.h"
@@ -20,9 +21,9 @@ using Json = nlohmann::json;
 
 using af_it::kCleanEnv;
 
-struct Offline : ::testing::Test {
+struct Offline : af_test::CliTest {
   void SetUp() override {
-    af_test::remove_proxy_env();
+    CliTest::SetUp();
     origin.add_file("/sdk-1.2.zip", data);
     team.add_file("/cas/" + hex, data);
     af_test::write_file(dir / "online.json", R"({"retry": {"attempts": 1, "backoff_ms": 10}})");
@@ -42,8 +43,7 @@ struct Offline : ::testing::Test {
     EXPECT_NE(r.err.find("assetfetch mirror"), std::string::npos) << r.err;
   }
 
-  TempDir dir;
-  TestServer origin, team;
+  TestServer team;
   const std::string data = af_test::random_bytes(64000, 8);
   const std::string hex = af_test::sha256_hex(data);
 };

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nginx_server.h"
+#include "cli_fixture.h"
 #include "process.h"
 #include "integration_util.h"
 #include "test_server.h"
@@ -31,9 +32,9 @@ std::string origin_regex(const TestServer& s) {
   return "^http://127\\.0\\.0\\.1:" + std::to_string(s.port()) + "/(.*)$";
 }
 
-struct Sources : ::testing::Test {
+struct Sources : af_test::CliTest {
   void SetUp() override {
-    af_test::remove_proxy_env();
+    CliTest::SetUp();
     origin.add_file("/pkg/tool.tar.gz", data);
   }
   fs::path config(Json extra, const std::string& name = "af.json") {
@@ -55,8 +56,6 @@ struct Sources : ::testing::Test {
   std::string out(const std::string& machine) { return af_test::read_file(dir / machine / "out" / "tool.tar.gz"); }
   std::string url() const { return origin.url("/pkg/tool.tar.gz"); }
 
-  TempDir dir;
-  TestServer origin;
   const std::string data = af_test::random_bytes(120000, 5);
   const std::string hex = af_test::sha256_hex(data);
 };

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_fixture.h"
 #include "process.h"
 #include "integration_util.h"
 #include "test_server.h"
@@ -20,16 +21,15 @@ using Json = nlohmann::json;
 
 using af_it::kCleanEnv;
 
-struct Sync : ::testing::Test {
+struct Sync : af_test::CliTest {
   void SetUp() override {
-    af_test::remove_proxy_env();
+    CliTest::SetUp();
     af_test::write_file(dir / "af.json", R"({"retry": {"attempts": 1, "backoff_ms": 10}})");
   }
   af_test::ProcessResult sync(const fs::path& manifest, const fs::path& config, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{AF_CLI_PATH, "sync", manifest.string(), "--dest", (dir / "out").string(),
-                                  "--config", config.string(), "--cache-dir", (dir / "cache").string()};
+    std::vector<std::string> argv{"sync", manifest.string(), "--dest", (dir / "out").string(), "--config", config.string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return af_test::run_process(argv, kCleanEnv);
+    return cli_cached(argv);
   }
   fs::path manifest_with(const Json& asset) {
     fs::path p = dir / "one.json";
@@ -40,9 +40,6 @@ struct Sync : ::testing::Test {
     origin.add_file("/good.bin", "good bytes");
     return {{"name", "good"}, {"urls", {origin.url("/good.bin")}}, {"sha256", af_test::sha256_hex("good bytes")}};
   }
-
-  TempDir dir;
-  TestServer origin;
 };
 
 TEST_F(Sync, FiftyAssetsAcrossFailingMirrorsAllArriveIntact) {

@@ -20,11 +20,8 @@ using af_test::TempDir;
 
 const std::string kHash(64, 'a');
 
-struct Validation : ::testing::Test {
-  ProcessResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), AF_CLI_PATH);
-    return af_test::run_process(args, kCleanEnv, std::chrono::seconds(20));
-  }
+struct Validation : af_test::CliTest {
+  ProcessResult cli(std::vector<std::string> args) const { return CliTest::cli(std::move(args), std::chrono::seconds(20)); }
   ProcessResult check(const fs::path& file) { return cli({"check", file.string()}); }
   ProcessResult sync(const fs::path& manifest, const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args{"sync", manifest.string(), "--offline", "--dest", (dir / "out").string(),
@@ -41,8 +38,6 @@ struct Validation : ::testing::Test {
     return "{\"name\": \"" + name + "\", \"urls\": [\"https://x.example/" + name + ".bin\"], \"sha256\": \"" +
            kHash + "\"" + (extra.empty() ? "" : ", " + extra) + "}";
   }
-
-  TempDir dir;
 };
 
 // The issue's cases: what `sync` refused only at run time, `check` refuses

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_fixture.h"
 #include "process.h"
 #include "integration_util.h"
 #include "test_server.h"
@@ -48,10 +49,7 @@ std::string opts(const TempDir& dir, const fs::path& config) {
 // vcpkg's {dst}: <target>.<pid>.part in a directory that may not exist yet.
 fs::path vcpkg_dst(const TempDir& dir) { return dir / "vcpkg-downloads" / "new-dir" / "zlib-1.3.tar.gz.4242.part"; }
 
-struct XScript : ::testing::Test {
-  void SetUp() override { af_test::remove_proxy_env(); }
-  TempDir dir;
-  TestServer origin;
+struct XScript : af_test::CliTest {
   const std::string data = af_test::random_bytes(150000, 71);
   const std::string sha512 = af_test::sha512_hex(data);
 };

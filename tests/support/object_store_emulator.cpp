@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/percent_encode.h"
+
 namespace af_test {
 
 namespace fs = std::filesystem;
@@ -38,18 +40,6 @@ std::string unbase64(const std::string& text) {
   std::size_t padding = 0;
   for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++padding;
   out.resize(static_cast<std::size_t>(len) - padding);
-  return out;
-}
-
-std::string query_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '+') out += "%2B";
-    else if (c == '/') out += "%2F";
-    else if (c == '=') out += "%3D";
-    else if (c == ':') out += "%3A";
-    else out += c;
-  }
   return out;
 }
 
@@ -113,8 +103,8 @@ std::string AzuriteEmulator::sas(const std::string& permissions) const {
   unsigned int mac_len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(to_sign.data()),
        to_sign.size(), mac, &mac_len);
-  return "sv=" + version + "&ss=b&srt=sco&sp=" + permissions + "&se=" + query_escape(expiry) +
-         "&sig=" + query_escape(base64(mac, static_cast<int>(mac_len)));
+  return "sv=" + version + "&ss=b&srt=sco&sp=" + permissions + "&se=" + assetfetch::percent_encode(expiry) +
+         "&sig=" + assetfetch::percent_encode(base64(mac, static_cast<int>(mac_len)));
 }
 
 void AzuriteEmulator::create_container(const std::string& container) const {

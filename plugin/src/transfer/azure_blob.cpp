@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "base/percent_encode.h"
 #include "transfer/object_request.h"
 
 namespace assetfetch {
@@ -21,17 +22,6 @@ std::string block_id(std::size_t n) {
     const unsigned v = (static_cast<unsigned char>(raw[i]) << 16) | (static_cast<unsigned char>(raw[i + 1]) << 8) |
                        static_cast<unsigned char>(raw[i + 2]);
     for (int shift = 18; shift >= 0; shift -= 6) out += kB64[(v >> shift) & 63];
-  }
-  return out;
-}
-
-std::string query_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '+') out += "%2B";
-    else if (c == '/') out += "%2F";
-    else if (c == '=') out += "%3D";
-    else out += c;
   }
   return out;
 }
@@ -65,7 +55,7 @@ std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t) {
   for (std::uint64_t offset = 0; offset < body.size; offset += block) {
     ids.push_back(block_id(ids.size()));
     ObjectRequest r = base_request(t);
-    r.url = with_query(t.target->url, "comp=block&blockid=" + query_escape(ids.back()));
+    r.url = with_query(t.target->url, "comp=block&blockid=" + percent_encode(ids.back()));
     r.body_fd = body.fd;
     r.body_offset = offset;
     r.body_length = std::min(block, body.size - offset);
