@@ -69,6 +69,7 @@ void parse_s3(const JsonNode& node, SourceSpec& source, Diagnostics& d) {
   store.s3_secret_access_key = credential(node, "secret_access_key", "AWS_SECRET_ACCESS_KEY", true);
   store.s3_session_token = credential(node, "session_token", "AWS_SESSION_TOKEN", false);
   source.url_template = s3_http_url(*where, base, virtual_hosted);
+  if (source.url_template.empty()) endpoint.fail("libcurl cannot read this endpoint as scheme://host[:port]");
 }
 
 }  // namespace

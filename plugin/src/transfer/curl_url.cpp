@@ -54,4 +54,26 @@ std::string curl_origin(std::string_view url) {
   return lower(*scheme) + "://" + lower(*host) + ":" + *port;
 }
 
+std::string curl_host(std::string_view url) {
+  UrlHandle u = parse(url);
+  if (!u) return {};
+  return lower(part(u, CURLUPART_HOST, 0).value_or(""));
+}
+
+std::optional<std::filesystem::path> curl_file_path(std::string_view url) {
+  UrlHandle u = parse(url);
+  if (!u || lower(part(u, CURLUPART_SCHEME, 0).value_or("")) != "file") return std::nullopt;
+  auto path = part(u, CURLUPART_PATH, CURLU_URLDECODE);
+  if (!path || path->empty()) return std::nullopt;
+  return std::filesystem::path(*path);
+}
+
+std::string curl_with_host(std::string_view url, const std::string& host) {
+  UrlHandle u = parse(url);
+  if (!u || curl_api().url_set(u.get(), CURLUPART_HOST, host.c_str(), 0) != CURLUE_OK) return {};
+  std::string out = part(u, CURLUPART_URL, 0).value_or("");
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out;
+}
+
 }  // namespace assetfetch

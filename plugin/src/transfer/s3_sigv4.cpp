@@ -4,6 +4,7 @@
 #include <cctype>
 #include <vector>
 
+#include "transfer/curl_url.h"
 #include "transfer/object_request.h"
 
 namespace assetfetch {
@@ -101,8 +102,10 @@ std::string s3_http_url(const S3Location& where, const std::string& endpoint, bo
   std::string base = endpoint;
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (!virtual_hosted) return base + "/" + where.bucket + "/" + where.key;
-  const auto host_start = base.find("://") + 3;
-  return base.substr(0, host_start) + where.bucket + "." + base.substr(host_start) + "/" + where.key;
+  // The endpoint's host as libcurl reads it (transfer/curl_url.h), the bucket in front.
+  const std::string host = curl_host(base);
+  const std::string hosted = host.empty() ? std::string() : curl_with_host(base, where.bucket + "." + host);
+  return hosted.empty() ? std::string() : hosted + "/" + where.key;
 }
 
 std::string upload_s3(const UploadBody& body, const UploadTarget& t) {

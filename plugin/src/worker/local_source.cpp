@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cache/install.h"
+#include "transfer/curl_url.h"
 #include "transfer/redact.h"
 #include "transfer/transfer.h"
 
@@ -17,21 +18,8 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 
 fs::path local_path_from_url(const std::string& url) {
-  std::string rest = url.substr(url.find("://") + 3);
-  if (rest.rfind("localhost/", 0) == 0) rest = rest.substr(9);
-  std::string out;
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    if (rest[i] == '%' && i + 2 < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(rest[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(rest.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else if (rest[i] == '?' || rest[i] == '#') {
-      break;
-    } else {
-      out.push_back(rest[i]);
-    }
-  }
-  return out;
+  // Parsed as libcurl parses it (transfer/curl_url.h); an unparsable URL names no file.
+  return curl_file_path(url).value_or(fs::path());
 }
 
 namespace {
