@@ -2,6 +2,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "base/input_error.h"
 #include "base/job_name.h"
@@ -64,16 +66,20 @@ std::uint64_t partial_bytes(const fs::path& root, const RecordedFile& f) {
 }
 
 std::vector<TemporaryInfo> destination_temporaries(const JobRecord& record) {
+  // <local_name>.<pid>.<random>.part[.whole] (Job::add_file names it). Each
+  // destination folder is read once, however many of the job's files it holds.
+  std::map<fs::path, std::set<std::string>> names_by_dir;
+  for (const auto& f : record.files)
+    if (!f.local_name.empty()) names_by_dir[f.local_name.parent_path()].insert(f.local_name.filename().string());
   std::vector<TemporaryInfo> out;
-  for (const auto& f : record.files) {
-    if (f.local_name.empty()) continue;
-    // <local_name>.<pid>.<random>.part[.whole] (Job::add_file names it).
-    const std::string prefix = f.local_name.filename().string() + ".";
+  for (const auto& [dir, names] : names_by_dir) {
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(f.local_name.parent_path(), ec)) {
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
       const std::string n = e.path().filename().string();
-      if (n.rfind(prefix, 0) != 0 || n.find(".part", prefix.size()) == std::string::npos) continue;
-      const long pid = temporary_owner(n.substr(prefix.size()));
+      long pid = 0;
+      for (std::size_t dot = n.find('.'); dot != std::string::npos && pid == 0; dot = n.find('.', dot + 1))
+        if (names.count(n.substr(0, dot)) && n.find(".part", dot) != std::string::npos)
+          pid = temporary_owner(n.substr(dot + 1));
       struct stat st {};
       if (pid <= 0 || ::lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       TemporaryInfo t;

@@ -7,6 +7,7 @@
 #include "base/input_error.h"
 #include "core/job_impl.h"
 #include "core/job_record.h"
+#include "core/maintenance.h"
 #include "transfer/redact.h"
 
 namespace assetfetch {
@@ -57,15 +58,9 @@ void JobImpl::remove_stale_temporaries() {
   try {
     JobRecord r = read_job_record(job_record_path(cache_->jobs_dir(), name_));
     if (r.pid <= 0 || r.pid == ::getpid() || record_owner_alive(r.pid)) return;
-    for (const auto& f : r.files) {
-      // <local_name>.<pid>.<random>.part[.whole]
-      const std::string prefix = f.local_name.filename().string() + "." + std::to_string(r.pid) + ".";
-      std::error_code ec;
-      for (const auto& e : fs::directory_iterator(f.local_name.parent_path(), ec)) {
-        const std::string n = e.path().filename().string();
-        if (n.rfind(prefix, 0) == 0 && n.find(".part") != std::string::npos) fs::remove(e.path(), ec);
-      }
-    }
+    std::error_code ec;
+    for (const auto& t : destination_temporaries(r))
+      if (t.owner_pid == r.pid) fs::remove(t.file, ec);
   } catch (const std::exception&) {
     // No record, or an unreadable one: nothing to clean up.
   }
