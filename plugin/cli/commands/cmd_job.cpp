@@ -1,14 +1,11 @@
 // `assetfetch job list|show|resume|cancel [NAME]`: the jobs the engine
 // persists under <cache>/jobs/<name>.json (the core's JobRecord, listed,
-// found and cancelled by core/maintenance.h; this file prints). A record outlives its process when that
-// process was killed; `resume` creates the job again, which restores its
-// files from the record (the cache's partial download makes it continue
-// where it stopped); `cancel` drops it with its temporaries.
-#include <unistd.h>
-
+// found and cancelled by core/maintenance.h; this file prints). A record
+// outlives its process when that process was killed; `resume` creates the
+// job again, which restores its files from the record (the cache's partial
+// download makes it continue where it stopped); `cancel` drops it with its
+// temporaries.
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <csignal>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
