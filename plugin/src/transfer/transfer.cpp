@@ -132,7 +132,11 @@ Transfer::Transfer(TransferRequest request, HeaderCheck check, BodySink sink)
   curl_api().easy_setopt(easy_, CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
   curl_api().easy_setopt(easy_, CURLOPT_XFERINFODATA, this);
   curl_api().easy_setopt(easy_, CURLOPT_BUFFERSIZE, 512L * 1024L);
-  curl_api().easy_setopt(easy_, CURLOPT_PIPEWAIT, 1L);
+  // PIPEWAIT only where the connection may multiplex (HTTP/2 is negotiated
+  // over TLS only, CURL_HTTP_VERSION_2TLS). Over plain http libcurl 7.88 holds
+  // a waiting transfer until the first connection's transfer ends, so one
+  // stalled file held every other file of the job (issue 19).
+  if (request_.url.starts_with("https:")) curl_api().easy_setopt(easy_, CURLOPT_PIPEWAIT, 1L);
   curl_api().easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_api().easy_setopt(easy_, CURLOPT_USERAGENT, "assetfetch/" ASSETFETCH_VERSION_STRING);
   if (request_.tls) {
