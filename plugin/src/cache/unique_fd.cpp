@@ -1,13 +1,15 @@
 #include "cache/unique_fd.h"
 
+// Only for the int-flags overload of open_or_create_regular (O_CREAT,
+// O_ACCMODE), until its callers pass no flags (docs/windows.md).
 #include <fcntl.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <system_error>
+
+#include "platform/fs_ops.h"
+#include "platform/path.h"
+#include "platform/process.h"
 
 namespace assetfetch {
 
@@ -15,83 +17,73 @@ namespace fs = std::filesystem;
 
 namespace {
 
-[[noreturn]] void throw_errno(int err, const fs::path& p, const std::string& what) {
+[[noreturn]] void throw_error(const platform::PlatformError& e, const fs::path& p, const std::string& what) {
   std::string hint;
-  if (err == ELOOP || err == EEXIST)
+  if (e.code == platform::Errc::is_link || e.code == platform::Errc::exists)
     hint = " (a symbolic link or another file is in the way; assetfetch never follows links "
            "there: remove it and run again)";
-  throw std::system_error(err, std::generic_category(), what + " " + p.string() + hint);
+  if (e.code == platform::Errc::is_directory || e.code == platform::Errc::not_regular) {
+    if (e.native == 0)
+      throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                              p.string() + " is not a regular file; remove it and run again");
+  }
+  throw std::system_error(e.error_code(), what + " " + p.string() + hint);
+}
+
+platform::File open_regular_or_throw(const fs::path& path, platform::OpenOptions options) {
+  platform::Result<platform::File> f = platform::open_regular(platform::utf8_of(path), options);
+  if (!f) throw_error(f.error(), path, "cannot open");
+  return std::move(f).value();
 }
 
 }  // namespace
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) reset(other.release());
-  return *this;
-}
-
-int UniqueFd::release() {
-  int fd = fd_;
-  fd_ = -1;
-  return fd;
-}
-
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 UniqueFd open_new_temporary(const fs::path& path, bool replace) {
-  constexpr int kFlags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-  int fd = ::open(path.c_str(), kFlags, 0644);
+  const std::string p = platform::utf8_of(path);
+  platform::Result<platform::File> f = platform::create_exclusive(p);
   // Something at the name (a file, a planted link): with `replace` it goes
-  // (unlink never follows a link) and the name is created again. Trying the
-  // create first saves an unlink per temporary, whose name is usually new.
-  if (fd < 0 && errno == EEXIST && replace) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno(errno, path, "cannot replace");
-    fd = ::open(path.c_str(), kFlags, 0644);
+  // (removal never follows a link) and the name is created again. Trying the
+  // create first saves a removal per temporary, whose name is usually new.
+  if (!f && f.error().code == platform::Errc::exists && replace) {
+    if (platform::Status s = platform::remove_file(p); !s) throw_error(s.error(), path, "cannot replace");
+    f = platform::create_exclusive(p);
   }
-  if (fd < 0) throw_errno(errno, path, "cannot create");
-  return UniqueFd(fd);
+  if (!f) throw_error(f.error(), path, "cannot create");
+  return std::move(f).value();
+}
+
+UniqueFd open_or_create_regular(const fs::path& path) {
+  return open_regular_or_throw(path, {.write = true, .create = true});
 }
 
 UniqueFd open_or_create_regular(const fs::path& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) throw_errno(errno, path, "cannot open");
-  UniqueFd owned(fd);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw_errno(errno, path, "cannot stat");
-  if (!S_ISREG(st.st_mode))
-    throw std::system_error(EINVAL, std::generic_category(),
-                            path.string() + " is not a regular file; remove it and run again");
-  return owned;
+  return open_regular_or_throw(path, {.write = (flags & O_ACCMODE) != O_RDONLY, .create = (flags & O_CREAT) != 0});
 }
 
-UniqueFd open_regular_readonly(const fs::path& path) { return open_or_create_regular(path, O_RDONLY); }
+UniqueFd open_regular_readonly(const fs::path& path) { return open_regular_or_throw(path, {}); }
 
 std::string random_suffix() {
   unsigned char bytes[8];
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::system_error(errno, std::generic_category(), "getrandom");
-    got += static_cast<std::size_t>(n);
+  if (platform::Status s = platform::random_bytes(bytes, sizeof bytes); !s)
+    throw std::system_error(s.error().error_code(), s.error().message());
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : bytes) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
   }
-  char hex[2 * sizeof bytes + 1];
-  for (std::size_t i = 0; i < sizeof bytes; ++i) std::snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
-  return std::string(hex, 2 * sizeof bytes);
+  return hex;
 }
 
 NewTemporary create_temporary_in(const fs::path& dir, const std::string& stem, const std::string& suffix) {
   // A collision with a 64-bit random name means someone planted it: retry a
   // few times, then report.
   for (int attempt = 0;; ++attempt) {
-    fs::path p = dir / (stem + "." + std::to_string(::getpid()) + "." + random_suffix() + suffix);
+    fs::path p = dir / (stem + "." + std::to_string(platform::current_pid()) + "." + random_suffix() + suffix);
     try {
       return {open_new_temporary(p, false), p};
     } catch (const std::system_error& e) {
-      if (e.code().value() != EEXIST || attempt >= 3) throw;
+      if (e.code() != std::errc::file_exists || attempt >= 3) throw;
     }
   }
 }
@@ -99,31 +91,23 @@ NewTemporary create_temporary_in(const fs::path& dir, const std::string& stem, c
 void write_file_atomic(const fs::path& target, const std::string& content) {
   fs::create_directories(target.parent_path());
   NewTemporary tmp = create_temporary_in(target.parent_path(), target.filename().string(), ".tmp");
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(tmp.fd.get(), content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      ::unlink(tmp.path.c_str());
-      throw_errno(err, tmp.path, "cannot write");
-    }
-    done += static_cast<std::size_t>(n);
+  const std::string tmp_path = platform::utf8_of(tmp.path);
+  if (platform::Status s = platform::write_all(tmp.fd, content.data(), content.size()); !s) {
+    (void)platform::remove_file(tmp_path);
+    throw_error(s.error(), tmp.path, "cannot write");
   }
   tmp.fd.reset();
-  std::error_code ec;
-  fs::rename(tmp.path, target, ec);
-  if (ec) {
-    ::unlink(tmp.path.c_str());
-    throw std::system_error(ec, "cannot rename " + tmp.path.string() + " to " + target.string());
+  if (platform::Status s = platform::replace_file(tmp_path, platform::utf8_of(target)); !s) {
+    (void)platform::remove_file(tmp_path);
+    throw std::system_error(s.error().error_code(), "cannot rename " + tmp.path.string() + " to " + target.string());
   }
 }
 
 fs::path create_private_directory(const fs::path& parent, const std::string& prefix) {
-  std::string name = (parent / (prefix + "XXXXXX")).string();
-  if (::mkdtemp(name.data()) == nullptr)
-    throw std::system_error(errno, std::generic_category(), "cannot create a directory in " + parent.string());
-  return name;
+  platform::Result<std::string> dir = platform::make_private_directory(platform::utf8_of(parent), prefix);
+  if (!dir)
+    throw std::system_error(dir.error().error_code(), "cannot create a directory in " + parent.string());
+  return platform::path_from_utf8(dir.value());
 }
 
 }  // namespace assetfetch

@@ -1,48 +1,41 @@
-// UniqueFd: an owned file descriptor (move-only, closed on destruction), and
+// UniqueFd: an owned file handle (move-only, closed on destruction), and
 // the one place where assetfetch creates files it will later rename or trust.
+// The system calls live in the platform layer (platform/); this file keeps
+// the engine's throwing interface over it.
 //
 // Every temporary (the destination's .part, cache partials and their
-// records, lock files, tmp/ files, job records) is opened here with
-// O_NOFOLLOW | O_CLOEXEC, and with O_EXCL when it is new, so a symbolic link
-// planted at its name is never followed: the open fails instead, and the
-// caller reports the path. Names we choose get an unpredictable suffix.
+// records, lock files, tmp/ files, job records) is opened here never through
+// a link (O_NOFOLLOW, FILE_FLAG_OPEN_REPARSE_POINT), not inherited by
+// children, and exclusively when it is new, so a symbolic link planted at its
+// name is never followed: the open fails instead, and the caller reports the
+// path. Names we choose get an unpredictable suffix.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 
+#include "platform/file.h"
+
 namespace assetfetch {
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
+// The owned handle is the platform layer's File (platform/file.h): a
+// descriptor on POSIX, a HANDLE on Windows. The name stays for its callers.
+using UniqueFd = platform::File;
 
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release();
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
-
-// Creates `path` anew (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, read-write,
-// mode 0644). With `replace`, a file or link already at that name is unlinked
-// first (unlink never follows a link). Throws std::system_error naming the
+// Creates `path` anew (platform::create_exclusive: O_CREAT | O_EXCL |
+// O_NOFOLLOW | O_CLOEXEC, mode 0644; CREATE_NEW on Windows). With `replace`,
+// a file or link already at that name is removed first (removal never
+// follows a link). Throws std::system_error naming the
 // path when it cannot be created.
 UniqueFd open_new_temporary(const std::filesystem::path& path, bool replace);
 
 // Opens an existing regular file or creates it (lock files, resumable
-// partials), never through a link: O_NOFOLLOW | O_CLOEXEC, and refuses
-// anything but a regular file. Throws std::system_error naming the path and
-// the fix.
+// partials), read-write, never through a link, and refuses anything but a
+// regular file. Throws std::system_error naming the path and the fix.
+UniqueFd open_or_create_regular(const std::filesystem::path& path);
+// The same with POSIX open flags (O_RDWR | O_CREAT or O_RDONLY), for the
+// callers not moved to the overload above yet (issue 18).
 UniqueFd open_or_create_regular(const std::filesystem::path& path, int flags);
 
 // Opens an existing regular file for reading, never through a link.
@@ -62,7 +55,8 @@ NewTemporary create_temporary_in(const std::filesystem::path& dir, const std::st
                                  const std::string& suffix);
 
 // Creates a new directory "<parent>/<prefix><random>" that only this user
-// can enter (mkdtemp: mode 0700, never an existing name or link). Throws
+// can enter (platform::make_private_directory: mkdtemp, mode 0700, never an
+// existing name or link). Throws
 // std::system_error naming the path.
 std::filesystem::path create_private_directory(const std::filesystem::path& parent, const std::string& prefix);
 

@@ -1,17 +1,13 @@
 #include "config/json_location.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <utility>
 
 #include "config/json_node.h"
 #include "base/input_error.h"
+#include "platform/file.h"
+#include "platform/path.h"
 
 namespace assetfetch::config_detail {
 
@@ -103,21 +99,6 @@ std::string strip_nlohmann_prefix(const std::string& what) {
 
 namespace {
 
-// An fd that closes itself.
-class OpenFile {
- public:
-  explicit OpenFile(int fd) : fd_(fd) {}
-  ~OpenFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 [[noreturn]] void fail_at(const std::filesystem::path& file, const TextPosition& at,
                           const std::string& message, std::vector<Diagnostic> also = {}) {
   also.push_back({"", message, "", false, at.line, at.column});
@@ -170,26 +151,32 @@ JsonDocument parse_document(std::string text, const std::filesystem::path& file)
 
 std::string read_text_file(const std::filesystem::path& file, const std::string& what) {
   const std::string cannot = file.string() + ": cannot read " + what + ": ";
-  // O_NONBLOCK: opening a FIFO must not wait for a writer.
-  const OpenFile in(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (in.get() < 0) throw InputError(cannot + std::strerror(errno) + " (check the path)");
-  struct stat st {};
-  if (::fstat(in.get(), &st) != 0) throw InputError(cannot + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) throw InputError(cannot + "it is a directory (name a file)");
-  if (!S_ISREG(st.st_mode))
-    throw InputError(cannot + "it is not a regular file (a device, pipe or socket); give the "
-                              "path of a JSON file");
-  if (static_cast<std::uintmax_t>(st.st_size) > kMaxDocumentBytes)
-    throw InputError(file.string() + ": " + too_large(static_cast<std::uintmax_t>(st.st_size)));
+  // A user's file: links are followed. A FIFO, a device or a socket is
+  // refused without waiting for a writer.
+  platform::Result<platform::File> in =
+      platform::open_regular(platform::utf8_of(file), {.write = false, .create = false, .follow_links = true});
+  if (!in) {
+    const platform::PlatformError& e = in.error();
+    if (e.code == platform::Errc::is_directory) throw InputError(cannot + "it is a directory (name a file)");
+    if (e.code == platform::Errc::not_regular)
+      throw InputError(cannot + "it is not a regular file (a device, pipe or socket); give the "
+                                "path of a JSON file");
+    throw InputError(cannot + (e.native != 0 ? platform::native_error_text(e.native) : e.message()) +
+                     " (check the path)");
+  }
+  platform::Result<platform::FileIdentity> id = platform::identity(in.value());
+  if (!id) throw InputError(cannot + id.error().message());
+  if (id->size > kMaxDocumentBytes) throw InputError(file.string() + ": " + too_large(id->size));
   std::string text;
   char buf[65536];
   // Bounded even if the file grows while it is read.
   while (text.size() <= kMaxDocumentBytes) {
-    const ssize_t n = ::read(in.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw InputError(file.string() + ": error while reading " + what + ": " + std::strerror(errno));
-    if (n == 0) return text;
-    text.append(buf, static_cast<std::size_t>(n));
+    platform::Result<std::size_t> n = platform::read_some(in.value(), buf, sizeof buf);
+    if (!n)
+      throw InputError(file.string() + ": error while reading " + what + ": " +
+                       platform::native_error_text(n.error().native));
+    if (n.value() == 0) return text;
+    text.append(buf, n.value());
   }
   throw InputError(file.string() + ": " + too_large(text.size()));
 }

@@ -1,0 +1,28 @@
+# The platform layer's sources, for the core (CMakeLists.txt here) and for
+# the Windows cross build of its tests (tests/windows/CMakeLists.txt).
+set(_af_platform_dir ${CMAKE_CURRENT_LIST_DIR})
+set(ASSETFETCH_PLATFORM_SOURCES
+  ${_af_platform_dir}/error.cpp
+  ${_af_platform_dir}/path.cpp
+  ${_af_platform_dir}/fs_copy.cpp)
+if(WIN32)
+  list(APPEND ASSETFETCH_PLATFORM_SOURCES
+    ${_af_platform_dir}/windows/win_util.cpp
+    ${_af_platform_dir}/windows/error_windows.cpp
+    ${_af_platform_dir}/windows/file_windows.cpp
+    ${_af_platform_dir}/windows/lock_windows.cpp
+    ${_af_platform_dir}/windows/fs_ops_windows.cpp
+    ${_af_platform_dir}/windows/process_windows.cpp)
+  # Windows 10 headers (FileRenameInfoEx), UTF-16 W functions only.
+  set(ASSETFETCH_PLATFORM_DEFINITIONS _WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX UNICODE _UNICODE)
+  set(ASSETFETCH_PLATFORM_LIBS bcrypt)
+else()
+  list(APPEND ASSETFETCH_PLATFORM_SOURCES
+    ${_af_platform_dir}/posix/error_posix.cpp
+    ${_af_platform_dir}/posix/file_posix.cpp
+    ${_af_platform_dir}/posix/lock_posix.cpp
+    ${_af_platform_dir}/posix/fs_ops_posix.cpp
+    ${_af_platform_dir}/posix/process_posix.cpp)
+  set(ASSETFETCH_PLATFORM_DEFINITIONS)
+  set(ASSETFETCH_PLATFORM_LIBS)
+endif()

@@ -1,0 +1,146 @@
+// Processes on Windows.
+#include <windows.h>
+#include <bcrypt.h>
+
+#include "platform/path.h"
+#include "platform/process.h"
+#include "platform/windows/win_util.h"
+
+namespace assetfetch::platform {
+
+namespace {
+
+// One argument as the C runtime's parser reads it back (CommandLineToArgvW
+// rules): quoted when it has a space, a tab or a quote; backslashes doubled
+// only before a quote.
+void append_quoted(std::wstring& cmd, const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
+    cmd += arg;
+    return;
+  }
+  cmd += L'"';
+  std::size_t backslashes = 0;
+  for (wchar_t c : arg) {
+    if (c == L'\\') {
+      ++backslashes;
+      continue;
+    }
+    if (c == L'"') cmd.append(backslashes * 2 + 1, L'\\');
+    else cmd.append(backslashes, L'\\');
+    backslashes = 0;
+    cmd += c;
+  }
+  cmd.append(backslashes * 2, L'\\');
+  cmd += L'"';
+}
+
+}  // namespace
+
+std::uint64_t current_pid() { return ::GetCurrentProcessId(); }
+
+bool pid_alive(std::uint64_t pid) {
+  if (pid == 0 || pid > 0xFFFFFFFFu) return false;
+  HANDLE h = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(pid));
+  if (h == nullptr) return ::GetLastError() == ERROR_ACCESS_DENIED;  // exists, not ours to open
+  DWORD code = 0;
+  const bool alive = ::GetExitCodeProcess(h, &code) && code == STILL_ACTIVE;
+  ::CloseHandle(h);
+  return alive;
+}
+
+Result<std::string> executable_path() {
+  std::wstring buf(512, L'\0');
+  for (;;) {
+    const DWORD n = ::GetModuleFileNameW(nullptr, buf.data(), static_cast<DWORD>(buf.size()));
+    if (n == 0) return win::error("find", "the running program");
+    if (n < buf.size()) {
+      buf.resize(n);
+      return win::utf8_of_api_path(buf);
+    }
+    if (buf.size() >= 32768) return PlatformError{Errc::io, 0, "find", "the running program", "path too long"};
+    buf.resize(buf.size() * 2);
+  }
+}
+
+Status random_bytes(void* buf, std::size_t len) {
+  if (len > 0xFFFFFFFFu) return PlatformError{Errc::invalid_argument, 0, "read random bytes", "", "too many"};
+  const NTSTATUS st = ::BCryptGenRandom(nullptr, static_cast<PUCHAR>(buf), static_cast<ULONG>(len),
+                                        BCRYPT_USE_SYSTEM_PREFERRED_RNG);
+  if (st != 0) return PlatformError{Errc::io, static_cast<int>(st), "read random bytes", "", {}};
+  return {};
+}
+
+Result<Child> Child::spawn(const std::vector<std::string>& argv) {
+  if (argv.empty()) return PlatformError{Errc::invalid_argument, 0, "start", "", "no program given"};
+  std::wstring cmd;
+  for (const std::string& a : argv) {
+    Result<std::u16string> w = utf8_to_utf16(a);
+    if (!w) return w.error();
+    if (!cmd.empty()) cmd += L' ';
+    append_quoted(cmd, std::wstring(w.value().begin(), w.value().end()));
+  }
+  Result<std::u16string> app = utf8_to_utf16(argv[0]);
+  if (!app) return app.error();
+  const std::wstring application(app.value().begin(), app.value().end());
+  STARTUPINFOW si{};
+  si.cb = sizeof si;
+  PROCESS_INFORMATION pi{};
+  if (!::CreateProcessW(application.c_str(), cmd.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si, &pi))
+    return win::error("start", argv[0]);
+  ::CloseHandle(pi.hThread);
+  Child c;
+  c.pid_ = pi.dwProcessId;
+  c.handle_ = pi.hProcess;
+  c.running_ = true;
+  return c;
+}
+
+Child::~Child() {
+  kill();
+  close();
+}
+
+Child::Child(Child&& o) noexcept : pid_(o.pid_), handle_(o.handle_), running_(o.running_) {
+  o.handle_ = nullptr;
+  o.running_ = false;
+  o.pid_ = 0;
+}
+
+Child& Child::operator=(Child&& o) noexcept {
+  if (this != &o) {
+    kill();
+    close();
+    pid_ = o.pid_;
+    handle_ = o.handle_;
+    running_ = o.running_;
+    o.handle_ = nullptr;
+    o.running_ = false;
+    o.pid_ = 0;
+  }
+  return *this;
+}
+
+Result<std::optional<int>> Child::wait_for(std::chrono::milliseconds timeout) {
+  if (handle_ == nullptr) return PlatformError{Errc::invalid_argument, 0, "wait for", "", "no child running"};
+  const DWORD r = ::WaitForSingleObject(handle_, static_cast<DWORD>(timeout.count()));
+  if (r == WAIT_TIMEOUT) return std::optional<int>();
+  if (r != WAIT_OBJECT_0) return win::error("wait for", "");
+  DWORD code = 0;
+  if (!::GetExitCodeProcess(handle_, &code)) return win::error("wait for", "");
+  running_ = false;
+  return std::optional<int>(static_cast<int>(code));
+}
+
+void Child::kill() {
+  if (!running_ || handle_ == nullptr) return;
+  ::TerminateProcess(handle_, 137);
+  ::WaitForSingleObject(handle_, 5000);
+  running_ = false;
+}
+
+void Child::close() {
+  if (handle_ != nullptr) ::CloseHandle(handle_);
+  handle_ = nullptr;
+}
+
+}  // namespace assetfetch::platform

@@ -1,0 +1,36 @@
+#include "platform/windows/win_util.h"
+
+#include "platform/path.h"
+
+namespace assetfetch::platform::win {
+
+Result<std::wstring> api_path(std::string_view utf8) {
+  Result<std::u16string> wide = utf8_to_utf16(utf8);
+  if (!wide) {
+    PlatformError e = wide.error();
+    e.path = std::string(utf8);
+    return e;
+  }
+  std::wstring w(wide.value().begin(), wide.value().end());
+  if (w.rfind(L"\\\\?\\", 0) == 0) return w;
+  const DWORD need = ::GetFullPathNameW(w.c_str(), 0, nullptr, nullptr);
+  if (need == 0) return error("resolve", utf8);
+  std::wstring full(need, L'\0');
+  const DWORD got = ::GetFullPathNameW(w.c_str(), need, full.data(), nullptr);
+  if (got == 0 || got >= need) return error("resolve", utf8);
+  full.resize(got);
+  Result<std::u16string> ext = extended_length_path(std::u16string(full.begin(), full.end()));
+  if (!ext) return ext.error();
+  return std::wstring(ext.value().begin(), ext.value().end());
+}
+
+std::string utf8_of_api_path(std::wstring_view wide) {
+  std::u16string s(wide.begin(), wide.end());
+  if (s.rfind(u"\\\\?\\UNC\\", 0) == 0) s = u"\\\\" + s.substr(8);
+  else if (s.rfind(u"\\\\?\\", 0) == 0) s = s.substr(4);
+  return utf16_to_utf8(s);
+}
+
+PlatformError error(std::string op, std::string_view path) { return last_error(std::move(op), std::string(path)); }
+
+}  // namespace assetfetch::platform::win

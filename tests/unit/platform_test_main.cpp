@@ -1,0 +1,47 @@
+// main() of platform_test: gtest, or with --helper a child process that the
+// lock tests start (a second process, also under Wine).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "platform/file.h"
+#include "platform/lock.h"
+#include "platform_test_support.h"
+
+namespace af_platform_test {
+
+namespace p = assetfetch::platform;
+
+// hold <file> <offset> <ready> <release>: locks one byte, creates <ready>,
+// waits (at most 30 s) for <release> to exist, exits 0. Exit 3: the byte was
+// held elsewhere; 4: an error.
+// try <file> <offset>: exit 0 when it could take the byte, 1 when held.
+int run_helper(int argc, char** argv) {
+  if (argc < 4) return 4;
+  const std::string mode = argv[2];
+  auto f = p::open_regular(argv[3], {.write = true, .create = true});
+  if (!f || argc < 5) return 4;
+  const std::uint64_t offset = std::stoull(argv[4]);
+  auto taken = p::try_lock_range(f.value(), offset, 1);
+  if (!taken) return 4;
+  if (mode == "try") return taken.value() ? 0 : 1;
+  if (mode != "hold" || argc < 7) return 4;
+  if (!taken.value()) return 3;
+  if (!p::create_exclusive(argv[5])) return 4;
+  for (int i = 0; i < 3000; ++i) {
+    if (p::identity_of_path(argv[6])) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return 4;
+}
+
+}  // namespace af_platform_test
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--helper") == 0) return af_platform_test::run_helper(argc, argv);
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,41 @@
+// Shared by the platform tests, which build natively and with mingw-w64
+// (tests/windows/): no test support library, only the platform layer.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include "platform/fs_ops.h"
+#include "platform/path.h"
+
+namespace af_platform_test {
+
+// A fresh private folder under the system's temporary folder, removed after.
+class Scratch {
+ public:
+  Scratch() {
+    std::string parent = assetfetch::platform::utf8_of(std::filesystem::temp_directory_path());
+    while (parent.size() > 1 && (parent.back() == '/' || parent.back() == '\\')) parent.pop_back();
+    auto dir = assetfetch::platform::make_private_directory(parent, "af-platform-");
+    if (dir) path_ = dir.value();
+  }
+  ~Scratch() {
+    std::error_code ec;
+    std::filesystem::remove_all(assetfetch::platform::path_from_utf8(path_), ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  bool ok() const { return !path_.empty(); }
+  // "<scratch>/<name>", UTF-8 ("/" works on Windows too: the layer resolves it).
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Entry point of the helper child processes (platform_test_main.cpp).
+int run_helper(int argc, char** argv);
+
+}  // namespace af_platform_test
