@@ -14,6 +14,10 @@ namespace assetfetch::platform {
 
 namespace {
 
+// FileRenameInfoEx (22 in the Windows SDK): mingw-w64 10 hides it behind an
+// _WIN32_WINNT value no Windows version has.
+constexpr auto kFileRenameInfoEx = static_cast<FILE_INFO_BY_HANDLE_CLASS>(22);
+
 // Set once the OS (or Wine) has refused FileRenameInfoEx: MoveFileExW from then on.
 std::atomic<bool> posix_rename_unavailable{false};
 
@@ -36,7 +40,7 @@ DWORD rename_posix(const std::wstring& from, const std::wstring& to) {
   info->FileNameLength = static_cast<DWORD>(nt.size() * sizeof(wchar_t));
   std::copy(nt.begin(), nt.end(), info->FileName);
   info->FileName[nt.size()] = L'\0';
-  const BOOL ok = ::SetFileInformationByHandle(h, FileRenameInfoEx, info, static_cast<DWORD>(bytes));
+  const BOOL ok = ::SetFileInformationByHandle(h, kFileRenameInfoEx, info, static_cast<DWORD>(bytes));
   const DWORD err = ok ? 0 : ::GetLastError();
   ::CloseHandle(h);
   return err;
