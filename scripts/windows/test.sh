@@ -10,6 +10,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build-windows}
+[ $# -eq 0 ] || shift  # the rest goes to platform_test.exe (e.g. --gtest_filter=...)
 wine=/usr/lib/wine/wine64
 for tool in x86_64-w64-mingw32-g++-posix cmake ninja; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/windows/setup.sh" >&2; exit 2; }
