@@ -184,6 +184,45 @@ TEST_F(Hostile, ShortBodyThen416MirrorIsCompleteWhenTheHashMatches) {
   expect_nothing_delivered(r);
 }
 
+TEST_F(Hostile, Malformed206OnResumeRestartsThatMirrorFromByteZeroThenTheNext) {
+  // As above, but the mirror answers bytes=300000- with a 206 whose
+  // Content-Range ends before it starts, where a 416 belongs.
+  std::string real = af_test::random_bytes(300000, 23);
+  sha = af_test::sha256_hex(real);
+  bad.add_file("/f", real + std::string(100000, 'x'));
+  bad.set_fault("/f", Fault{.reset_after_bytes = 300000, .ignore_range = true});
+  good.add_file("/f", real);
+  good.set_fault("/f", Fault{.unsatisfiable_content_range = "bytes 300000-299999/300000"});
+  auto r = fetch({bad.url("/f"), good.url("/f")}, config());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(af_test::read_file(out) == real);
+  auto asked = good.requests_for("/f");
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0].range, "bytes=300000-");
+  EXPECT_EQ(asked[0].status, 206);
+  EXPECT_EQ(asked[1].range, "bytes=0-");  // the same mirror, from byte 0
+  EXPECT_EQ(asked[1].status, 206);
+
+  // That mirror also botches the answer from byte 0: the next one serves it.
+  fs::remove_all(cache);
+  fs::remove(out);
+  good.clear_log();
+  good.set_fault("/f", Fault{.wrong_content_range = true,
+                             .unsatisfiable_content_range = "bytes 300000-299999/300000"});
+  TestServer third;
+  third.add_file("/f", real);
+  r = fetch({bad.url("/f"), good.url("/f"), third.url("/f")}, config());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(af_test::read_file(out) == real);
+  asked = good.requests_for("/f");
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0].range, "bytes=300000-");
+  EXPECT_EQ(asked[1].range, "bytes=0-");
+  auto served = third.requests_for("/f");
+  ASSERT_EQ(served.size(), 1u);
+  EXPECT_EQ(served[0].range, "bytes=0-");
+}
+
 TEST_F(Hostile, GzipDespiteIdentityIsNeverDelivered) {
   bad.add_file("/f", data);
   bad.set_fault("/f", Fault{.content_encoding = "gzip"});

@@ -418,7 +418,10 @@ void TestServer::handle_get(const httplib::Request& req, httplib::Response& res)
     if (file) {
       for (const auto& [k, v] : file->extra_headers) res.set_header(k, v);
     }
-    if (ask.kind == RangeAsk::kUnsatisfiable) {
+    if (ask.kind == RangeAsk::kUnsatisfiable && fault && !fault->unsatisfiable_content_range.empty()) {
+      res.status = 206;
+      res.set_header("Content-Range", fault->unsatisfiable_content_range);
+    } else if (ask.kind == RangeAsk::kUnsatisfiable) {
       res.status = 416;
       res.set_header("Content-Range", "bytes */" + std::to_string(size));
     } else if (ask.kind == RangeAsk::kOk) {

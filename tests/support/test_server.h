@@ -72,6 +72,9 @@ struct Fault {
   // With a Range request: this literal Content-Range on the 206 instead of
   // the right one (the body is still the asked range).
   std::string content_range{};
+  // With a Range past the end: 206 with this literal Content-Range and an
+  // empty body instead of the 416 (e.g. "bytes 300000-299999/300000").
+  std::string unsatisfiable_content_range{};
   // The fault applies to the first `times` requests to the path (any
   // method, HEAD included), then the path is healthy. -1 = always.
   int times = -1;

@@ -279,6 +279,16 @@ bool FileWorker::check_whole_headers(const TransferResult& r, Refusal* refusal) 
   std::optional<std::uint64_t> total;
   if (r.status == 206) {
     if (!r.content_range.present || r.content_range.first != filled_) {
+      if (filled_ > 0 || !resume_spans_.empty()) {
+        // A resume answered with a malformed 206 (say "bytes 300000-299999/
+        // 300000" where a 416 belongs): the kept bytes cannot be checked
+        // against it, so this candidate starts over from byte 0; a second
+        // bad answer from there fails over.
+        *refusal = {TransferFault::restart, "a 206 whose Content-Range does not start at byte " +
+                                                std::to_string(filled_) +
+                                                " in answer to a resume request; fetching again from byte 0"};
+        return false;
+      }
       *refusal = {TransferFault::range_unsupported, "wrong Content-Range in answer to a resume request"};
       return false;
     }
