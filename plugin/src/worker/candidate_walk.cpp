@@ -43,12 +43,17 @@ void CandidateWalk::set_remote_name(std::string url) {
 }
 
 std::optional<std::chrono::milliseconds> CandidateWalk::retry_delay(std::optional<std::chrono::seconds> retry_after) {
-  if (++attempt_ >= retry_.attempts) return std::nullopt;
-  // Exponential backoff with jitter; Retry-After wins, capped.
-  double base = static_cast<double>(retry_.backoff.count()) * std::pow(2.0, attempt_ - 1);
+  auto delay = backoff(++attempt_, retry_after);
+  if (delay) reset_hops();  // retry the candidate itself, not a redirect target
+  return delay;
+}
+
+std::optional<std::chrono::milliseconds> CandidateWalk::backoff(int tries,
+                                                                std::optional<std::chrono::seconds> retry_after) const {
+  if (tries >= retry_.attempts) return std::nullopt;
+  double base = static_cast<double>(retry_.backoff.count()) * std::pow(2.0, tries - 1);
   auto delay = std::chrono::milliseconds(static_cast<long long>(base * jitter_()));
   if (retry_after) delay = std::min<std::chrono::milliseconds>(*retry_after, retry_.retry_after_cap);
-  reset_hops();  // retry the candidate itself, not a redirect target
   return delay;
 }
 

@@ -52,6 +52,12 @@ class CandidateWalk {
   // again, or nullopt when its attempts are used up (then call fail_over).
   std::optional<std::chrono::milliseconds> retry_delay(std::optional<std::chrono::seconds> retry_after);
 
+  // The one retry rule, shared by the walk's candidate and by each segment
+  // of a segmented fetch (which counts its own tries): the delay before the
+  // next try once `tries` have failed, or nullopt when retry.attempts are
+  // used up. Exponential backoff with jitter; Retry-After wins, capped.
+  std::optional<std::chrono::milliseconds> backoff(int tries, std::optional<std::chrono::seconds> retry_after) const;
+
   // Follows a redirect from url(). Returns why it was refused, or nullopt.
   std::optional<std::string> follow(const std::string& location);
 

@@ -98,6 +98,19 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
   auto index = seg_->index_of(id);
   if (!index) return;
   const auto& s = seg_->segment(*index);
+  // The same reading as a whole-file answer (classify), refined by what only
+  // a segment knows: its own end is "done" (segment_done), a 206 that stops
+  // short of it is a short body.
+  Verdict v = classify(r);
+  if (r.aborted && r.fault == TransferFault::segment_done) v = Verdict{};
+  if (v.prognosis == Prognosis::done && !s.done()) {
+    v.prognosis = Prognosis::retry;
+    v.cause = ErrorCause::transport;
+    v.detail = "short body: the segment ends at " + std::to_string(s.end) + ", got to " + std::to_string(s.pos);
+  }
+  // A segment follows no redirect and never restarts the file: any other
+  // verdict drops this candidate for the remaining segments.
+  if (v.prognosis == Prognosis::redirect || v.prognosis == Prognosis::restart) v.prognosis = Prognosis::failover;
   AttemptRecord rec;
   rec.asset = asset_label();
   rec.url = redact_url(t.request().url);
@@ -105,42 +118,33 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
   rec.http_status = r.status;
   rec.bytes = r.body_bytes;
   rec.duration_s = r.seconds;
-  bool ok = (r.aborted && r.fault == TransferFault::segment_done) ||
-            (!r.aborted && r.curl_code == CURLE_OK && r.status == 206 && s.done());
-  if (ok) {
-    rec.outcome = AttemptOutcome::ok;
-    std::string err;
+  rec.outcome = attempt_outcome(v.prognosis);
+  rec.cause = v.cause;
+  rec.retry_reason = v.detail;
+  if (v.prognosis == Prognosis::fail) {
+    if (events_.attempt) events_.attempt(rec);
+    fail(v.code, v.cause, v.detail, v.http_status);
+    return;
+  }
+  std::string err;
+  if (v.prognosis == Prognosis::done) {
     if (!seg_->finished(*index, &err)) {
       fail(ErrorCode::internal, ErrorCause::local_file, err);
       return;
     }
-  } else if (r.aborted && r.fault == TransferFault::local_write) {
-    rec.outcome = AttemptOutcome::failed;
-    rec.cause = ErrorCause::local_file;
-    rec.retry_reason = r.abort_reason;
-    if (events_.attempt) events_.attempt(rec);
-    fail(ErrorCode::internal, ErrorCause::local_file, r.abort_reason);
-    return;
   } else {
-    bool transient = !r.aborted && ((r.curl_code != CURLE_OK && is_transient_curl_error(r.curl_code)) ||
-                                    (r.curl_code == CURLE_OK && (is_transient_status(r.status) || r.status == 206)));
-    std::string why = r.aborted ? r.abort_reason
-                      : r.curl_code != CURLE_OK ? r.curl_error
-                                                : "HTTP " + std::to_string(r.status);
-    rec.outcome = transient ? AttemptOutcome::retry : AttemptOutcome::failover;
-    rec.cause = classify(r).cause;
-    rec.retry_reason = why;
-    auto delay = options_.retry.backoff;
-    if (auto after = parse_retry_after(r.retry_after))
-      delay = std::min<std::chrono::milliseconds>(*after, options_.retry.retry_after_cap);
+    // The walk's retry rule, counted per segment: the same backoff,
+    // Retry-After cap and attempts as a whole-file answer.
+    std::optional<std::chrono::milliseconds> retry_in;
+    if (v.prognosis == Prognosis::retry) retry_in = walk_.backoff(s.attempts + 1, v.retry_after);
+    if (!retry_in) rec.outcome = AttemptOutcome::failover;
     const std::size_t from = s.candidate;
-    std::string err;
-    if (!seg_->failed(*index, transient, delay, options_.retry.attempts, &err)) {
+    if (!seg_->failed(*index, retry_in, &err)) {
       fail(ErrorCode::internal, ErrorCause::local_file, err);
       return;
     }
-    if (!transient && events_.failover)
-      events_.failover(redact_url(walk_.candidate(from).url), "the other segment sources", why);
+    if (!retry_in && events_.failover)
+      events_.failover(redact_url(walk_.candidate(from).url), "the other segment sources", v.detail);
   }
   if (events_.attempt) events_.attempt(rec);
   // Every byte belongs to some segment from the start: all done, all written.

@@ -375,13 +375,13 @@ bool SegmentedFetch::finished(std::size_t i, std::string* error) {
   return true;
 }
 
-bool SegmentedFetch::failed(std::size_t i, bool retry, std::chrono::milliseconds delay, int max_attempts,
-                            std::string* error) {
+bool SegmentedFetch::failed(std::size_t i, std::optional<std::chrono::milliseconds> retry_in, std::string* error) {
   Segment& s = segments_[i];
   if (!flush(s, error)) return false;  // what arrived is good: the retry goes on from pos
   s.in_flight = false;
-  if (retry && ++s.attempts < max_attempts) {
-    s.retry_at = Clock::now() + delay;
+  if (retry_in) {
+    ++s.attempts;
+    s.retry_at = Clock::now() + *retry_in;
     return true;
   }
   std::size_t bad = s.candidate;

@@ -113,9 +113,10 @@ class SegmentedFetch {
   // Outcome of segment `i`'s transfer (writes what it still buffers; false
   // with `error` when that fails).
   bool finished(std::size_t i, std::string* error);
-  // A failed transfer: retry on the same candidate after `delay`, or (when
-  // retry is false) drop that candidate for this file and reassign.
-  bool failed(std::size_t i, bool retry, std::chrono::milliseconds delay, int max_attempts, std::string* error);
+  // A failed transfer: retry on the same candidate after `retry_in` (the
+  // candidate walk's rule, CandidateWalk::backoff, from Segment::attempts),
+  // or (nullopt) drop that candidate for this file and reassign.
+  bool failed(std::size_t i, std::optional<std::chrono::milliseconds> retry_in, std::string* error);
   bool any_in_flight() const;
   bool has_usable_candidates() const { return !usable_.empty(); }
   // Writes every buffer and hashes whatever of the prefix can be hashed now.
