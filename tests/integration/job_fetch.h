@@ -21,6 +21,7 @@ struct FetchRun {
   std::optional<assetfetch::FileResult> result;
   assetfetch::ErrorContext error;
   std::vector<std::string> warnings;
+  std::vector<assetfetch::AttemptRecord> attempts;  // in the order they were reported
   double seconds = 0;  // resume() to the end of the transfer
 };
 
@@ -31,6 +32,8 @@ inline FetchRun fetch_one(const assetfetch::JobOptions& options, const std::vect
   std::vector<std::string> warnings;
   JobCallbacks cb;
   cb.warning = [&](const std::string&, const std::string& m) { warnings.push_back(m); };
+  std::vector<AttemptRecord> attempts;
+  cb.attempt = [&](const AttemptRecord& a) { attempts.push_back(a); };
   job->set_callbacks(cb);
   FileSpec spec;
   spec.name = "big";
@@ -51,6 +54,7 @@ inline FetchRun fetch_one(const assetfetch::JobOptions& options, const std::vect
   run.result = f->result();
   run.error = f->error();
   run.warnings = warnings;
+  run.attempts = attempts;
   return run;
 }
 

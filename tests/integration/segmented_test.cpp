@@ -94,6 +94,73 @@ TEST(Segmented, MirrorServingOtherBytesIsNamedAndDropped) {
   }
 }
 
+// The answers to `path` a server began, as seconds after the first.
+std::vector<double> answer_starts(const TestServer& server) {
+  std::vector<double> out;
+  const auto spans = server.answer_spans();
+  for (const auto& s : spans)
+    out.push_back(std::chrono::duration<double>(s.start - spans.front().start).count());
+  return out;
+}
+
+std::vector<assetfetch::AttemptRecord> attempts_at(const FetchRun& run, const std::string& url) {
+  std::vector<assetfetch::AttemptRecord> out;
+  for (const auto& a : run.attempts)
+    if (a.url == url) out.push_back(a);
+  return out;
+}
+
+TEST(Segmented, A503WithRetryAfterOnASegmentIsWalkedLikeOneOnTheWholeFile) {
+  // One retry rule: the same record and the same wait (Retry-After: 1, not
+  // the 10 ms backoff) whether the 503 answers a whole-file request or a
+  // segment of a segmented one.
+  af_test::remove_proxy_env();
+  const Fault busy{.status = 503, .retry_after = "1", .times = 1};
+
+  TempDir whole_dir;
+  const std::string small = af_test::random_bytes(200000, 15);
+  TestServer whole;
+  whole.add_file("/f", small);
+  whole.set_fault("/f", busy);
+  FetchRun w = af_it::fetch_one(segmented_options(whole_dir), {whole.url("/f")}, small, whole_dir / "out.bin");
+  ASSERT_EQ(w.state, JobState::transferred) << w.error.message;
+  EXPECT_EQ(af_test::read_file(whole_dir / "out.bin"), small);
+
+  TempDir seg_dir;
+  const std::string data = af_test::random_bytes(kSize, 16);
+  TestServer first, second;
+  first.add_file("/f", data);
+  second.add_file("/f", data);
+  first.set_fault("/f", Fault{.throttle_bytes_per_s = 1u << 20});  // so the probe goes to `second`
+  second.set_fault("/f", busy);
+  FetchRun s = af_it::fetch_one(segmented_options(seg_dir), {first.url("/f"), second.url("/f")}, data,
+                                seg_dir / "out.bin");
+  ASSERT_EQ(s.state, JobState::transferred) << s.error.message;
+  EXPECT_EQ(af_test::read_file(seg_dir / "out.bin"), data);
+
+  const auto w_tries = attempts_at(w, whole.url("/f"));
+  const auto s_tries = attempts_at(s, second.url("/f"));
+  ASSERT_GE(w_tries.size(), 2u);
+  ASSERT_GE(s_tries.size(), 2u) << "the segment was not asked again on the same mirror";
+  EXPECT_NE(s_tries[0].range, "bytes=0-") << "the 503 did not answer a segment";
+  for (const auto* a : {&w_tries[0], &s_tries[0]}) {
+    EXPECT_EQ(a->http_status, 503);
+    EXPECT_EQ(a->outcome, AttemptOutcome::retry);
+    EXPECT_EQ(a->cause, ErrorCause::http_status);
+    EXPECT_EQ(a->retry_reason, "HTTP 503");
+  }
+  EXPECT_EQ(w_tries[1].outcome, AttemptOutcome::ok);
+  EXPECT_EQ(s_tries[1].outcome, AttemptOutcome::ok);
+  // Both waited the Retry-After second before asking that server again.
+  const auto w_starts = answer_starts(whole), s_starts = answer_starts(second);
+  ASSERT_GE(w_starts.size(), 2u);
+  ASSERT_GE(s_starts.size(), 2u);
+  EXPECT_GE(w_starts[1], 0.95);
+  EXPECT_GE(s_starts[1], 0.95);
+  EXPECT_LT(w_starts[1], 5.0);
+  EXPECT_LT(s_starts[1], 5.0);
+}
+
 TEST(Segmented, SmallFilesAreNotSegmented) {
   af_test::remove_proxy_env();
   TempDir dir;
