@@ -245,25 +245,28 @@ void FileWorker::begin_whole() {
   }
 }
 
-std::unique_ptr<Transfer> FileWorker::make_request() {
+TransferRequest FileWorker::request_to(std::size_t c, std::string range, long segment) const {
   TransferRequest req;
-  req.url = walk_.url();
-  req.headers = headers_for(walk_.current(), req.url);
-  req.store = store_for(walk_.current(), req.url);
+  req.url = c == walk_.index() ? walk_.url() : walk_.candidate(c).url;
+  req.headers = headers_for(walk_.candidate(c), req.url);
+  req.store = store_for(walk_.candidate(c), req.url);
   req.retry = &options_.retry;
   req.tls = &options_.tls;
-  if (mode_ == Mode::whole) {
-    if (remote_size_ && filled_ == *remote_size_ && filled_ > 0) {
-      finish_whole();  // every byte is here already (a run killed before verifying)
-      return nullptr;
-    }
-    // Always ask for a range: a 206 says this server can serve segments.
-    req.range = range_header(filled_, std::nullopt);
-    // Never past the declared size, or the cap when nothing declares one.
-    req.max_file_size = spec_.size ? *spec_.size : options_.max_download_size;
-  } else {
-    return make_range_request();
+  req.range = std::move(range);
+  req.segment = segment;
+  return req;
+}
+
+std::unique_ptr<Transfer> FileWorker::make_request() {
+  if (mode_ != Mode::whole) return make_range_request();
+  if (remote_size_ && filled_ == *remote_size_ && filled_ > 0) {
+    finish_whole();  // every byte is here already (a run killed before verifying)
+    return nullptr;
   }
+  // Always ask for a range: a 206 says this server can serve segments.
+  TransferRequest req = request_to(walk_.index(), range_header(filled_, std::nullopt));
+  // Never past the declared size, or the cap when nothing declares one.
+  req.max_file_size = spec_.size ? *spec_.size : options_.max_download_size;
   phase_ = Phase::transferring;
   auto check = [this](const TransferResult& r, Refusal* why) { return check_whole_headers(r, why); };
   auto sink = [this](const char* p, std::size_t n, Refusal* why) { return write_whole(p, n, why); };

@@ -100,6 +100,10 @@ class FileWorker {
   void begin_whole();
   void begin_ranges();
   std::unique_ptr<Transfer> make_request();
+  // The one TransferRequest builder: candidate `c`'s URL (the walk's current
+  // URL, redirect included, for the current candidate), its headers and
+  // store credentials, the job's retry and TLS policy.
+  TransferRequest request_to(std::size_t c, std::string range, long segment = -1) const;
   std::unique_ptr<Transfer> make_segment_request(std::size_t index);
   void maybe_start_segments(const TransferResult& r);
   void handle_segment_result(const TransferResult& r, const Transfer& t);

@@ -31,14 +31,9 @@ std::unique_ptr<Transfer> FileWorker::make_range_request() {
     if (ranges_->placed() && !ranges_->in_flight() && ranges_->all_done()) finish_all_ranges();
     return nullptr;
   }
-  TransferRequest req;
-  req.url = walk_.url();
-  req.headers = headers_for(walk_.current(), req.url);
-  req.store = store_for(walk_.current(), req.url);
-  req.retry = &options_.retry;
-  req.tls = &options_.tls;
-  req.range = range_header(asked->start, asked->end ? std::optional(asked->end - asked->start) : std::nullopt);
-  req.segment = asked->id;
+  TransferRequest req = request_to(
+      walk_.index(), range_header(asked->start, asked->end ? std::optional(asked->end - asked->start) : std::nullopt),
+      asked->id);
   const std::uint32_t id = asked->id;
   phase_ = Phase::transferring;
   // The whole-file fallback may replace the RangeFetch while this is in flight.

@@ -48,15 +48,7 @@ void FileWorker::maybe_start_segments(const TransferResult&) {
 
 std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {
   const auto& s = seg_->segment(index);
-  const std::size_t c = s.candidate;
-  TransferRequest req;
-  req.url = c == walk_.index() ? walk_.url() : walk_.candidate(c).url;
-  req.headers = headers_for(walk_.candidate(c), req.url);
-  req.store = store_for(walk_.candidate(c), req.url);
-  req.retry = &options_.retry;
-  req.tls = &options_.tls;
-  req.range = range_header(s.pos, s.end - s.pos);
-  req.segment = s.id;
+  TransferRequest req = request_to(s.candidate, range_header(s.pos, s.end - s.pos), s.id);
   const std::uint32_t id = s.id;
   const std::uint64_t start = s.pos;
   const std::uint64_t size = seg_->size();
