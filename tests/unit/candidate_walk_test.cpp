@@ -79,6 +79,19 @@ TEST(CandidateWalk, RetryAfterWinsButIsCapped) {
   EXPECT_EQ(walk.retry_delay(seconds(3600)), milliseconds(5000));
 }
 
+TEST(CandidateWalk, BackoffIsTheSameRuleForACountKeptElsewhere) {
+  // A segmented fetch counts each segment's tries itself and asks the walk
+  // for the delay: the same sequence as the walk's own candidate, and the
+  // walk's own count does not move.
+  RetryPolicy p = policy(3);
+  CandidateWalk walk(three(), p, false, [] { return 1.0; });
+  EXPECT_EQ(walk.backoff(1, std::nullopt), milliseconds(100));
+  EXPECT_EQ(walk.backoff(2, std::nullopt), milliseconds(200));
+  EXPECT_FALSE(walk.backoff(3, std::nullopt));
+  EXPECT_EQ(walk.backoff(1, seconds(3600)), milliseconds(5000));
+  EXPECT_EQ(walk.attempt(), 0);
+}
+
 TEST(CandidateWalk, FollowsRedirectsWithinTheLimit) {
   RetryPolicy p = policy();
   CandidateWalk walk({Candidate("http://a.example/f")}, p, false);
