@@ -185,6 +185,63 @@ TEST_F(S3, AnObjectAboveTheThresholdIsAMultipartUpload) {
   EXPECT_EQ(parts, 5) << log;
 }
 
+// SigV4 signs the canonical URI with each segment encoded per AWS (unreserved
+// as is, the rest %XX upper-case); s3rver re-encodes the decoded key the same
+// way and rejects any difference, so a 403 here means signed != sent.
+TEST_F(S3, ReservedCharactersInTheKeyRoundTrip) {
+  prefix = "raw+\xC3\xBC sp=@!'(*~/" + prefix;
+  config(Json::array({source()}));
+  auto r = fetch("A", {"-v"});
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(r.err.find("SignatureDoesNotMatch"), std::string::npos) << r.err;
+  ASSERT_EQ(s3->object("team-cache", prefix + "/" + hex), data) << "the PUT did not land under the literal key";
+
+  origin.stop();  // machine B: only the store can serve it
+  r = fetch("B", {"-v"});
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(out("B"), data);
+}
+
+TEST_F(S3, AMultipartUploadIsStoredAsOctetStream) {
+  config(Json::array({source("readwrite", {{"single_max_bytes", 100000}, {"part_bytes", 64000}})}));
+  auto r = fetch("A");
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  const auto meta = s3->object_metadata("team-cache", prefix + "/" + hex);
+  ASSERT_TRUE(meta) << "no object";
+  EXPECT_EQ(Json::parse(*meta).value("content-type", ""), "application/octet-stream") << *meta;
+}
+
+// The objects and parts s3rver stored (its log names no method: each PUT that
+// wrote something logs "Stored object" or "Stored part").
+int put_count(const std::string& log) {
+  int n = 0;
+  for (auto p = log.find("Stored "); p != std::string::npos; p = log.find("Stored ", p + 1)) ++n;
+  return n;
+}
+
+TEST_F(S3, MirrorToAStoreIsIdempotentAndReadsTheStoreFirst) {
+  Json manifest{{"assets", Json::array({{{"name", "tool"}, {"urls", {origin.url("/pkg/tool.tar.gz")}},
+                                          {"sha256", hex}, {"size", data.size()}}})}};
+  af_test::write_file(dir / "m.json", manifest.dump());
+  af_test::write_file(dir / "empty.json", "{}");
+  const std::vector<std::string> args{"mirror", (dir / "m.json").string(), "--to", "s3://team-cache/" + prefix,
+                                      "--endpoint", s3->endpoint(), "--region", "us-east-1"};
+  auto r = af_it::run_machine(dir.path(), "A", args, dir / "empty.json", kKeys);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(s3->object("team-cache", prefix + "/" + af_test::sha512_hex(data)), data);
+  ASSERT_EQ(origin.requests_for("/pkg/tool.tar.gz").size(), 1u);
+  EXPECT_EQ(r.err.find("assetfetch-mirror-"), std::string::npos) << "an internal temporary path: " << r.err;
+
+  // Again on a fresh machine: read from the store it seeds, nothing sent.
+  const int puts_before = put_count(s3->request_log());
+  ASSERT_GT(puts_before, 0) << s3->request_log();
+  r = af_it::run_machine(dir.path(), "B", args, dir / "empty.json", kKeys);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(origin.requests_for("/pkg/tool.tar.gz").size(), 1u) << "the origin was asked again";
+  EXPECT_EQ(put_count(s3->request_log()), puts_before) << s3->request_log();
+  EXPECT_NE(r.err.find("0 objects uploaded (2 already there)"), std::string::npos) << r.err;
+}
+
 TEST_F(S3, MirrorSeedsABucketUnderBothDigests) {
   Json manifest{{"assets", Json::array({{{"name", "tool"}, {"urls", {origin.url("/pkg/tool.tar.gz")}}, {"sha256", hex}}})}};
   af_test::write_file(dir / "m.json", manifest.dump());

@@ -157,6 +157,12 @@ std::optional<std::string> S3Emulator::object(const std::string& bucket, const s
   return read_file(p);
 }
 
+std::optional<std::string> S3Emulator::object_metadata(const std::string& bucket, const std::string& key) const {
+  const fs::path p = dir_ / "data" / bucket / (key + "._S3rver_metadata.json");
+  if (!fs::exists(p)) return std::nullopt;
+  return read_file(p);
+}
+
 void S3Emulator::put_object(const std::string& bucket, const std::string& key, const std::string& bytes) const {
   CURL* curl = curl_easy_init();
   const std::string url = endpoint() + "/" + bucket + "/" + key;

@@ -68,6 +68,9 @@ class S3Emulator {
   std::string endpoint() const;  // "http://127.0.0.1:PORT"
   // Objects as s3rver stores them (read from its directory, no request).
   std::optional<std::string> object(const std::string& bucket, const std::string& key) const;
+  // s3rver's stored metadata of an object (its JSON file: content-type,
+  // etag, ...), or nullopt.
+  std::optional<std::string> object_metadata(const std::string& bucket, const std::string& key) const;
   // s3rver's request log so far: one line per request, "info: KEY?QUERY STATUS ...".
   std::string request_log() const { return process_.stdout_so_far(); }
   void put_object(const std::string& bucket, const std::string& key, const std::string& bytes) const;

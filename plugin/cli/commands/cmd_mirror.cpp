@@ -16,10 +16,13 @@
 //
 // `--to s3://BUCKET/PREFIX` (with --endpoint, --region) or an Azure Blob
 // container prefix (https://ACCOUNT.blob.core.windows.net/CONTAINER[/P]?SAS,
-// or any URL with --kind azure-blob) seeds a shared cache instead: every
-// asset is fetched (the local cache serves what it has) and uploaded as
-// PREFIX/<sha256> and PREFIX/<sha512> — the names `sources` templates and
-// vcpkg's x-azurl read.
+// or any http(s) URL with --kind azure-blob) seeds a shared cache instead:
+// PREFIX/<sha256> and PREFIX/<sha512>, the names `sources` templates and
+// vcpkg's x-azurl read. An asset whose names the store already has (HEAD) is
+// neither fetched nor uploaded; the others are read from the store first (a
+// name under the other digest), the local cache, then the sources, and only
+// the missing names are uploaded. Any other URL is refused (never a folder
+// named after it), and no message shows a SAS or key (redact_url).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +40,7 @@
 #include "base/input_error.h"
 #include "reporter.h"
 #include "run_job.h"
+#include "transfer/object_request.h"
 #include "transfer/redact.h"
 #include "writeback/writeback_queue.h"
 
@@ -147,11 +151,55 @@ FileSpec mirror_spec(const ManifestAsset& a, const Config& config, const fs::pat
   return s;  // the whole file, whatever ranges the manifest asks a sync for
 }
 
-bool to_object_store(const MirrorArgs& a) {
-  if (!a.kind.empty()) return a.kind != "dir";
+bool looks_like_url(const std::string& to) {
+  const auto colon = to.find("://");
+  if (colon == std::string::npos || colon == 0) return false;
+  for (std::size_t i = 0; i < colon; ++i) {
+    const auto c = static_cast<unsigned char>(to[i]);
+    if (!(std::isalnum(c) || c == '+' || c == '-' || c == '.')) return false;
+  }
+  return true;
+}
+
+// What --to names: a directory (returned in `dir`) or an object store. A URL
+// is a store only when --kind or an unambiguous host says which; any other
+// URL is an error (it must never become a folder named after it).
+bool to_object_store(const MirrorArgs& a, std::string& dir) {
   const std::string scheme = url_scheme(a.to);
+  const bool url = looks_like_url(a.to);
+  if (!a.kind.empty() && a.kind != "dir" && a.kind != "s3" && a.kind != "azure-blob")
+    throw InputError("--kind " + a.kind + " is not a mirror destination kind; use dir, azure-blob or s3");
+  if (url && scheme == "file") {
+    if (!a.kind.empty() && a.kind != "dir")
+      throw InputError("--to " + redact_url(a.to) + " is a file:// URL; --kind " + a.kind + " needs a store URL");
+    dir = a.to.substr(7);
+    if (dir.empty() || dir.front() != '/')
+      throw InputError("--to " + redact_url(a.to) + ": a file:// URL names an absolute path (file:///srv/mirror)");
+    return false;
+  }
+  if (!url) {
+    if (!a.kind.empty() && a.kind != "dir")
+      throw InputError("--kind " + a.kind + " needs a store URL in --to (s3://BUCKET/PREFIX or https://...), not a path");
+    dir = a.to;
+    return false;
+  }
+  if (a.kind == "dir")
+    throw InputError("--to " + redact_url(a.to) + " is a URL; --kind dir takes a local path or file:///PATH");
+  if (scheme == "s3") {
+    if (!a.kind.empty() && a.kind != "s3")
+      throw InputError("--to s3://... is an S3 bucket; drop --kind " + a.kind + " or use --kind s3");
+    return true;
+  }
+  if (scheme != "https" && scheme != "http")
+    throw InputError("--to " + redact_url(a.to) + ": a mirror destination is a directory, file:///PATH, "
+                     "s3://BUCKET/PREFIX or an http(s) store URL");
+  if (a.kind == "s3")
+    throw InputError("--to for --kind s3 is s3://BUCKET/PREFIX with --endpoint " + url_origin(a.to));
   const std::string origin = url_origin(a.to);
-  return scheme == "s3" || (scheme == "https" && origin.find(".blob.core.windows.net:") != std::string::npos);
+  if (a.kind.empty() && origin.find(".blob.core.windows.net:") == std::string::npos)
+    throw InputError("--to " + redact_url(a.to) + ": which store is it? add --kind azure-blob (Azure, Azurite, "
+                     "a custom domain), or give s3://BUCKET/PREFIX with --endpoint for S3");
+  return true;
 }
 
 // The writable sources PREFIX/{sha256} and PREFIX/{sha512}, checked by the
@@ -166,8 +214,6 @@ Config store_destination(const MirrorArgs& a) {
     base = {{"kind", "s3"}, {"endpoint", a.endpoint}, {"region", a.region}};
     if (!a.addressing.empty()) base["addressing"] = a.addressing;
   } else {
-    if (!a.kind.empty() && a.kind != "azure-blob")
-      throw InputError("--kind " + a.kind + " is not a mirror destination kind; use dir, azure-blob (or s3:// in --to)");
     if (!a.endpoint.empty() || !a.region.empty())
       throw InputError("--endpoint and --region are for --to s3://BUCKET/PREFIX only");
     base = {{"kind", "azure-blob"}};
@@ -181,10 +227,33 @@ Config store_destination(const MirrorArgs& a) {
   for (const char* placeholder : {"/{sha256}", "/{sha512}"}) {
     nlohmann::json source = base;
     source["url"] = prefix + placeholder + sas;
-    source["access"] = "write";
+    source["access"] = "readwrite";  // read first: what it holds is not fetched elsewhere
     sources.push_back(source);
   }
-  return parse_config(nlohmann::json{{"sources", sources}}.dump(), "--to");
+  try {
+    return parse_config(nlohmann::json{{"sources", sources}}.dump(), "--to");
+  } catch (const InputError& e) {
+    // The checker may quote the URL; the SAS must not reach the output.
+    throw InputError(redact_url(e.what()));
+  }
+}
+
+// The store's names for `asset` under its declared digests, probed with a
+// HEAD each; true when every one is there with `asset.size` bytes (or any
+// size when the manifest gives none) and both digests are declared.
+bool store_has_asset(const Config& destination, const ManifestAsset& asset, const JobOptions& job) {
+  if (!asset.sha256 || !asset.sha512) return false;  // the other name needs the bytes
+  for (const Candidate& target : write_back_targets(destination, identity_of(asset))) {
+    ObjectRequest head;
+    head.url = target.url;
+    head.headers = target.headers;
+    head.store = &target.store;
+    head.retry = &job.retry;
+    head.tls = &job.tls;
+    if (!asset.size) return false;
+    if (head_object(head, *asset.size) != ObjectPresence::present) return false;
+  }
+  return true;
 }
 
 // Fetches every asset (the local cache serves what it has) and uploads it to
@@ -198,58 +267,97 @@ int run_store_mirror(const MirrorArgs& a, Reporter& reporter) {
     if (!asset.sha256 && !asset.sha512)
       throw InputError(m.file.string() + ": asset '" + asset.name + "' has no sha256 or sha512; a shared cache is "
                        "content-addressed and needs one");
-  // Never a predictable name in a shared /tmp: another user could plant it.
-  const fs::path incoming = create_private_directory(fs::temp_directory_path(), "assetfetch-mirror-");
-  std::vector<FileSpec> specs;
+  std::string label = redact_url(a.to.substr(0, a.to.find('?')));
+  while (!label.empty() && label.back() == '/') label.pop_back();
+  // The temporary directory is an internal detail: name the object instead.
+  reporter.set_destination_label([label](const FileSpec& spec) {
+    return spec.digest ? label + "/" + spec.digest->hex : label;
+  });
+  std::vector<const ManifestAsset*> missing;
+  int present = 0;
   for (const auto& asset : m.assets) {
-    specs.push_back(mirror_spec(asset, s.config, incoming));
-    specs.back().write_back.clear();  // uploaded below, under both names
+    if (store_has_asset(destination, asset, s.job)) {
+      ++present;
+      reporter.verbose(asset.name + ": already in the store");
+    } else {
+      missing.push_back(&asset);
+    }
   }
-  std::string name = a.job.empty() ? "mirror-" + fs::path(a.manifest).stem().string() : a.job;
-  int rc = run_job(name, s.job, std::move(specs), reporter).exit_code;
-  int uploaded = 0;
-  for (const auto& asset : m.assets) {
-    const fs::path blob = incoming / asset.name;
-    std::error_code ec;
-    if (!fs::is_regular_file(blob, ec)) continue;  // failed; run_job reported it
-    const std::vector<Digest> digests = all_digests(asset, blob);
-    const AssetIdentity id{asset.name, digests[0], digests[1]};
-    for (Candidate& target : write_back_targets(destination, id))
-      WriteBackQueue::instance().submit({asset.name, std::move(target), blob, s.job.retry, s.job.tls});
-    ++uploaded;
+  int rc = 0, fetched = 0;
+  WriteBackReport r;
+  if (!missing.empty()) {
+    // Never a predictable name in a shared /tmp: another user could plant it.
+    const fs::path incoming = create_private_directory(fs::temp_directory_path(), "assetfetch-mirror-");
+    std::vector<FileSpec> specs;
+    for (const ManifestAsset* asset : missing) {
+      FileSpec spec = mirror_spec(*asset, s.config, incoming);
+      // The store itself first: a name it has under the other digest.
+      std::vector<Candidate> walk = build_candidates(destination, identity_of(*asset), {});
+      walk.insert(walk.end(), spec.candidates.begin(), spec.candidates.end());
+      spec.candidates = std::move(walk);
+      spec.write_back.clear();  // uploaded below, under both names
+      specs.push_back(std::move(spec));
+    }
+    std::string name = a.job.empty() ? "mirror-" + fs::path(a.manifest).stem().string() : a.job;
+    rc = run_job(name, s.job, std::move(specs), reporter).exit_code;
+    for (const ManifestAsset* asset : missing) {
+      const fs::path blob = incoming / asset->name;
+      std::error_code ec;
+      if (!fs::is_regular_file(blob, ec)) continue;  // failed; run_job reported it
+      const std::vector<Digest> digests = all_digests(*asset, blob);
+      const AssetIdentity id{asset->name, digests[0], digests[1]};
+      // Each upload asks the store first (HEAD), so a name it has is not sent.
+      for (Candidate& target : write_back_targets(destination, id))
+        WriteBackQueue::instance().submit({asset->name, std::move(target), blob, s.job.retry, s.job.tls});
+      ++fetched;
+    }
+    r = WriteBackQueue::instance().drain(s.job.write_back_wait);
+    std::error_code ignored;
+    fs::remove_all(incoming, ignored);
   }
-  const WriteBackReport r = WriteBackQueue::instance().drain(s.job.write_back_wait);
   for (const auto& f : r.failures) reporter.error(f.asset, ErrorCode::unavailable, "upload to " + f.target + " failed: " + f.reason);
+  if (r.skipped > 0)
+    reporter.error("", ErrorCode::unavailable, std::to_string(r.skipped) + " upload(s) not tried after the store failed");
   if (r.unfinished > 0)
     reporter.error("", ErrorCode::unavailable, std::to_string(r.unfinished) + " upload(s) unfinished after " +
                                                    std::to_string(s.job.write_back_wait.count()) + " s");
-  if (rc == 0 && (!r.failures.empty() || r.unfinished > 0)) rc = exit_code_for(ErrorCode::unavailable);
-  std::error_code ignored;
-  fs::remove_all(incoming, ignored);
-  if (!a.common.quiet || rc != 0)
-    std::cerr << "assetfetch: mirror " << redact_url(a.to) << ": " << uploaded << " of " << m.assets.size()
-              << " assets fetched, " << r.succeeded << " objects uploaded, " << r.failures.size() << " failed\n";
+  const bool upload_failed = !r.failures.empty() || r.unfinished > 0 || r.skipped > 0;
+  if (rc == 0 && upload_failed) rc = exit_code_for(ErrorCode::unavailable);
+  const std::size_t sent = r.succeeded - r.already_there;
+  const int failed = static_cast<int>(m.assets.size()) - present - fetched;
+  if (!a.common.quiet || rc != 0) {
+    if (reporter.json()) {
+      std::cout << nlohmann::json{{"event", "summary"}, {"store", label}, {"present", present}, {"fetched", fetched},
+                                  {"uploaded", sent}, {"already_there", r.already_there},
+                                  {"upload_failures", r.failures.size() + r.skipped + r.unfinished}, {"failed", failed}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cerr << "assetfetch: mirror " << label << ": " << present << " already in the store, " << fetched
+                << " fetched, " << sent << " objects uploaded (" << r.already_there << " already there), "
+                << r.failures.size() + r.skipped + r.unfinished << " uploads failed, " << failed << " assets failed\n";
+    }
+  }
   return rc;
 }
 
 int run_mirror(MirrorArgs& a) {
   Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
-  if (to_object_store(a)) {
-    try {
-      return run_store_mirror(a, reporter);
-    } catch (const InputError& e) {
-      reporter.error("", ErrorCode::bad_input, e.what());
-      return exit_code_for(ErrorCode::bad_input);
-    }
+  std::string to_dir;
+  try {
+    if (to_object_store(a, to_dir)) return run_store_mirror(a, reporter);
+  } catch (const InputError& e) {
+    reporter.error("", ErrorCode::bad_input, redact_url(e.what()));
+    return exit_code_for(ErrorCode::bad_input);
   }
   fs::path incoming;
   int rc = 0;
   try {
-    if (a.to.empty()) throw InputError("mirror needs --to DIR (the directory to fill)");
+    if (to_dir.empty()) throw InputError("mirror needs --to DIR (the directory to fill)");
     Settings s = resolve_settings(a.common);
     s.job.install = InstallMode::copy;  // the mirror's inodes are its own, never the cache's
     Manifest m = load_manifest(a.manifest);
-    const fs::path dir = fs::absolute(a.to);
+    const fs::path dir = fs::absolute(to_dir);
     // The working directory .incoming-<random> is an internal detail: name the
     // blob's place in the mirror instead.
     reporter.set_destination_label([dir](const FileSpec& spec) {

@@ -38,15 +38,33 @@ ObjectRequest base_request(const UploadTarget& t) {
 
 }  // namespace
 
-std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t) {
+std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t, UploadNote* note) {
   const StoreAccess& store = t.target->store;
+  std::string why;
+  switch (head_object(base_request(t), body.size, &why)) {
+    case ObjectPresence::present:
+      if (note) note->already_there = true;
+      return {};
+    case ObjectPresence::unreachable:
+      if (note) note->store_unreachable = true;
+      return "the store did not answer: " + why;
+    case ObjectPresence::absent:
+    case ObjectPresence::unknown:
+      break;
+  }
+  const auto created_by_another = [&](const ObjectResponse& answer) {
+    if (already_created(answer) && note) note->already_there = true;
+    return already_created(answer);
+  };
   const std::uint64_t single_max = store.single_upload_max ? store.single_upload_max : kAzureDefaultSingleMax;
   if (body.size <= single_max) {
     ObjectRequest r = base_request(t);
     r.headers.emplace_back("x-ms-blob-type", "BlockBlob");
+    r.headers.emplace_back("If-None-Match", "*");  // a 409/412: another writer was first
     r.body_fd = body.fd;
     r.body_length = body.size;
     ObjectResponse answer = perform_with_retry(r);
+    if (created_by_another(answer)) return {};
     return answer.ok() ? std::string() : describe_failure(answer);
   }
   std::uint64_t block = store.block_size ? store.block_size : kAzureMaxBlock;
@@ -64,10 +82,14 @@ std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t) {
   }
   ObjectRequest list = base_request(t);
   list.url = with_query(t.target->url, "comp=blocklist");
+  list.content_type = "application/xml";
+  list.headers.emplace_back("x-ms-blob-content-type", "application/octet-stream");
+  list.headers.emplace_back("If-None-Match", "*");
   list.body_text = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
   for (const auto& id : ids) list.body_text += "<Latest>" + id + "</Latest>";
   list.body_text += "</BlockList>";
   ObjectResponse answer = perform_with_retry(list);
+  if (created_by_another(answer)) return {};
   return answer.ok() ? std::string() : "Put Block List: " + describe_failure(answer);
 }
 

@@ -62,9 +62,22 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* p) {
 std::size_t on_header(char* data, std::size_t size, std::size_t n, void* p) {
   auto* x = static_cast<Exchange*>(p);
   std::string_view line(data, size * n);
-  std::string name(line.substr(0, 5));
+  std::string name(line.substr(0, line.find(':') == std::string_view::npos ? 0 : line.find(':') + 1));
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (name == "etag:") {
+  if (name == "content-length:") {
+    std::uint64_t v = 0;
+    bool digits = false;
+    for (char c : line.substr(15)) {
+      if (c >= '0' && c <= '9') {
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        digits = true;
+      } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+        digits = false;
+        break;
+      }
+    }
+    if (digits) x->response.content_length = v;
+  } else if (name == "etag:") {
     line.remove_prefix(5);
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ')) line.remove_suffix(1);
@@ -121,6 +134,9 @@ ObjectResponse perform_object_request(const ObjectRequest& r) {
   }
   curl_slist*& headers = easy.headers();
   for (const auto& [name, value] : r.headers) headers = curl.slist_append(headers, (name + ": " + value).c_str());
+  const bool with_body = r.method == "PUT" || r.method == "POST";
+  if (with_body && !r.content_type.empty())
+    headers = curl.slist_append(headers, ("Content-Type: " + r.content_type).c_str());
   if (r.store) headers = apply_store_auth(e, *r.store, headers);
   curl.easy_setopt(e, CURLOPT_HTTPHEADER, headers);
   const auto length = static_cast<curl_off_t>(r.body_fd >= 0 ? r.body_length : r.body_text.size());
@@ -128,6 +144,8 @@ ObjectResponse perform_object_request(const ObjectRequest& r) {
   curl.easy_setopt(e, CURLOPT_READDATA, &x);
   if (r.method == "DELETE") {
     curl.easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
+  } else if (r.method == "HEAD") {
+    curl.easy_setopt(e, CURLOPT_NOBODY, 1L);
   } else if (r.method == "POST") {
     curl.easy_setopt(e, CURLOPT_POST, 1L);
     curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, length);
@@ -163,6 +181,31 @@ ObjectResponse perform_with_retry(const ObjectRequest& r) {
     std::this_thread::sleep_for(backoff);
     backoff *= 2;
   }
+}
+
+ObjectPresence head_object(const ObjectRequest& base, std::uint64_t size, std::string* why) {
+  ObjectRequest r = base;
+  r.method = "HEAD";
+  r.body_fd = -1;
+  r.body_text.clear();
+  r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                 [](const auto& h) { return h.first == "If-None-Match"; }),
+                  r.headers.end());
+  const ObjectResponse answer = perform_object_request(r);
+  if (answer.transport_failed) {
+    if (why) *why = answer.error;
+    return ObjectPresence::unreachable;
+  }
+  if (answer.status == 404) return ObjectPresence::absent;
+  if (!answer.ok()) return ObjectPresence::unknown;
+  return answer.content_length == size ? ObjectPresence::present : ObjectPresence::absent;
+}
+
+bool already_created(const ObjectResponse& response) {
+  if (response.transport_failed) return false;
+  if (response.status == 412) return true;
+  const std::string code = xml_element(response.body, "Code");
+  return response.status == 409 && (code == "BlobAlreadyExists" || code == "ConditionalRequestConflict");
 }
 
 std::string with_query(const std::string& url, const std::string& params) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "assetfetch/job.h"
@@ -12,12 +13,15 @@
 namespace assetfetch {
 
 struct ObjectRequest {
-  std::string method = "PUT";  // PUT, POST (both with the body) or DELETE
+  std::string method = "PUT";  // PUT, POST (both with the body), HEAD or DELETE
   std::string url;
   HeaderList headers;
   const StoreAccess* store = nullptr;
   const RetryPolicy* retry = nullptr;
   const TlsPolicy* tls = nullptr;
+  // Sent with PUT and POST (libcurl would label a POST a form otherwise); it
+  // becomes the stored object's type.
+  std::string content_type = "application/octet-stream";
   // The body: body_text, or body_length bytes of body_fd from body_offset.
   std::string body_text;
   int body_fd = -1;
@@ -30,6 +34,7 @@ struct ObjectResponse {
   bool transient = false;         // worth another try (transport or 408/429/5xx)
   long status = 0;
   std::string etag;
+  std::optional<std::uint64_t> content_length;  // of the answer (HEAD: the object's size)
   std::string body;               // the answer's first 64 KiB (error XML, upload ids)
   std::string error;              // transport error text, when transport_failed
 
@@ -41,6 +46,18 @@ ObjectResponse perform_object_request(const ObjectRequest& request);
 // perform_object_request, again after a backoff while the failure is
 // transient, up to the retry policy's attempts.
 ObjectResponse perform_with_retry(const ObjectRequest& request);
+
+// Whether the object at `url` (signed as `store`) exists with `size` bytes:
+// one HEAD, not retried. `absent` for 404 or another size; `unknown` when the
+// store did not say (403 without read permission, 5xx), so the caller uploads
+// as if absent; `unreachable` for a transport failure (connect, timeout), with
+// the reason in `why`.
+enum class ObjectPresence { present, absent, unknown, unreachable };
+ObjectPresence head_object(const ObjectRequest& base, std::uint64_t size, std::string* why = nullptr);
+
+// True for the answers of a conditional create (If-None-Match: *) that mean
+// another writer created the object first: 412, and Azure's 409.
+bool already_created(const ObjectResponse& response);
 
 // "Code: first line of Message" from an S3 or Azure XML error body, or
 // "HTTP <status>" without one; a transport error as it is. Never contains

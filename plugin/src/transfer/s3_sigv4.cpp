@@ -25,7 +25,7 @@ ObjectRequest base_request(const UploadTarget& t, std::string url) {
 std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64_t part) {
   const std::string& url = t.target->url;
   ObjectRequest start = base_request(t, with_query(url, "uploads="));
-  start.method = "POST";
+  start.method = "POST";  // its Content-Type becomes the object's
   ObjectResponse started = perform_with_retry(start);
   const std::string id = xml_element(started.body, "UploadId");
   if (!started.ok() || id.empty()) return "starting a multipart upload: " + describe_failure(started);
@@ -50,10 +50,12 @@ std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64
     complete += "</CompleteMultipartUpload>";
     ObjectRequest done = base_request(t, with_query(url, "uploadId=" + id));
     done.method = "POST";
+    done.content_type = "application/xml";
+    done.headers.emplace_back("If-None-Match", "*");
     done.body_text = complete;
     ObjectResponse answer = perform_with_retry(done);
     // S3 may answer 200 with an <Error> body when completing fails late.
-    if (answer.ok() && xml_element(answer.body, "Code").empty()) return {};
+    if ((answer.ok() && xml_element(answer.body, "Code").empty()) || already_created(answer)) return {};
     failure = "completing the multipart upload: " + describe_failure(answer);
   }
   // Parts of an abandoned upload cost storage until aborted.
@@ -98,24 +100,69 @@ std::optional<S3Location> parse_s3_url(const std::string& url, std::string* why)
   return where;
 }
 
+std::string s3_encode_key(const std::string& key) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    const char c = key[i];
+    if (c == '{') {  // a placeholder expands to hex digits or a plain asset name
+      const auto close = key.find('}', i);
+      if (close != std::string::npos) {
+        out.append(key, i, close - i + 1);
+        i = close;
+        continue;
+      }
+    }
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
 std::string s3_http_url(const S3Location& where, const std::string& endpoint, bool virtual_hosted) {
   std::string base = endpoint;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  if (!virtual_hosted) return base + "/" + where.bucket + "/" + where.key;
+  const std::string key = s3_encode_key(where.key);
+  if (!virtual_hosted) return base + "/" + where.bucket + "/" + key;
   // The endpoint's host as libcurl reads it (transfer/curl_url.h), the bucket in front.
   const std::string host = curl_host(base);
   const std::string hosted = host.empty() ? std::string() : curl_with_host(base, where.bucket + "." + host);
-  return hosted.empty() ? std::string() : hosted + "/" + where.key;
+  return hosted.empty() ? std::string() : hosted + "/" + key;
 }
 
-std::string upload_s3(const UploadBody& body, const UploadTarget& t) {
+std::string upload_s3(const UploadBody& body, const UploadTarget& t, UploadNote* note) {
   const StoreAccess& store = t.target->store;
+  std::string why;
+  switch (head_object(base_request(t, t.target->url), body.size, &why)) {
+    case ObjectPresence::present:
+      if (note) note->already_there = true;
+      return {};
+    case ObjectPresence::unreachable:
+      if (note) note->store_unreachable = true;
+      return "the store did not answer: " + why;
+    case ObjectPresence::absent:
+    case ObjectPresence::unknown:
+      break;
+  }
   const std::uint64_t single_max = store.single_upload_max ? store.single_upload_max : kS3DefaultSingleMax;
   if (body.size > single_max) return multipart(body, t, store.block_size ? store.block_size : kS3DefaultPartSize);
   ObjectRequest r = base_request(t, t.target->url);
+  // Another machine may create it between the HEAD and this PUT: then S3
+  // answers 412 and the object is already what this upload would write.
+  r.headers.emplace_back("If-None-Match", "*");
   r.body_fd = body.fd;
   r.body_length = body.size;
   ObjectResponse answer = perform_with_retry(r);
+  if (already_created(answer)) {
+    if (note) note->already_there = true;
+    return {};
+  }
   return answer.ok() ? std::string() : describe_failure(answer);
 }
 

@@ -23,12 +23,25 @@ struct S3Location {
 // Splits "s3://bucket/key"; nullopt with `why` when it is not of that form.
 std::optional<S3Location> parse_s3_url(const std::string& url, std::string* why);
 
+// The key as SigV4's canonical URI wants each path segment: unreserved
+// characters (A-Z a-z 0-9 - _ . ~) as they are, every other byte %XX in upper
+// case; '/' separates segments and {placeholders} are kept. libcurl 7.88
+// signs the path as written and sends it unchanged when it holds no byte it
+// would escape itself (lower-case), so the signed and the sent bytes agree.
+// The s3:// URL names the key literally (as the AWS CLI does): "%" is a
+// character of the key, sent as %25.
+std::string s3_encode_key(const std::string& key);
+
 // The HTTP(S) URL of `where` on `endpoint` ("https://host[:port][/base]"):
-// path-style endpoint/bucket/key, or virtual-hosted scheme://bucket.host/key.
+// path-style endpoint/bucket/key, or virtual-hosted scheme://bucket.host/key,
+// the key encoded by s3_encode_key.
 std::string s3_http_url(const S3Location& where, const std::string& endpoint, bool virtual_hosted);
 
-// Uploads `body` to target.url. Returns "" on success, else a short reason
-// from S3's XML error ("HTTP 403 SignatureDoesNotMatch: ...").
-std::string upload_s3(const UploadBody& body, const UploadTarget& target);
+// Uploads `body` to target.url unless a HEAD finds an object of that size
+// there (content-addressed: the same name is the same bytes); creates with
+// If-None-Match: *, so a 412 (another writer was first) is success too.
+// Returns "" on success (`note` says whether anything was written), else
+// a short reason from S3's XML error ("HTTP 403 SignatureDoesNotMatch: ...").
+std::string upload_s3(const UploadBody& body, const UploadTarget& target, UploadNote* note = nullptr);
 
 }  // namespace assetfetch

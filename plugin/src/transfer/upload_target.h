@@ -15,6 +15,14 @@ struct UploadTarget {
   const TlsPolicy* tls = nullptr;
 };
 
+// What an upload learned besides success: the store already held the object
+// (nothing was written), or the store did not answer at all (its HEAD failed
+// in transport: callers stop sending it more uploads).
+struct UploadNote {
+  bool already_there = false;
+  bool store_unreachable = false;
+};
+
 // A readable, open object and its size.
 struct UploadBody {
   int fd = -1;

@@ -36,7 +36,7 @@ class OpenObject {
 
 bool uploads_in_background(const Candidate& target) { return url_scheme(target.url) != "file"; }
 
-std::string run_write_back(const WriteBackTask& task) {
+std::string run_write_back(const WriteBackTask& task, UploadNote* note) {
   if (task.target.store.kind == StoreKind::http) {
     JobOptions options;
     options.retry = task.retry;
@@ -50,7 +50,8 @@ std::string run_write_back(const WriteBackTask& task) {
   const UploadBody body{object.fd(), static_cast<std::uint64_t>(st.st_size)};
   const UploadTarget target{&task.target, &task.retry, &task.tls};
   try {
-    return task.target.store.kind == StoreKind::azure_blob ? upload_azure_blob(body, target) : upload_s3(body, target);
+    return task.target.store.kind == StoreKind::azure_blob ? upload_azure_blob(body, target, note)
+                                                                : upload_s3(body, target, note);
   } catch (const std::exception& e) {
     return e.what();
   }

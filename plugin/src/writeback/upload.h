@@ -7,6 +7,7 @@
 #include <string>
 
 #include "assetfetch/job.h"
+#include "transfer/upload_target.h"
 
 namespace assetfetch {
 
@@ -22,6 +23,8 @@ struct WriteBackTask {
 bool uploads_in_background(const Candidate& target);
 
 // Returns "" on success, else a short reason (no credentials in it).
-std::string run_write_back(const WriteBackTask& task);
+// `note` says whether an object store already held the object (nothing sent)
+// or did not answer at all.
+std::string run_write_back(const WriteBackTask& task, UploadNote* note = nullptr);
 
 }  // namespace assetfetch

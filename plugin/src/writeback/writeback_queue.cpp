@@ -25,13 +25,25 @@ void WriteBackQueue::work() {
     wake_.wait(lock, [this] { return !tasks_.empty(); });
     WriteBackTask task = std::move(tasks_.front());
     tasks_.pop_front();
+    const std::string store = url_origin(task.target.url);
+    if (failed_stores_.count(store)) {
+      ++skipped_;
+      finished_.notify_all();
+      continue;
+    }
     ++running_;
     lock.unlock();
-    std::string reason = run_write_back(task);
+    UploadNote note;
+    std::string reason = run_write_back(task, &note);
     lock.lock();
     --running_;
-    if (reason.empty()) ++succeeded_;
-    else failures_.push_back({task.asset, redact_url(task.target.url), std::move(reason)});
+    if (reason.empty()) {
+      ++succeeded_;
+      if (note.already_there) ++already_there_;
+    } else {
+      failed_stores_.insert(store);
+      failures_.push_back({task.asset, redact_url(task.target.url), std::move(reason)});
+    }
     finished_.notify_all();
   }
 }
@@ -43,7 +55,12 @@ WriteBackReport WriteBackQueue::drain(std::chrono::milliseconds wait) {
   report.failures = std::move(failures_);
   failures_.clear();
   report.succeeded = succeeded_;
-  succeeded_ = 0;
+  report.already_there = already_there_;
+  report.skipped = skipped_;
+  succeeded_ = already_there_ = skipped_ = 0;
+  // The next job of a long-lived host tries the stores again, once nothing
+  // of this one is left to skip.
+  if (tasks_.empty() && running_ == 0) failed_stores_.clear();
   report.unfinished = tasks_.size() + running_;
   return report;
 }

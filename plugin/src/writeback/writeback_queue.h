@@ -2,6 +2,9 @@
 // fetch: the destination is installed while the upload goes on. A command
 // that fetched waits for them at its end, up to a bounded time
 // (JobOptions::write_back_wait); a failed or unfinished upload is a warning.
+// After one upload to a store fails (its retries spent, or its HEAD found no
+// server), the other uploads queued for it in this process are skipped and
+// counted: a hanging store delays the exit by one timeout, not one per object.
 //
 // Thread safety: all members may be called from any thread. The queue lives
 // for the whole process (never destroyed, so no thread is joined during
@@ -13,6 +16,7 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,7 +34,9 @@ struct WriteBackFailure {
 struct WriteBackReport {
   std::vector<WriteBackFailure> failures;  // since the last drain
   std::size_t unfinished = 0;              // still queued or running at the deadline
-  std::size_t succeeded = 0;               // since the last drain
+  std::size_t succeeded = 0;               // since the last drain (uploaded or already there)
+  std::size_t already_there = 0;           // of those, held by the store already: nothing sent
+  std::size_t skipped = 0;                 // not tried: their store failed earlier in this process
 };
 
 class WriteBackQueue {
@@ -52,7 +58,12 @@ class WriteBackQueue {
   std::deque<WriteBackTask> tasks_;
   std::size_t running_ = 0;
   std::size_t succeeded_ = 0;
+  std::size_t already_there_ = 0;
+  std::size_t skipped_ = 0;
   std::vector<WriteBackFailure> failures_;
+  // Stores (origins) that failed an upload in this process: their remaining
+  // uploads are skipped, so a hanging store costs one timeout, not one per object.
+  std::set<std::string> failed_stores_;
   std::vector<std::thread> threads_;
 };
 
