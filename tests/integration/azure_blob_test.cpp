@@ -186,4 +186,58 @@ TEST_F(AzureBlob, MirrorSeedsAContainerUnderBothDigests) {
   EXPECT_EQ(r.err.find(sas.substr(sas.find("sig=") + 4)), std::string::npos) << "the SAS leaked: " << r.err;
 }
 
+// Issue 20: a store URL on a host that does not name its kind (Azurite, Azure
+// Stack, a custom domain) was taken for a folder, created as ./http:/...?sig=
+// and printed with its signature. Now it is refused without --kind (exit 2,
+// nothing on disk), and with --kind it uploads; no output holds the signature.
+TEST_F(AzureBlob, MirrorToAStoreUrlNeverBecomesAFolderNorPrintsTheSas) {
+  Json manifest{{"assets", Json::array({{{"name", "tool"}, {"urls", {origin.url("/pkg/tool.tar.gz")}}, {"sha512", hex}}})}};
+  af_test::write_file(dir / "m.json", manifest.dump());
+  const std::string sas = azurite->sas("rwc");
+  const std::string signature = sas.substr(sas.find("sig=") + 4, 20);
+  const std::string to = azurite->container_url(container) + "/seed?" + sas;
+  const fs::path cwd = dir / "cwd";
+  for (const auto& extra : std::vector<std::vector<std::string>>{{}, {"--json"}, {"-v"}}) {
+    std::vector<std::string> args{"mirror", (dir / "m.json").string(), "--to", to};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = af_it::run_cli(args, dir / "cache", cwd);
+    EXPECT_EQ(r.exit_code, 2) << af_it::describe(r);
+    EXPECT_NE(r.err.find("--kind azure-blob"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find(signature), std::string::npos) << "the SAS leaked: " << r.out;
+    EXPECT_EQ(r.err.find(signature), std::string::npos) << "the SAS leaked: " << r.err;
+    EXPECT_TRUE(af_it::files_under(cwd).empty()) << "a folder was made of the URL";
+    EXPECT_FALSE(azurite->get_blob(container, "seed/" + hex));
+  }
+  for (const auto& extra : std::vector<std::vector<std::string>>{{}, {"--json"}, {"-v"}}) {
+    std::vector<std::string> args{"mirror", (dir / "m.json").string(), "--to", to, "--kind", "azure-blob"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = af_it::run_cli(args, dir / "cache", cwd);
+    EXPECT_EQ(r.exit_code, 0) << af_it::describe(r);
+    EXPECT_EQ(r.out.find(signature), std::string::npos) << "the SAS leaked: " << r.out;
+    EXPECT_EQ(r.err.find(signature), std::string::npos) << "the SAS leaked: " << r.err;
+    EXPECT_EQ(r.err.find("assetfetch-mirror-"), std::string::npos) << "an internal path: " << r.err;
+    EXPECT_TRUE(af_it::files_under(cwd).empty());
+  }
+  EXPECT_EQ(azurite->get_blob(container, "seed/" + hex), data);
+  EXPECT_EQ(origin.requests_for("/pkg/tool.tar.gz").size(), 1u) << "later runs read the store, not the origin";
+}
+
+// A second writer finds the blob there: HEAD says so and nothing is put (the
+// blob's ETag, which every Put Blob changes, stays the same).
+TEST_F(AzureBlob, WriteBackSkipsABlobTheContainerAlreadyHas) {
+  azurite->put_blob(container, hex, data);
+  httplib::Client c("127.0.0.1", azurite->port());
+  const std::string path = "/devstoreaccount1/" + container + "/" + hex + "?" + azurite->sas("r");
+  auto before = c.Head(path, {{"x-ms-version", "2021-08-06"}});
+  ASSERT_TRUE(before && before->status == 200);
+  config(Json::array({source("rwc", "write")}));
+  auto r = fetch(dir / "af.json", "A", {"-v"});
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(r.err.find("write-back"), std::string::npos) << r.err;
+  EXPECT_EQ(origin.requests_for("/pkg/tool.tar.gz").size(), 1u);
+  auto after = c.Head(path, {{"x-ms-version", "2021-08-06"}});
+  ASSERT_TRUE(after && after->status == 200);
+  EXPECT_EQ(after->get_header_value("ETag"), before->get_header_value("ETag")) << "the blob was put again";
+}
+
 }  // namespace

@@ -255,5 +255,32 @@ TEST_F(S3, MirrorSeedsABucketUnderBothDigests) {
   EXPECT_EQ(s3->object("team-cache", "seed/" + af_test::sha512_hex(data)), data);
 }
 
-}  // namespace
+// A store that does not answer costs one failed upload per process, not a
+// round of retries for every object: the later uploads to it are not tried.
+TEST_F(S3, WriteBackStopsSendingToAStoreThatFailed) {
+  TestServer gone;
+  const int port = gone.port();
+  gone.stop();  // connections to it are refused
+  Json s = source("write");
+  s["endpoint"] = "http://127.0.0.1:" + std::to_string(port);
+  Json j{{"retry", {{"attempts", 3}, {"backoff_ms", 200}, {"no_progress_timeout_s", 2}}}, {"sources", Json::array({s})}};
+  af_test::write_file(dir / "af.json", j.dump(2));
+  Json assets = Json::array();
+  for (int i = 0; i < 4; ++i) {
+    const std::string bytes = af_test::random_bytes(20000, 100 + i);
+    origin.add_file("/f" + std::to_string(i), bytes);
+    assets.push_back({{"name", "f" + std::to_string(i)}, {"urls", {origin.url("/f" + std::to_string(i))}},
+                      {"sha256", af_test::sha256_hex(bytes)}});
+  }
+  af_test::write_file(dir / "m.json", Json{{"assets", assets}}.dump());
+  auto r = af_it::run_machine(dir.path(), "A", {"sync", (dir / "m.json").string(), "--dest", (dir / "out").string(), "-j", "1"},
+                              dir / "af.json", kKeys);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  int failed = 0;
+  for (auto p = r.err.find("write-back to "); p != std::string::npos; p = r.err.find("write-back to ", p + 1)) ++failed;
+  EXPECT_GE(failed, 1) << r.err;
+  EXPECT_LT(failed, 4) << "every upload was tried against a store that failed: " << r.err;
+  EXPECT_NE(r.err.find("not tried"), std::string::npos) << r.err;
+}
 
+}  // namespace

@@ -151,6 +151,16 @@ FileSpec mirror_spec(const ManifestAsset& a, const Config& config, const fs::pat
   return s;  // the whole file, whatever ranges the manifest asks a sync for
 }
 
+// `text` with every copy of --to's query (a SAS) replaced by its redacted
+// form: a checker's message may quote the URL it was given.
+std::string without_sas(std::string text, const std::string& to) {
+  const auto q = to.find('?');
+  if (q == std::string::npos) return text;
+  const std::string raw = to.substr(q), safe = redact_url(to).substr(redact_url(to).find('?'));
+  for (auto p = text.find(raw); p != std::string::npos; p = text.find(raw, p + safe.size())) text.replace(p, raw.size(), safe);
+  return text;
+}
+
 bool looks_like_url(const std::string& to) {
   const auto colon = to.find("://");
   if (colon == std::string::npos || colon == 0) return false;
@@ -230,12 +240,7 @@ Config store_destination(const MirrorArgs& a) {
     source["access"] = "readwrite";  // read first: what it holds is not fetched elsewhere
     sources.push_back(source);
   }
-  try {
-    return parse_config(nlohmann::json{{"sources", sources}}.dump(), "--to");
-  } catch (const InputError& e) {
-    // The checker may quote the URL; the SAS must not reach the output.
-    throw InputError(redact_url(e.what()));
-  }
+  return parse_config(nlohmann::json{{"sources", sources}}.dump(), "--to");
 }
 
 // The store's names for `asset` under its declared digests, probed with a
@@ -347,7 +352,7 @@ int run_mirror(MirrorArgs& a) {
   try {
     if (to_object_store(a, to_dir)) return run_store_mirror(a, reporter);
   } catch (const InputError& e) {
-    reporter.error("", ErrorCode::bad_input, redact_url(e.what()));
+    reporter.error("", ErrorCode::bad_input, without_sas(e.what(), a.to));
     return exit_code_for(ErrorCode::bad_input);
   }
   fs::path incoming;
