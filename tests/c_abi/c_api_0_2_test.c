@@ -124,6 +124,8 @@ static void test_table_and_defaults(void) {
   CHECK(api->size >= offsetof(af_api_v1, file_is_verified) + sizeof(api->file_is_verified));
   CHECK(api->job_add_file_with_ranges2 == af_job_add_file_with_ranges2);
   CHECK(api->file_is_verified == af_file_is_verified);
+  CHECK(api->size >= offsetof(af_api_v1, job_wait_uploads) + sizeof(api->job_wait_uploads));
+  CHECK(api->job_wait_uploads == af_job_wait_uploads);
   af_job_options_init(&o);
   CHECK(o.config_file == NULL && o.allow_unverified == 0 && o.require_verified_ranges == 0);
   CHECK(AF_ADD_SPARSE == 1u);
@@ -195,6 +197,12 @@ static void test_config_source(void) {
   CHECK(verified == 1);
   CHECK_CODE(af_file_is_verified(file, NULL), AF_E_INVALID_ARG, job);
   CHECK_CODE(af_job_complete(job), AF_OK, job);
+  {
+    size_t unfinished = 99;
+    /* No writable source: nothing to wait for. */
+    CHECK_CODE(af_job_wait_uploads(job, 1000, &unfinished), AF_OK, job);
+    CHECK(unfinished == 0);
+  }
   {
     size_t got_size = 0;
     unsigned char* got = read_file(dest, &got_size);

@@ -374,6 +374,16 @@ AF_API af_code af_job_complete(af_job* job);
 /* Stops the job and removes every temporary. AF_E_STATE when already
  * cancelled or acknowledged. */
 AF_API af_code af_job_cancel(af_job* job);
+/* Added in 0.2. Write-back uploads (to writable sources: HTTP caches, Azure
+ * Blob, S3) run on the library's background threads after a file is
+ * verified; a host that exits without waiting may cut them short. Blocks
+ * until every upload started in this process (by any job) has finished, or
+ * timeout_ms passed (< 0: no limit). Each failed or skipped upload is reported
+ * through this job's warning callback, on the calling thread, before it
+ * returns. AF_OK when none is left running (a failed upload is a warning, not
+ * an error); AF_E_TIMEOUT when some are still running. unfinished may be NULL;
+ * it receives how many were still queued or running. */
+AF_API af_code af_job_wait_uploads(af_job* job, long timeout_ms, size_t* unfinished);
 
 AF_API af_code af_job_get_state(const af_job* job, af_job_state* state);
 AF_API af_code af_job_get_progress(const af_job* job, af_progress* progress);
@@ -462,6 +472,7 @@ typedef struct af_api_v1 {
                                        const char* hash_hex, const af_range2* ranges,
                                        size_t n_ranges, unsigned flags, af_file** file);
   af_code (*file_is_verified)(const af_file* file, int* verified);
+  af_code (*job_wait_uploads)(af_job* job, long timeout_ms, size_t* unfinished);
 } af_api_v1;
 
 /* The function table for abi_version (AF_ABI_VERSION_1), or NULL for a

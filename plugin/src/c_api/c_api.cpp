@@ -129,6 +129,7 @@ AF_API const af_api_v1* af_get_api(unsigned abi_version) {
       // added in 0.2
       af_job_add_file_with_ranges2,
       af_file_is_verified,
+      af_job_wait_uploads,
   };
   return abi_version == AF_ABI_VERSION_1 ? &v1 : nullptr;
 }

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <filesystem>
 #include <mutex>
 #include <new>
@@ -52,6 +53,8 @@ struct af_job {
   bool allow_unverified = false;
 
   mutable std::mutex mu;  // guards everything below
+  // The adapted warning callback, for af_job_wait_uploads (called without mu).
+  std::function<void(const std::string&, const std::string&)> warning;
   std::vector<std::unique_ptr<af_file>> files;
   std::unordered_map<const assetfetch::File*, af_file*> by_file;
   mutable std::string last_error;

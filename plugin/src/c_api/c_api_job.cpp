@@ -1,5 +1,6 @@
 // The C ABI: af_job_* (BITS IBackgroundCopyJob).
 #include "c_api/c_api_internal.h"
+#include "writeback/writeback_queue.h"
 
 using namespace af_shim;
 
@@ -129,7 +130,12 @@ AF_API af_code af_job_set_callbacks(af_job* job, const af_callbacks* callbacks, 
       if (!read_sized(callbacks, &c, &why))
         return save_error(job, AF_E_INVALID_ARG, std::string(fn) + ": af_callbacks: " + why);
     }
-    job->job->set_callbacks(adapt(job, c, user_data));
+    assetfetch::JobCallbacks adapted = adapt(job, c, user_data);
+    {
+      std::lock_guard<std::mutex> lock(job->mu);
+      job->warning = adapted.warning;
+    }
+    job->job->set_callbacks(std::move(adapted));
     return AF_OK;
   });
 }
@@ -261,3 +267,32 @@ AF_API const char* af_job_last_error_message(const af_job* job) {
 }
 
 }  // extern "C"
+
+extern "C" AF_API af_code af_job_wait_uploads(af_job* job, long timeout_ms, size_t* unfinished) {
+  static constexpr const char* fn = "af_job_wait_uploads";
+  if (!af_shim::is_live(job, af_shim::kJobMagic)) return af_shim::bad_handle(fn, "job");
+  if (af_shim::in_own_callback(job)) return af_shim::recursive_call(job, fn);
+  return af_shim::guarded(job, fn, [&]() -> af_code {
+    // 0 is "do not wait"; a negative limit waits as long as uploads take.
+    const auto wait = timeout_ms < 0 ? std::chrono::milliseconds(std::chrono::hours(24 * 365))
+                                     : std::chrono::milliseconds(timeout_ms);
+    const assetfetch::WriteBackReport r = assetfetch::WriteBackQueue::instance().drain(wait);
+    std::function<void(const std::string&, const std::string&)> warn;
+    {
+      std::lock_guard<std::mutex> lock(job->mu);
+      warn = job->warning;
+    }
+    if (warn) {  // outside mu: the callback may call the getters
+      for (const auto& f : r.failures) warn(f.asset, "write-back to " + f.target + " failed: " + f.reason);
+      if (r.skipped > 0)
+        warn("", std::to_string(r.skipped) + " more write-back upload(s) not tried: their store failed an upload "
+                                             "just before");
+    }
+    if (unfinished != nullptr) *unfinished = r.unfinished;
+    if (r.unfinished > 0)
+      return af_shim::save_error(job, AF_E_TIMEOUT,
+                                 std::string(fn) + ": " + std::to_string(r.unfinished) +
+                                     " upload(s) still running after " + std::to_string(timeout_ms) + " ms");
+    return AF_OK;
+  });
+}
