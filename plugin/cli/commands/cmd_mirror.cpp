@@ -40,7 +40,6 @@
 #include "base/input_error.h"
 #include "reporter.h"
 #include "run_job.h"
-#include "transfer/object_request.h"
 #include "transfer/redact.h"
 #include "writeback/writeback_queue.h"
 
@@ -248,16 +247,9 @@ Config store_destination(const MirrorArgs& a) {
 // size when the manifest gives none) and both digests are declared.
 bool store_has_asset(const Config& destination, const ManifestAsset& asset, const JobOptions& job) {
   if (!asset.sha256 || !asset.sha512) return false;  // the other name needs the bytes
-  for (const Candidate& target : write_back_targets(destination, identity_of(asset))) {
-    ObjectRequest head;
-    head.url = target.url;
-    head.headers = target.headers;
-    head.store = &target.store;
-    head.retry = &job.retry;
-    head.tls = &job.tls;
-    if (!asset.size) return false;
-    if (head_object(head, *asset.size) != ObjectPresence::present) return false;
-  }
+  if (!asset.size) return false;
+  for (const Candidate& target : write_back_targets(destination, identity_of(asset)))
+    if (!store_has_object(target, *asset.size, job.retry, job.tls)) return false;
   return true;
 }
 

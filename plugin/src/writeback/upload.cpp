@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "transfer/azure_blob.h"
+#include "transfer/object_request.h"
 #include "transfer/redact.h"
 #include "transfer/s3_sigv4.h"
 #include "worker/local_source.h"
@@ -33,6 +34,17 @@ class OpenObject {
 };
 
 }  // namespace
+
+bool store_has_object(const Candidate& target, std::uint64_t size, const RetryPolicy& retry, const TlsPolicy& tls) {
+  if (target.store.kind == StoreKind::http) return false;
+  ObjectRequest head;
+  head.url = target.url;
+  head.headers = target.headers;
+  head.store = &target.store;
+  head.retry = &retry;
+  head.tls = &tls;
+  return head_object(head, size) == ObjectPresence::present;
+}
 
 bool uploads_in_background(const Candidate& target) { return url_scheme(target.url) != "file"; }
 

@@ -3,6 +3,7 @@
 // StoreKind).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -18,6 +19,11 @@ struct WriteBackTask {
   RetryPolicy retry;
   TlsPolicy tls;
 };
+
+// True when the object store of `target` answers a HEAD for its URL with an
+// object of `size` bytes (false for a plain HTTP or file target, and when the
+// store does not say: the caller then fetches and uploads).
+bool store_has_object(const Candidate& target, std::uint64_t size, const RetryPolicy& retry, const TlsPolicy& tls);
 
 // True for targets uploaded in the background (everything but file://).
 bool uploads_in_background(const Candidate& target);
