@@ -160,6 +160,26 @@ TEST_F(Hostile, TrickleIsAbandonedWithinTheWindowForTheNextCandidate) {
   expect_nothing_delivered(r);
 }
 
+// The minimum-rate window defaults to no_progress_timeout_s: a 2 bytes/s
+// trickle (which keeps the no-progress timer happy) is left after about 2 s,
+// not the 30 s the window used to default to.
+TEST_F(Hostile, TrickleIsLeftWithinTheNoProgressTimeoutWhenNoWindowIsSet) {
+  bad.add_file("/f", data);
+  bad.set_fault("/f", Fault{.throttle_bytes_per_s = 2});
+  good.add_file("/f", data);
+  af_test::write_file(tmp / "trickle.json",
+                      R"({"retry": {"attempts": 1, "backoff_ms": 10, "no_progress_timeout_s": 2}})");
+  const auto started = std::chrono::steady_clock::now();
+  auto r = fetch({bad.url("/f"), good.url("/f")}, tmp / "trickle.json", {"-v"});
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(af_test::read_file(out) == data);
+  EXPECT_LT(took, 8s) << "the trickle should be left after one 2 s window";
+  EXPECT_EQ(bad.requests_for("/f").size(), 1u);
+  EXPECT_EQ(good.requests_for("/f").size(), 1u);
+  EXPECT_NE(r.err.find("slower than 1024 bytes/s over 2 s"), std::string::npos) << r.err;
+}
+
 TEST_F(Hostile, ShortBodyThen416MirrorIsCompleteWhenTheHashMatches) {
   // URL 1 announces 400,000 bytes, sends the right 300,000 and closes.
   std::string real = af_test::random_bytes(300000, 22);

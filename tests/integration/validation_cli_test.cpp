@@ -68,6 +68,22 @@ TEST_F(Validation, CheckAndSyncRefuseTheSameWithTheSameLines) {
   expect_nothing_written();
 }
 
+// An empty "assets" list: sync has nothing to do, so check refuses it too;
+// both name the file and the place.
+TEST_F(Validation, EmptyAssetsAreRefusedByCheckAndSyncNamingTheFile) {
+  const fs::path m = dir / "input.json";
+  af_test::write_file(m, "{\"assets\": []}\n");
+  const ProcessResult c = check(m);
+  EXPECT_EQ(c.exit_code, 2) << c.err;
+  EXPECT_EQ(c.err, "assetfetch: error: " + m.string() +
+                       ":1:12: /assets: the list is empty; add at least one asset: {\"name\": ..., \"urls\": "
+                       "[...], \"sha256\": ...}\n");
+  const ProcessResult s = sync(m);
+  EXPECT_EQ(s.exit_code, 2) << s.err;
+  EXPECT_EQ(s.err, c.err);
+  expect_nothing_written();
+}
+
 // Inputs that are not small regular JSON files: refused at once.
 TEST_F(Validation, UnreadableInputsAreExit2AndNeverHang) {
   const fs::path fifo = dir / "fifo.json";

@@ -70,7 +70,7 @@ TEST(Check, ReportsSyntaxAndSchemaErrors) {
 // The kind comes from "$schema" when it names one of ours, else from the
 // keys, near misses included, so a typo still gets a manifest's did-you-mean.
 TEST(Check, KindFromSchemaOrKeys) {
-  EXPECT_EQ(check_text(R"({"$schema": "https://assetfetch.dev/schemas/assetfetch-manifest.schema.json", "assets": []})",
+  EXPECT_EQ(check_text(R"({"$schema": "https://assetfetch.dev/schemas/assetfetch-manifest.schema.json", "assets": [{"name": "a", "urls": ["https://a.example/a"], "sha256": ")" + std::string(64, 'a') + R"("}]})",
                        "m.json").kind,
             DocumentKind::manifest);
   EXPECT_EQ(check_text(R"({"$schema": "../schemas/assetfetch-config.schema.json"})", "c.json").kind,

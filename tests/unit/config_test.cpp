@@ -298,7 +298,7 @@ TEST(Config, TransferBoundsHaveDefaultsAndRanges) {
   const Config d = parse_config("{}", "cfg.json");
   EXPECT_EQ(d.max_download_size, std::uint64_t{64} << 30);
   EXPECT_EQ(d.retry.min_rate_bytes_per_s, 1024u);
-  EXPECT_EQ(d.retry.min_rate_window.count(), 30);
+  EXPECT_EQ(d.retry.min_rate_window.count(), 0) << "0: the window is no_progress_timeout_s";
   const Config c = parse_config(
       R"({"max_download_size": 1048576, "retry": {"min_rate_bytes_per_s": 0, "min_rate_window_s": 5}})", "cfg.json");
   EXPECT_EQ(c.max_download_size, 1048576u);
@@ -309,6 +309,39 @@ TEST(Config, TransferBoundsHaveDefaultsAndRanges) {
             std::string::npos);
   EXPECT_NE(af_config_test::error_of([] { parse_config(R"({"retry": {"min_rate_window_s": 0}})", "cfg.json"); })
                 .find("/retry/min_rate_window_s"),
+            std::string::npos);
+}
+
+// "min_free_space": bytes, a size with a unit, or a share of the filesystem;
+// the default is 2 GiB or 5%, whichever is smaller; bad text names the fix.
+TEST(Config, MinFreeSpaceTakesBytesUnitsOrAShare) {
+  const FreeSpaceFloor d = parse_config("{}", "cfg.json").min_free_space;
+  EXPECT_EQ(d.for_filesystem(std::uint64_t{1} << 40), std::uint64_t{2} << 30) << "1 TiB disk: 2 GiB";
+  EXPECT_EQ(d.for_filesystem(std::uint64_t{10} << 30), std::uint64_t{512} << 20) << "10 GiB disk: 5%";
+  auto floor_of = [](const std::string& value, std::uint64_t total = std::uint64_t{1} << 40) {
+    return parse_config("{\"min_free_space\": " + value + "}", "cfg.json").min_free_space.for_filesystem(total);
+  };
+  EXPECT_EQ(floor_of("\"2GiB\""), std::uint64_t{2} << 30);
+  EXPECT_EQ(floor_of("\"500 MiB\""), std::uint64_t{500} << 20);
+  EXPECT_EQ(floor_of("\"1.5GB\""), 1500000000u);
+  EXPECT_EQ(floor_of("\"10%\"", 1000000), 100000u);
+  EXPECT_EQ(floor_of("\"4096\""), 4096u);
+  EXPECT_EQ(floor_of("1048576"), 1048576u);
+  EXPECT_EQ(floor_of("0"), 0u) << "0 turns the floor off";
+  EXPECT_EQ(af_config_test::error_of([] { parse_config(R"({"min_free_space": "2 gigs"})", "cfg.json"); }),
+            "cfg.json:1:20: /min_free_space: \"2 gigs\": unknown unit \"gigs\"; give bytes with a unit (\"2GiB\", "
+            "\"500MiB\", \"10GB\"), a share of the filesystem (\"5%\"), or 0 to turn the floor off");
+  EXPECT_NE(af_config_test::error_of([] { parse_config(R"({"min_free_space": "150%"})", "cfg.json"); })
+                .find("more than the whole filesystem"),
+            std::string::npos);
+  EXPECT_NE(af_config_test::error_of([] { parse_config(R"({"min_free_space": "GiB"})", "cfg.json"); })
+                .find("is not a size"),
+            std::string::npos);
+  EXPECT_NE(af_config_test::error_of([] { parse_config(R"({"min_free_space": -1})", "cfg.json"); })
+                .find("/min_free_space"),
+            std::string::npos);
+  EXPECT_NE(af_config_test::error_of([] { parse_config(R"({"min_free_space": true})", "cfg.json"); })
+                .find("expected a size such as \"2GiB\""),
             std::string::npos);
 }
 

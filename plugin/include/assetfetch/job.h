@@ -19,6 +19,7 @@
 // the life of their Job.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -123,8 +124,9 @@ struct RetryPolicy {
   std::chrono::seconds no_progress_timeout{30};
   // A transfer that moves fewer than min_rate_bytes_per_s * min_rate_window
   // bytes in any whole window is abandoned for the next candidate (0: off).
+  // A window of 0 (the default) is no_progress_timeout.
   std::uint64_t min_rate_bytes_per_s = 1024;
-  std::chrono::seconds min_rate_window{30};
+  std::chrono::seconds min_rate_window{0};
   std::chrono::seconds connect_timeout{15};
   std::chrono::seconds retry_after_cap{60};
   int max_redirects = 10;
@@ -136,6 +138,23 @@ struct TlsPolicy {
 };
 
 enum class InstallMode { copy, hardlink };
+
+// A free-space floor: the smaller of `bytes` and `percent` of the
+// filesystem's size, of those given (config "min_free_space").
+struct FreeSpaceFloor {
+  std::optional<std::uint64_t> bytes = std::uint64_t{2} << 30;
+  std::optional<double> percent = 5.0;
+
+  // The floor in bytes on a filesystem of `total` bytes; 0: no floor.
+  std::uint64_t for_filesystem(std::uint64_t total) const {
+    std::optional<std::uint64_t> floor = bytes;
+    if (percent) {
+      const auto share = static_cast<std::uint64_t>(static_cast<double>(total) * *percent / 100.0);
+      floor = floor ? std::min(*floor, share) : share;
+    }
+    return floor.value_or(0);
+  }
+};
 
 // The mirror configuration (config/config.h): sources, rewrites, fallback
 // mirrors, vcpkg sources.
@@ -178,6 +197,9 @@ struct JobOptions {
   double segment_local_capacity = 200.0 * (1u << 20);
   // A body of unknown size is never written past this many bytes.
   std::uint64_t max_download_size = std::uint64_t{64} << 30;
+  // Nor does it leave the filesystem it is written to with less free space
+  // than this floor (checked every few MiB): the file fails as a local error.
+  FreeSpaceFloor min_free_space;
   // The source policy (DESIGN.md "Sources, in order"): add_file() turns a
   // file's declared URLs (FileSpec::urls) into its candidate walk, sources →
   // rewrites → the URLs (unless block_origin) → fallback mirrors, offline

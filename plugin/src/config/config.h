@@ -58,6 +58,7 @@ struct Config {
   RetryPolicy retry;
   TlsPolicy tls;
   std::uint64_t max_download_size = JobOptions{}.max_download_size;
+  FreeSpaceFloor min_free_space;  // "min_free_space": "2GiB", "5%" or bytes
   // "max_connections": connections per file, at most (JobOptions::
   // max_connections_per_file); 0 when the key is absent (automatic).
   int max_connections = 0;

@@ -1,6 +1,7 @@
 // The mirror configuration (schemas/assetfetch-config.schema.json).
 #include "config/document_kind.h"
 #include "config/document_loaders.h"
+#include "config/free_space_text.h"
 #include "config/store_source.h"
 #include "config/url_pattern.h"
 #include "config/url_rules.h"
@@ -198,6 +199,19 @@ Config config_from_document(const JsonDocument& doc, const ConfigLoadOptions& op
   field("tls", [&](const JsonNode& n) { parse_tls(n, file, config, d); });
   field("max_download_size",
         [&](const JsonNode& n) { config.max_download_size = n.integer(1, std::uint64_t{1} << 62); });
+  field("min_free_space", [&](const JsonNode& n) {
+    if (n.value().is_string()) {
+      std::string problem;
+      auto floor = parse_free_space(n.string(), &problem);
+      if (!floor) n.fail(problem);
+      config.min_free_space = *floor;
+    } else if (n.value().is_number()) {
+      config.min_free_space = FreeSpaceFloor{n.integer(0, std::uint64_t{1} << 62), std::nullopt};
+    } else {
+      n.fail(std::string("expected a size such as \"2GiB\" or \"5%\", or a number of bytes, got ") +
+             json_type_name(n.value()));
+    }
+  });
   field("max_connections",
         [&](const JsonNode& n) { config.max_connections = static_cast<int>(n.integer(1, kMaxConnectionsPerFile)); });
   field("write_back", [&](const JsonNode& n) {

@@ -252,6 +252,9 @@ Manifest manifest_from_document(const JsonDocument& doc) {
   std::vector<ParsedAsset> parsed;
   d.attempt([&] {
     const JsonNode assets = root.child("assets");
+    // `sync` would have nothing to do: refuse it here, so `check` agrees.
+    if (assets.array().empty())
+      assets.fail("the list is empty; add at least one asset: {\"name\": ..., \"urls\": [...], \"sha256\": ...}");
     for (std::size_t i = 0; i < assets.array().size(); ++i) {
       const JsonNode node = assets.element(i);
       d.set_asset(raw_name(node.value()));

@@ -55,6 +55,7 @@ ResolvedOptions resolve_options(const OptionFlags& flags) {
 
   job.retry = config->retry;
   job.max_download_size = config->max_download_size;
+  job.min_free_space = config->min_free_space;
   if (flags.retry_attempts) job.retry.attempts = *flags.retry_attempts;
   if (flags.backoff) job.retry.backoff = *flags.backoff;
   if (flags.no_progress_timeout) job.retry.no_progress_timeout = *flags.no_progress_timeout;

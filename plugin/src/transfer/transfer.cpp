@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "transfer/free_space.h"
+#include "transfer/redact.h"
 #include "transfer/store_auth.h"
 
 namespace assetfetch {
@@ -56,6 +58,15 @@ ContentRange parse_content_range(std::string_view v) {
   return cr;
 }
 
+std::string human_size(std::uint64_t bytes) {
+  char text[32];
+  if (bytes >= (std::uint64_t{1} << 30))
+    std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1u << 30));
+  else
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1u << 20));
+  return text;
+}
+
 }  // namespace
 
 const char* fault_name(TransferFault fault) {
@@ -70,6 +81,7 @@ const char* fault_name(TransferFault fault) {
     case TransferFault::restart: return "restart";
     case TransferFault::segment_done: return "segment_done";
     case TransferFault::local_write: return "local_write";
+    case TransferFault::disk_floor: return "disk_floor";
     case TransferFault::released: return "released";
   }
   return "none";
@@ -126,7 +138,10 @@ Transfer::Transfer(TransferRequest request, HeaderCheck check, BodySink sink)
   no_progress_limit_ = retry.no_progress_timeout;
   last_moved_at_ = started_;
   min_rate_ = retry.min_rate_bytes_per_s;
-  min_rate_window_ = retry.min_rate_window;
+  // The window defaults to the no-progress timeout (DESIGN.md "Bounds").
+  min_rate_window_ = retry.min_rate_window.count() > 0
+                         ? retry.min_rate_window
+                         : std::chrono::duration_cast<std::chrono::seconds>(retry.no_progress_timeout);
   window_started_at_ = started_;
   curl_api().easy_setopt(easy_, CURLOPT_NOPROGRESS, 0L);
   curl_api().easy_setopt(easy_, CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
@@ -213,6 +228,21 @@ bool Transfer::refuse(TransferFault fault, std::string reason) {
   return false;
 }
 
+bool Transfer::room_for(std::uint64_t coming, std::uint64_t received) {
+  const auto space = free_space(request_.space_dir);
+  if (!space || space->available >= space_floor_ + kSpaceHeadroom + coming) return true;
+  const std::string where = "the filesystem of " + request_.space_dir.string() + " has " + human_size(space->available) +
+                            " free and its floor is " + human_size(space_floor_) + " (min_free_space)";
+  const std::string fix =
+      "; nothing declares this file's size: declare it (the manifest's \"size\"), free some space, or lower "
+      "min_free_space in the config";
+  if (coming > 0)
+    return refuse(TransferFault::disk_floor, redact_url(request_.url) + " announces " + std::to_string(coming) +
+                                                 " bytes, more than fit above the free-space floor: " + where + fix);
+  return refuse(TransferFault::disk_floor, "stopped after receiving " + std::to_string(received) + " bytes from " +
+                                               redact_url(request_.url) + ": " + where + fix);
+}
+
 bool Transfer::check_first_body_byte() {
   const TransferResult& r = result_;
   // Hashes and ranges are over the real bytes: a compressed body is not them.
@@ -233,6 +263,13 @@ bool Transfer::check_first_body_byte() {
   }
   if (r.content_length) tighten(*r.content_length);
   if (partial) tighten(r.content_range.last - r.content_range.first + 1);
+  if (!request_.space_dir.empty()) {
+    if (auto space = free_space(request_.space_dir)) space_floor_ = request_.min_free_space.for_filesystem(space->total);
+    // What the answer announces must fit above the floor: refused before a byte is written.
+    const std::optional<std::uint64_t> announced =
+        partial ? std::optional(r.content_range.last - r.content_range.first + 1) : r.content_length;
+    if (space_floor_ > 0 && !room_for(announced.value_or(0), 0)) return false;
+  }
   Refusal refusal;
   if (check_ && !check_(result_, &refusal)) return refuse(refusal.fault, std::move(refusal.detail));
   return true;
@@ -254,6 +291,11 @@ std::size_t Transfer::on_body(char* data, std::size_t size, std::size_t n, void*
     self->refuse(TransferFault::over_bound, "the server sent more than the " + std::to_string(*self->body_limit_) +
                                                 " bytes known for this answer");
     return 0;
+  }
+  // A body of unknown size must not fill the disk: a cheap look every few MiB.
+  if (self->space_floor_ > 0 && (self->unchecked_bytes_ += bytes) >= kSpaceCheckEvery) {
+    self->unchecked_bytes_ = 0;
+    if (!self->room_for(0, self->result_.body_bytes)) return 0;
   }
   Refusal refusal;
   if (self->sink_ && !self->sink_(data, bytes, &refusal)) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -33,7 +34,19 @@ struct TransferRequest {
   // also held to its Content-Length and Content-Range span. One byte more
   // aborts the transfer in the write callback: TransferFault::over_bound.
   std::optional<std::uint64_t> max_file_size;
+  // With no declared size: the folder the body is written into. The body
+  // stops (TransferFault::disk_floor) before that filesystem's free space
+  // would go under min_free_space (checked at the first byte, against the
+  // announced length, then every kSpaceCheckEvery bytes). Empty: no floor.
+  std::filesystem::path space_dir;
+  FreeSpaceFloor min_free_space;
 };
+
+// How often a body with a free-space floor looks at the filesystem, and the
+// room it keeps above the floor for what arrives between two looks and what
+// the write stage still holds (8 buffers of 1 MiB).
+inline constexpr std::uint64_t kSpaceCheckEvery = std::uint64_t{4} << 20;
+inline constexpr std::uint64_t kSpaceHeadroom = std::uint64_t{16} << 20;
 
 // Why a response was stopped before its end: a value, never text to parse.
 enum class TransferFault {
@@ -49,6 +62,7 @@ enum class TransferFault {
   restart,            // this source disagrees with the kept bytes: start again from byte 0
   segment_done,       // a segment reached its end (another took over the rest): not an error
   local_write,        // the bytes could not be written locally
+  disk_floor,         // the local filesystem would go under the free-space floor
   released,           // the range or segment this answer was for is gone
 };
 const char* fault_name(TransferFault fault);
@@ -110,6 +124,9 @@ class Transfer {
   // Runs once before the first body byte of a 2xx: encoding, bound, caller's check.
   bool check_first_body_byte();
   bool refuse(TransferFault fault, std::string reason);
+  // False (and refused) when `coming` more bytes would take the space_dir's
+  // filesystem under the floor; `received` is for the message.
+  bool room_for(std::uint64_t coming, std::uint64_t received);
 
   TransferRequest request_;
   HeaderCheck check_;
@@ -137,6 +154,8 @@ class Transfer {
   curl_off_t window_start_bytes_ = 0;
   bool too_slow_ = false;
   std::optional<std::uint64_t> body_limit_;  // set at the first body byte
+  std::uint64_t space_floor_ = 0;      // bytes; 0: no free-space floor
+  std::uint64_t unchecked_bytes_ = 0;  // body bytes since the last look at the free space
 };
 
 // True for curl results that a retry may cure (connect, reset, timeout...).

@@ -267,6 +267,10 @@ std::unique_ptr<Transfer> FileWorker::make_request() {
   TransferRequest req = request_to(walk_.index(), range_header(filled_, std::nullopt));
   // Never past the declared size, or the cap when nothing declares one.
   req.max_file_size = spec_.size ? *spec_.size : options_.max_download_size;
+  if (!spec_.size) {  // and, with no size declared, never under the disk's free-space floor
+    req.space_dir = part_.parent_path();
+    req.min_free_space = options_.min_free_space;
+  }
   phase_ = Phase::transferring;
   auto check = [this](const TransferResult& r, Refusal* why) { return check_whole_headers(r, why); };
   auto sink = [this](const char* p, std::size_t n, Refusal* why) { return write_whole(p, n, why); };

@@ -30,6 +30,7 @@ Verdict from_fault(const TransferResult& r) {
       v.code = ErrorCode::bad_input;
       return v;
     }
+    case TransferFault::disk_floor:  // the local disk, not the source: another mirror would fill it too
     case TransferFault::local_write: {
       Verdict v = make(Prognosis::fail, ErrorCause::local_file, why);
       v.code = ErrorCode::internal;
