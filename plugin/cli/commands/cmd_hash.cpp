@@ -2,7 +2,8 @@
 // a new asset (as nix-prefetch-url does). The URLs are one asset's
 // candidates, origin first. The bytes are fetched without a hash to check,
 // hashed, and kept in the cache as an object under the digest they define,
-// so the first real fetch with that hash is a cache hit.
+// so the first real fetch with that hash is a cache hit. A killed run's
+// bytes stay in the cache's partial/ and the same command resumes them.
 //
 // stdout: the digest alone, or (--json) a manifest entry ready to paste.
 #include <unistd.h>
@@ -57,6 +58,19 @@ fs::path working_file(const fs::path& cache_dir) {
   return dir / ("hash-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
 }
 
+// The cache keeps the partial download under this key, so a rerun of the
+// same command (same URLs) resumes it (FileSpec::resume_key).
+Digest resume_key(const std::vector<std::string>& urls) {
+  Hasher h(HashAlgorithm::sha256);
+  const std::string tag = "assetfetch hash";
+  h.update(tag.data(), tag.size());
+  for (const std::string& url : urls) {
+    h.update("\n", 1);
+    h.update(url.data(), url.size());
+  }
+  return Digest{HashAlgorithm::sha256, h.finish_hex()};
+}
+
 void print_entry(const HashArgs& a, const std::string& name, const Digest& d, std::uint64_t size) {
   nlohmann::ordered_json entry;
   entry["name"] = name;
@@ -85,6 +99,7 @@ int run_hash(HashArgs& a) {
       throw InputError("no source left to try: every URL is blocked by block_origin");
     work = working_file(s.job.cache_dir);
     spec.local_name = work;
+    spec.resume_key = resume_key(a.urls);
     std::vector<FileSpec> specs;
     specs.push_back(std::move(spec));
     const int rc = run_job("hash-" + name, s.job, std::move(specs), reporter).exit_code;

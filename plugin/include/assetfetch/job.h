@@ -229,6 +229,13 @@ struct FileSpec {
   std::optional<Digest> digest;        // whole-file identity; required unless allow_unverified
   std::optional<Digest> extra_digest;  // same bytes, other algorithm (mirror indexes)
   bool allow_unverified = false;
+  // With allow_unverified and no digest: a stable key (digest-shaped, e.g. a
+  // hash of the URLs) under which the cache keeps the partial download, so a
+  // rerun resumes it. No hash checks resumed bytes, so they are resumed only
+  // with If-Range on the recorded ETag (strong) or Last-Modified: a changed
+  // remote answers 200 and the file starts again from byte 0. Unset: such a
+  // file starts from byte 0 every run (`assetfetch hash` sets it).
+  std::optional<Digest> resume_key;
   std::optional<std::uint64_t> size;   // declared size, if known
   std::vector<ByteRange> ranges;       // empty: whole file
   bool ranges_given = false;           // AddFileWithRanges vs AddFile

@@ -112,7 +112,13 @@ void write_job_record(const fs::path& file, const JobRecord& record) {
 
 FileSpec spec_from_record(const JobRecord& r, const RecordedFile& f) {
   const std::string what = "job " + r.name + ": file '" + f.name + "'";
-  if (!f.digest) throw InputError(what + " has no sha256/sha512 in its record; re-run the original command instead");
+  if (!f.digest) {
+    // `assetfetch hash` (no hash to check yet): its command prints the digest, a job cannot.
+    std::string urls;
+    for (const auto& u : f.urls) urls += " " + u;
+    throw InputError(what + " was fetched to learn its hash; run `assetfetch hash" + urls +
+                     "` again: it resumes from the partial download in the cache");
+  }
   if (f.urls.empty()) throw InputError(what + " has no URL in its record");
   for (const auto& u : f.urls)
     if (u.find("REDACTED") != std::string::npos)

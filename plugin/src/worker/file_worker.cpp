@@ -21,6 +21,17 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 using namespace worker_util;
 
+namespace {
+
+// What an unverified resume sends as If-Range: a strong ETag, else the
+// Last-Modified date; "" when neither can tell a changed remote.
+std::string if_range_value(const PartialMeta& meta) {
+  if (!meta.etag.empty() && meta.etag.rfind("W/", 0) != 0) return meta.etag;
+  return meta.last_modified;
+}
+
+}  // namespace
+
 
 FileWorker::FileWorker(const FileSpec& spec, const JobOptions& options, Cache* cache,
                        WorkerEvents events, fs::path temporary, const LoopMeter* loop)
@@ -39,7 +50,9 @@ FileWorker::~FileWorker() {
 
 std::string FileWorker::asset_label() const { return spec_.name.empty() ? temporary_.filename().string() : spec_.name; }
 
-bool FileWorker::use_cache_for_whole() const { return cache_ && spec_.digest.has_value(); }
+bool FileWorker::use_cache_for_whole() const {
+  return cache_ && (spec_.digest.has_value() || (spec_.resume_key.has_value() && !spec_.ranges_given));
+}
 
 std::string FileWorker::current_url() const { return walk_.url(); }
 
@@ -150,11 +163,11 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
 }
 
 bool FileWorker::start(Clock::time_point now) {
-  if (spec_.digest && cache_) {
+  if (use_cache_for_whole()) {
     try {
       cache_->check_tree();
       lock_.unlock();  // a held lock of ours would make the retry below wait for itself
-      lock_ = cache_->try_lock_object(*spec_.digest);
+      lock_ = cache_->try_lock_object(partial_key());
       if (!lock_.held()) {
         // Another process is fetching this object: wait, then reuse it.
         phase_ = Phase::waiting;
@@ -206,7 +219,7 @@ void FileWorker::begin_whole() {
   remote_size_.reset();
   try {
     if (use_cache_for_whole()) {
-      part_ = cache_->partial_path(*spec_.digest);
+      part_ = cache_->partial_path(partial_key());
       fs::create_directories(part_.parent_path());
       std::error_code ec;
       fs::remove(fs::path(part_.string() + ".bad"), ec);  // a killed run's leftover
@@ -216,10 +229,11 @@ void FileWorker::begin_whole() {
       // Resume only what the journal says was written (never the length:
       // segments leave holes below it), for the size it was written for.
       SpanSet kept;
-      auto meta = cache_->read_partial_meta(*spec_.digest);
+      auto meta = cache_->read_partial_meta(partial_key());
+      // Unverified bytes resume only with a validator for If-Range (make_request).
       if (meta && meta->remote_size_known && meta->remote_size > 0 && st.st_size > 0 &&
-          (!spec_.size || *spec_.size == meta->remote_size)) {
-        kept = FilledJournal::load(cache_->journal_path(*spec_.digest), meta->remote_size);
+          (!spec_.size || *spec_.size == meta->remote_size) && (spec_.digest || !if_range_value(*meta).empty())) {
+        kept = FilledJournal::load(cache_->journal_path(partial_key()), meta->remote_size);
         kept.clip(std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), meta->remote_size));
       }
       resume_spans_.clear();
@@ -231,7 +245,7 @@ void FileWorker::begin_whole() {
         if (filled_ > 0) read_file_prefix(part_, filled_, [this](const char* p, std::size_t n) { hasher_->update(p, n); });
         resume_spans_ = kept;
         resumed_bytes_ = true;
-        journal_.open(cache_->journal_path(*spec_.digest), meta_.remote_size, kept);
+        journal_.open(cache_->journal_path(partial_key()), meta_.remote_size, kept);
       } else {
         close_journal(true);
         if (::ftruncate(part_fd_.get(), 0) != 0) throw std::system_error(errno, std::generic_category(), part_.string());
@@ -265,6 +279,13 @@ std::unique_ptr<Transfer> FileWorker::make_request() {
   }
   // Always ask for a range: a 206 says this server can serve segments.
   TransferRequest req = request_to(walk_.index(), range_header(filled_, std::nullopt));
+  // No hash checks kept bytes of an unverified file: a changed remote must answer 200.
+  if (!spec_.digest && use_cache_for_whole() && filled_ > 0) {
+    const std::string validator = if_range_value(meta_);
+    if (validator.empty()) restart_whole();
+    else req.headers.emplace_back("If-Range", validator);
+    req.range = range_header(filled_, std::nullopt);
+  }
   // Never past the declared size, or the cap when nothing declares one.
   req.max_file_size = spec_.size ? *spec_.size : options_.max_download_size;
   if (!spec_.size) {  // and, with no size declared, never under the disk's free-space floor
@@ -310,6 +331,12 @@ bool FileWorker::check_whole_headers(const TransferResult& r, Refusal* refusal) 
                                                     " bytes but the declared size is " + std::to_string(*spec_.size)};
       return false;
     }
+    if (!spec_.digest && filled_ > 0 && !meta_.etag.empty() && !r.etag.empty() && r.etag != meta_.etag) {
+      // A server that ignored If-Range: its bytes are of another version.
+      *refusal = {TransferFault::restart, "this source's ETag " + r.etag + " differs from " + meta_.etag +
+                                              ", which the kept bytes came with"};
+      return false;
+    }
     if (remote_size_ && *remote_size_ != *total && (filled_ > 0 || !resume_spans_.empty())) {
       // This source disagrees with the one the kept bytes came from: restart.
       *refusal = {TransferFault::restart, "this source reports " + std::to_string(*total) + " bytes, earlier " +
@@ -325,7 +352,7 @@ bool FileWorker::check_whole_headers(const TransferResult& r, Refusal* refusal) 
       meta_.etag = r.etag;
       meta_.last_modified = r.last_modified;
       try {
-        cache_->write_partial_meta(*spec_.digest, meta_);
+        cache_->write_partial_meta(partial_key(), meta_);
         if (!journal_.is_open() || journal_.size() != *total) open_journal(*total);
       } catch (const std::exception&) {
         journal_.close();  // no record: this download just cannot resume
@@ -454,14 +481,14 @@ void FileWorker::open_journal(std::uint64_t size) {
   SpanSet kept = resume_spans_;
   if (!stage_ || !stage_->drain()) kept.add(0, filled_);
   kept.clip(size);
-  journal_.open(cache_->journal_path(*spec_.digest), size, kept);
+  journal_.open(cache_->journal_path(partial_key()), size, kept);
 }
 
 void FileWorker::close_journal(bool remove) {
   journal_.close();
   if (remove && use_cache_for_whole()) {
     std::error_code ec;
-    fs::remove(cache_->journal_path(*spec_.digest), ec);
+    fs::remove(cache_->journal_path(partial_key()), ec);
   }
 }
 
@@ -482,10 +509,10 @@ void FileWorker::drop_temporaries(bool keep_resumable) {
     // The cache's partial is kept only while its validators say it can be
     // resumed (a mismatch or restart removed them: nothing worth keeping).
     const bool resumable =
-        keep_resumable && use_cache_for_whole() && cache_->read_partial_meta(*spec_.digest).has_value();
+        keep_resumable && use_cache_for_whole() && cache_->read_partial_meta(partial_key()).has_value();
     if (!resumable) {
       fs::remove(part_, ec);
-      if (use_cache_for_whole()) cache_->remove_partial(*spec_.digest);
+      if (use_cache_for_whole()) cache_->remove_partial(partial_key());
     }
   }
   lock_.unlock();  // last: nobody resumes a partial while it is being removed

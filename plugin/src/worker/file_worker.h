@@ -141,6 +141,8 @@ class FileWorker {
   std::string asset_label() const;
   void drop_temporaries(bool keep_resumable);
   bool use_cache_for_whole() const;
+  // What names the cache's partial: the digest, else FileSpec::resume_key.
+  const Digest& partial_key() const { return spec_.digest ? *spec_.digest : *spec_.resume_key; }
 
   FileSpec spec_;
   const JobOptions& options_;

@@ -75,7 +75,7 @@ void FileWorker::refetch_resumed() {
   finished_seg_.reset();
   restart_whole();
   close_journal(true);
-  if (use_cache_for_whole()) cache_->remove_partial_meta(*spec_.digest);
+  if (use_cache_for_whole()) cache_->remove_partial_meta(partial_key());
   remote_size_.reset();
   segmenting_disabled_ = false;
   walk_.rewind();
@@ -128,7 +128,7 @@ void FileWorker::drop_mismatched(const std::string& got) {
     // Only the validators go: the (now empty) .part stays, since part_fd_
     // still writes into it for the next candidate and finish renames it.
     close_journal(true);
-    cache_->remove_partial_meta(*spec_.digest);
+    cache_->remove_partial_meta(partial_key());
   }
   remote_size_.reset();
   failover(ErrorCause::hash_mismatch, why);
@@ -143,7 +143,18 @@ void FileWorker::deliver_whole() {
   part_fd_.reset();
   try {
     fs::path whole = part_;
-    if (use_cache_for_whole()) {
+    if (use_cache_for_whole() && !spec_.digest) {
+      // Unverified (FileSpec::resume_key): never cached; the partial becomes the temporary.
+      close_journal(true);
+      cache_->remove_partial_meta(partial_key());
+      std::error_code ec;
+      fs::rename(part_, temporary_, ec);
+      if (ec) {
+        install_whole(part_, temporary_, InstallMode::copy);
+        fs::remove(part_, ec);
+      }
+      lock_.unlock();
+    } else if (use_cache_for_whole()) {
       close_journal(true);
       cache_->remove_partial_meta(*spec_.digest);
       cache_->adopt(part_, *spec_.digest, spec_.extra_digest);

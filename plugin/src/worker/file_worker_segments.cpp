@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using namespace worker_util;
 
 void FileWorker::maybe_start_segments(const TransferResult&) {
-  if (seg_ || segmenting_disabled_ || !remote_size_ || !part_fd_ || !use_cache_for_whole()) return;
+  if (seg_ || segmenting_disabled_ || !remote_size_ || !part_fd_ || !use_cache_for_whole() || !spec_.digest) return;
   // Spans an earlier run wrote beyond the prefix are skipped: only the holes
   // are fetched, so segmenting is worth it whatever is left.
   SpanSet ahead = resume_spans_;
