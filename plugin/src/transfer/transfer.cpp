@@ -313,17 +313,21 @@ std::size_t Transfer::on_read(char* data, std::size_t size, std::size_t n, void*
 int Transfer::on_progress(void* selfp, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
   auto* self = static_cast<Transfer*>(selfp);
   auto now = std::chrono::steady_clock::now();
+  const bool moving = dlnow + ulnow != self->last_moved_;
   if (self->min_rate_ > 0 && self->min_rate_window_.count() > 0 &&
       now - self->window_started_at_ >= self->min_rate_window_) {
     auto moved = static_cast<std::uint64_t>(dlnow + ulnow - self->window_start_bytes_);
-    if (moved < self->min_rate_ * static_cast<std::uint64_t>(self->min_rate_window_.count())) {
+    if (moved >= self->min_rate_ * static_cast<std::uint64_t>(self->min_rate_window_.count())) {
+      self->window_started_at_ = now;
+      self->window_start_bytes_ = dlnow + ulnow;
+    } else if (moving) {
       self->too_slow_ = true;
       return 1;  // reported as a timeout with TransferFault::too_slow by finish()
     }
-    self->window_started_at_ = now;
-    self->window_start_bytes_ = dlnow + ulnow;
+    // Slow but not moving right now: a stall, which the no-progress timeout
+    // names (a transient error, retried) when the window is that timeout.
   }
-  if (dlnow + ulnow != self->last_moved_) {
+  if (moving) {
     self->last_moved_ = dlnow + ulnow;
     self->last_moved_at_ = now;
     return 0;
