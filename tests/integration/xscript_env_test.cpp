@@ -47,6 +47,33 @@ TEST_F(XScriptEnvironment, WithoutBlockOriginTheUrlIsFetched) {
   EXPECT_TRUE(origin.requests().empty());
 }
 
+// vcpkg's `clear` resets everything before it, x-block-origin included.
+TEST_F(XScriptEnvironment, ClearAfterBlockOriginUnblocks) {
+  auto r = xscript("x-block-origin;clear;x-script,assetfetch x-script {url} {sha512} {dst}");
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(af_test::read_file(dir / "dl" / "zlib.tar.gz.123.part"), data);
+  EXPECT_EQ(origin.requests_for("/zlib.tar.gz").size(), 1u);
+}
+
+TEST_F(XScriptEnvironment, BlockOriginAfterClearStillBlocks) {
+  auto r = xscript("clear;x-block-origin;x-script,assetfetch x-script {url} {sha512} {dst}");
+  EXPECT_EQ(r.exit_code, 5) << af_it::describe(r);
+  EXPECT_TRUE(origin.requests().empty()) << "the origin was contacted";
+  EXPECT_FALSE(fs::exists(dir / "dl" / "zlib.tar.gz.123.part"));
+}
+
+// vcpkg's --x-asset-sources=x-block-origin is not in the script's
+// environment: the template's --block-origin carries it.
+TEST_F(XScriptEnvironment, BlockOriginFlagBlocksWithoutTheEnvironment) {
+  auto r = af_it::run_cli({"x-script", "--block-origin", origin.url("/zlib.tar.gz"), hex,
+                           (dir / "dl" / "zlib.tar.gz.7.part").string()},
+                          dir / "cache", dir.path(), {});
+  EXPECT_EQ(r.exit_code, 5) << af_it::describe(r);
+  EXPECT_NE(r.err.find("--block-origin"), std::string::npos) << r.err;
+  EXPECT_TRUE(origin.requests().empty()) << "the origin was contacted";
+  EXPECT_FALSE(fs::exists(dir / "dl" / "zlib.tar.gz.7.part"));
+}
+
 TEST_F(XScriptEnvironment, AMalformedStringIsBadInput) {
   auto r = xscript("x-azurl");
   EXPECT_EQ(r.exit_code, 2) << af_it::describe(r);

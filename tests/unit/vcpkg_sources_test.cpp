@@ -68,6 +68,9 @@ TEST(VcpkgSources, BlockOriginAndClear) {
   EXPECT_TRUE(c.block_origin);
   EXPECT_FALSE(apply("clear").block_origin);
   EXPECT_TRUE(apply("x-block-origin").block_origin);
+  // As vcpkg: a later `clear` turns blocking off again.
+  EXPECT_FALSE(apply("x-block-origin;clear").block_origin);
+  EXPECT_TRUE(apply("x-block-origin;clear;x-block-origin").block_origin);
 }
 
 TEST(VcpkgSources, EmptyEntriesAreSkipped) {

@@ -28,6 +28,7 @@ namespace fs = std::filesystem;
 
 struct XScriptArgs {
   std::string url, sha512, dst;
+  bool block_origin = false;  // --block-origin: vcpkg's --x-asset-sources never reach the script
   CommonOptions common;
 };
 
@@ -65,7 +66,7 @@ int from_cache_only(const Settings& s, const Digest& d, const fs::path& dst, con
     }
   }
   reporter.error(asset, ErrorCode::offline_miss,
-                 "origin blocked (config block_origin or vcpkg x-block-origin), no configured source "
+                 "origin blocked (config block_origin, vcpkg x-block-origin or --block-origin), no configured source "
                  "serves sha512 " + d.hex + ", and it is not in the local cache" +
                      (s.job.cache_dir.empty() ? std::string(" (--no-cache)") : " " + s.job.cache_dir.string()) +
                      "; add a source with {sha512} to the config, or fill the cache on a connected machine");
@@ -73,8 +74,10 @@ int from_cache_only(const Settings& s, const Digest& d, const fs::path& dst, con
 }
 
 // vcpkg runs the script with its own X_VCPKG_ASSET_SOURCES in the
-// environment: its x-block-origin means {url} must not be contacted, and its
-// x-azurl caches are sources here too. Its x-script entry is this very
+// environment: its x-block-origin means {url} must not be contacted (unless a
+// later `clear` drops it, as in vcpkg), and its x-azurl caches are sources
+// here too. vcpkg's --x-asset-sources options are not in the environment:
+// --block-origin stands in for their x-block-origin. Its x-script entry is this very
 // command, so the "ignored" note about it is dropped.
 void apply_vcpkg_environment(Settings& s) {
   const char* text = std::getenv("X_VCPKG_ASSET_SOURCES");
@@ -96,6 +99,7 @@ int run_xscript(XScriptArgs& a) {
     Digest d = parse_digest(HashAlgorithm::sha512, a.sha512, "SHA512 argument");
     Settings s = resolve_settings(a.common);
     apply_vcpkg_environment(s);
+    if (a.block_origin) s.config.block_origin = s.job.block_origin = true;
     std::error_code ec;
     fs::create_directories(fs::absolute(dst).parent_path(), ec);
     if (ec)
@@ -136,6 +140,9 @@ const RegisterCommand registered(
       sub.add_option("url", a->url, "vcpkg's {url}")->required();
       sub.add_option("sha512", a->sha512, "vcpkg's {sha512}")->required();
       sub.add_option("dst", a->dst, "vcpkg's {dst}: written (overwritten), removed on failure")->required();
+      sub.add_flag("--block-origin", a->block_origin,
+                   "never contact URL (vcpkg's x-block-origin); needed when vcpkg gets it from "
+                   "--x-asset-sources, which the script does not see");
       add_common_options(sub, a->common);
       return [a] { return run_xscript(*a); };
     });

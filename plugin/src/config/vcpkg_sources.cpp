@@ -91,10 +91,13 @@ void apply_vcpkg_asset_sources(const std::string& text, Config& config, const st
     const std::string at = prefix(where) + "entry " + std::to_string(n + 1) + " (" + kind + "): ";
     if (kind == "clear" || kind == "x-block-origin") {
       if (f.size() != 1) throw InputError(at + kind + " takes no arguments; remove the text after the ','");
-      if (kind == "clear")
+      if (kind == "clear") {
+        // As vcpkg: clear drops every entry before it, x-block-origin included.
         config.sources.clear();
-      else
+        config.block_origin = false;
+      } else {
         config.block_origin = true;
+      }
     } else if (kind == "x-azurl") {
       config.sources.push_back(azurl_source(f, at));
     } else if (kind == "x-script") {
