@@ -321,7 +321,7 @@ cmake_policy(VERSION 3.20...3.25)
 # Exit codes of the assetfetch tool (`assetfetch --help`, README "Exit codes").
 set_property(GLOBAL PROPERTY _AssetFetch_exit_code_1 "error")
 set_property(GLOBAL PROPERTY _AssetFetch_exit_code_2 "bad input")
-set_property(GLOBAL PROPERTY _AssetFetch_exit_code_3 "hash mismatch on every candidate")
+set_property(GLOBAL PROPERTY _AssetFetch_exit_code_3 "no candidate delivered the right bytes, and at least one delivered wrong ones")
 set_property(GLOBAL PROPERTY _AssetFetch_exit_code_4 "not found or unreachable on every candidate")
 set_property(GLOBAL PROPERTY _AssetFetch_exit_code_5 "offline (or origin blocked) and not available locally")
 
@@ -333,13 +333,112 @@ set_property(GLOBAL PROPERTY _AssetFetch_exit_code_5 "offline (or origin blocked
 set_property(GLOBAL PROPERTY _AssetFetch_stamp_version 1)
 
 # Internal use, do not call directly.
-# The file name assetfetch gives an asset by default: the last path segment of
-# its first URL, query and fragment stripped.
+# The file name assetfetch gives an asset by default, by the tool's own rule
+# (default_file_name in plugin/src/config/paths.cpp): query and fragment
+# stripped, the host never counts, the last path segment, percent-decoded.
+# Sets "" when that name is empty or unsafe ("", ".", "..", a '/', '\' or a
+# control character), where the tool would ask for a destination.
 function(__AssetFetch_default_file_name out_var url)
+  set(${out_var} "" PARENT_SCOPE)
   string(REGEX REPLACE "[?#].*$" "" path "${url}")
-  string(REGEX REPLACE "/+$" "" path "${path}")
-  string(REGEX REPLACE "^.*/" "" file "${path}")
+  if(path MATCHES "^[^/]*://([^/]*)(.*)$")
+    set(path "${CMAKE_MATCH_2}")
+  endif()
+  string(REGEX REPLACE "^.*/" "" rest "${path}")
+  set(file "")
+  while(TRUE)
+    string(FIND "${rest}" "%" i)
+    if(i EQUAL -1)
+      break()
+    endif()
+    string(SUBSTRING "${rest}" 0 ${i} head)
+    string(APPEND file "${head}")
+    math(EXPR j "${i} + 1")
+    string(SUBSTRING "${rest}" ${j} 2 hex)
+    if(hex MATCHES "^[0-9A-Fa-f][0-9A-Fa-f]$")
+      math(EXPR code "0x${hex}")
+      if(code LESS 32 OR code EQUAL 47 OR code EQUAL 92)
+        return()  # a control character, '/' or '\'
+      endif()
+      string(ASCII ${code} char)
+      string(APPEND file "${char}")
+      math(EXPR j "${i} + 3")
+    else()
+      string(APPEND file "%")
+    endif()
+    string(SUBSTRING "${rest}" ${j} -1 rest)
+  endwhile()
+  string(APPEND file "${rest}")
+  string(FIND "${file}" "\\" backslash)
+  if(file MATCHES "^\\.?\\.?$" OR NOT backslash EQUAL -1)
+    return()
+  endif()
   set(${out_var} "${file}" PARENT_SCOPE)
+endfunction()
+
+# Internal use, do not call directly.
+# Records that `owner` (e.g. "asset zlib of manifest /src/assets.json")
+# writes `path` in this configure, and stops with an error naming both when
+# another asset already writes it: two assets never silently overwrite each
+# other's file (two manifests whose URLs end in the same file name, or two
+# assets of one manifest).
+function(__AssetFetch_claim where path owner)
+  string(MD5 key "${path}")
+  get_property(other GLOBAL PROPERTY _AssetFetch_dest_${key})
+  if(other AND NOT other STREQUAL owner)
+    __AssetFetch_fail("${where}" "\"${path}\" is the destination of both ${other} and ${owner}; "
+      "each would overwrite the other's file. Give one of them its own place: "
+      "fetch_assets(... DESTINATION <dir>) for a whole manifest, a \"destination\" in the manifest "
+      "for one asset, or fetch_asset(... DESTINATION <file>).")
+  endif()
+  set_property(GLOBAL PROPERTY _AssetFetch_dest_${key} "${owner}")
+endfunction()
+
+# Internal use, do not call directly.
+# The in-tree tool for configure-time fetches after add_subdirectory() or
+# FetchContent_MakeAvailable() of assetfetch's source tree, when no
+# assetfetch exists yet: a nested configure and build of just the CLI in
+# assetfetch's binary directory (`_configure_tool`), made once per build
+# tree. Later configures run `cmake --build` on it once (a no-op when
+# nothing changed, so it follows edits of the source tree).
+function(__AssetFetch_in_tree_tool out_var where)
+  set(${out_var} "" PARENT_SCOPE)
+  get_property(src GLOBAL PROPERTY _AssetFetch_in_tree_source_dir)
+  if(NOT src)
+    return()
+  endif()
+  get_property(dir GLOBAL PROPERTY _AssetFetch_in_tree_tool_dir)
+  set(exe "${dir}/plugin/assetfetch${CMAKE_EXECUTABLE_SUFFIX}")
+  get_property(ready GLOBAL PROPERTY _AssetFetch_in_tree_tool_ready)
+  if(ready)
+    set(${out_var} "${exe}" PARENT_SCOPE)
+    return()
+  endif()
+  get_property(settings GLOBAL PROPERTY _AssetFetch_in_tree_tool_settings)
+  if(NOT EXISTS "${dir}/CMakeCache.txt")
+    message(STATUS "AssetFetch: no assetfetch tool yet; building the in-tree one for configure-time fetches "
+      "(once per build tree, in ${dir}; set ASSETFETCH_EXECUTABLE to skip this)")
+    execute_process(COMMAND "${CMAKE_COMMAND}" -S "${src}" -B "${dir}" ${settings}
+      RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    if(NOT rc STREQUAL "0")
+      file(REMOVE "${dir}/CMakeCache.txt")
+      __AssetFetch_fail("${where}" "configuring the in-tree assetfetch tool in ${dir} failed:\n${out}")
+    endif()
+  endif()
+  include(ProcessorCount)
+  ProcessorCount(jobs)
+  if(jobs EQUAL 0)
+    set(jobs 2)
+  endif()
+  # Not captured: the build's progress lines ([12/40] ...) show as it runs.
+  execute_process(COMMAND "${CMAKE_COMMAND}" --build "${dir}" --target assetfetch_cli --parallel ${jobs}
+    RESULT_VARIABLE rc)
+  if(NOT rc STREQUAL "0" OR NOT EXISTS "${exe}")
+    __AssetFetch_fail("${where}" "building the in-tree assetfetch tool in ${dir} failed (its output is above). "
+      "Set ASSETFETCH_EXECUTABLE to an installed assetfetch instead.")
+  endif()
+  set_property(GLOBAL PROPERTY _AssetFetch_in_tree_tool_ready TRUE)
+  set(${out_var} "${exe}" PARENT_SCOPE)
 endfunction()
 
 # Internal use, do not call directly.
@@ -396,11 +495,10 @@ function(__AssetFetch_executable out_var out_depends mode where)
     return()
   endif()
 
-  if(TARGET AssetFetch::cli)
-    __AssetFetch_fail("${where}" "a configure-time fetch needs an assetfetch executable that exists while CMake configures, "
-      "but AssetFetch::cli is built by this build and does not exist yet. Either add AT_BUILD_TIME "
-      "(the build then builds assetfetch and fetches with it), or set ASSETFETCH_EXECUTABLE to an "
-      "installed assetfetch, or put one on PATH.")
+  __AssetFetch_in_tree_tool(in_tree "${where}")
+  if(in_tree)
+    set(${out_var} "${in_tree}" PARENT_SCOPE)
+    return()
   endif()
   __AssetFetch_fail("${where}" "no assetfetch executable found. ${hint}")
 endfunction()
@@ -440,31 +538,89 @@ macro(__AssetFetch_verify_mode where)
 endmacro()
 
 # Internal use, do not call directly.
+# A call's arguments as one comparable string: quotes, list separators and
+# runs of white space dropped.
+function(__AssetFetch_normalize_args out_var text)
+  string(REPLACE "\"" "" text "${text}")
+  string(REPLACE ";" " " text "${text}")
+  string(REGEX REPLACE "[ \t\r\n]+" " " text "${text}")
+  string(STRIP "${text}" text)
+  set(${out_var} "${text}" PARENT_SCOPE)
+endfunction()
+
+# Internal use, do not call directly.
+# Records one call of a public command, so an error can tell apart several
+# calls with the same arguments in one file: sets _AssetFetch_site_command,
+# _AssetFetch_site_args and _AssetFetch_site_ordinal in the caller (the
+# public command). Costs a hash and a property per call.
+macro(__AssetFetch_note_call command call_args)
+  set(_AssetFetch_site_command ${command})
+  __AssetFetch_normalize_args(_AssetFetch_site_args "${call_args}")
+  string(MD5 _AssetFetch_site_key "${CMAKE_CURRENT_LIST_FILE}|${command}|${_AssetFetch_site_args}")
+  get_property(_AssetFetch_site_ordinal GLOBAL PROPERTY _AssetFetch_calls_${_AssetFetch_site_key})
+  if(NOT _AssetFetch_site_ordinal)
+    set(_AssetFetch_site_ordinal 0)
+  endif()
+  math(EXPR _AssetFetch_site_ordinal "${_AssetFetch_site_ordinal} + 1")
+  set_property(GLOBAL PROPERTY _AssetFetch_calls_${_AssetFetch_site_key} ${_AssetFetch_site_ordinal})
+endmacro()
+
+# Internal use, do not call directly.
 # Where the public command was called, for error messages: "<file>:<line>"
 # (relative to the top source directory when inside it). CMake names the
 # module's own line in its "CMake Error at" headline and gives no function a
-# way to change that, so the message itself leads with the caller's place.
-# The line is found by looking for the call in the calling file; when it is
-# not found exactly once, only the file is named.
-function(__AssetFetch_call_site out_var command first_arg)
+# way to change that (CMake 3.20 exposes no caller line), so the message
+# itself leads with the caller's place. The calls of `command` in the
+# calling file are read, their variable references expanded in the caller's
+# scope, and compared with the arguments this call received; the n-th call
+# with those arguments (a loop, a macro) picks the n-th match. When nothing
+# matches and the file has several calls, only the file is named.
+function(__AssetFetch_call_site out_var command args ordinal)
   set(file "${CMAKE_CURRENT_LIST_FILE}")
   set(site "${file}")
   if(EXISTS "${file}")
-    file(READ "${file}" text)
-    string(REGEX REPLACE "([][+.*()^$?|\\])" "\\\\\\1" arg_rx "${first_arg}")
-    set(call_rx "${command}[ \t]*\\(")
-    if(NOT first_arg STREQUAL "")
-      string(APPEND call_rx "[ \t\r\n]*\"?${arg_rx}[\" \t\r\n)]")
-    endif()
-    # A call starts its line (so a comment that names it does not count).
-    string(REGEX MATCHALL "(^|\n)[ \t]*${call_rx}" calls "${text}")
-    list(LENGTH calls n)
-    if(n EQUAL 1)
-      string(REGEX MATCH "^(.*\n)?[ \t]*${call_rx}" upto "${text}")
-      string(REGEX MATCHALL "\n" newlines "${CMAKE_MATCH_1}")
-      list(LENGTH newlines line)
-      math(EXPR line "${line} + 1")
+    file(READ "${file}" rest)
+    set(line_base 1)
+    set(all_lines "")
+    set(matched_lines "")
+    while(TRUE)
+      # A call starts its line (so a comment that names it does not count).
+      string(REGEX MATCH "(^|\n)[ \t]*${command}[ \t]*\\(([^)]*)\\)" m "${rest}")
+      if(m STREQUAL "")
+        break()
+      endif()
+      set(call_args "${CMAKE_MATCH_2}")
+      string(FIND "${rest}" "${m}" at)
+      string(SUBSTRING "${rest}" 0 ${at} before)
+      string(REGEX MATCHALL "\n" nl "${before}")
+      list(LENGTH nl n_before)
+      string(REGEX MATCHALL "\n" nl "${m}")
+      list(LENGTH nl n_in)
+      set(line ${n_before})
+      if(m MATCHES "^\n")
+        math(EXPR line "${line} + 1")
+      endif()
+      math(EXPR line "${line_base} + ${line}")
+      list(APPEND all_lines ${line})
+      string(REGEX REPLACE "(^|[ \t\r\n])#[^\n]*" " " call_args "${call_args}")
+      string(CONFIGURE "${call_args}" call_args)
+      __AssetFetch_normalize_args(call_args "${call_args}")
+      if(call_args STREQUAL args)
+        list(APPEND matched_lines ${line})
+      endif()
+      string(LENGTH "${m}" len)
+      math(EXPR at "${at} + ${len}")
+      string(SUBSTRING "${rest}" ${at} -1 rest)
+      math(EXPR line_base "${line_base} + ${n_before} + ${n_in}")
+    endwhile()
+    list(LENGTH matched_lines n_matched)
+    list(LENGTH all_lines n_all)
+    if(n_matched GREATER 0)
+      math(EXPR i "(${ordinal} - 1) % ${n_matched}")
+      list(GET matched_lines ${i} line)
       set(site "${file}:${line}")
+    elseif(n_all EQUAL 1)
+      set(site "${file}:${all_lines}")
     endif()
   endif()
   file(RELATIVE_PATH rel "${CMAKE_SOURCE_DIR}" "${site}")
@@ -477,10 +633,10 @@ endfunction()
 # Internal use, do not call directly.
 # Stops configure with `where` (e.g. "fetch_asset(zlib)") prefixed by the
 # caller's file and line; the rest of the arguments are joined into the
-# message. Reads _AssetFetch_site_command and _AssetFetch_site_arg, set by
-# the public command.
+# message. Reads the _AssetFetch_site_* variables __AssetFetch_note_call set
+# in the public command.
 function(__AssetFetch_fail where)
-  __AssetFetch_call_site(site "${_AssetFetch_site_command}" "${_AssetFetch_site_arg}")
+  __AssetFetch_call_site(site "${_AssetFetch_site_command}" "${_AssetFetch_site_args}" "${_AssetFetch_site_ordinal}")
   # ARGV<n>, not ARGN: a message may hold a ';'.
   set(text "")
   math(EXPR last "${ARGC} - 1")
@@ -501,9 +657,10 @@ endfunction()
 
 # Internal use, do not call directly.
 # Runs the tool at configure time. Its stderr (progress lines, each asset's
-# result, warnings) is shown while it runs and kept for the error message;
-# on failure configure stops with that text verbatim. OUTPUT names a
-# variable to receive stdout (the --json events).
+# result, warnings, errors) is shown while it runs, so a failure's message is
+# already on screen: configure then stops with the caller's place, the exit
+# code and its meaning, and points at that message rather than printing it a
+# second time. OUTPUT names a variable to receive stdout (the --json events).
 function(__AssetFetch_run where)
   cmake_parse_arguments(PARSE_ARGV 1 run "" "OUTPUT" "COMMAND")
   __AssetFetch_executable(exe unused CONFIGURE "${where}")
@@ -512,20 +669,31 @@ function(__AssetFetch_run where)
     OUTPUT_VARIABLE out
     ERROR_VARIABLE err
     ECHO_ERROR_VARIABLE)
-  string(STRIP "${err}" err)
   if(NOT rc STREQUAL "0")
+    list(GET run_COMMAND 0 command)
+    # Which assets failed, from the tool's own error lines (the rest of the
+    # line is on screen above, word for word).
+    string(REGEX MATCHALL "assetfetch: error: [^:\n]+:" failed "${err}")
+    list(TRANSFORM failed REPLACE "^assetfetch: error: (.*):$" "\\1")
+    list(REMOVE_DUPLICATES failed)
+    list(LENGTH failed n_failed)
+    if(NOT rc MATCHES "^[345]$")
+      set(n_failed 0)  # bad input: the "asset" would be a file name
+    endif()
+    set(which "")
+    if(n_failed GREATER 0 AND command STREQUAL "sync")
+      list(JOIN failed ", " which)
+      set(which " for ${which}")
+    endif()
     get_property(meaning GLOBAL PROPERTY _AssetFetch_exit_code_${rc})
-    if(meaning)
+    if(n_failed GREATER 1)
+      # sync exits with its first failure's code; the others may differ.
+      set(rc "${rc}, the first failure's; each asset's reason is its own line")
+    elseif(meaning)
       set(rc "${rc}, ${meaning}")
     endif()
-    list(GET run_COMMAND 0 command)
-    # Progress lines say nothing about the failure: leave them out.
-    string(REGEX REPLACE "(^|\n)assetfetch: progress: [^\n]*" "" err "${err}")
-    string(STRIP "${err}" err)
-    # Indented lines are printed as they are, not re-wrapped: the tool's
-    # message stays verbatim (URLs and hashes unbroken).
-    string(REPLACE "\n" "\n  " err "  ${err}")
-    __AssetFetch_fail("${where}" "assetfetch ${command} failed (exit code ${rc}):\n${err}")
+    __AssetFetch_fail("${where}" "assetfetch ${command} failed${which} (exit code ${rc}); "
+      "its message is printed just above, starting with \"assetfetch: error:\".")
   endif()
   if(run_OUTPUT)
     set(${run_OUTPUT} "${out}" PARENT_SCOPE)
@@ -608,8 +776,7 @@ endfunction()
 
 function(fetch_asset name)
   set(where "fetch_asset(${name})")
-  set(_AssetFetch_site_command fetch_asset)
-  set(_AssetFetch_site_arg "${name}")
+  __AssetFetch_note_call(fetch_asset "${ARGV}")
   cmake_parse_arguments(PARSE_ARGV 1 arg
     "SPARSE;OFFLINE;QUIET;AT_BUILD_TIME;ALLOW_UNVERIFIED"
     "SHA256;SHA512;DESTINATION;CONFIG;VERIFY;EXTRACT_TO"
@@ -702,6 +869,7 @@ function(fetch_asset name)
     endif()
     set(dest "${CMAKE_BINARY_DIR}/_assets/${name}/${file_name}")
   endif()
+  __AssetFetch_claim("${where}" "${dest}" "fetch_asset(${name})")
 
   set(args fetch ${arg_URLS} ${hash_option} -o "${dest}")
   foreach(range IN LISTS arg_RANGES)
@@ -778,8 +946,7 @@ function(fetch_asset name)
 endfunction()
 
 function(fetch_assets)
-  set(_AssetFetch_site_command fetch_assets)
-  set(_AssetFetch_site_arg "")
+  __AssetFetch_note_call(fetch_assets "${ARGV}")
   cmake_parse_arguments(PARSE_ARGV 0 arg
     "OFFLINE;QUIET;AT_BUILD_TIME"
     "MANIFEST;DESTINATION;CONFIG;JOBS;VERIFY"
@@ -836,6 +1003,7 @@ function(fetch_assets)
     __AssetFetch_read_events(out output "${listed}")
     set(outputs "")
     foreach(asset IN LISTS out_names)
+      __AssetFetch_claim("${where}" "${out_path_${asset}}" "asset ${asset} of manifest ${manifest}")
       list(APPEND outputs "${out_path_${asset}}")
       set(${asset}_PATH "${out_path_${asset}}" PARENT_SCOPE)
     endforeach()
@@ -880,6 +1048,7 @@ function(fetch_assets)
       if(in_place)
         set(i 0)
         while(i LESS _af_count)
+          __AssetFetch_claim("${where}" "${_af_path_${i}}" "asset ${_af_name_${i}} of manifest ${manifest}")
           set(${_af_name_${i}}_PATH "${_af_path_${i}}" PARENT_SCOPE)
           math(EXPR i "${i} + 1")
         endwhile()
@@ -890,6 +1059,13 @@ function(fetch_assets)
 
   # --- One sync process fetches them all in parallel; the destinations are
   # the paths of its `done` events. ---
+  # The destinations first (fetching nothing), so a clash with another
+  # manifest's asset stops configure before either file is touched.
+  __AssetFetch_run("${where}" COMMAND ${args} --list-outputs --json OUTPUT listed)
+  __AssetFetch_read_events(out output "${listed}")
+  foreach(asset IN LISTS out_names)
+    __AssetFetch_claim("${where}" "${out_path_${asset}}" "asset ${asset} of manifest ${manifest}")
+  endforeach()
   file(REMOVE "${stamp}")
   __AssetFetch_run("${where}" COMMAND ${args} --json --progress lines OUTPUT events)
   __AssetFetch_read_events(done done "${events}")

@@ -245,6 +245,8 @@ def case_WrongHash(c):
         ("ASSETFETCH_EXECUTABLE", c.args.cli), ("BASE_URL", url), ("DEAD_URL", dead_url()),
         ("BLOB_SHA256", expected)],
         expect_ok=False)
+    n = len(re.findall(r"assetfetch: error: blob\.bin", out))
+    check(n == 1, "the tool's message is printed %d times:\n%s" % (n, out))
     for what, rx in (("asset name", r"fetch_asset\(wrong_blob\)"),
                      ("expected hash", expected), ("actual hash", actual),
                      ("exit code", r"exit code 3")):
@@ -629,6 +631,63 @@ def case_ManifestError(c):
         check(re.sub(r"\s+", " ", m) in out, "fetch_assets() does not show check's error %r:\n%s" % (m, out))
     check(re.search(r"CMakeLists\.txt:6: fetch_assets\(MANIFEST [^)]*\): assetfetch sync failed \(exit code 2", out),
           "the error does not lead with the caller's line:\n" + out)
+
+
+def case_TwoManifests(c):
+    """Two manifests, one file name: an error naming both before either is overwritten;
+    a DESTINATION of its own for one of them resolves it."""
+    a_data, b_data = make_bytes("a-s01", 3000), make_bytes("b-s01", 4000)
+    ha = c.add_file("a/s01.bin", a_data)
+    hb = c.add_file("b/s01.bin", b_data)
+    url = c.serve()
+    ma, mb = os.path.join(c.work, "a.json"), os.path.join(c.work, "b.json")
+    write(ma, json.dumps({"assets": [{"name": "a_s01", "urls": [url + "/a/s01.bin"], "sha256": ha}]}))
+    write(mb, json.dumps({"assets": [{"name": "b_s01", "urls": [url + "/b/s01.bin"], "sha256": hb}]}))
+    build = os.path.join(c.work, "build")
+    defs = [("ASSETFETCH_EXECUTABLE", c.args.cli), ("MANIFEST_A", ma), ("MANIFEST_B", mb)]
+    rc, out = c.configure("TwoManifests", build, defs, expect_ok=None)
+    check(rc != 0, "two manifests writing the same file were accepted:\n" + out)
+    shared = os.path.join(build, "_assets", "s01.bin")
+    for rx in (r"CMakeLists\.txt:11: fetch_assets\(MANIFEST [^)]*b\.json\)", re.escape(shared),
+               r"asset a_s01 of manifest " + re.escape(ma), r"asset b_s01 of manifest " + re.escape(mb),
+               r"DESTINATION"):
+        check(re.search(rx, out), "the error does not name %r:\n%s" % (rx, out))
+    check(read(shared) == a_data, "b's bytes overwrote a's file")
+    check(not any("/b/s01.bin" in l for l in c.server.requests()), "b was fetched although it clashes")
+    # The re-configure takes the stamp's fast path for a: the clash is still an error.
+    rc, out = c.configure("TwoManifests", build, defs, expect_ok=None)
+    check(rc != 0 and "asset a_s01 of manifest" in out, "the clash went unnoticed on a re-configure:\n" + out)
+    c.configure("TwoManifests", build, defs + [("B_DEST", "b-assets")])
+    p_a, p_b = c.result_lines(build)
+    check(p_a == shared and read(p_a) == a_data, "a_s01_PATH is wrong: " + p_a)
+    check(p_b == os.path.join(build, "b-assets", "s01.bin") and read(p_b) == b_data, "b_s01_PATH is wrong: " + p_b)
+
+
+def case_SeveralCalls(c):
+    """The failing call's line among several fetch_assets() calls; a mixed failure
+    (404 and wrong hash) named per asset; the tool's message printed once."""
+    ok = make_bytes("ok", 2000)
+    h_ok = c.add_file("ok.bin", ok)
+    c.add_file("wrong.bin", make_bytes("wrong", 100))
+    url = c.serve()
+    m_ok, m_bad = os.path.join(c.work, "ok.json"), os.path.join(c.work, "bad.json")
+    write(m_ok, json.dumps({"assets": [{"name": "ok", "urls": [url + "/ok.bin"], "sha256": h_ok}]}))
+    write(m_bad, json.dumps({"assets": [
+        {"name": "missing", "urls": [url + "/missing.bin"], "sha256": "ab" * 32},
+        {"name": "mismatch", "urls": [url + "/wrong.bin"], "sha256": "cd" * 32}]}))
+    build = os.path.join(c.work, "build")
+    rc, out = c.configure("SeveralCalls", build, [("ASSETFETCH_EXECUTABLE", c.args.cli), ("MANIFEST_OK", m_ok),
+                                                  ("MANIFEST_BAD", m_bad)], expect_ok=None)
+    check(rc != 0, "a manifest with a 404 and a wrong hash was accepted:\n" + out)
+    check(re.search(r"CMakeLists\.txt:10: fetch_assets\(MANIFEST [^)]*bad\.json\): assetfetch sync failed for "
+                    r"(missing, mismatch|mismatch, missing) \(exit code [34], the first failure's", out),
+          "the error does not name line 10 and both assets:\n" + out)
+    check("on every candidate" not in out, "a mixed failure is summarised as one kind:\n" + out)
+    for asset in ("missing", "mismatch"):
+        n = len(re.findall(r"assetfetch: error: %s:" % asset, out))
+        check(n == 1, "the tool's error for %s is printed %d times:\n%s" % (asset, n, out))
+    for d in ("ok", "one", "two"):
+        check(read(os.path.join(build, d, "ok.bin")) == ok, "the call for %s did not fetch" % d)
 
 
 def case_BadArgs(c, sub):
