@@ -44,10 +44,13 @@ than a second (``assetfetch: progress: <asset> 12.0 MiB/200.0 MiB (6%)
 Build-time fetches run in the terminal (``USES_TERMINAL``: Ninja's console
 pool), so the tool's progress bar is shown.
 
-When a fetch fails, configure stops with an error that starts with the
-caller's file and line (``CMakeLists.txt:12: fetch_asset(zlib): ...``) and
-quotes the tool's message word for word; for a manifest that is the same text
-``assetfetch check`` prints.  (CMake's own ``CMake Error at`` headline names
+When a fetch fails, the tool's message is shown once, word for word, as it
+prints it (for a manifest, the same text ``assetfetch check`` prints), and
+configure stops with an error that starts with the caller's file and line
+(``CMakeLists.txt:12: fetch_asset(zlib): ...``), also with several calls in
+one file.  Two assets that would write the same file in one configure (for
+example two manifests whose URLs end in the same name) are an error naming
+both, before either is fetched.  (CMake's own ``CMake Error at`` headline names
 this module's line; no CMake function can change that.)
 
 Re-configuring is cheap.  After a configure-time fetch the module records a
@@ -69,10 +72,11 @@ The module can be used in three ways:
 * ``add_subdirectory()`` or ``FetchContent_MakeAvailable()`` of the assetfetch
   source tree: the commands are defined as soon as assetfetch's directory has
   been added.  Build-time fetches run the ``AssetFetch::cli`` built by the
-  same build (the build builds it first).  Configure-time fetches need an
-  executable that already exists: :variable:`ASSETFETCH_EXECUTABLE` or an
-  ``assetfetch`` on ``PATH``; without one, configure stops with an error that
-  says so (use ``AT_BUILD_TIME`` instead, or install assetfetch).
+  same build (the build builds it first).  Configure-time fetches use
+  :variable:`ASSETFETCH_EXECUTABLE` or an ``assetfetch`` on ``PATH``; without
+  one, the module configures and builds the in-tree CLI on its own while the
+  consumer configures (once per build tree, in
+  ``<assetfetch binary dir>/_configure_tool``, the CLI only), and reuses it.
 
 * ``include(AssetFetch)`` (or ``include(<path>/AssetFetch.cmake)``) on its own:
   the tool is found through :variable:`ASSETFETCH_EXECUTABLE`, then ``PATH``.
@@ -123,7 +127,9 @@ Commands
     :variable:`CMAKE_CURRENT_BINARY_DIR`.  Missing parent directories are
     created.  The default is
     ``${CMAKE_BINARY_DIR}/_assets/<name>/<file name>``, where ``<file name>``
-    is the last path segment of the first URL with any query stripped.
+    is the last path segment of the first URL with any query stripped,
+    percent-decoded as the tool does (``a%20b.bin`` gives ``a b.bin``); the
+    asset's name when that is empty or unsafe.
 
   ``RANGES <offset>:<length>[:<sha256>]...``
     Fetch only these byte ranges of the remote file.  ``<length>`` may be
@@ -221,7 +227,8 @@ Commands
     and one custom command, whose outputs they are, runs ``assetfetch sync``
     when the build needs them or the manifest changed; the target
     ``assets_<manifest stem>`` in ``ALL`` depends on them.  Listing the
-    outputs needs an ``assetfetch`` executable while configuring.
+    outputs runs an ``assetfetch`` while configuring (in a source-tree
+    consumer with none installed, the in-tree one built at configure time).
 
   ``CONFIG``, ``OFFLINE``, ``QUIET``, ``VERIFY``
     As for :command:`fetch_asset`.  The stamp covers the whole manifest: the
