@@ -107,7 +107,7 @@ JobCallbacks Reporter::callbacks() {
     std::lock_guard lock(mu_);
     if (json_) {
       emit(Json{{"event", "failover"}, {"asset", f.spec().name}, {"from", from}, {"to", to}, {"reason", why}}.dump());
-    } else if (!quiet_) {
+    } else if (verbose_) {  // a miss the next candidate may cover: -v only (issue 21)
       clear_bar();
       std::cerr << "assetfetch: " << f.spec().name << ": " << from << " failed (" << why << "); trying " << to << "\n";
     }

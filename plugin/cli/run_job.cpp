@@ -39,10 +39,10 @@ bool wait_unless_interrupted(Job& job) {
 void report_write_backs(const JobOptions& options, Reporter& reporter) {
   const WriteBackReport r = WriteBackQueue::instance().drain(options.write_back_wait);
   for (const auto& f : r.failures)
-    reporter.warning(f.asset, "write-back to " + f.target + " failed: " + f.reason + " (the fetch itself succeeded)");
+    reporter.verbose(f.asset + ": write-back to " + f.target + " failed: " + f.reason + " (the fetch itself succeeded)");
   if (r.skipped > 0)
-    reporter.warning("", std::to_string(r.skipped) + " more write-back upload(s) not tried: their store failed an "
-                                                     "upload just before in this run");
+    reporter.verbose(std::to_string(r.skipped) + " more write-back upload(s) not tried: their store failed an "
+                                                 "upload just before in this run");
   if (r.unfinished > 0)
     reporter.warning("", std::to_string(r.unfinished) + " write-back upload(s) still running after " +
                              std::to_string(options.write_back_wait.count()) +

@@ -245,6 +245,7 @@ def case_WrongHash(c):
         ("ASSETFETCH_EXECUTABLE", c.args.cli), ("BASE_URL", url), ("DEAD_URL", dead_url()),
         ("BLOB_SHA256", expected)],
         expect_ok=False)
+    check("; trying " not in out, "a per-miss failover line was printed without -v:\n" + out)
     n = len(re.findall(r"assetfetch: error: blob\.bin", out))
     check(n == 1, "the tool's message is printed %d times:\n%s" % (n, out))
     for what, rx in (("asset name", r"fetch_asset\(wrong_blob\)"),
