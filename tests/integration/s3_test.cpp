@@ -256,7 +256,8 @@ TEST_F(S3, MirrorSeedsABucketUnderBothDigests) {
 }
 
 // A store that does not answer costs one failed upload per process, not a
-// round of retries for every object: the later uploads to it are not tried.
+// round of retries for every object: the later uploads to it are not tried
+// (both lines are -v lines: the fetch itself succeeded).
 TEST_F(S3, WriteBackStopsSendingToAStoreThatFailed) {
   TestServer gone;
   const int port = gone.port();
@@ -273,7 +274,7 @@ TEST_F(S3, WriteBackStopsSendingToAStoreThatFailed) {
                       {"sha256", af_test::sha256_hex(bytes)}});
   }
   af_test::write_file(dir / "m.json", Json{{"assets", assets}}.dump());
-  auto r = af_it::run_machine(dir.path(), "A", {"sync", (dir / "m.json").string(), "--dest", (dir / "out").string(), "-j", "1"},
+  auto r = af_it::run_machine(dir.path(), "A", {"sync", (dir / "m.json").string(), "--dest", (dir / "out").string(), "-j", "1", "-v"},
                               dir / "af.json", kKeys);
   ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
   int failed = 0;
