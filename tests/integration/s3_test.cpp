@@ -150,9 +150,9 @@ TEST_F(S3, WrongCredentialsAreAClearErrorAndTheNextCandidateServes) {
   EXPECT_NE(r.err.find("HTTP 403"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("wrong-secret-value"), std::string::npos) << "the secret leaked";
 
-  // Write-back with the wrong secret: a warning naming S3's reason.
+  // Write-back with the wrong secret: a -v line naming S3's reason.
   config(Json::array({source("write")}));
-  r = fetch("B", {}, env);
+  r = fetch("B", {"-v"}, env);  // a failed write-back is a -v line
   ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
   EXPECT_NE(r.err.find("SignatureDoesNotMatch"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("wrong-secret-value"), std::string::npos);
