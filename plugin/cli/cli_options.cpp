@@ -58,7 +58,7 @@ Settings resolve_settings(const CommonOptions& o) {
   flags.no_cache = o.no_cache;
   flags.offline = o.offline;
   flags.require_verified_ranges = o.require_verified;
-  flags.max_parallel_files = o.jobs;
+  if (o.jobs > 0) flags.max_parallel_files = o.jobs;
   if (o.max_connections > 0) flags.max_connections_per_file = o.max_connections;
   ResolvedOptions r = resolve_options(flags);
   Settings s;

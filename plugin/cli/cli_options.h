@@ -26,7 +26,7 @@ struct CommonOptions {
   bool json = false;
   bool require_verified = false;
   std::string progress = "auto";  // auto | bar | lines | none
-  int jobs = 8;
+  int jobs = 0;  // 0: not given (automatic, JobOptions::max_parallel_files)
   int max_connections = 0;  // 0: not given (config max_connections, else automatic)
 };
 

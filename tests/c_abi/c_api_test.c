@@ -185,7 +185,7 @@ static void test_options(const char* cache) {
   CHECK(o.cache_dir == NULL && o.ca_file == NULL);
   CHECK(o.offline == 0 && o.tls_verify == 1);
   CHECK(o.retry_attempts == 3 && o.backoff_ms == 250 && o.no_progress_timeout_s == 30);
-  CHECK(o.max_parallel_files == 8);
+  CHECK(o.max_parallel_files == 0); /* automatic (8 in 0.1) */
 
   /* struct_size 0: refused. */
   o.cache_dir = cache;
@@ -205,9 +205,10 @@ static void test_options(const char* cache) {
   /* Inside the struct, a bad value is refused. */
   af_job_options_init(&o);
   o.cache_dir = cache;
-  o.max_parallel_files = 0;
+  o.max_parallel_files = -1;
   CHECK_CODE(af_job_create("opts-bad", &o, &job), AF_E_INVALID_ARG, (af_job*)NULL);
   CHECK(job == NULL);
+  CHECK(strstr(af_job_last_error_message(NULL), "max_parallel_files") != NULL);
 
   /* A newer, larger struct: fine while the unknown tail is zero... */
   memset(&big, 0, sizeof big);

@@ -103,6 +103,7 @@ void NginxServer::write_config() const {
     << "  sendfile on;\n"
     << "  keepalive_timeout 30s;\n"
     << "  keepalive_requests 10000;\n"
+    << options_.extra_http_config << "\n"
     << "  server {\n"
     << "    listen 127.0.0.1:" << port_ << (tls() ? " ssl http2" : "") << ";\n"
     << "    server_name localhost;\n"

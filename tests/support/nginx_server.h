@@ -33,6 +33,7 @@ class NginxServer {
     std::string cert_file{};
     std::string key_file{};
     std::string extra_server_config{};  // raw directives appended inside server {}
+    std::string extra_http_config{};    // raw directives appended inside http {} (e.g. a log_format)
   };
 
   struct LogEntry {

@@ -434,7 +434,10 @@ const RegisterCommand registered(
       sub.add_option("--endpoint", a->endpoint, "--to s3://: the S3 endpoint, scheme://host[:port]");
       sub.add_option("--region", a->region, "--to s3://: the SigV4 region");
       sub.add_option("--addressing", a->addressing, "--to s3://: path (default) or virtual");
-      sub.add_option("-j,--jobs", a->common.jobs, "files fetched at once (default 8)")->check(CLI::Range(1, 256));
+      sub.add_option("-j,--jobs", a->common.jobs,
+                     "files fetched at once, at most (default: automatic, 8 over HTTP/1.1, 32 once the "
+                     "server multiplexes over HTTP/2)")
+          ->check(CLI::Range(1, 256));
       sub.add_option("--job", a->job, "job name (default: mirror-<manifest stem>)");
       add_common_options(sub, a->common);
       return [a] { return run_mirror(*a); };

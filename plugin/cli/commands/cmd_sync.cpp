@@ -64,7 +64,10 @@ const RegisterCommand registered(
       sub.add_option("manifest", a->manifest, "manifest JSON (schemas/assetfetch-manifest.schema.json)")
           ->required();
       sub.add_option("--dest", a->dest, "directory the destinations are relative to (default: .)");
-      sub.add_option("-j,--jobs", a->common.jobs, "files fetched at once (default 8)")->check(CLI::Range(1, 256));
+      sub.add_option("-j,--jobs", a->common.jobs,
+                     "files fetched at once, at most (default: automatic, 8 over HTTP/1.1, 32 once the "
+                     "server multiplexes over HTTP/2)")
+          ->check(CLI::Range(1, 256));
       sub.add_option("--job", a->job, "job name (default: the manifest file's stem)");
       sub.add_flag("--list-outputs", a->list_outputs,
                    "print each asset's destination (with --json: an `output` event) and fetch nothing");

@@ -212,7 +212,11 @@ typedef struct af_job_options {
   unsigned long no_progress_timeout_s; /* default 30 */
   int tls_verify;                      /* default 1 */
   const char* ca_file;                 /* may be NULL: the system store */
-  int max_parallel_files;              /* default 8 */
+  /* Files fetched at once. 0 (the default since 0.2; 8 in 0.1): automatic, up
+   * to 8 over HTTP/1.1 and 32 once a server multiplexes (HTTP/2). N >= 1:
+   * at most N (a 0.1 caller that keeps the old default 8 gets 8). Negative:
+   * AF_E_INVALID_ARG. */
+  int max_parallel_files;
   /* added in 0.2 */
   /* A mirror config file (schemas/assetfetch-config.schema.json): sources,
    * rewrites, fallback mirrors, block_origin, retry, tls, cache_dir...

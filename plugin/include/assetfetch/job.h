@@ -164,6 +164,12 @@ struct Config;
 // "max_connections", CLI --max-connections): more than a file ever uses.
 inline constexpr int kMaxConnectionsPerFile = 64;
 
+// The automatic number of files fetched at once (max_parallel_files 0): up
+// to 8 over HTTP/1.1 (libcurl also keeps to 8 connections per host), and
+// more once a server multiplexes, near `curl -Z`'s default of 50 streams.
+inline constexpr int kAutoParallelFiles = 8;
+inline constexpr int kAutoParallelFilesMultiplexed = 32;
+
 // How a job behaves; filled by the CLI or C ABI from flags and config.
 struct JobOptions {
   std::filesystem::path cache_dir;  // empty: no local cache at all
@@ -173,7 +179,12 @@ struct JobOptions {
   InstallMode install = InstallMode::copy;
   RetryPolicy retry;
   TlsPolicy tls;
-  int max_parallel_files = 8;
+  // Files fetched at once. 0 (the default; a negative value counts as 0):
+  // automatic, kAutoParallelFiles while the job has seen no multiplexed
+  // connection, kAutoParallelFilesMultiplexed once a transfer of the job
+  // ended over HTTP/2 (its streams share one connection). N >= 1: never more
+  // than N. CLI -j, C ABI af_job_options::max_parallel_files.
+  int max_parallel_files = 0;
   // Files at least this large may be fetched in segments over several
   // connections and mirrors, when measurement says it pays: after
   // segment_probe_after one probe connection is added if another mirror

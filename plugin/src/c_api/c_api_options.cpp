@@ -40,8 +40,9 @@ af_code job_settings_from_c(const af_job_options* options, JobSettings* out, con
   }
   if (o.retry_attempts < 0)
     return save_error(nullptr, AF_E_INVALID_ARG, f + ": retry_attempts may not be negative");
-  if (o.max_parallel_files < 1)
-    return save_error(nullptr, AF_E_INVALID_ARG, f + ": max_parallel_files must be at least 1");
+  if (o.max_parallel_files < 0)
+    return save_error(nullptr, AF_E_INVALID_ARG,
+                      f + ": max_parallel_files may not be negative; use 0 for automatic or N >= 1 for at most N");
 
   if (o.config_file != nullptr && *o.config_file == '\0')
     return save_error(nullptr, AF_E_INVALID_ARG, f + ": config_file is empty; use NULL for none");

@@ -67,7 +67,11 @@ JobImpl::Turn JobImpl::schedule_locked(MultiSession& session) {
     turn.any_waiting = true;
     turn.next_wake = std::min(turn.next_wake, w.wake_at());
   };
-  const auto max_files = static_cast<std::size_t>(std::max(1, options_.max_parallel_files));
+  // -j N is a cap; automatic is more files at once once a server multiplexes.
+  const int cap = options_.max_parallel_files > 0 ? options_.max_parallel_files
+                  : session.seen_multiplexed()    ? kAutoParallelFilesMultiplexed
+                                                  : kAutoParallelFiles;
+  const auto max_files = static_cast<std::size_t>(cap);
   std::size_t busy_files = 0;
   for (auto& f : files_)
     if (f->worker && f->worker->phase() == FileWorker::Phase::transferring) ++busy_files;

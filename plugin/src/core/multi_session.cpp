@@ -1,5 +1,7 @@
 #include "core/multi_session.h"
 
+#include "assetfetch/job.h"
+
 namespace assetfetch {
 
 MultiSession::~MultiSession() {
@@ -15,7 +17,9 @@ void MultiSession::add(FileImpl* file, std::unique_ptr<Transfer> transfer) {
     std::lock_guard<std::mutex> lock(handle_mu_);
     multi_ = curl_api().multi_init();
     curl_api().multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-    curl_api().multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+    // HTTP/1.1 hosts get at most this many connections whatever -j says;
+    // over HTTP/2 the transfers share one (PIPEWAIT) as streams.
+    curl_api().multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(kAutoParallelFiles));
   }
   curl_api().multi_add_handle(multi_, transfer->handle());
   active_.push_back(Entry{file, std::move(transfer)});
@@ -43,6 +47,12 @@ void MultiSession::for_each_done(const std::function<void(Entry&, CURLcode)>& on
       Entry entry = std::move(*it);
       active_.erase(it);
       detach(entry);
+      if (!seen_multiplexed_) {
+        long version = 0;
+        if (curl_api().easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK &&
+            version >= CURL_HTTP_VERSION_2_0)
+          seen_multiplexed_ = true;
+      }
       on_done(entry, code);
       break;
     }

@@ -37,6 +37,9 @@ class MultiSession {
   const std::vector<Entry>& active() const { return active_; }
 
   void perform();
+  // True once a transfer ended over a multiplexed connection (HTTP/2 or
+  // later): the server takes many streams on one connection.
+  bool seen_multiplexed() const { return seen_multiplexed_; }
   // Each finished transfer, detached, with its curl result.
   void for_each_done(const std::function<void(Entry&, CURLcode)>& on_done);
   // Detaches and drops the transfers for which `pred` is true.
@@ -56,6 +59,7 @@ class MultiSession {
   std::mutex handle_mu_;  // the multi handle's creation and cleanup against wakeup()
   CURLM* multi_ = nullptr;
   std::vector<Entry> active_;
+  bool seen_multiplexed_ = false;
 };
 
 }  // namespace assetfetch
