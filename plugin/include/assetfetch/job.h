@@ -180,10 +180,11 @@ struct JobOptions {
   RetryPolicy retry;
   TlsPolicy tls;
   // Files fetched at once. 0 (the default; a negative value counts as 0):
-  // automatic, kAutoParallelFiles while the job has seen no multiplexed
-  // connection, kAutoParallelFilesMultiplexed once a transfer of the job
-  // ended over HTTP/2 (its streams share one connection). N >= 1: never more
-  // than N. CLI -j, C ABI af_job_options::max_parallel_files.
+  // automatic, at most kAutoParallelFiles files with a transfer to a server
+  // not known to multiplex, and kAutoParallelFilesMultiplexed in all once a
+  // transfer to a server ended over HTTP/2 (its streams share one
+  // connection). N >= 1: never more than N. CLI -j, C ABI
+  // af_job_options::max_parallel_files.
   int max_parallel_files = 0;
   // Files at least this large may be fetched in segments over several
   // connections and mirrors, when measurement says it pays: after

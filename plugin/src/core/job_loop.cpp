@@ -6,6 +6,7 @@
 // callbacks with no lock held, then let libcurl move bytes (unlocked: only
 // this thread touches the workers while it runs).
 #include <algorithm>
+#include <set>
 
 #include "core/job_impl.h"
 #include "core/multi_session.h"
@@ -67,14 +68,24 @@ JobImpl::Turn JobImpl::schedule_locked(MultiSession& session) {
     turn.any_waiting = true;
     turn.next_wake = std::min(turn.next_wake, w.wake_at());
   };
-  // -j N is a cap; automatic is more files at once once a server multiplexes.
-  const int cap = options_.max_parallel_files > 0 ? options_.max_parallel_files
-                  : session.seen_multiplexed()    ? kAutoParallelFilesMultiplexed
-                                                  : kAutoParallelFiles;
-  const auto max_files = static_cast<std::size_t>(cap);
+  // -j N is a cap. Automatic: up to kAutoParallelFiles files with a transfer
+  // to a server not known to multiplex (so none waits in libcurl's queue for
+  // one of its 8 connections per host, where its timers would run), and up to
+  // kAutoParallelFilesMultiplexed in all once servers multiplex (HTTP/2).
+  const bool automatic = options_.max_parallel_files <= 0;
+  const auto max_files = static_cast<std::size_t>(automatic ? kAutoParallelFilesMultiplexed
+                                                            : options_.max_parallel_files);
   std::size_t busy_files = 0;
   for (auto& f : files_)
     if (f->worker && f->worker->phase() == FileWorker::Phase::transferring) ++busy_files;
+  std::set<const FileImpl*> single_stream_files;  // files with a transfer to a server not known to multiplex
+  if (automatic)
+    for (const auto& e : session.active())
+      if (!session.multiplexes(e.transfer->request().url)) single_stream_files.insert(e.file);
+  auto slot_free = [&] {
+    if (busy_files >= max_files) return false;
+    return !automatic || single_stream_files.size() < static_cast<std::size_t>(kAutoParallelFiles);
+  };
   for (auto& f : files_) {
     auto* w = f->worker.get();
     if (!w) continue;  // already in place
@@ -87,11 +98,12 @@ JobImpl::Turn JobImpl::schedule_locked(MultiSession& session) {
       continue;
     }
     // A file already transferring may add segments; a new one waits for a slot.
-    if (ph != FileWorker::Phase::transferring && busy_files >= max_files) continue;
+    if (ph != FileWorker::Phase::transferring && !slot_free()) continue;
     bool was_busy = ph == FileWorker::Phase::transferring;
     for (int k = 0; k < 8; ++k) {  // bounded: one transfer per call
       auto t = w->next(now);
       if (!t) break;
+      if (automatic && !session.multiplexes(t->request().url)) single_stream_files.insert(f.get());
       session.add(f.get(), std::move(t));
     }
     if (!was_busy && w->phase() == FileWorker::Phase::transferring) ++busy_files;

@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -37,9 +39,10 @@ class MultiSession {
   const std::vector<Entry>& active() const { return active_; }
 
   void perform();
-  // True once a transfer ended over a multiplexed connection (HTTP/2 or
-  // later): the server takes many streams on one connection.
-  bool seen_multiplexed() const { return seen_multiplexed_; }
+  // True once a transfer to `url`'s origin (scheme, host, port) ended over
+  // a multiplexed connection (HTTP/2 or later): that server takes many
+  // streams on one connection.
+  bool multiplexes(const std::string& url) const;
   // Each finished transfer, detached, with its curl result.
   void for_each_done(const std::function<void(Entry&, CURLcode)>& on_done);
   // Detaches and drops the transfers for which `pred` is true.
@@ -59,7 +62,7 @@ class MultiSession {
   std::mutex handle_mu_;  // the multi handle's creation and cleanup against wakeup()
   CURLM* multi_ = nullptr;
   std::vector<Entry> active_;
-  bool seen_multiplexed_ = false;
+  std::set<std::string> multiplexed_origins_;
 };
 
 }  // namespace assetfetch
