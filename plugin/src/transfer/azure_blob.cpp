@@ -40,18 +40,7 @@ ObjectRequest base_request(const UploadTarget& t) {
 
 std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t, UploadNote* note) {
   const StoreAccess& store = t.target->store;
-  std::string why;
-  switch (head_object(base_request(t), body.size, &why)) {
-    case ObjectPresence::present:
-      if (note) note->already_there = true;
-      return {};
-    case ObjectPresence::unreachable:
-      if (note) note->store_unreachable = true;
-      return "the store did not answer: " + why;
-    case ObjectPresence::absent:
-    case ObjectPresence::unknown:
-      break;
-  }
+  if (auto settled = settled_before_upload(base_request(t), body.size, note)) return *settled;
   const auto created_by_another = [&](const ObjectResponse& answer) {
     if (already_created(answer) && note) note->already_there = true;
     return already_created(answer);

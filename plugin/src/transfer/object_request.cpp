@@ -201,6 +201,22 @@ ObjectPresence head_object(const ObjectRequest& base, std::uint64_t size, std::s
   return answer.content_length == size ? ObjectPresence::present : ObjectPresence::absent;
 }
 
+std::optional<std::string> settled_before_upload(const ObjectRequest& base, std::uint64_t size, UploadNote* note) {
+  std::string why;
+  switch (head_object(base, size, &why)) {
+    case ObjectPresence::present:
+      if (note) note->already_there = true;
+      return std::string();
+    case ObjectPresence::unreachable:
+      if (note) note->store_unreachable = true;
+      return "the store did not answer: " + why;
+    case ObjectPresence::absent:
+    case ObjectPresence::unknown:
+      break;
+  }
+  return std::nullopt;
+}
+
 bool already_created(const ObjectResponse& response) {
   if (response.transport_failed) return false;
   if (response.status == 412) return true;

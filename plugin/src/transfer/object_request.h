@@ -9,6 +9,7 @@
 #include <string>
 
 #include "assetfetch/job.h"
+#include "transfer/upload_target.h"
 
 namespace assetfetch {
 
@@ -54,6 +55,11 @@ ObjectResponse perform_with_retry(const ObjectRequest& request);
 // the reason in `why`.
 enum class ObjectPresence { present, absent, unknown, unreachable };
 ObjectPresence head_object(const ObjectRequest& base, std::uint64_t size, std::string* why = nullptr);
+
+// Before an upload: one HEAD (head_object). The upload's result when that
+// settles it: "" when the object is there (note->already_there), the reason
+// when the store did not answer (note->store_unreachable); nullopt to upload.
+std::optional<std::string> settled_before_upload(const ObjectRequest& base, std::uint64_t size, UploadNote* note);
 
 // True for the answers of a conditional create (If-None-Match: *) that mean
 // another writer created the object first: 412, and Azure's 409.

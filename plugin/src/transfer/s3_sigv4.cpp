@@ -138,18 +138,7 @@ std::string s3_http_url(const S3Location& where, const std::string& endpoint, bo
 
 std::string upload_s3(const UploadBody& body, const UploadTarget& t, UploadNote* note) {
   const StoreAccess& store = t.target->store;
-  std::string why;
-  switch (head_object(base_request(t, t.target->url), body.size, &why)) {
-    case ObjectPresence::present:
-      if (note) note->already_there = true;
-      return {};
-    case ObjectPresence::unreachable:
-      if (note) note->store_unreachable = true;
-      return "the store did not answer: " + why;
-    case ObjectPresence::absent:
-    case ObjectPresence::unknown:
-      break;
-  }
+  if (auto settled = settled_before_upload(base_request(t, t.target->url), body.size, note)) return *settled;
   const std::uint64_t single_max = store.single_upload_max ? store.single_upload_max : kS3DefaultSingleMax;
   if (body.size > single_max) return multipart(body, t, store.block_size ? store.block_size : kS3DefaultPartSize);
   ObjectRequest r = base_request(t, t.target->url);
