@@ -11,7 +11,7 @@ endif()
 # Layer of each folder of plugin/src: a folder may include its own folder and
 # folders of a lower layer only (two folders of one layer know nothing of each other).
 set(layer_base 0)
-set(layer_platform 0)
+set(layer_platform 1)  # uses base/ (UTF-8); transfer/ and verify/ do not use it yet
 set(layer_verify 1)
 set(layer_transfer 1)
 set(layer_cache 2)
