@@ -1,23 +1,12 @@
 #include "core/multi_session.h"
 
 #include "assetfetch/job.h"
+#include "transfer/redact.h"
 
 namespace assetfetch {
 
-namespace {
-
-// "scheme://authority" of a URL: where libcurl connects (a redirect's
-// target is another origin, learnt when a transfer to it ends).
-std::string origin_of(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return url;
-  return url.substr(0, url.find_first_of("/?#", scheme_end + 3));
-}
-
-}  // namespace
-
 bool MultiSession::multiplexes(const std::string& url) const {
-  return !multiplexed_origins_.empty() && multiplexed_origins_.contains(origin_of(url));
+  return !multiplexed_origins_.empty() && multiplexed_origins_.contains(url_origin(url));
 }
 
 MultiSession::~MultiSession() {
@@ -66,7 +55,7 @@ void MultiSession::for_each_done(const std::function<void(Entry&, CURLcode)>& on
       long version = 0;
       if (curl_api().easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK &&
           version >= CURL_HTTP_VERSION_2_0)
-        multiplexed_origins_.insert(origin_of(entry.transfer->request().url));
+        multiplexed_origins_.insert(url_origin(entry.transfer->request().url));
       on_done(entry, code);
       break;
     }
