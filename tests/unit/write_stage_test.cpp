@@ -55,7 +55,7 @@ TEST(WriteStage, BytesOnDiskJournalAndDigestMatchWhatWasFed) {
     StreamHasher hasher(HashAlgorithm::sha256);
     {
       WriteStage stage(3, buffer);
-      WriteStage::Target t{fd.get(), &journal, &hasher};
+      WriteStage::Target t{&fd, &journal, &hasher};
       ASSERT_FALSE(feed(stage, t, 0, data));
       ASSERT_FALSE(stage.drain());
       EXPECT_LE(stage.pool().stats().allocated, 3u);
@@ -75,7 +75,7 @@ TEST(WriteStage, OneBufferPoolStillDeliversEverythingInOrder) {
   UniqueFd fd = open_rw(dir / "out");
   StreamHasher hasher(HashAlgorithm::sha512);
   WriteStage stage(1, 256u << 10);
-  ASSERT_FALSE(feed(stage, {fd.get(), nullptr, &hasher}, 0, data));
+  ASSERT_FALSE(feed(stage, {&fd, nullptr, &hasher}, 0, data));
   ASSERT_FALSE(stage.drain());
   EXPECT_EQ(stage.pool().stats().allocated, 1u);
   EXPECT_EQ(stage.pool().stats().peak_in_use, 1u);
@@ -95,10 +95,10 @@ TEST(WriteStage, RunsAtOtherOffsetsAreWrittenAndJournaledButHashedOnlyWhenAsked)
   WriteStage stage(4, 100000);
   const std::uint64_t cut = 1234567;
   // The tail first (ahead of the prefix: not hashed), then the head.
-  ASSERT_FALSE(feed(stage, {fd.get(), &journal, nullptr}, cut, data.substr(cut)));
+  ASSERT_FALSE(feed(stage, {&fd, &journal, nullptr}, cut, data.substr(cut)));
   ASSERT_FALSE(stage.drain());
   EXPECT_EQ(journal.filled().spans(), (std::vector<Span>{{cut, size}}));
-  ASSERT_FALSE(feed(stage, {fd.get(), &journal, &hasher}, 0, data.substr(0, cut)));
+  ASSERT_FALSE(feed(stage, {&fd, &journal, &hasher}, 0, data.substr(0, cut)));
   ASSERT_FALSE(stage.drain());
   EXPECT_EQ(af_test::read_file(dir / "out"), data);
   EXPECT_EQ(journal.filled().spans(), (std::vector<Span>{{0, size}}));
@@ -114,14 +114,14 @@ TEST(WriteStage, FullDeviceIsATypedNoSpaceFailureAndNothingIsJournaled) {
   StreamHasher hasher(HashAlgorithm::sha256);
   WriteStage stage(2, 64u << 10);
   const std::string data = af_test::random_bytes(1u << 20, 3);
-  auto f = feed(stage, {full.get(), &journal, &hasher}, 0, data);
+  auto f = feed(stage, {&full, &journal, &hasher}, 0, data);
   if (!f) f = stage.drain();
   ASSERT_TRUE(f) << "a write to /dev/full succeeded";
   EXPECT_EQ(f->fault, WriteStage::Fault::no_space);
   EXPECT_EQ(f->error, ENOSPC);
   EXPECT_EQ(f->offset, 0u);
   // Sticky: later calls report it too, and nothing was journaled or hashed.
-  ASSERT_TRUE(stage.append({full.get(), &journal, &hasher}, 1u << 20, "x", 1));
+  ASSERT_TRUE(stage.append({&full, &journal, &hasher}, 1u << 20, "x", 1));
   ASSERT_TRUE(stage.drain());
   EXPECT_TRUE(journal.filled().empty());
   EXPECT_TRUE(FilledJournal::load(dir / "out.filled", 10u << 20).empty());
@@ -137,7 +137,7 @@ TEST(WriteStage, WriteToAReadOnlyFileIsATypedIoFailureAtTheRightOffset) {
   journal.open(dir / "ro.filled", 0, SpanSet{});
   WriteStage stage(2, 4096);
   const std::string data = af_test::random_bytes(3 * 4096, 4);
-  auto f = feed(stage, {ro.get(), &journal, nullptr}, 8192, data);
+  auto f = feed(stage, {&ro, &journal, nullptr}, 8192, data);
   if (!f) f = stage.drain();
   ASSERT_TRUE(f);
   EXPECT_EQ(f->fault, WriteStage::Fault::io);
@@ -155,12 +155,12 @@ TEST(WriteStage, DiscardDropsWhatIsNotWrittenAndTheStageGoesOn) {
   journal.open(dir / "out.filled", 0, SpanSet{});
   WriteStage stage(2, 4096);
   const std::string junk(1000, 'j');
-  ASSERT_FALSE(stage.append({fd.get(), &journal, nullptr}, 0, junk.data(), junk.size()));  // gathered only
+  ASSERT_FALSE(stage.append({&fd, &journal, nullptr}, 0, junk.data(), junk.size()));  // gathered only
   stage.discard();
   EXPECT_EQ(fs::file_size(dir / "out"), 0u) << "discarded bytes reached the disk";
   EXPECT_TRUE(journal.filled().empty());
   const std::string data = af_test::random_bytes(10000, 6);
-  ASSERT_FALSE(feed(stage, {fd.get(), &journal, nullptr}, 0, data));
+  ASSERT_FALSE(feed(stage, {&fd, &journal, nullptr}, 0, data));
   ASSERT_FALSE(stage.drain());
   EXPECT_EQ(af_test::read_file(dir / "out"), data);
   EXPECT_EQ(journal.filled().spans(), (std::vector<Span>{{0, data.size()}}));

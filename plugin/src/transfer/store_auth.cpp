@@ -29,7 +29,7 @@ curl_slist* apply_store_auth(CURL* easy, const StoreAccess& store, curl_slist* h
 }
 
 const StoreAccess* store_for(const Candidate& c, const std::string& url) {
-  // The origin as libcurl parses it, as for headers (file_worker_util.h).
+  // The origin as libcurl parses it, as for headers (worker/requests.h: headers_for).
   if (c.store.kind == StoreKind::http) return nullptr;
   const std::string origin = curl_origin(url);
   if (origin.empty() || origin != curl_origin(c.url)) return nullptr;

@@ -1,6 +1,5 @@
 #include "worker/finisher.h"
 
-#include <unistd.h>
 
 #include "cache/install.h"
 #include "cache/unique_fd.h"
@@ -29,7 +28,7 @@ std::variant<std::uint64_t, Failure> cut_ranges(const FileSpec& spec, const fs::
     return Failure{ErrorCode::bad_input, ErrorCause::range_invalid, why};
   UniqueFd in = open_regular_readonly(whole);
   UniqueFd out = open_new_temporary(temporary, true);
-  if (spec.layout == Layout::sparse && ::ftruncate(out.get(), static_cast<off_t>(size)) != 0)
+  if (spec.layout == Layout::sparse && !platform::truncate(out, size))
     return Failure{ErrorCode::internal, ErrorCause::local_file, "cannot size " + temporary.string()};
   std::uint64_t total = 0;
   for (const auto& p : placed) {

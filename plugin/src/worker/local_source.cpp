@@ -1,14 +1,11 @@
-#include "cache/unique_fd.h"
 #include "worker/local_source.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstring>
 #include <vector>
 
 #include "cache/install.h"
+#include "cache/unique_fd.h"
+#include "platform/file.h"
+#include "platform/process.h"
 #include "transfer/curl_url.h"
 #include "transfer/redact.h"
 #include "transfer/transfer.h"
@@ -24,24 +21,37 @@ fs::path local_path_from_url(const std::string& url) {
 
 namespace {
 
-LocalRead stream(int fd, std::uint64_t offset, std::uint64_t length, const LocalSink& sink,
+// A file:// source is named by the user (a mirror folder, a network mount):
+// its links are followed, but only a regular file is read.
+platform::Result<platform::File> open_source(const fs::path& src) {
+  platform::OpenOptions options;
+  options.follow_links = true;
+  return platform::open_regular(src.string(), options);
+}
+
+std::string cannot_open(const fs::path& src, const platform::PlatformError& e) {
+  if (e.code == platform::Errc::not_regular || e.code == platform::Errc::is_directory)
+    return src.string() + " is not a regular file";
+  return "cannot open " + src.string() + ": " + platform::native_error_text(e.native);
+}
+
+LocalRead stream(const platform::File& f, std::uint64_t offset, std::uint64_t length, const LocalSink& sink,
                  const fs::path& src) {
   LocalRead r;
   std::vector<char> buf(1 << 20);
   while (length > 0) {
-    std::size_t want = length < buf.size() ? static_cast<std::size_t>(length) : buf.size();
-    ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      r.error = "reading " + src.string() + ": " + (n < 0 ? std::strerror(errno) : "file shrank");
+    const std::size_t want = length < buf.size() ? static_cast<std::size_t>(length) : buf.size();
+    auto n = platform::read_at(f, buf.data(), want, offset);
+    if (!n || n.value() == 0) {
+      r.error = "reading " + src.string() + ": " + (n ? std::string("file shrank") : platform::native_error_text(n.error().native));
       return r;
     }
-    if (!sink(buf.data(), static_cast<std::size_t>(n))) {
+    if (!sink(buf.data(), n.value())) {
       r.error = "cannot write the local file";
       return r;
     }
-    offset += static_cast<std::uint64_t>(n);
-    length -= static_cast<std::uint64_t>(n);
+    offset += n.value();
+    length -= n.value();
   }
   r.ok = true;
   return r;
@@ -52,48 +62,40 @@ LocalRead stream(int fd, std::uint64_t offset, std::uint64_t length, const Local
 LocalRead read_local(const fs::path& src, std::uint64_t from_offset, const LocalSink& sink,
                      std::optional<std::uint64_t> declared_size, std::optional<std::uint64_t> expected_size) {
   LocalRead r;
-  int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    r.error = "cannot open " + src.string() + ": " + std::strerror(errno);
+  auto f = open_source(src);
+  if (!f) {
+    r.error = cannot_open(src, f.error());
     return r;
   }
-  struct stat st {};
-  ::fstat(fd, &st);
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
+  auto id = platform::identity(f.value());
+  if (!id || id->kind != platform::FileKind::regular) {
     r.error = src.string() + " is not a regular file";
     return r;
   }
-  auto size = static_cast<std::uint64_t>(st.st_size);
+  const std::uint64_t size = id->size;
   if (declared_size && size != *declared_size) {
-    ::close(fd);
     r.error = src.string() + " has " + std::to_string(size) + " bytes but the declared size is " +
               std::to_string(*declared_size);
     return r;
   }
   if ((expected_size && size != *expected_size) || from_offset > size) {
-    ::close(fd);
     r.restart = true;
     return r;
   }
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  r = stream(fd, from_offset, size - from_offset, sink, src);
+  r = stream(f.value(), from_offset, size - from_offset, sink, src);
   r.size = size;
-  ::close(fd);
   return r;
 }
 
 LocalRead read_local_range(const fs::path& src, std::uint64_t offset, std::uint64_t length,
                            const LocalSink& sink) {
-  int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  auto f = open_source(src);
+  if (!f) {
     LocalRead r;
-    r.error = "cannot open " + src.string() + ": " + std::strerror(errno);
+    r.error = cannot_open(src, f.error());
     return r;
   }
-  LocalRead r = stream(fd, offset, length, sink, src);
-  ::close(fd);
-  return r;
+  return stream(f.value(), offset, length, sink, src);
 }
 
 std::string write_back_object(const fs::path& object, const Candidate& target, const JobOptions& options) {
@@ -104,7 +106,7 @@ std::string write_back_object(const fs::path& object, const Candidate& target, c
       if (fs::exists(dest, ec)) return {};  // content-addressed: already there
       fs::create_directories(dest.parent_path());
       fs::path tmp = dest;
-      tmp += "." + std::to_string(::getpid()) + "." + random_suffix() + ".tmp";
+      tmp += "." + std::to_string(platform::current_pid()) + "." + random_suffix() + ".tmp";
       clone_or_copy(object, tmp);
       fs::rename(tmp, dest);
       return {};

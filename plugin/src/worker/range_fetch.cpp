@@ -1,18 +1,15 @@
 #include "worker/range_fetch.h"
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
 #include "cache/install.h"
-#include "worker/file_worker_util.h"
 
 namespace assetfetch {
 
 namespace fs = std::filesystem;
-using worker_util::pwrite_all;
 
 RangeFetch::RangeFetch(const FileSpec& spec, fs::path temporary, Cache* cache, std::size_t max_parallel)
     : spec_(spec),
@@ -48,7 +45,7 @@ bool RangeFetch::place(std::optional<std::uint64_t> remote_size, std::string* wh
   std::sort(order_.begin(), order_.end(),
             [this](std::size_t a, std::size_t b) { return states_[a].placed.offset < states_[b].placed.offset; });
   remote_size_ = remote_size;
-  if (spec_.layout == Layout::sparse && ::ftruncate(out_.get(), static_cast<off_t>(*remote_size)) != 0) {
+  if (spec_.layout == Layout::sparse && !platform::truncate(out_, *remote_size)) {
     *why = "cannot size " + temporary_.string();
     return false;
   }
@@ -196,8 +193,9 @@ bool RangeFetch::write(std::uint32_t id, const char* data, std::size_t n, Refusa
     const std::size_t index = g->members[g->cursor];
     RangeState& rs = states_[index];
     std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(n, rs.placed.length - rs.received));
-    if (int e = pwrite_all(out_.get(), data, piece, rs.placed.output_offset + rs.received)) {
-      *refusal = {TransferFault::local_write, "writing " + temporary_.string() + ": " + std::strerror(e)};
+    if (auto st = platform::write_all_at(out_, data, piece, rs.placed.output_offset + rs.received); !st) {
+      *refusal = {TransferFault::local_write,
+                  "writing " + temporary_.string() + ": " + platform::native_error_text(st.error().native)};
       return false;
     }
     if (const auto& d = spec_.ranges[index].digest) {

@@ -2,7 +2,7 @@
 // range goes in the local file, which are written, verified and cached, and
 // which Range requests are in flight (adjacent ranges coalesced into one).
 // It never picks a URL or decides what an answer means for the walk:
-// FileWorker does that (file_worker_ranges.cpp) with a Verdict.
+// RangedFetch does that (ranged_fetch.cpp) with a Verdict.
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,6 @@
 #include "worker/segmented_fetch.h"
 
-#include "worker/file_worker_util.h"
-
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include <curl/curl.h>
@@ -19,10 +14,10 @@ int connections_for_file(int user_limit, std::size_t usable_mirrors) {
   return user_limit > 0 ? std::min(user_limit, automatic) : automatic;
 }
 
-SegmentedFetch::SegmentedFetch(int fd, fs::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
+SegmentedFetch::SegmentedFetch(const platform::File& file, fs::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                                std::size_t primary_candidate, std::vector<std::size_t> usable, Tuning tuning,
                                const SpanSet& prefilled, FilledJournal* journal, WriteStage* stage)
-    : fd_(fd),
+    : file_(&file),
       journal_(journal),
       stage_(stage),
       part_(std::move(part)),
@@ -266,7 +261,7 @@ bool SegmentedFetch::write(std::size_t i, const char* data, std::size_t n, bool*
   if (stage_ && s.pos == hashed_) {
     // In order (s.buf is empty here: hashed_ <= flushed <= pos): the stage
     // writes, journals and hashes it off this thread.
-    if (auto failed = stage_->append({fd_, journal_, hasher_}, s.pos, data, take)) {
+    if (auto failed = stage_->append({file_, journal_, hasher_}, s.pos, data, take)) {
       *error = "writing " + part_.string() + ": " + failed->describe();
       return false;
     }
@@ -301,8 +296,8 @@ bool SegmentedFetch::flush(Segment& s, std::string* error) {
   if (s.buf.empty()) return true;
   const char* data = s.buf.data();
   const std::size_t n = s.buf.size();
-  if (int e = worker_util::pwrite_all(fd_, data, n, s.flushed)) {
-    *error = "writing " + part_.string() + ": " + std::strerror(e);
+  if (auto st = platform::write_all_at(*file_, data, n, s.flushed); !st) {
+    *error = "writing " + part_.string() + ": " + platform::native_error_text(st.error().native);
     return false;
   }
   if (journal_) journal_->record(s.flushed, s.flushed + n);
@@ -346,7 +341,7 @@ void SegmentedFetch::advance_hash(std::size_t budget) {
     while (hashed_ < s.flushed && budget > 0) {
       std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(s.flushed - hashed_, 1u << 20));
       want = std::min(want, budget);
-      std::size_t r = hasher_->update_from_file(fd_, hashed_, want);
+      std::size_t r = hasher_->update_from_file(file_->get(), hashed_, want);
       if (r == 0) return;  // retried at the next write or at catch_up_hash
       hashed_ += r;
       budget -= r;
@@ -393,14 +388,14 @@ bool SegmentedFetch::failed(std::size_t i, std::optional<std::chrono::millisecon
 std::vector<std::pair<std::string, std::size_t>> SegmentedFetch::differing(const fs::path& assembled,
                                                                           const fs::path& good) const {
   std::vector<std::pair<std::string, std::size_t>> out;
-  FILE* a = std::fopen(assembled.c_str(), "rb");
-  FILE* g = std::fopen(good.c_str(), "rb");
-  if (!a || !g) {
-    if (a) std::fclose(a);
-    if (g) std::fclose(g);
-    return out;
-  }
+  auto a = platform::open_regular(assembled.string());
+  auto g = platform::open_regular(good.string());
+  if (!a || !g) return out;
   std::vector<char> ba(1 << 20), bg(1 << 20);
+  auto read_exactly = [](const platform::File& f, char* buf, std::size_t want, std::uint64_t at) {
+    auto n = platform::read_at(f, buf, want, at);
+    return n && n.value() == want;  // a short read ends the comparison of that span
+  };
   for (const Segment& s : segments_) {
     for (std::size_t k = 0; k < s.served.size(); ++k) {
       std::uint64_t from = s.served[k].first;
@@ -408,17 +403,13 @@ std::vector<std::pair<std::string, std::size_t>> SegmentedFetch::differing(const
       bool differ = false;
       for (std::uint64_t at = from; at < to && !differ;) {
         std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(to - at, ba.size()));
-        if (::pread(fileno(a), ba.data(), want, static_cast<off_t>(at)) != static_cast<ssize_t>(want) ||
-            ::pread(fileno(g), bg.data(), want, static_cast<off_t>(at)) != static_cast<ssize_t>(want))
-          break;
+        if (!read_exactly(a.value(), ba.data(), want, at) || !read_exactly(g.value(), bg.data(), want, at)) break;
         differ = std::memcmp(ba.data(), bg.data(), want) != 0;
         at += want;
       }
       if (differ) out.emplace_back("bytes " + std::to_string(from) + "-" + std::to_string(to - 1), s.served[k].second);
     }
   }
-  std::fclose(a);
-  std::fclose(g);
   return out;
 }
 

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "cache/filled_journal.h"
+#include "platform/file.h"
 #include "transfer/loop_meter.h"
 #include "verify/stream_hasher.h"
 #include "worker/write_stage.h"
@@ -90,7 +91,7 @@ class SegmentedFetch {
     const LoopMeter* loop = nullptr;
     double local_bound_share = 0.9;  // loop busy at least this much: this side limits
   };
-  SegmentedFetch(int fd, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
+  SegmentedFetch(const platform::File& file, std::filesystem::path part, std::uint64_t size, std::uint64_t filled, StreamHasher* hasher,
                  std::size_t primary_candidate, std::vector<std::size_t> usable, Tuning tuning,
                  const SpanSet& prefilled, FilledJournal* journal, WriteStage* stage = nullptr);
 
@@ -146,7 +147,7 @@ class SegmentedFetch {
   void start(Segment& s, Clock::time_point now);
   std::size_t in_flight_on(std::size_t candidate) const;
 
-  int fd_;
+  const platform::File* file_;  // the partial; outlives this object
   FilledJournal* journal_;
   WriteStage* stage_;
   SpanSet prefilled_;

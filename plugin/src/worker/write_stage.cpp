@@ -1,19 +1,11 @@
 #include "worker/write_stage.h"
 
-#include "worker/file_worker_util.h"
-
-#include <pthread.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include "platform/thread_name.h"
 
 namespace assetfetch {
 
-using worker_util::pwrite_all;
-
 std::string WriteStage::Failure::describe() const {
-  return std::string(std::strerror(error)) + " at byte " + std::to_string(offset);
+  return platform::native_error_text(error) + " at byte " + std::to_string(offset);
 }
 
 WriteStage::WriteStage(std::size_t buffers, std::size_t buffer_bytes) : pool_(buffers, buffer_bytes) {}
@@ -87,7 +79,7 @@ void WriteStage::discard() {
 }
 
 void WriteStage::run_writer() {
-  pthread_setname_np(pthread_self(), "af-write");  // for top -H, perf and /proc
+  platform::name_this_thread("af-write");  // for top -H, perf and /proc
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return stop_ || !to_write_.empty(); });
@@ -106,7 +98,7 @@ void WriteStage::run_writer() {
 }
 
 void WriteStage::run_hasher() {
-  pthread_setname_np(pthread_self(), "af-hash");
+  platform::name_this_thread("af-hash");
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return stop_ || !to_hash_.empty(); });
@@ -130,10 +122,10 @@ bool WriteStage::write(const Job& job) {
   }
   const char* data = job.buffer.data();
   const std::size_t n = job.buffer.size();
-  std::uint64_t failed_at = 0;
-  if (int e = pwrite_all(job.target.fd, data, n, job.offset, &failed_at)) {
+  if (auto st = platform::write_all_at(*job.target.file, data, n, job.offset); !st) {
     std::lock_guard lock(mu_);
-    failure_ = Failure{e == ENOSPC || e == EDQUOT ? Fault::no_space : Fault::io, e, failed_at};
+    const platform::PlatformError& e = st.error();
+    failure_ = Failure{e.code == platform::Errc::no_space ? Fault::no_space : Fault::io, e.native, job.offset};
     return false;
   }
   // Only now: a kill after this line finds the span's bytes on disk.

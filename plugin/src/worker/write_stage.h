@@ -52,6 +52,7 @@
 #include <thread>
 
 #include "cache/filled_journal.h"
+#include "platform/file.h"
 #include "verify/stream_hasher.h"
 #include "worker/buffer_pool.h"
 
@@ -65,7 +66,7 @@ class WriteStage {
   // Where a run of bytes goes. journal/hasher may be null (not journaled,
   // not hashed: e.g. bytes ahead of the hashed prefix).
   struct Target {
-    int fd = -1;
+    const platform::File* file = nullptr;
     FilledJournal* journal = nullptr;
     StreamHasher* hasher = nullptr;
     bool operator==(const Target&) const = default;
@@ -77,9 +78,9 @@ class WriteStage {
   };
   struct Failure {
     Fault fault = Fault::io;
-    int error = 0;              // errno of the failed pwrite
-    std::uint64_t offset = 0;   // where it failed
-    // "<strerror> at byte <offset>" (the caller names the file).
+    int error = 0;              // errno (or the Win32 error) of the failed write
+    std::uint64_t offset = 0;   // where the failed write began
+    // "<OS text> at byte <offset>" (the caller names the file).
     std::string describe() const;
   };
 

@@ -1,54 +1,47 @@
-// FileWorker: handing a large file to SegmentedFetch and back.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+// WholeFetch: handing a large file to SegmentedFetch and back.
 #include <algorithm>
-#include <cstring>
 
-#include "worker/file_worker.h"
-#include "worker/file_worker_util.h"
-#include "cache/install.h"
-#include "worker/local_source.h"
 #include "transfer/redact.h"
+#include "worker/requests.h"
+#include "worker/whole_fetch.h"
 
 namespace assetfetch {
 
 namespace fs = std::filesystem;
-using namespace worker_util;
 
-void FileWorker::maybe_start_segments(const TransferResult&) {
-  if (seg_ || segmenting_disabled_ || !remote_size_ || !part_fd_ || !use_cache_for_whole() || !spec_.digest) return;
+void WholeFetch::maybe_start_segments() {
+  if (seg_ || segmenting_disabled_ || !remote_size_ || !part_fd_ || !cached_ || !in_.spec.digest) return;
   // Spans an earlier run wrote beyond the prefix are skipped: only the holes
   // are fetched, so segmenting is worth it whatever is left.
   SpanSet ahead = resume_spans_;
   ahead.clip(*remote_size_);
   const bool holes = ahead.total() > ahead.prefix() && ahead.prefix() <= filled_;
-  if (*remote_size_ - filled_ < options_.segment_threshold && !holes) return;
+  if (*remote_size_ - filled_ < in_.options.segment_threshold && !holes) return;
+  const CandidateWalk& walk = host_.walk();
   std::vector<std::size_t> usable;
-  for (std::size_t c = walk_.index(); c < walk_.size(); ++c) {
-    std::string scheme = url_scheme(walk_.candidate(c).url);
+  for (std::size_t c = walk.index(); c < walk.size(); ++c) {
+    std::string scheme = url_scheme(walk.candidate(c).url);
     if (scheme == "http" || scheme == "https") usable.push_back(c);
   }
   // One connection allowed: the first request stays the only one (no probe,
   // no segments; spans an earlier run wrote past the hashed prefix are
   // fetched again).
-  const int connections = connections_for_file(options_.max_connections_per_file, usable.size());
+  const int connections = connections_for_file(in_.options.max_connections_per_file, usable.size());
   if (connections < 2) return;
   SegmentedFetch::Tuning tuning;
   tuning.max_connections = connections;
-  tuning.min_split = options_.segment_min_split;
-  tuning.probe_after = options_.segment_probe_after;
-  tuning.local_capacity = options_.segment_local_capacity;
-  tuning.loop = loop_;
+  tuning.min_split = in_.options.segment_min_split;
+  tuning.probe_after = in_.options.segment_probe_after;
+  tuning.local_capacity = in_.options.segment_local_capacity;
+  tuning.loop = in_.loop;
   if (!stage_) stage_ = std::make_unique<WriteStage>();
-  seg_ = std::make_unique<SegmentedFetch>(part_fd_.get(), part_, *remote_size_, filled_, &*hasher_, walk_.index(), usable,
-                                          tuning, ahead, &journal_, stage_.get());
+  seg_ = std::make_unique<SegmentedFetch>(part_fd_, part_, *remote_size_, filled_, &*hasher_, walk.index(),
+                                          usable, tuning, ahead, &journal_, stage_.get());
 }
 
-std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {
+std::unique_ptr<Transfer> WholeFetch::make_segment_request(std::size_t index) {
   const auto& s = seg_->segment(index);
-  TransferRequest req = request_to(s.candidate, range_header(s.pos, s.end - s.pos), s.id);
+  TransferRequest req = request_to(host_.walk(), in_.options, s.candidate, range_header(s.pos, s.end - s.pos), s.id);
   const std::uint32_t id = s.id;
   const std::uint64_t start = s.pos;
   const std::uint64_t size = seg_->size();
@@ -73,19 +66,19 @@ std::unique_ptr<Transfer> FileWorker::make_segment_request(std::size_t index) {
                            : Refusal{TransferFault::local_write, error};
       return false;
     }
-    if (events_.progress) events_.progress();
+    if (in_.events.progress) in_.events.progress();
     return true;
   };
-  phase_ = Phase::transferring;
+  host_.set_phase(FetchPhase::transferring);
   try {
     return std::make_unique<Transfer>(std::move(req), check, sink);
   } catch (const std::exception& e) {
-    fail(ErrorCode::internal, ErrorCause::local_file, e.what());
+    host_.fail(ErrorCode::internal, ErrorCause::local_file, e.what());
     return nullptr;
   }
 }
 
-void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& t) {
+void WholeFetch::on_segment_done(const TransferResult& r, const Transfer& t) {
   const std::uint32_t id = t.request().segment < 0 ? 0u : static_cast<std::uint32_t>(t.request().segment);
   auto index = seg_->index_of(id);
   if (!index) return;
@@ -104,7 +97,7 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
   // verdict drops this candidate for the remaining segments.
   if (v.prognosis == Prognosis::redirect || v.prognosis == Prognosis::restart) v.prognosis = Prognosis::failover;
   AttemptRecord rec;
-  rec.asset = asset_label();
+  rec.asset = host_.asset_label();
   rec.url = redact_url(t.request().url);
   rec.range = "bytes=" + t.request().range;
   rec.http_status = r.status;
@@ -114,63 +107,64 @@ void FileWorker::handle_segment_result(const TransferResult& r, const Transfer& 
   rec.cause = v.cause;
   rec.retry_reason = v.detail;
   if (v.prognosis == Prognosis::fail) {
-    if (events_.attempt) events_.attempt(rec);
-    fail(v.code, v.cause, v.detail, v.http_status);
+    if (in_.events.attempt) in_.events.attempt(rec);
+    host_.fail(v.code, v.cause, v.detail, v.http_status);
     return;
   }
   std::string err;
   if (v.prognosis == Prognosis::done) {
     if (!seg_->finished(*index, &err)) {
-      fail(ErrorCode::internal, ErrorCause::local_file, err);
+      host_.fail(ErrorCode::internal, ErrorCause::local_file, err);
       return;
     }
   } else {
     // The walk's retry rule, counted per segment: the same backoff,
     // Retry-After cap and attempts as a whole-file answer.
     std::optional<std::chrono::milliseconds> retry_in;
-    if (v.prognosis == Prognosis::retry) retry_in = walk_.backoff(s.attempts + 1, v.retry_after);
+    if (v.prognosis == Prognosis::retry) retry_in = host_.walk().backoff(s.attempts + 1, v.retry_after);
     if (!retry_in) rec.outcome = AttemptOutcome::failover;
     const std::size_t from = s.candidate;
     if (!seg_->failed(*index, retry_in, &err)) {
-      fail(ErrorCode::internal, ErrorCause::local_file, err);
+      host_.fail(ErrorCode::internal, ErrorCause::local_file, err);
       return;
     }
-    if (!retry_in && events_.failover)
-      events_.failover(redact_url(walk_.candidate(from).url), "the other segment sources", v.detail);
+    if (!retry_in && in_.events.failover)
+      in_.events.failover(redact_url(host_.walk().candidate(from).url), "the other segment sources", v.detail);
   }
-  if (events_.attempt) events_.attempt(rec);
+  if (in_.events.attempt) in_.events.attempt(rec);
   // Every byte belongs to some segment from the start: all done, all written.
-  bool all_done = std::all_of(seg_->segments().begin(), seg_->segments().end(),
-                              [](const SegmentedFetch::Segment& x) { return x.done(); });
+  const bool all_done = std::all_of(seg_->segments().begin(), seg_->segments().end(),
+                                    [](const SegmentedFetch::Segment& x) { return x.done(); });
   if (all_done && !seg_->any_in_flight()) {
-    std::string err;
-    if (!seg_->catch_up_hash(&err)) {
-      fail(ErrorCode::internal, ErrorCause::local_file, err);
-      return;
-    }
-    filled_ = seg_->size();
-    std::size_t mirrors = 0;
-    std::vector<std::size_t> seen;
-    for (const auto& x : seg_->segments()) {
-      for (std::size_t k = 0; k < x.served.size(); ++k) {
-        std::uint64_t until = k + 1 < x.served.size() ? x.served[k + 1].first : x.pos;
-        std::size_t c = x.served[k].second;
-        if (until > x.served[k].first && std::find(seen.begin(), seen.end(), c) == seen.end()) {
-          seen.push_back(c);
-          ++mirrors;
-        }
-      }
-    }
-    result_.source = redact_url(walk_.current().url) +
-                     (mirrors > 1 ? " (+" + std::to_string(mirrors - 1) + " more)" : std::string());
-    finished_seg_ = std::move(seg_);
-    finish_whole();
+    all_segments_done();
     return;
   }
-  phase_ = seg_->any_in_flight() ? Phase::transferring : Phase::idle;
+  host_.set_phase(seg_->any_in_flight() ? FetchPhase::transferring : FetchPhase::idle);
 }
 
-void FileWorker::abandon_segments(const std::string& why) {
+void WholeFetch::all_segments_done() {
+  std::string err;
+  if (!seg_->catch_up_hash(&err)) {
+    host_.fail(ErrorCode::internal, ErrorCause::local_file, err);
+    return;
+  }
+  filled_ = seg_->size();
+  // The source names the first mirror and counts the others that served bytes.
+  std::vector<std::size_t> seen;
+  for (const auto& x : seg_->segments()) {
+    for (std::size_t k = 0; k < x.served.size(); ++k) {
+      const std::uint64_t until = k + 1 < x.served.size() ? x.served[k + 1].first : x.pos;
+      const std::size_t c = x.served[k].second;
+      if (until > x.served[k].first && std::find(seen.begin(), seen.end(), c) == seen.end()) seen.push_back(c);
+    }
+  }
+  host_.file_result().source = redact_url(host_.walk().current().url) +
+                          (seen.size() > 1 ? " (+" + std::to_string(seen.size() - 1) + " more)" : std::string());
+  finished_seg_ = std::move(seg_);
+  finish();
+}
+
+void WholeFetch::abandon_segments(const std::string& why) {
   // Every written span stays (the journal has it); the next candidate goes
   // on as one stream from the hashed prefix.
   std::string err;
@@ -178,16 +172,16 @@ void FileWorker::abandon_segments(const std::string& why) {
   filled_ = hashed ? seg_->hashed() : 0;
   seg_.reset();
   segmenting_disabled_ = true;
-  if (!hashed) restart_whole();
+  if (!hashed) restart();
   else resume_spans_ = journal_.filled();
-  failover(ErrorCause::transport, why);
+  host_.failover(ErrorCause::transport, why);
 }
 
-void FileWorker::name_bad_mirrors(const fs::path& good) {
+void WholeFetch::name_bad_mirrors(const fs::path& good) {
   if (!bad_assembly_) return;
   for (const auto& [span, c] : bad_assembly_->differing(bad_file_, good))
-    events_.warning("mirror " + redact_url(walk_.candidate(c).url) + " served different bytes for " + span +
-                    "; its bytes were dropped");
+    in_.events.warning("mirror " + redact_url(host_.walk().candidate(c).url) + " served different bytes for " +
+                       span + "; its bytes were dropped");
   std::error_code ec;
   fs::remove(bad_file_, ec);
   bad_assembly_.reset();
