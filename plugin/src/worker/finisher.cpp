@@ -6,7 +6,7 @@
 #include "base/range.h"
 #include "transfer/redact.h"
 #include "verify/hasher.h"
-#include "worker/local_source.h"
+#include "writeback/write_back_object.h"
 #include "writeback/writeback_queue.h"
 
 namespace assetfetch {

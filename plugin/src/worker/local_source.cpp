@@ -2,13 +2,8 @@
 
 #include <vector>
 
-#include "cache/install.h"
-#include "cache/unique_fd.h"
 #include "platform/file.h"
-#include "platform/process.h"
 #include "transfer/curl_url.h"
-#include "transfer/redact.h"
-#include "transfer/transfer.h"
 
 namespace assetfetch {
 
@@ -96,36 +91,6 @@ LocalRead read_local_range(const fs::path& src, std::uint64_t offset, std::uint6
     return r;
   }
   return stream(f.value(), offset, length, sink, src);
-}
-
-std::string write_back_object(const fs::path& object, const Candidate& target, const JobOptions& options) {
-  try {
-    if (url_scheme(target.url) == "file") {
-      fs::path dest = local_path_from_url(target.url);
-      std::error_code ec;
-      if (fs::exists(dest, ec)) return {};  // content-addressed: already there
-      fs::create_directories(dest.parent_path());
-      fs::path tmp = dest;
-      tmp += "." + std::to_string(platform::current_pid()) + "." + random_suffix() + ".tmp";
-      clone_or_copy(object, tmp);
-      fs::rename(tmp, dest);
-      return {};
-    }
-    TransferRequest req;
-    req.url = target.url;
-    req.headers = target.headers;
-    req.retry = &options.retry;
-    req.tls = &options.tls;
-    req.put_file = object.string();
-    Transfer t(std::move(req), nullptr, nullptr);
-    CURLcode code = curl_api().easy_perform(t.handle());
-    TransferResult r = t.finish(code);
-    if (code != CURLE_OK) return r.curl_error;
-    if (r.status < 200 || r.status >= 300) return "HTTP " + std::to_string(r.status);
-    return {};
-  } catch (const std::exception& e) {
-    return e.what();
-  }
 }
 
 }  // namespace assetfetch

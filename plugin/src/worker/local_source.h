@@ -30,9 +30,4 @@ LocalRead read_local(const std::filesystem::path& src, std::uint64_t from_offset
 LocalRead read_local_range(const std::filesystem::path& src, std::uint64_t offset, std::uint64_t length,
                            const LocalSink& sink);
 
-// Writes a verified cache object to a writable source (file copy or HTTP PUT).
-// Returns an empty string on success, else why it failed.
-std::string write_back_object(const std::filesystem::path& object, const Candidate& target,
-                              const JobOptions& options);
-
 }  // namespace assetfetch

@@ -11,7 +11,7 @@
 #include "transfer/object_request.h"
 #include "transfer/redact.h"
 #include "transfer/s3_sigv4.h"
-#include "worker/local_source.h"
+#include "writeback/write_back_object.h"
 
 namespace assetfetch {
 
