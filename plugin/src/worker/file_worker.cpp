@@ -211,19 +211,7 @@ void FileWorker::interrupt() {
 void FileWorker::answer(const TransferResult& r, const std::string& url, const std::string& range) {
   Verdict v = classify(r);
   strategy_->refine(r, v);
-  if (events_.attempt) {
-    AttemptRecord rec;
-    rec.asset = asset_label();
-    rec.url = redact_url(url);
-    rec.range = range.empty() ? "" : "bytes=" + range;
-    rec.http_status = r.status;
-    rec.bytes = r.body_bytes;
-    rec.duration_s = r.seconds;
-    rec.outcome = attempt_outcome(v.prognosis);
-    rec.cause = v.cause;
-    rec.retry_reason = v.detail;
-    events_.attempt(rec);
-  }
+  if (events_.attempt) events_.attempt(attempt_record(asset_label(), url, range, r, v));
   switch (v.prognosis) {
     case Prognosis::done:
       strategy_->on_answer_done();

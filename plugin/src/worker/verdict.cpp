@@ -93,4 +93,19 @@ AttemptOutcome attempt_outcome(Prognosis p) {
   return AttemptOutcome::failed;
 }
 
+AttemptRecord attempt_record(const std::string& asset, const std::string& url, const std::string& range,
+                             const TransferResult& r, const Verdict& v) {
+  AttemptRecord rec;
+  rec.asset = asset;
+  rec.url = redact_url(url);
+  rec.range = range.empty() ? "" : "bytes=" + range;
+  rec.http_status = r.status;
+  rec.bytes = r.body_bytes;
+  rec.duration_s = r.seconds;
+  rec.outcome = attempt_outcome(v.prognosis);
+  rec.cause = v.cause;
+  rec.retry_reason = v.detail;
+  return rec;
+}
+
 }  // namespace assetfetch

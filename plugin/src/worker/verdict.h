@@ -43,4 +43,9 @@ Verdict classify(const TransferResult& r);
 // How a verdict is reported in attempt events.
 AttemptOutcome attempt_outcome(Prognosis p);
 
+// The attempt event of one answer: `url` as requested (redacted here),
+// `range` the Range header's value ("" for none).
+AttemptRecord attempt_record(const std::string& asset, const std::string& url, const std::string& range,
+                             const TransferResult& r, const Verdict& v);
+
 }  // namespace assetfetch

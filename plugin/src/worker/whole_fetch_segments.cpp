@@ -96,16 +96,7 @@ void WholeFetch::on_segment_done(const TransferResult& r, const Transfer& t) {
   // A segment follows no redirect and never restarts the file: any other
   // verdict drops this candidate for the remaining segments.
   if (v.prognosis == Prognosis::redirect || v.prognosis == Prognosis::restart) v.prognosis = Prognosis::failover;
-  AttemptRecord rec;
-  rec.asset = host_.asset_label();
-  rec.url = redact_url(t.request().url);
-  rec.range = "bytes=" + t.request().range;
-  rec.http_status = r.status;
-  rec.bytes = r.body_bytes;
-  rec.duration_s = r.seconds;
-  rec.outcome = attempt_outcome(v.prognosis);
-  rec.cause = v.cause;
-  rec.retry_reason = v.detail;
+  AttemptRecord rec = attempt_record(host_.asset_label(), t.request().url, t.request().range, r, v);
   if (v.prognosis == Prognosis::fail) {
     if (in_.events.attempt) in_.events.attempt(rec);
     host_.fail(v.code, v.cause, v.detail, v.http_status);
