@@ -82,11 +82,12 @@ def allocated(dirs):
 
 class Tool:
     """A command measured N times. prep() runs untimed before each rep, check() after the first;
-    after() (optional) after each rep, its value kept per rep (e.g. the server's request count)."""
+    after() (optional) after each rep, its value kept per rep (e.g. the server's request count).
+    reps (optional) caps the run's repetitions for a slow row (a process-per-file loop)."""
 
-    def __init__(self, label, argv, prep=None, check=None, env=None, assetfetch=False, after=None):
+    def __init__(self, label, argv, prep=None, check=None, env=None, assetfetch=False, after=None, reps=None):
         self.label, self.argv, self.prep, self.check = label, argv, prep, check
-        self.env, self.assetfetch, self.after = env, assetfetch, after
+        self.env, self.assetfetch, self.after, self.reps = env, assetfetch, after, reps
 
 
 class Runner:
@@ -141,7 +142,8 @@ class Runner:
         if key in self.measured:
             return self.measured[key]
         res = dict(label=tool.label, times=[], cpu=[], rss=[], extra=[], error=None, assetfetch=tool.assetfetch)
-        for i in range(self.reps):
+        reps = min(self.reps, tool.reps) if tool.reps else self.reps
+        for i in range(reps):
             if tool.prep:
                 tool.prep()
             os.sync()  # no dirty pages of an earlier run are flushed during this one
@@ -162,7 +164,7 @@ class Runner:
             res["rss"].append(rss)
             if extra is not None:
                 res["extra"].append(extra)
-            self.log(f"  {tool.label} [{i + 1}/{self.reps}]: {wall:.3f} s, cpu {cpu:.2f} s, rss {rss:.1f} MiB"
+            self.log(f"  {tool.label} [{i + 1}/{reps}]: {wall:.3f} s, cpu {cpu:.2f} s, rss {rss:.1f} MiB"
                      + (f", {extra}" if extra is not None else ""))
         self.measured[key] = res
         return res
