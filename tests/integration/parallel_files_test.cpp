@@ -53,7 +53,7 @@ void fetch_all(const std::vector<Served>& files, UrlOf url_of, JobOptions o, con
     ASSERT_NE(job->add_file(spec_for(url_of(f.path), f, out / f.path.substr(1)), &err), nullptr) << err.message;
   }
   job->resume();
-  ASSERT_EQ(job->wait(120s), JobState::transferred);
+  ASSERT_EQ(job->wait(120s), JobState::transferred) << job->error().message;
   ErrorContext complete_error;
   ASSERT_TRUE(job->complete(&complete_error)) << complete_error.message;
   for (const auto& f : files) EXPECT_EQ(af_test::read_file(out / f.path.substr(1)), f.data) << f.path;
@@ -187,6 +187,37 @@ TEST(ParallelFilesHttp1, TheDefaultKeepsToEight) {
   const auto in_flight = af_test::max_concurrent(spans, 20ms);
   EXPECT_LE(in_flight, static_cast<std::size_t>(kAutoParallelFiles));
   EXPECT_GE(in_flight, 6u) << "the default still fetches files in parallel";
+}
+
+}  // namespace
+
+namespace {
+
+// -j 16 against one HTTP/1.1 origin: libcurl opens at most 8 connections to
+// it (CURLMOPT_MAX_HOST_CONNECTIONS) and queues the other 8 transfers until
+// one is free, here about 2 s. Their no-progress timer (1 s) must count from
+// when libcurl runs them, not from when they were queued: a waiting file did
+// not stall, so the server sees exactly one request per file.
+TEST(ParallelFilesHttp1, AQueuedFileDoesNotTimeOutForWaiting) {
+  af_test::remove_proxy_env();
+  af_test::TempDir tmp{"af-parallel-queue"};
+  af_test::TestServer server;
+  const auto files = make_files(16, 24 * 1024, "q");
+  for (const auto& f : files) {
+    server.add_file(f.path, f.data);
+    // about 2 s per answer, bytes moving all the time (no stall of its own)
+    server.set_fault(f.path, af_test::Fault{.throttle_bytes_per_s = 12 * 1024});
+  }
+  JobOptions o;
+  o.cache_dir = tmp / "cache";
+  o.max_parallel_files = 16;
+  o.retry.no_progress_timeout = 1s;
+  fetch_all(files, [&](const std::string& p) { return server.url(p); }, o, tmp / "out");
+  for (const auto& f : files) EXPECT_EQ(server.requests_for(f.path).size(), 1u) << f.path << " was asked again";
+  const auto spans = server.answer_spans(5s);
+  ASSERT_EQ(spans.size(), files.size());
+  EXPECT_LE(af_test::max_concurrent(spans, 20ms), static_cast<std::size_t>(kAutoParallelFiles))
+      << "libcurl keeps to 8 connections per host, so half the files waited in its queue";
 }
 
 }  // namespace

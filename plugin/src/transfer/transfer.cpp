@@ -313,6 +313,20 @@ std::size_t Transfer::on_read(char* data, std::size_t size, std::size_t n, void*
 int Transfer::on_progress(void* selfp, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
   auto* self = static_cast<Transfer*>(selfp);
   auto now = std::chrono::steady_clock::now();
+  if (!self->requested_) {
+    // Queued in libcurl (8 connections per HTTP/1.1 host, PIPEWAIT for the
+    // first HTTP/2 connection) or still connecting, which the connect timeout
+    // bounds: the no-progress and minimum-rate clocks start when the request
+    // goes out, so a file that waited its turn is not taken for a stall.
+    curl_off_t pretransfer_us = 0;
+    if (curl_api().easy_getinfo(self->easy_, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) != CURLE_OK ||
+        pretransfer_us <= 0)
+      return 0;
+    self->requested_ = true;
+    self->last_moved_at_ = now;
+    self->window_started_at_ = now;
+    self->window_start_bytes_ = dlnow + ulnow;
+  }
   const bool moving = dlnow + ulnow != self->last_moved_;
   if (self->min_rate_ > 0 && self->min_rate_window_.count() > 0 &&
       now - self->window_started_at_ >= self->min_rate_window_) {

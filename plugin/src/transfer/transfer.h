@@ -139,6 +139,7 @@ class Transfer {
   bool discard_body_ = false;
   TransferResult result_;
   std::chrono::steady_clock::time_point started_;
+  bool requested_ = false;  // the request has gone out (see on_progress)
   // No-progress timeout: time since bytes last moved (curl's own low-speed
   // check averages over ~5 s, so a stall after a burst went unnoticed for
   // several seconds longer than configured).
