@@ -149,5 +149,43 @@ TEST(CachePartial, MetaRoundTripAndRemoval) {
   EXPECT_FALSE(cache.read_partial_meta(d).has_value());
 }
 
+
+// The one-call paths (issue 19: a lookup that misses is one lstat, a missing
+// partial record one open) still refuse what check_entry refused.
+TEST(CacheLinks, ALinkedObjectOrPartialRecordIsRefused) {
+  af_test::TempDir dir;
+  Cache cache(dir.path());
+  const std::string bytes = af_test::random_bytes(3000, 9);
+  const Digest d = sha256_of(bytes);
+  af_test::write_file(dir / "outside", bytes);
+  fs::create_directories(cache.object_path(d).parent_path());
+  fs::create_symlink(dir / "outside", cache.object_path(d));
+  EXPECT_THROW(cache.lookup(d), UnsafeCache);
+  fs::path record = cache.partial_path(d);
+  record.replace_extension(".json");
+  fs::create_directories(record.parent_path());
+  af_test::write_file(dir / "record", R"({"remote_size_known": true, "remote_size": 3000})");
+  fs::create_symlink(dir / "record", record);
+  EXPECT_THROW(cache.read_partial_meta(d), UnsafeCache);
+  fs::remove(record);
+  fs::create_directory(record);
+  EXPECT_THROW(cache.read_partial_meta(d), UnsafeCache) << "a folder at the record's name";
+}
+
+// adopt() renames before it creates objects/<algo>: the first object of a
+// cache, and one after `cache prune` removed the folder, still go in.
+TEST(CacheAdopt, CreatesTheObjectFolderWhenItIsMissing) {
+  af_test::TempDir dir;
+  Cache cache(dir.path());
+  const std::string a = af_test::random_bytes(2000, 10), b = af_test::random_bytes(70000, 11);
+  store(cache, a, sha256_of(a));
+  EXPECT_EQ(cache.lookup(sha256_of(a)), Cache::Lookup::hit);
+  fs::remove_all(dir / "objects");
+  store(cache, b, sha256_of(b));
+  EXPECT_EQ(af_test::read_file(cache.object_path(sha256_of(b))), b);
+  EXPECT_TRUE(fs::exists(cache.stamp_path(sha256_of(b)))) << "64 KiB and up are stamped";
+  EXPECT_FALSE(fs::exists(cache.stamp_path(sha256_of(a))));
+}
+
 }  // namespace
 }  // namespace assetfetch

@@ -13,6 +13,8 @@
 
 #include "cache/install.h"
 #include "cache/unique_fd.h"
+#include "platform/file.h"
+#include "platform/path.h"
 #include "verify/hasher.h"
 
 namespace assetfetch {
@@ -43,10 +45,13 @@ fs::path temp_name_in(const fs::path& dir, const std::string& stem) {
 }
 
 // What is wrong with a cache entry that must be a `want` (S_IFDIR, S_IFREG)
-// and never a link; empty when it is fine or absent.
-std::string unsafe_entry(const fs::path& p, mode_t want) {
+// and never a link; empty when it is fine or absent. `seen` (optional) gets
+// the lstat result, all zeros when the entry is absent.
+std::string unsafe_entry(const fs::path& p, mode_t want, struct stat* seen = nullptr) {
   struct stat st {};
+  if (seen) *seen = st;
   if (::lstat(p.c_str(), &st) != 0) return {};
+  if (seen) *seen = st;
   if (S_ISLNK(st.st_mode)) return p.string() + " is a symbolic link";
   if ((st.st_mode & S_IFMT) != want)
     return p.string() + (want == S_IFDIR ? " is not a directory" : " is not a regular file");
@@ -138,8 +143,11 @@ void Cache::linking(const Digest& d, const std::function<void()>& link) const {
 Cache::Lookup Cache::lookup(const Digest& d) {
   fs::path obj = object_path(d);
   std::error_code ec;
-  check_entry(obj);  // a link here is refused, never hashed or installed through
-  if (!fs::is_regular_file(obj, ec)) return Lookup::miss;
+  // A link here is refused, never hashed or installed through; the same
+  // lstat says whether it is there (one system call for a miss).
+  struct stat st {};
+  if (auto why = unsafe_entry(obj, S_IFREG, &st); !why.empty()) refuse_entry(why);
+  if (!S_ISREG(st.st_mode)) return Lookup::miss;
   if (stamp_matches(d)) return Lookup::hit;
   // Unknown or changed since verified: check the bytes themselves.
   bool ok = false;
@@ -164,12 +172,25 @@ Cache::Lookup Cache::lookup(const Digest& d) {
 void Cache::adopt(const fs::path& verified, const Digest& d, const std::optional<Digest>& also) {
   fs::path obj = object_path(d);
   // Only a regular file goes into objects/, never a link planted at its name.
-  if (auto why = unsafe_entry(verified, S_IFREG); !why.empty()) refuse_entry(why);
-  fs::create_directories(obj.parent_path());
+  struct stat st {};
+  if (auto why = unsafe_entry(verified, S_IFREG, &st); !why.empty()) refuse_entry(why);
   check_tree();
   ::chmod(verified.c_str(), 0444);
-  fs::rename(verified, obj);
-  write_stamp(d);
+  // The folder exists but for the first object of a cache (or after a
+  // prune): rename first, create it only when the rename says so (no stat
+  // of objects/<algo> per asset).
+  std::error_code ec;
+  fs::rename(verified, obj, ec);
+  if (ec == std::errc::no_such_file_or_directory) {
+    fs::create_directories(obj.parent_path());
+    for (const fs::path& dir : {obj.parent_path().parent_path(), obj.parent_path()})
+      if (auto why = unsafe_entry(dir, S_IFDIR); !why.empty()) refuse_entry(why);
+    fs::rename(verified, obj);
+  } else if (ec) {
+    throw fs::filesystem_error("cannot move into the cache", verified, obj, ec);
+  }
+  // A small object gets no stamp (write_stamp): its size is known, no stat.
+  if (static_cast<std::uint64_t>(st.st_size) >= kUnstampedBelow) write_stamp(d);
   if (also) {
     fs::path other = object_path(*also);
     fs::create_directories(other.parent_path());
@@ -203,11 +224,25 @@ void Cache::touch(const Digest& d) {
 std::optional<PartialMeta> Cache::read_partial_meta(const Digest& d) const {
   fs::path p = partial_path(d);
   p.replace_extension(".json");
-  check_entry(p);
-  std::ifstream in(p);
-  if (!in) return std::nullopt;
+  // One open for the common case (no record): the platform's open refuses a
+  // link (O_NOFOLLOW) and a non-regular file, as check_entry would.
+  platform::Result<platform::File> f = platform::open_regular(platform::utf8_of(p), {});
+  if (!f) {
+    if (f.error().code == platform::Errc::not_found) return std::nullopt;
+    check_entry(p);  // names a link or a folder planted here
+    return std::nullopt;
+  }
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    platform::Result<std::size_t> n = platform::read_some(f.value(), buf, sizeof buf);
+    if (!n) return std::nullopt;
+    if (n.value() == 0) break;
+    text.append(buf, n.value());
+    if (text.size() > 64 * 1024) return std::nullopt;  // not a record of ours
+  }
   try {
-    auto j = nlohmann::json::parse(in);
+    auto j = nlohmann::json::parse(text);
     PartialMeta m;
     m.remote_size_known = j.value("remote_size_known", false);
     m.remote_size = j.value("remote_size", std::uint64_t{0});

@@ -228,8 +228,8 @@ bool Transfer::refuse(TransferFault fault, std::string reason) {
   return false;
 }
 
-bool Transfer::room_for(std::uint64_t coming, std::uint64_t received) {
-  const auto space = free_space(request_.space_dir);
+bool Transfer::room_for(std::uint64_t coming, std::uint64_t received, const std::optional<FreeSpace>& known) {
+  const auto space = known ? known : free_space(request_.space_dir);
   if (!space || space->available >= space_floor_ + kSpaceHeadroom + coming) return true;
   const std::string where = "the filesystem of " + request_.space_dir.string() + " has " + human_size(space->available) +
                             " free and its floor is " + human_size(space_floor_) + " (min_free_space)";
@@ -264,11 +264,13 @@ bool Transfer::check_first_body_byte() {
   if (r.content_length) tighten(*r.content_length);
   if (partial) tighten(r.content_range.last - r.content_range.first + 1);
   if (!request_.space_dir.empty()) {
-    if (auto space = free_space(request_.space_dir)) space_floor_ = request_.min_free_space.for_filesystem(space->total);
+    // One statfs for both the floor and the check (a small file pays it once).
+    const auto space = free_space(request_.space_dir);
+    if (space) space_floor_ = request_.min_free_space.for_filesystem(space->total);
     // What the answer announces must fit above the floor: refused before a byte is written.
     const std::optional<std::uint64_t> announced =
         partial ? std::optional(r.content_range.last - r.content_range.first + 1) : r.content_length;
-    if (space_floor_ > 0 && !room_for(announced.value_or(0), 0)) return false;
+    if (space_floor_ > 0 && !room_for(announced.value_or(0), 0, space)) return false;
   }
   Refusal refusal;
   if (check_ && !check_(result_, &refusal)) return refuse(refusal.fault, std::move(refusal.detail));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "transfer/curl_api.h"
+#include "transfer/free_space.h"
 
 #include <chrono>
 #include <cstdint>
@@ -126,7 +127,8 @@ class Transfer {
   bool refuse(TransferFault fault, std::string reason);
   // False (and refused) when `coming` more bytes would take the space_dir's
   // filesystem under the floor; `received` is for the message.
-  bool room_for(std::uint64_t coming, std::uint64_t received);
+  // `known`: the free space just read, else it is read now.
+  bool room_for(std::uint64_t coming, std::uint64_t received, const std::optional<FreeSpace>& known = std::nullopt);
 
   TransferRequest request_;
   HeaderCheck check_;
