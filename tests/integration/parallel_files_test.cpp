@@ -221,3 +221,34 @@ TEST(ParallelFilesHttp1, AQueuedFileDoesNotTimeOutForWaiting) {
 }
 
 }  // namespace
+
+namespace {
+
+// An https server that speaks only HTTP/1.1 (the in-process server): the
+// default takes it for one that may multiplex until its first answer, so more
+// than 8 files start; libcurl still opens at most 8 connections, and the files
+// that wait in its queue for one are neither failed nor asked twice.
+TEST(ParallelFilesHttps1, TheDefaultKeepsToEightConnectionsAndLosesNoFile) {
+  af_test::remove_proxy_env();
+  af_test::TempDir tmp{"af-parallel-https1"};
+  af_test::TestCa ca{tmp.path()};
+  af_test::TestServer server{af_test::TestServer::Options{.cert_file = ca.cert_file, .key_file = ca.key_file}};
+  const auto files = make_files(24, 24 * 1024, "t");
+  for (const auto& f : files) {
+    server.add_file(f.path, f.data);
+    server.set_fault(f.path, af_test::Fault{.throttle_bytes_per_s = 24 * 1024});  // about 1 s per answer
+  }
+  JobOptions o;
+  o.cache_dir = tmp / "cache";
+  o.tls.ca_file = ca.ca_file;
+  o.retry.no_progress_timeout = 1s;
+  fetch_all(files, [&](const std::string& p) { return server.url(p); }, o, tmp / "out");
+  for (const auto& f : files) EXPECT_EQ(server.requests_for(f.path).size(), 1u) << f.path << " was asked again";
+  const auto spans = server.answer_spans(5s);
+  ASSERT_EQ(spans.size(), files.size());
+  const auto in_flight = af_test::max_concurrent(spans, 20ms);
+  EXPECT_LE(in_flight, static_cast<std::size_t>(kAutoParallelFiles));
+  EXPECT_GE(in_flight, 6u) << "still in parallel";
+}
+
+}  // namespace

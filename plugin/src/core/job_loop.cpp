@@ -69,19 +69,24 @@ JobImpl::Turn JobImpl::schedule_locked(MultiSession& session) {
     turn.next_wake = std::min(turn.next_wake, w.wake_at());
   };
   // -j N is a cap. Automatic: up to kAutoParallelFiles files with a transfer
-  // to a server not known to multiplex (so none waits in libcurl's queue for
-  // one of its 8 connections per host, where its timers would run), and up to
-  // kAutoParallelFilesMultiplexed in all once servers multiplex (HTTP/2).
+  // to a server that cannot multiplex (plain http, or https that answered over
+  // HTTP/1.1: libcurl keeps 8 connections per host), and up to
+  // kAutoParallelFilesMultiplexed in all otherwise. An https server not heard
+  // from yet counts as multiplexing: its first files all wait (PIPEWAIT) for
+  // the first connection, so over HTTP/2 they go as streams in the first
+  // round trip (issue 19: starting with 8 cost a round); over HTTP/1.1 the
+  // extra ones wait in libcurl's queue, whose time no timer counts
+  // (Transfer::on_progress), and no new file starts until under 8 are left.
   const bool automatic = options_.max_parallel_files <= 0;
   const auto max_files = static_cast<std::size_t>(automatic ? kAutoParallelFilesMultiplexed
                                                             : options_.max_parallel_files);
   std::size_t busy_files = 0;
   for (auto& f : files_)
     if (f->worker && f->worker->phase() == FileWorker::Phase::transferring) ++busy_files;
-  std::set<const FileImpl*> single_stream_files;  // files with a transfer to a server not known to multiplex
+  std::set<const FileImpl*> single_stream_files;  // files with a transfer to a server that cannot multiplex
   if (automatic)
     for (const auto& e : session.active())
-      if (!session.multiplexes(e.transfer->request().url)) single_stream_files.insert(e.file);
+      if (!session.may_multiplex(e.transfer->request().url)) single_stream_files.insert(e.file);
   auto slot_free = [&] {
     if (busy_files >= max_files) return false;
     return !automatic || single_stream_files.size() < static_cast<std::size_t>(kAutoParallelFiles);
@@ -103,7 +108,7 @@ JobImpl::Turn JobImpl::schedule_locked(MultiSession& session) {
     for (int k = 0; k < 8; ++k) {  // bounded: one transfer per call
       auto t = w->next(now);
       if (!t) break;
-      if (automatic && !session.multiplexes(t->request().url)) single_stream_files.insert(f.get());
+      if (automatic && !session.may_multiplex(t->request().url)) single_stream_files.insert(f.get());
       session.add(f.get(), std::move(t));
     }
     if (!was_busy && w->phase() == FileWorker::Phase::transferring) ++busy_files;

@@ -9,6 +9,12 @@ bool MultiSession::multiplexes(const std::string& url) const {
   return !multiplexed_origins_.empty() && multiplexed_origins_.contains(url_origin(url));
 }
 
+bool MultiSession::may_multiplex(const std::string& url) const {
+  if (multiplexes(url)) return true;
+  if (!url.starts_with("https:")) return false;
+  return single_stream_origins_.empty() || !single_stream_origins_.contains(url_origin(url));
+}
+
 MultiSession::~MultiSession() {
   for (const auto& e : active_) detach(e);
   active_.clear();
@@ -52,10 +58,16 @@ void MultiSession::for_each_done(const std::function<void(Entry&, CURLcode)>& on
       Entry entry = std::move(*it);
       active_.erase(it);
       detach(entry);
-      long version = 0;
-      if (curl_api().easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK &&
-          version >= CURL_HTTP_VERSION_2_0)
-        multiplexed_origins_.insert(url_origin(entry.transfer->request().url));
+      long version = 0;  // 0: no answer (a connect failure says nothing)
+      if (curl_api().easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK && version != 0) {
+        const std::string origin = url_origin(entry.transfer->request().url);
+        if (version >= CURL_HTTP_VERSION_2_0) {
+          multiplexed_origins_.insert(origin);
+          single_stream_origins_.erase(origin);
+        } else if (!multiplexed_origins_.contains(origin)) {
+          single_stream_origins_.insert(origin);
+        }
+      }
       on_done(entry, code);
       break;
     }

@@ -43,6 +43,11 @@ class MultiSession {
   // a multiplexed connection (HTTP/2 or later): that server takes many
   // streams on one connection.
   bool multiplexes(const std::string& url) const;
+  // False for plain http (HTTP/2 is negotiated over TLS only) and for an
+  // https origin a transfer has answered over HTTP/1.x; true otherwise, an
+  // https origin not heard from yet included: its transfers wait (PIPEWAIT)
+  // for the first connection and share it if it multiplexes.
+  bool may_multiplex(const std::string& url) const;
   // Each finished transfer, detached, with its curl result.
   void for_each_done(const std::function<void(Entry&, CURLcode)>& on_done);
   // Detaches and drops the transfers for which `pred` is true.
@@ -63,6 +68,7 @@ class MultiSession {
   CURLM* multi_ = nullptr;
   std::vector<Entry> active_;
   std::set<std::string> multiplexed_origins_;
+  std::set<std::string> single_stream_origins_;  // https origins that answered over HTTP/1.x
 };
 
 }  // namespace assetfetch
