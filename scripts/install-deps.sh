@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages assetfetch needs to build, test and benchmark.
+# Installs the Debian packages assetfetch needs to build, test and benchmark
+# (bench/run installs its own peers, aria2 and time, when it runs).
 # Idempotent: skips apt-get when everything is already installed.
 set -euo pipefail
 
@@ -9,7 +10,6 @@ packages=(
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libcpp-httplib-dev
   nginx-light python3 python3-jsonschema curl
   libre2-dev
-  aria2 time  # bench/run's peer and its timer (never used by the build or the tests)
   xfsprogs  # .ci/run mounts a small XFS image for the reflink test (tests/unit/install_test.cpp)
 )
 
