@@ -233,15 +233,17 @@ TEST(ParallelFilesHttps1, TheDefaultKeepsToEightConnectionsAndLosesNoFile) {
   af_test::TempDir tmp{"af-parallel-https1"};
   af_test::TestCa ca{tmp.path()};
   af_test::TestServer server{af_test::TestServer::Options{.cert_file = ca.cert_file, .key_file = ca.key_file}};
-  const auto files = make_files(24, 24 * 1024, "t");
+  const auto files = make_files(16, 48 * 1024, "t");
   for (const auto& f : files) {
     server.add_file(f.path, f.data);
-    server.set_fault(f.path, af_test::Fault{.throttle_bytes_per_s = 24 * 1024});  // about 1 s per answer
+    // about 3 s per answer: the 8 files queued behind the first 8 wait that
+    // long, beyond the no-progress timeout, with room for a loaded machine
+    server.set_fault(f.path, af_test::Fault{.throttle_bytes_per_s = 16 * 1024});
   }
   JobOptions o;
   o.cache_dir = tmp / "cache";
   o.tls.ca_file = ca.ca_file;
-  o.retry.no_progress_timeout = 1s;
+  o.retry.no_progress_timeout = 2s;
   fetch_all(files, [&](const std::string& p) { return server.url(p); }, o, tmp / "out");
   for (const auto& f : files) EXPECT_EQ(server.requests_for(f.path).size(), 1u) << f.path << " was asked again";
   const auto spans = server.answer_spans(5s);
