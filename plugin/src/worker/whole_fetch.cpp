@@ -65,7 +65,11 @@ void WholeFetch::open_partial() {
   // Resume only what the journal says was written (never the length:
   // segments leave holes below it), for the size it was written for.
   SpanSet kept;
+  // The record is read even for an empty partial: a link planted at its name
+  // is refused (symlink_test). An asset that had none, and writes none (below
+  // kResumableSize), skips the truncation and the removals at the end.
   auto meta = cache.read_partial_meta(key);
+  records_ = meta.has_value() || id->size > 0;
   // Unverified bytes resume only with a validator for If-Range (next_request).
   if (meta && meta->remote_size_known && meta->remote_size > 0 && id->size > 0 &&
       (!in_.spec.size || *in_.spec.size == meta->remote_size) &&
@@ -74,8 +78,10 @@ void WholeFetch::open_partial() {
     kept.clip(std::min<std::uint64_t>(id->size, meta->remote_size));
   }
   if (kept.empty()) {
-    close_journal(true);
-    if (auto t = platform::truncate(part_fd_, 0); !t) throw_platform(t.error());
+    close_journal(true);  // a stale journal must never be resumed from
+    if (id->size > 0) {
+      if (auto t = platform::truncate(part_fd_, 0); !t) throw_platform(t.error());
+    }
     return;
   }
   meta_ = *meta;
@@ -185,6 +191,7 @@ bool WholeFetch::check_headers(const TransferResult& r, Refusal* refusal) {
     meta_.etag = r.etag;
     meta_.last_modified = r.last_modified;
     try {
+      records_ = true;
       in_.cache->write_partial_meta(partial_key(in_.spec), meta_);
       if (!journal_.is_open() || journal_.size() != *total) open_journal(*total);
     } catch (const std::exception&) {

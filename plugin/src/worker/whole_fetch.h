@@ -106,6 +106,9 @@ class WholeFetch final : public FetchStrategy {
   // The partial holds bytes from an earlier run: a mismatch then first means
   // "fetch again from byte 0", never "every source is wrong".
   bool resumed_bytes_ = false;
+  // A resume record (validators, journal) may exist for the partial: the
+  // end removes them; an asset that never had one skips those unlinks.
+  bool records_ = false;
   // The last answer was a 416 saying every byte is here already.
   bool complete_by_416_ = false;
   static constexpr std::uint64_t kResumableSize = 256u << 10;  // smaller files keep no resume record

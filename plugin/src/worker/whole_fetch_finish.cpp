@@ -99,8 +99,8 @@ void WholeFetch::deliver() {
     fs::path whole = part_;
     if (cached_ && !in_.spec.digest) {
       // Unverified (FileSpec::resume_key): never cached; the partial becomes the temporary.
-      close_journal(true);
-      in_.cache->remove_partial_meta(partial_key(in_.spec));
+      close_journal(records_);
+      if (records_) in_.cache->remove_partial_meta(partial_key(in_.spec));
       std::error_code ec;
       fs::rename(part_, in_.temporary, ec);
       if (ec) {
@@ -110,8 +110,8 @@ void WholeFetch::deliver() {
       host_.release_object_lock();
     } else if (cached_) {
       const Digest& digest = *in_.spec.digest;
-      close_journal(true);
-      in_.cache->remove_partial_meta(digest);
+      close_journal(records_);
+      if (records_) in_.cache->remove_partial_meta(digest);
       in_.cache->adopt(part_, digest, in_.spec.extra_digest);
       host_.release_object_lock();
       whole = in_.cache->object_path(digest);
