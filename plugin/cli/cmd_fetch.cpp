@@ -5,7 +5,7 @@
 #include "cli_options.h"
 #include "command.h"
 #include "config/diagnostics.h"
-#include "config/url_rules.h"
+#include "base/url.h"
 #include "base/digest.h"
 #include "verify/hasher.h"
 #include "base/input_error.h"
@@ -34,7 +34,7 @@ int run_fetch(FetchArgs& a) {
       throw InputError("-o/--output " + quoted_value(a.output) + " does not name a file; give the path to write, "
                        "such as -o downloads/zlib.tar.gz");
     for (std::size_t i = 0; i < a.urls.size(); ++i)
-      if (auto problem = config_detail::url_problem(a.urls[i]))
+      if (auto problem = url_problem(a.urls[i]))
         throw InputError("URL " + std::to_string(i + 1) + ": " + *problem);
     FileSpec spec;
     spec.name = asset;

@@ -35,7 +35,6 @@ set(cli_allowed
   config/diagnostics.h
   config/check.h
   config/safe_join.h
-  config/url_rules.h
   cache/cache.h            # hash, x-script: adopting their result
   cache/unique_fd.h        # mirror
   transfer/redact.h        # mirror

@@ -1,16 +1,16 @@
 // The C ABI's af_job_add_file*: C arguments checked and copied into a
 // FileSpec (BITS' AddFile / AddFileWithRanges), then handed to the core.
 #include "c_api/c_api_internal.h"
-#include "config/url_rules.h"
+#include "base/url.h"
 
 namespace af_shim {
 
-// The manifest's URL rules (config/url_rules.h), so a URL the CLI refuses
+// The manifest's URL rules (base/url.h), so a URL the CLI refuses
 // is refused here too.
 std::string check_url(const char* url, const char* what) {
   if (url == nullptr) return std::string(what) + " is NULL";
-  static_assert(AF_MAX_URL_LENGTH == assetfetch::config_detail::kMaxUrlLength);
-  if (auto problem = assetfetch::config_detail::url_problem(url)) return std::string(what) + ": " + *problem;
+  static_assert(AF_MAX_URL_LENGTH == assetfetch::kMaxUrlLength);
+  if (auto problem = assetfetch::url_problem(url)) return std::string(what) + ": " + *problem;
   return {};
 }
 

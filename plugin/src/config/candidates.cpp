@@ -6,7 +6,7 @@
 #include "config/config.h"
 #include "config/diagnostics.h"
 #include "config/url_pattern.h"
-#include "config/url_rules.h"
+#include "base/url.h"
 #include "config/url_template.h"
 #include "base/input_error.h"
 
@@ -42,7 +42,7 @@ const config_detail::UrlPattern& compiled(const RewriteRule& rule,
 // be an acceptable URL.
 std::optional<std::string> rewrite(const config_detail::UrlPattern& pattern, const std::string& url) {
   std::optional<std::string> out = pattern.apply(url);
-  if (!out || config_detail::url_problem(*out)) return std::nullopt;
+  if (!out || url_problem(*out)) return std::nullopt;
   return out;
 }
 

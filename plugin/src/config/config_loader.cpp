@@ -4,7 +4,7 @@
 #include "config/free_space_text.h"
 #include "config/store_source.h"
 #include "config/url_pattern.h"
-#include "config/url_rules.h"
+#include "base/url.h"
 #include "config/url_template.h"
 
 namespace assetfetch {

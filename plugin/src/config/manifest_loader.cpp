@@ -6,7 +6,7 @@
 #include "config/document_kind.h"
 #include "config/document_loaders.h"
 #include "config/manifest_paths.h"
-#include "config/url_rules.h"
+#include "base/url.h"
 #include "config/url_template.h"
 #include "base/input_error.h"
 #include "base/range.h"

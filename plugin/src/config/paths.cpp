@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "config/config.h"
+#include "base/url.h"
 #include "config/safe_join.h"
 #include "base/input_error.h"
 #include "transfer/redact.h"
@@ -38,15 +39,9 @@ std::string percent_decode(std::string_view s) {
 }  // namespace
 
 std::string default_file_name(const std::string& url) {
-  std::string_view rest(url);
-  rest = rest.substr(0, rest.find_first_of("?#"));
-  const std::size_t scheme_end = rest.find("://");
-  if (scheme_end != std::string_view::npos) {
-    rest.remove_prefix(scheme_end + 3);
-    // The authority (host) is never a file name.
-    const std::size_t slash = rest.find('/');
-    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  }
+  // The authority (host) is never a file name; a string with no scheme is all path.
+  const auto parts = split_url(url);
+  const std::string_view rest = parts ? parts->path : url_without_query(url);
   const std::size_t last = rest.rfind('/');
   const std::string name = percent_decode(last == std::string_view::npos ? rest : rest.substr(last + 1));
   bool bad = name.empty() || name == "." || name == "..";

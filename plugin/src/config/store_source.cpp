@@ -2,7 +2,7 @@
 
 #include "config/env_expand.h"
 #include "base/input_error.h"
-#include "config/url_rules.h"
+#include "base/url.h"
 #include "transfer/azure_blob.h"
 #include "transfer/s3_sigv4.h"
 
@@ -48,9 +48,10 @@ void parse_s3(const JsonNode& node, SourceSpec& source, Diagnostics& d) {
     node.fail("missing \"endpoint\" for kind \"s3\"; add e.g. \"endpoint\": \"https://s3.eu-west-1.amazonaws.com\"");
   const JsonNode endpoint = node.child("endpoint");
   const std::string base = endpoint.non_empty_string();
-  const std::string scheme = scheme_of(base);
-  if (scheme != "http" && scheme != "https") endpoint.fail("the endpoint must be an http:// or https:// URL");
-  if (base.find_first_of("?#@", scheme.size() + 3) != std::string::npos)
+  const auto parts = split_url(base);
+  if (!parts || (parts->scheme != "http" && parts->scheme != "https"))
+    endpoint.fail("the endpoint must be an http:// or https:// URL");
+  if (parts->userinfo || parts->query || parts->fragment)
     endpoint.fail("the endpoint is scheme://host[:port] with no query, fragment or credentials");
   if (!node.has("region")) node.fail("missing \"region\" for kind \"s3\" (the SigV4 scope, e.g. \"us-east-1\")");
   store.s3_region = node.child("region").non_empty_string();
@@ -75,14 +76,14 @@ void parse_s3(const JsonNode& node, SourceSpec& source, Diagnostics& d) {
 }  // namespace
 
 std::optional<std::string> azure_sas_problem(const std::string& url_template) {
-  const std::string path = url_template.substr(0, url_template.find('?'));
+  const std::string_view path = url_without_query(url_template);
   for (const char* marker : {"sig=", "sv=", "se=", "sp="}) {
     if (path.find(marker) != std::string::npos)
       return std::string("the SAS (\"") + marker +
              "...\") is in the path; put it after '?' at the end: https://ACCOUNT.blob.core.windows.net/CONTAINER/{sha512}?sv=...";
   }
-  const auto query = url_template.find('?');
-  if (query != std::string::npos && url_template.find('{', query) != std::string::npos)
+  const auto parts = split_url(url_template);
+  if (parts && parts->query && parts->query->find('{') != std::string_view::npos)
     return "a placeholder is in the query; the blob name ({sha512}) goes in the path, the SAS after '?'";
   return std::nullopt;
 }

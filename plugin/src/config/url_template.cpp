@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "config/url_rules.h"
+#include "base/url.h"
 
 namespace assetfetch::config_detail {
 

@@ -1,7 +1,7 @@
 // vcpkg's X_VCPKG_ASSET_SOURCES syntax, so a team's existing vcpkg asset
 // cache serves assetfetch too (DESIGN.md "Settled details" → vcpkg).
 #include "config/config.h"
-#include "config/url_rules.h"
+#include "base/url.h"
 #include "config/url_template.h"
 #include "base/input_error.h"
 
@@ -61,7 +61,7 @@ SourceSpec azurl_source(const Fields& f, const std::string& at) {
   if (f.size() > 4)
     throw InputError(at + "x-azurl takes at most URL, SAS and access (x-azurl,URL,SAS,rw); "
                           "escape a literal ',' as `,");
-  if (auto problem = config_detail::url_problem(f[1])) throw InputError(at + *problem);
+  if (auto problem = url_problem(f[1])) throw InputError(at + *problem);
   if (f[1].find('?') != std::string::npos)
     throw InputError(at + "the URL contains '?': give the SAS as the third field, "
                           "x-azurl,https://ACCOUNT.blob.core.windows.net/CONTAINER,SAS,rw");

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "base/url.h"
 #include "transfer/curl_api.h"
 #include "transfer/store_auth.h"
 #include "transfer/transfer.h"
@@ -225,9 +226,9 @@ bool already_created(const ObjectResponse& response) {
 }
 
 std::string with_query(const std::string& url, const std::string& params) {
-  const auto hash = url.find('#');
-  std::string base = url.substr(0, hash);
-  base += base.find('?') == std::string::npos ? '?' : '&';
+  const auto parts = split_url(url);
+  std::string base = parts && parts->fragment ? url.substr(0, url.size() - parts->fragment->size() - 1) : url;
+  base += parts && parts->query ? '&' : '?';
   base += params;
   return base;
 }

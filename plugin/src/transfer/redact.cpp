@@ -22,49 +22,47 @@ bool is_secret_param(std::string_view name) {
   return std::find(names.begin(), names.end(), n) != names.end();
 }
 
-}  // namespace
-
-std::string url_scheme(std::string_view url) {
-  auto p = url.find("://");
-  if (p == std::string_view::npos) return {};
-  return lower(url.substr(0, p));
-}
-
-std::string redact_url(std::string_view url) {
-  std::string out(url);
-  auto scheme_end = out.find("://");
-  if (scheme_end != std::string::npos) {
-    auto auth_start = scheme_end + 3;
-    auto path_start = out.find_first_of("/?#", auth_start);
-    auto at = out.rfind('@', path_start == std::string::npos ? out.size() : path_start);
-    if (at != std::string::npos && at >= auth_start)
-      out.replace(auth_start, at - auth_start, "REDACTED");
-  }
-  auto q = out.find('?');
-  if (q == std::string::npos) return out;
-  std::string rebuilt = out.substr(0, q + 1);
-  std::string_view query(out);
-  query.remove_prefix(q + 1);
-  std::string fragment;
-  if (auto h = query.find('#'); h != std::string_view::npos) {
-    fragment = std::string(query.substr(h));
-    query = query.substr(0, h);
-  }
+// "k=v&k2=v2" with the values of secret parameters replaced.
+std::string redact_params(std::string_view query) {
+  std::string out;
   bool first = true;
   while (true) {
     auto amp = query.find('&');
     std::string_view part = query.substr(0, amp);
-    if (!first) rebuilt += '&';
+    if (!first) out += '&';
     first = false;
     auto eq = part.find('=');
     if (eq != std::string_view::npos && is_secret_param(part.substr(0, eq)))
-      rebuilt += std::string(part.substr(0, eq)) + "=REDACTED";
+      out += std::string(part.substr(0, eq)) + "=REDACTED";
     else
-      rebuilt += std::string(part);
+      out += std::string(part);
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
-  return rebuilt + fragment;
+  return out;
+}
+
+// The text up to its first '?', then the parameters after it redacted.
+std::string redact_after_question_mark(std::string_view text) {
+  const auto q = text.find('?');
+  if (q == std::string_view::npos) return std::string(text);
+  return std::string(text.substr(0, q + 1)) + redact_params(text.substr(q + 1));
+}
+
+}  // namespace
+
+std::string redact_url(std::string_view url) {
+  const auto u = split_url(url);
+  // Not a URL: still hide what a query after '?' would hold.
+  if (!u) return redact_after_question_mark(url);
+  std::string out(url.substr(0, url.size() - u->after_scheme.size()));
+  if (u->userinfo) out += "REDACTED@";
+  out += std::string(u->authority.substr(u->userinfo ? u->userinfo->size() + 1 : 0));
+  out += std::string(u->path);
+  if (u->query) out += "?" + redact_params(*u->query);
+  // A fragment is not sent, but a message may show it: a '?' in it is read as a query too.
+  if (u->fragment) out += "#" + redact_after_question_mark(*u->fragment);
+  return out;
 }
 
 std::string redact_secrets(std::string text, const std::vector<std::string>& secrets) {
@@ -74,25 +72,6 @@ std::string redact_secrets(std::string text, const std::vector<std::string>& sec
       text.replace(p, s.size(), "REDACTED");
   }
   return text;
-}
-
-std::string url_origin(std::string_view url) {
-  std::string scheme = url_scheme(url);
-  if (scheme.empty()) return {};
-  std::string_view rest = url.substr(scheme.size() + 3);
-  rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
-  std::string host = lower(rest);
-  bool has_port = false;
-  if (!host.empty() && host.front() == '[')
-    has_port = host.find("]:") != std::string::npos;
-  else
-    has_port = host.find(':') != std::string::npos;
-  if (!has_port) {
-    if (scheme == "https") host += ":443";
-    else if (scheme == "http") host += ":80";
-  }
-  return scheme + "://" + host;
 }
 
 }  // namespace assetfetch

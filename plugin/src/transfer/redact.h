@@ -6,13 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "base/url.h"  // url_scheme, url_origin: the one URL splitter
+
 namespace assetfetch {
 
 std::string redact_url(std::string_view url);
 // Replaces every occurrence of each secret (configured header values) in text.
 std::string redact_secrets(std::string text, const std::vector<std::string>& secrets);
-// "scheme://host:port" with the default port made explicit, lowercased.
-std::string url_origin(std::string_view url);
-std::string url_scheme(std::string_view url);  // lowercased, "" if none
 
 }  // namespace assetfetch

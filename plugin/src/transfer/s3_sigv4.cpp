@@ -4,6 +4,7 @@
 #include <cctype>
 #include <vector>
 
+#include "base/url.h"
 #include "transfer/curl_url.h"
 #include "transfer/object_request.h"
 
@@ -68,12 +69,12 @@ std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64
 }  // namespace
 
 std::optional<S3Location> parse_s3_url(const std::string& url, std::string* why) {
-  constexpr std::string_view kScheme = "s3://";
-  if (url.compare(0, kScheme.size(), kScheme) != 0) {
+  const auto parts = split_url(url);
+  if (!parts || parts->scheme != "s3") {
     *why = "an s3 source's url starts with s3:// (s3://BUCKET/PREFIX/{sha256})";
     return std::nullopt;
   }
-  const std::string rest = url.substr(kScheme.size());
+  const std::string rest(parts->after_scheme);
   const auto slash = rest.find('/');
   S3Location where;
   where.bucket = rest.substr(0, slash);
