@@ -51,8 +51,8 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
       ->check(connections_check());
 }
 
-Settings resolve_settings(const CommonOptions& o) {
-  OptionFlags flags;
+Settings resolve_settings(const CommonOptions& o, OptionFlags extra) {
+  OptionFlags flags = std::move(extra);
   if (!o.config_file.empty()) flags.config_file = o.config_file;
   if (!o.cache_dir.empty()) flags.cache_dir = o.cache_dir;
   flags.no_cache = o.no_cache;
@@ -62,11 +62,9 @@ Settings resolve_settings(const CommonOptions& o) {
   if (o.max_connections > 0) flags.max_connections_per_file = o.max_connections;
   ResolvedOptions r = resolve_options(flags);
   Settings s;
-  s.config = *r.config;
   s.job = std::move(r.job);
   // A command names exactly the files it wants; only `job resume` restores.
   s.job.restore = false;
-  if (s.config.write_back_wait) s.job.write_back_wait = *s.config.write_back_wait;
   return s;
 }
 

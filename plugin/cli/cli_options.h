@@ -7,7 +7,6 @@
 #include <string>
 
 #include "assetfetch/job.h"
-#include "config/config.h"
 #include "core/resolve_options.h"
 
 namespace CLI {
@@ -35,13 +34,13 @@ struct CommonOptions {
 void add_common_options(CLI::App& app, CommonOptions& o);
 
 struct Settings {
-  Config config;
-  JobOptions job;
+  JobOptions job;  // job.sources: the mirror config
 };
 
-// The flags through the core's resolve_options() (the C ABI uses the same):
-// config from --config, else $ASSETFETCH_CONFIG; cache dir and offline mode.
-// Throws InputError on a bad config or environment value.
-Settings resolve_settings(const CommonOptions& o);
+// The flags (and a command's own `extra` ones) through the core's
+// resolve_options() (the C ABI uses the same): config from --config, else
+// $ASSETFETCH_CONFIG; cache dir and offline mode. Throws InputError on a bad
+// config or environment value.
+Settings resolve_settings(const CommonOptions& o, OptionFlags extra = {});
 
 }  // namespace assetfetch::cli

@@ -2,14 +2,14 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 
+#include "base/digest.h"
+#include "base/input_error.h"
+#include "base/quoted_value.h"
+#include "base/range.h"
+#include "base/url.h"
 #include "cli_options.h"
 #include "command.h"
-#include "config/diagnostics.h"
-#include "base/url.h"
-#include "base/digest.h"
-#include "verify/hasher.h"
-#include "base/input_error.h"
-#include "base/range.h"
+#include "core/maintenance.h"
 #include "reporter.h"
 #include "run_job.h"
 
@@ -60,7 +60,7 @@ int run_fetch(FetchArgs& a) {
     const int rc = run_job(job_name, s.job, std::move(specs), reporter).exit_code;
     // Nothing checked these bytes: show their digest so the user can pin it.
     if (rc == 0 && a.no_verify && a.ranges.empty())
-      reporter.digest(asset, Digest{HashAlgorithm::sha256, hash_file(a.output, HashAlgorithm::sha256)});
+      reporter.digest(asset, digest_of_file(a.output, HashAlgorithm::sha256));
     return rc;
   } catch (const InputError& e) {
     for (const auto& line : error_lines(e)) reporter.error(asset, ErrorCode::bad_input, line);

@@ -1,10 +1,10 @@
 #include "reporter.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+
+#include "platform/terminal.h"
 
 namespace assetfetch::cli {
 
@@ -52,7 +52,7 @@ ProgressStyle resolve_style(ProgressStyle asked, bool json, bool quiet) {
   if (quiet) return ProgressStyle::none;
   if (asked != ProgressStyle::automatic) return asked;
   if (json) return ProgressStyle::none;
-  return ::isatty(2) ? ProgressStyle::bar : ProgressStyle::lines;
+  return platform::is_terminal(platform::StdStream::err) ? ProgressStyle::bar : ProgressStyle::lines;
 }
 
 // Progress lines: none for a transfer shorter than this, then at most one

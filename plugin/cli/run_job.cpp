@@ -5,7 +5,6 @@
 #include <atomic>
 #include <filesystem>
 
-#include "writeback/writeback_queue.h"
 
 namespace assetfetch::cli {
 
@@ -16,13 +15,10 @@ std::atomic<int> g_interrupted{0};
 extern "C" void on_interrupt(int sig) { g_interrupted.store(sig); }
 
 // Waits for the job, returning false when SIGINT or SIGTERM arrived first.
+// std::signal, not sigaction: the C++ standard's, so Windows has it too.
 bool wait_unless_interrupted(Job& job) {
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {}, old_term {};
-  ::sigaction(SIGINT, &sa, &old_int);
-  ::sigaction(SIGTERM, &sa, &old_term);
+  const auto old_int = std::signal(SIGINT, on_interrupt);
+  const auto old_term = std::signal(SIGTERM, on_interrupt);
   bool finished = false;
   // Bounded by the job itself: it ends in transferred, error or cancelled.
   while (!finished && g_interrupted.load() == 0) {
@@ -30,14 +26,14 @@ bool wait_unless_interrupted(Job& job) {
     finished = s != JobState::queued && s != JobState::connecting && s != JobState::transferring &&
                s != JobState::transient_error;
   }
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
+  std::signal(SIGINT, old_int == SIG_ERR ? SIG_DFL : old_int);
+  std::signal(SIGTERM, old_term == SIG_ERR ? SIG_DFL : old_term);
   return finished;
 }
 
 // Uploads to writable sources ran in the background; wait for them, bounded.
-void report_write_backs(const JobOptions& options, Reporter& reporter) {
-  const WriteBackReport r = WriteBackQueue::instance().drain(options.write_back_wait);
+void report_write_backs(Job& job, const JobOptions& options, Reporter& reporter) {
+  const UploadReport r = job.wait_uploads(options.write_back_wait);
   for (const auto& f : r.failures)
     reporter.verbose(f.asset + ": write-back to " + f.target + " failed: " + f.reason + " (the fetch itself succeeded)");
   if (r.skipped > 0)
@@ -122,7 +118,7 @@ JobOutcome run_job(const std::string& name, const JobOptions& options, std::vect
       if (outcome.exit_code == 0) outcome.exit_code = exit_code_for(e.code);
     }
   }
-  report_write_backs(options, reporter);
+  report_write_backs(*job, options, reporter);
   if (!all && outcome.exit_code == 0) {
     reporter.error("", ErrorCode::internal, complete_error.message);
     outcome.exit_code = 1;

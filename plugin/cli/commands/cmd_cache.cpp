@@ -30,7 +30,7 @@ struct CacheArgs {
 // "2024-05-01 12:00:00 UTC"
 std::string format_time(std::time_t t) {
   std::tm tm{};
-  ::gmtime_r(&t, &tm);
+  if (const std::tm* utc = std::gmtime(&t)) tm = *utc;  // the CLI's one thread: the C++ standard's, not gmtime_r
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
   return buf;

@@ -10,8 +10,8 @@
 #include <CLI/CLI.hpp>
 
 #include "command.h"
+#include "base/input_error.h"
 #include "config/check.h"
-#include "config/diagnostics.h"
 
 namespace assetfetch::cli {
 namespace {

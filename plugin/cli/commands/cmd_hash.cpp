@@ -6,23 +6,20 @@
 // bytes stay in the cache's partial/ and the same command resumes them.
 //
 // stdout: the digest alone, or (--json) a manifest entry ready to paste.
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "cache/cache.h"
+#include "base/input_error.h"
+#include "base/url.h"
 #include "cli_options.h"
 #include "command.h"
-#include "base/input_error.h"
+#include "core/maintenance.h"
 #include "reporter.h"
 #include "run_job.h"
-#include "verify/hasher.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -49,28 +46,6 @@ std::string default_asset_name(const std::string& url) {
   return file;
 }
 
-// Where the unchecked bytes land before they are hashed: the cache's tmp/
-// (same filesystem, so adopting them is a rename), else a temp directory.
-fs::path working_file(const fs::path& cache_dir) {
-  static std::atomic<int> counter{0};
-  fs::path dir = cache_dir.empty() ? fs::temp_directory_path() : Cache(cache_dir).tmp_dir();
-  fs::create_directories(dir);
-  return dir / ("hash-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-}
-
-// The cache keeps the partial download under this key, so a rerun of the
-// same command (same URLs) resumes it (FileSpec::resume_key).
-Digest resume_key(const std::vector<std::string>& urls) {
-  Hasher h(HashAlgorithm::sha256);
-  const std::string tag = "assetfetch hash";
-  h.update(tag.data(), tag.size());
-  for (const std::string& url : urls) {
-    h.update("\n", 1);
-    h.update(url.data(), url.size());
-  }
-  return Digest{HashAlgorithm::sha256, h.finish_hex()};
-}
-
 void print_entry(const HashArgs& a, const std::string& name, const Digest& d, std::uint64_t size) {
   nlohmann::ordered_json entry;
   entry["name"] = name;
@@ -94,12 +69,11 @@ int run_hash(HashArgs& a) {
     FileSpec spec;
     spec.name = name;
     spec.allow_unverified = true;
-    spec.candidates = build_candidates(s.config, AssetIdentity{name, std::nullopt, std::nullopt}, a.urls);
-    if (spec.candidates.empty())
-      throw InputError("no source left to try: every URL is blocked by block_origin");
-    work = working_file(s.job.cache_dir);
+    spec.urls = a.urls;  // the core builds the candidate walk from the job's source policy
+    if (!has_sources(s.job, spec)) throw InputError("no source left to try: every URL is blocked by block_origin");
+    work = unverified_download_path(s.job.cache_dir);
     spec.local_name = work;
-    spec.resume_key = resume_key(a.urls);
+    spec.resume_key = unverified_resume_key(a.urls);
     std::vector<FileSpec> specs;
     specs.push_back(std::move(spec));
     const int rc = run_job("hash-" + name, s.job, std::move(specs), reporter).exit_code;
@@ -109,21 +83,12 @@ int run_hash(HashArgs& a) {
       return rc;
     }
     const HashAlgorithm algo = a.sha512 ? HashAlgorithm::sha512 : HashAlgorithm::sha256;
-    const Digest d{algo, hash_file(work, algo)};
+    const Digest d = digest_of_file(work, algo);
     const std::uint64_t size = fs::file_size(work);
+    const AdoptedFile adopted = adopt_file(s.job.cache_dir, work, d);
     std::string kept = "not kept (--no-cache)";
-    if (!s.job.cache_dir.empty()) {
-      Cache cache(s.job.cache_dir);
-      if (cache.lookup(d) == Cache::Lookup::hit) {
-        fs::remove(work);
-        kept = "already in the cache";
-      } else {
-        cache.adopt(work, d);
-        kept = "kept in the cache as " + cache.object_path(d).string();
-      }
-    } else {
-      fs::remove(work);
-    }
+    if (adopted.kept == AdoptedFile::Kept::already_there) kept = "already in the cache";
+    if (adopted.kept == AdoptedFile::Kept::added) kept = "kept in the cache as " + adopted.object.string();
     if (!a.common.quiet)
       std::cerr << "assetfetch: " << name << ": " << human_bytes(size) << ", " << algorithm_name(algo) << " " << d.hex
                 << " (" << kept << ")\n";

@@ -5,11 +5,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "asset_specs.h"
+#include "base/input_error.h"
+#include "base/job_name.h"
 #include "cli_options.h"
 #include "command.h"
-#include "base/job_name.h"
-#include "config/diagnostics.h"
+#include "core/manifest_jobs.h"
 #include "reporter.h"
 #include "run_job.h"
 
@@ -41,7 +41,7 @@ int run_sync(SyncArgs& a) {
   try {
     Settings s = resolve_settings(a.common);
     Manifest m = load_manifest(a.manifest);
-    auto specs = specs_from_manifest(m, std::filesystem::absolute(a.dest));
+    auto specs = manifest_file_specs(m, std::filesystem::absolute(a.dest));
     if (a.list_outputs) {
       print_outputs(specs, a.common.json);
       return 0;

@@ -6,18 +6,17 @@
 // parent directory, overwrite DST, exit 0 only with the verified bytes there,
 // and remove DST on any failure. The config's sources, rewrites, cache and
 // failover apply, with the sha512 as the asset's identity.
-#include <sys/stat.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 
-#include "cache/cache.h"
-#include "cli_options.h"
-#include "command.h"
 #include "base/digest.h"
 #include "base/input_error.h"
+#include "base/url.h"
+#include "cli_options.h"
+#include "command.h"
+#include "core/maintenance.h"
 #include "reporter.h"
 #include "run_job.h"
 
@@ -44,26 +43,13 @@ std::string asset_name_for(const std::string& url) {
 // local cache can answer.
 int from_cache_only(const Settings& s, const Digest& d, const fs::path& dst, const std::string& asset,
                     Reporter& reporter) {
-  if (!s.job.cache_dir.empty()) {
-    Cache cache(s.job.cache_dir);
-    if (cache.lookup(d) == Cache::Lookup::hit) {
-      fs::path tmp = dst;
-      tmp += ".copying";
-      fs::copy_file(cache.object_path(d), tmp, fs::copy_options::overwrite_existing);
-      ::chmod(tmp.c_str(), 0644);
-      fs::rename(tmp, dst);
-      cache.touch(d);
-      FileSpec spec;
-      spec.name = asset;
-      spec.local_name = dst;
-      FileResult r;
-      r.source = "cache";
-      r.from_cache = r.verified = true;
-      r.bytes = fs::file_size(dst);
-      reporter.start(spec);
-      reporter.done(spec, r);
-      return 0;
-    }
+  if (const auto r = copy_cached_object(s.job.cache_dir, d, dst)) {
+    FileSpec spec;
+    spec.name = asset;
+    spec.local_name = dst;
+    reporter.start(spec);
+    reporter.done(spec, *r);
+    return 0;
   }
   reporter.error(asset, ErrorCode::offline_miss,
                  "origin blocked (config block_origin, vcpkg x-block-origin or --block-origin), no configured source "
@@ -76,16 +62,14 @@ int from_cache_only(const Settings& s, const Digest& d, const fs::path& dst, con
 // vcpkg runs the script with its own X_VCPKG_ASSET_SOURCES in the
 // environment: its x-block-origin means {url} must not be contacted (unless a
 // later `clear` drops it, as in vcpkg), and its x-azurl caches are sources
-// here too. vcpkg's --x-asset-sources options are not in the environment:
-// --block-origin stands in for their x-block-origin. Its x-script entry is this very
-// command, so the "ignored" note about it is dropped.
-void apply_vcpkg_environment(Settings& s) {
-  const char* text = std::getenv("X_VCPKG_ASSET_SOURCES");
-  if (!text || !*text) return;
-  Config from_env;
-  apply_vcpkg_asset_sources(text, from_env, "X_VCPKG_ASSET_SOURCES");
-  for (auto& source : from_env.sources) s.config.sources.push_back(std::move(source));
-  if (from_env.block_origin) s.config.block_origin = s.job.block_origin = true;
+// here too (resolve_options). vcpkg's --x-asset-sources options are not in the
+// environment: --block-origin stands in for their x-block-origin. Its x-script
+// entry is this very command, so the "ignored" note about it is dropped.
+OptionFlags vcpkg_flags(const XScriptArgs& a) {
+  OptionFlags flags;
+  if (const char* text = std::getenv("X_VCPKG_ASSET_SOURCES"); text && *text) flags.vcpkg_asset_sources = text;
+  flags.block_origin = a.block_origin;
+  return flags;
 }
 
 int run_xscript(XScriptArgs& a) {
@@ -97,22 +81,18 @@ int run_xscript(XScriptArgs& a) {
     if (dst.empty() || dst.filename().empty())
       throw InputError("DST '" + a.dst + "' must name a file (vcpkg passes {dst})");
     Digest d = parse_digest(HashAlgorithm::sha512, a.sha512, "SHA512 argument");
-    Settings s = resolve_settings(a.common);
-    apply_vcpkg_environment(s);
-    if (a.block_origin) s.config.block_origin = s.job.block_origin = true;
+    Settings s = resolve_settings(a.common, vcpkg_flags(a));
     std::error_code ec;
     fs::create_directories(fs::absolute(dst).parent_path(), ec);
     if (ec)
       throw std::runtime_error("cannot create the directory of DST " + fs::absolute(dst).parent_path().string() +
                                ": " + ec.message());
-    AssetIdentity id{asset, std::nullopt, d};
     FileSpec spec;
     spec.name = asset;
     spec.digest = d;
     spec.local_name = dst;
-    spec.candidates = build_candidates(s.config, id, {a.url});
-    spec.write_back = write_back_targets(s.config, id);
-    if (spec.candidates.empty()) {
+    spec.urls = {a.url};  // the core builds the candidates and write-back targets
+    if (!has_sources(s.job, spec)) {
       rc = from_cache_only(s, d, dst, asset, reporter);
     } else {
       std::vector<FileSpec> specs;

@@ -291,6 +291,21 @@ struct JobCallbacks {
   std::function<void(const std::string& asset, const std::string& message)> note;
 };
 
+// The write-back uploads (sources with "access": "readwrite") a process
+// queued: they run in the background, so no fetch waits for them.
+struct UploadFailure {
+  std::string asset;
+  std::string target;  // redacted URL
+  std::string reason;
+};
+struct UploadReport {
+  std::vector<UploadFailure> failures;  // since the last wait
+  std::size_t unfinished = 0;           // still queued or running at the deadline
+  std::size_t succeeded = 0;            // since the last wait (uploaded or already there)
+  std::size_t already_there = 0;        // of those, held by the store already: nothing sent
+  std::size_t skipped = 0;              // not tried: their store failed earlier in this process
+};
+
 class Job {
  public:
   virtual ~Job() = default;
@@ -311,6 +326,10 @@ class Job {
   // finished (only the finished ones become visible, as BITS does).
   virtual bool complete(ErrorContext* error) = 0;
   virtual bool cancel() = 0;
+  // Waits up to `limit` for the write-back uploads this process queued (its
+  // jobs share one upload queue) and reports those finished since the last
+  // wait. A host calls it before it exits, or uploads are cut short.
+  virtual UploadReport wait_uploads(std::chrono::milliseconds limit) = 0;
 };
 
 std::unique_ptr<Job> create_job(std::string name, JobOptions options);

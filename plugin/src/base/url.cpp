@@ -1,6 +1,10 @@
 #include "base/url.h"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
+
+#include "base/input_error.h"
 
 namespace assetfetch {
 namespace {
@@ -101,6 +105,66 @@ void split_authority(UrlParts& u) {
   u.plain_host = plain;
 }
 
+// Query parameters whose values are credentials (SAS signatures, tokens, keys).
+bool is_secret_param(std::string_view name) {
+  static const std::array<std::string_view, 11> names = {
+      "sig", "signature", "token", "access_token", "auth", "key", "password", "sas",
+      "x-amz-signature", "x-amz-credential", "x-amz-security-token"};
+  std::string n = lower(name);
+  return std::find(names.begin(), names.end(), n) != names.end();
+}
+
+// "k=v&k2=v2" with the values of secret parameters replaced.
+std::string redact_params(std::string_view query) {
+  std::string out;
+  bool first = true;
+  while (true) {
+    auto amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    if (!first) out += '&';
+    first = false;
+    auto eq = part.find('=');
+    if (eq != std::string_view::npos && is_secret_param(part.substr(0, eq)))
+      out += std::string(part.substr(0, eq)) + "=REDACTED";
+    else
+      out += std::string(part);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+// The text up to its first '?', then the parameters after it redacted.
+std::string redact_after_question_mark(std::string_view text) {
+  const auto q = text.find('?');
+  if (q == std::string_view::npos) return std::string(text);
+  return std::string(text.substr(0, q + 1)) + redact_params(text.substr(q + 1));
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = hex_value(s[i + 1]);
+      const int lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<UrlParts> split_url(std::string_view url) {
@@ -161,6 +225,35 @@ std::optional<std::string> url_problem(std::string_view url) {
   if (u->after_scheme.empty()) return "URL has nothing after \"" + u->scheme + "://\"";
   if (u->scheme != "file" && u->authority.empty()) return "URL has no host after \"" + u->scheme + "://\"";
   return std::nullopt;
+}
+
+std::string redact_url(std::string_view url) {
+  const auto u = split_url(url);
+  // Not a URL: still hide what a query after '?' would hold.
+  if (!u) return redact_after_question_mark(url);
+  std::string out(url.substr(0, url.size() - u->after_scheme.size()));
+  if (u->userinfo) out += "REDACTED@";
+  out += std::string(u->authority.substr(u->userinfo ? u->userinfo->size() + 1 : 0));
+  out += std::string(u->path);
+  if (u->query) out += "?" + redact_params(*u->query);
+  // A fragment is not sent, but a message may show it: a '?' in it is read as a query too.
+  if (u->fragment) out += "#" + redact_after_question_mark(*u->fragment);
+  return out;
+}
+
+std::string default_file_name(const std::string& url) {
+  // The authority (host) is never a file name; a string with no scheme is all path.
+  const auto parts = split_url(url);
+  const std::string_view rest = parts ? parts->path : url_without_query(url);
+  const std::size_t last = rest.rfind('/');
+  const std::string name = percent_decode(last == std::string_view::npos ? rest : rest.substr(last + 1));
+  bool bad = name.empty() || name == "." || name == "..";
+  for (char c : name)
+    if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20) bad = true;
+  if (bad)
+    throw InputError("cannot derive a file name from URL " + redact_url(url) +
+                     " (its last path segment is empty or unsafe); give the destination explicitly");
+  return name;
 }
 
 }  // namespace assetfetch

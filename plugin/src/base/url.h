@@ -53,6 +53,15 @@ std::string url_origin(std::string_view url);
 // `url` without its query and fragment.
 std::string_view url_without_query(std::string_view url);
 
+// `url` for a message, log or JSON event: the userinfo, and the values of
+// signature-like query parameters (sig=, token=, SAS strings) are REDACTED.
+std::string redact_url(std::string_view url);
+
+// A destination's default file name: the last path segment of `url`,
+// percent-decoded, query and fragment stripped. Throws InputError when that
+// is empty, "." or "..", or holds a '/', '\\' or control character.
+std::string default_file_name(const std::string& url);
+
 // nullopt when `url` may be named by a manifest, a config or the command line
 // (http, https or file; at most kMaxUrlLength; no space or control
 // character; a host after "http(s)://"), else what is wrong and how to fix it.

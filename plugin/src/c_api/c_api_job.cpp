@@ -1,6 +1,5 @@
 // The C ABI: af_job_* (BITS IBackgroundCopyJob).
 #include "c_api/c_api_internal.h"
-#include "writeback/writeback_queue.h"
 
 using namespace af_shim;
 
@@ -276,7 +275,7 @@ extern "C" AF_API af_code af_job_wait_uploads(af_job* job, long timeout_ms, size
     // 0 is "do not wait"; a negative limit waits as long as uploads take.
     const auto wait = timeout_ms < 0 ? std::chrono::milliseconds(std::chrono::hours(24 * 365))
                                      : std::chrono::milliseconds(timeout_ms);
-    const assetfetch::WriteBackReport r = assetfetch::WriteBackQueue::instance().drain(wait);
+    const assetfetch::UploadReport r = job->job->wait_uploads(wait);
     std::function<void(const std::string&, const std::string&)> warn;
     {
       std::lock_guard<std::mutex> lock(job->mu);

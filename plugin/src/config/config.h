@@ -18,6 +18,7 @@
 
 #include "assetfetch/job.h"
 #include "assetfetch/types.h"
+#include "base/url.h"  // default_file_name
 
 namespace assetfetch {
 
@@ -119,10 +120,6 @@ std::vector<Candidate> build_candidates(const Config& config, const AssetIdentit
 // Expanded URLs of the writable sources for this asset (write-back targets),
 // with their headers.
 std::vector<Candidate> write_back_targets(const Config& config, const AssetIdentity& asset);
-
-// Default destination file name: last path segment of `url`, query and
-// fragment stripped. Throws InputError if that is empty, "." or "..".
-std::string default_file_name(const std::string& url);
 
 // Joins `relative` under `dir`, refusing absolute paths, `..` segments and
 // existing symlinks that lead out of `dir`. Throws InputError naming `what`.

@@ -4,7 +4,6 @@
 #include <set>
 #include <utility>
 
-#include <nlohmann/json.hpp>
 
 #include "config/json_scan.h"
 
@@ -19,19 +18,6 @@ std::string join_lines(const std::string& file, const std::vector<Diagnostic>& l
 }
 
 }  // namespace
-
-std::string quoted_value(const std::string& value, std::size_t max) {
-  // Cut at a character boundary so the JSON stays valid UTF-8.
-  std::size_t cut = value.size();
-  if (cut > max) {
-    cut = max;
-    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  }
-  std::string out = nlohmann::json(value.substr(0, cut))
-                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (cut < value.size()) out.insert(out.size() - 1, "...");
-  return out;
-}
 
 std::string format_diagnostic(const std::string& file, const Diagnostic& d) {
   std::string out = file;
@@ -54,11 +40,6 @@ std::vector<std::string> ValidationError::lines() const {
   std::vector<std::string> out;
   for (const auto& d : diagnostics_) out.push_back(format_diagnostic(file_, d));
   return out;
-}
-
-std::vector<std::string> error_lines(const InputError& e) {
-  if (const auto* v = dynamic_cast<const ValidationError*>(&e)) return v->lines();
-  return {e.what()};
 }
 
 namespace config_detail {

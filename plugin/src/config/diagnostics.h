@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/input_error.h"
+#include "base/quoted_value.h"
 
 namespace assetfetch {
 
@@ -34,19 +35,13 @@ class ValidationError : public InputError {
   const std::string& file() const { return file_; }
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
   // One formatted line per diagnostic (the text of what()).
-  std::vector<std::string> lines() const;
+  std::vector<std::string> lines() const override;
 
  private:
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
 };
 
-// The error lines of any InputError: a ValidationError's lines, else what().
-std::vector<std::string> error_lines(const InputError& e);
-
-// A value quoted for a message: JSON string syntax (control characters
-// escaped, so nothing reaches a terminal raw), at most `max` characters.
-std::string quoted_value(const std::string& value, std::size_t max = 80);
 
 namespace config_detail {
 

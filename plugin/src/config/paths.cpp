@@ -1,57 +1,12 @@
-// File names derived from URLs, and joins that may not leave their directory.
+// Joins that may not leave their directory (file names from URLs: base/url.h).
 #include <algorithm>
 #include <cctype>
 
 #include "config/config.h"
-#include "base/url.h"
 #include "config/safe_join.h"
 #include "base/input_error.h"
-#include "transfer/redact.h"
 
 namespace assetfetch {
-
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string default_file_name(const std::string& url) {
-  // The authority (host) is never a file name; a string with no scheme is all path.
-  const auto parts = split_url(url);
-  const std::string_view rest = parts ? parts->path : url_without_query(url);
-  const std::size_t last = rest.rfind('/');
-  const std::string name = percent_decode(last == std::string_view::npos ? rest : rest.substr(last + 1));
-  bool bad = name.empty() || name == "." || name == "..";
-  for (char c : name)
-    if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20) bad = true;
-  if (bad)
-    throw InputError("cannot derive a file name from URL " + redact_url(url) +
-                     " (its last path segment is empty or unsafe); give the destination explicitly");
-  return name;
-}
 
 std::filesystem::path safe_join(const std::filesystem::path& dir, const std::string& relative,
                                 const std::string& what) {

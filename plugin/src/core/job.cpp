@@ -16,6 +16,7 @@
 #include "base/range.h"
 #include "core/source_policy.h"
 #include "transfer/redact.h"
+#include "writeback/writeback_queue.h"
 
 namespace assetfetch {
 
@@ -320,6 +321,10 @@ bool JobImpl::complete(ErrorContext* error) {
   state_ = JobState::acknowledged;
   forget_record();
   return all;
+}
+
+UploadReport JobImpl::wait_uploads(std::chrono::milliseconds limit) {
+  return WriteBackQueue::instance().drain(limit);
 }
 
 bool JobImpl::cancel() {

@@ -117,6 +117,7 @@ class JobImpl final : public Job {
   JobState wait(std::optional<std::chrono::milliseconds> timeout) override;
   bool complete(ErrorContext* error) override;
   bool cancel() override;
+  UploadReport wait_uploads(std::chrono::milliseconds limit) override;
 
   JobState state_locked() const { return state_; }
   mutable std::mutex mu_;

@@ -1,5 +1,6 @@
 // Looking after a cache and the jobs recorded in it, for any host (the CLI's
-// `cache` and `job` commands): what cache/cache_admin.h sees in the cache
+// `cache` and `job` commands), and the files a host puts into the cache or
+// takes out of it itself (`hash`, `x-script`): what cache/cache_admin.h sees in the cache
 // tree, plus what only the job records know: which partial downloads stay
 // resumable, and the temporaries a killed job left beside its destinations
 // (<local_name>.<pid>.<random>.part). Nothing here removes a file whose
@@ -15,6 +16,8 @@
 #include "cache/cache.h"  // UnsafeCache: what these throw for a linked cache tree
 #include "cache/cache_admin.h"
 #include "core/job_record.h"
+#include "assetfetch/job.h"
+#include "base/digest.h"
 
 namespace assetfetch {
 
@@ -61,5 +64,34 @@ std::vector<TemporaryInfo> destination_temporaries(const JobRecord& record);
 std::vector<std::filesystem::path> cancel_job(const std::filesystem::path& root, const std::string& name);
 // Throws std::runtime_error naming the process when `record`'s owner runs.
 void refuse_if_running(const JobRecord& record, const char* verb);
+
+// --- Files a host puts into the cache or takes out of it ------------------
+
+// The digest of a file's bytes (`fetch --no-verify` shows it, `hash` prints it).
+Digest digest_of_file(const std::filesystem::path& file, HashAlgorithm algo);
+
+// Where a download with no hash to check lands (`hash`): a new name
+// "hash-<pid>-<n>" in the cache's tmp/ (the same filesystem, so adopting it
+// is a rename), else in the temporary directory (no cache).
+std::filesystem::path unverified_download_path(const std::filesystem::path& cache_dir);
+// The key the cache keeps such a download's partial under
+// (FileSpec::resume_key), so the same URLs resume it.
+Digest unverified_resume_key(const std::vector<std::string>& urls);
+
+struct AdoptedFile {
+  enum class Kept { added, already_there, no_cache } kept = Kept::no_cache;
+  std::filesystem::path object;  // the cache object (added)
+};
+// Makes `file`, whose bytes have digest `d`, the cache's object (a rename);
+// removes it instead when the cache holds that object already, or when
+// `cache_dir` is empty (no cache).
+AdoptedFile adopt_file(const std::filesystem::path& cache_dir, const std::filesystem::path& file, const Digest& d);
+
+// Copies the cached object `d` to `dst` (written beside it, mode 0644, then
+// renamed over it) and records the use; nullopt when the cache (empty
+// `cache_dir`: none) does not hold it. Throws std::filesystem_error on a
+// failed copy.
+std::optional<FileResult> copy_cached_object(const std::filesystem::path& cache_dir, const Digest& d,
+                                             const std::filesystem::path& dst);
 
 }  // namespace assetfetch

@@ -66,6 +66,14 @@ ResolvedOptions resolve_options(const OptionFlags& flags) {
   job.max_connections_per_file = flags.max_connections_per_file ? *flags.max_connections_per_file
                                                                  : config->max_connections;
 
+  if (config->write_back_wait) job.write_back_wait = *config->write_back_wait;
+  if (flags.vcpkg_asset_sources) {
+    Config from_env;
+    apply_vcpkg_asset_sources(*flags.vcpkg_asset_sources, from_env, "X_VCPKG_ASSET_SOURCES");
+    for (auto& source : from_env.sources) config->sources.push_back(std::move(source));
+    if (from_env.block_origin) config->block_origin = job.block_origin = true;
+  }
+  if (flags.block_origin) config->block_origin = job.block_origin = true;
   out.config = config;
   job.sources = config;
   return out;

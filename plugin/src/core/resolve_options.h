@@ -33,6 +33,10 @@ struct OptionFlags {
   std::optional<std::string> ca_file;
   std::optional<int> max_parallel_files;
   std::optional<int> max_connections_per_file;  // >= 1 (the CLI's --max-connections)
+  bool block_origin = false;  // a flag can only block the origin
+  // vcpkg's X_VCPKG_ASSET_SOURCES (the x-script command): its x-azurl caches
+  // join the config's sources, its x-block-origin blocks the origin.
+  std::optional<std::string> vcpkg_asset_sources;
 };
 
 struct ResolvedOptions {
@@ -44,6 +48,11 @@ struct ResolvedOptions {
 // Loads the config (flag, else $ASSETFETCH_CONFIG). Throws InputError on a bad
 // config or a bad environment value (e.g. ASSETFETCH_OFFLINE=maybe).
 ResolvedOptions resolve_options(const OptionFlags& flags);
+
+// Whether the options' source policy (the config's sources and rewrites,
+// block_origin) leaves `spec` a URL to ask: add_file() builds the same walk
+// from spec.urls. Throws InputError as add_file() refuses (a bad rewrite).
+bool has_sources(const JobOptions& options, FileSpec spec);
 
 // ASSETFETCH_OFFLINE's value: unset or empty is false. Throws InputError for
 // a value that is neither 1/true/yes/on nor 0/false/no/off.

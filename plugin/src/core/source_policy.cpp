@@ -1,5 +1,7 @@
 #include "core/source_policy.h"
 
+#include "core/resolve_options.h"
+
 namespace assetfetch {
 
 std::shared_ptr<const Config> job_source_config(const JobOptions& options) {
@@ -16,6 +18,11 @@ void expand_candidates(const Config& config, FileSpec& spec) {
   if (spec.extra_digest && spec.extra_digest->algorithm == HashAlgorithm::sha512 && !id.sha512) id.sha512 = spec.extra_digest;
   spec.candidates = build_candidates(config, id, spec.urls);
   if (spec.digest) spec.write_back = write_back_targets(config, id);
+}
+
+bool has_sources(const JobOptions& options, FileSpec spec) {
+  expand_candidates(*job_source_config(options), spec);
+  return !spec.candidates.empty();
 }
 
 void order_by_health(const MirrorHealth& health, FileSpec& spec, std::vector<std::string>* notes) {

@@ -25,19 +25,9 @@
 
 namespace assetfetch {
 
-struct WriteBackFailure {
-  std::string asset;
-  std::string target;   // redacted URL
-  std::string reason;
-};
-
-struct WriteBackReport {
-  std::vector<WriteBackFailure> failures;  // since the last drain
-  std::size_t unfinished = 0;              // still queued or running at the deadline
-  std::size_t succeeded = 0;               // since the last drain (uploaded or already there)
-  std::size_t already_there = 0;           // of those, held by the store already: nothing sent
-  std::size_t skipped = 0;                 // not tried: their store failed earlier in this process
-};
+// The public report (assetfetch/job.h), as Job::wait_uploads() returns it.
+using WriteBackFailure = UploadFailure;
+using WriteBackReport = UploadReport;
 
 class WriteBackQueue {
  public:

@@ -1,13 +1,11 @@
-#include "asset_specs.h"
-
-#include "config/diagnostics.h"
+// `sync`: a manifest's assets as FileSpecs at their destinations (core/manifest_jobs.h).
+#include "base/quoted_value.h"
 #include "config/safe_join.h"
+#include "core/manifest_jobs.h"
 
-namespace assetfetch::cli {
+namespace assetfetch {
 
-AssetIdentity identity_of(const ManifestAsset& a) { return {a.name, a.sha256, a.sha512}; }
-
-std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const std::filesystem::path& dest_dir) {
+std::vector<FileSpec> manifest_file_specs(const Manifest& manifest, const std::filesystem::path& dest_dir) {
   std::vector<FileSpec> specs;
   DestinationJoiner dest(dest_dir);  // resolves each destination folder once
   for (const auto& a : manifest.assets) {
@@ -22,10 +20,10 @@ std::vector<FileSpec> specs_from_manifest(const Manifest& manifest, const std::f
     s.layout = a.sparse ? Layout::sparse : Layout::concatenated;
     std::string rel = a.destination.empty() ? default_file_name(a.urls.at(0)) : a.destination;
     s.local_name = dest.join(rel, manifest.file.string() + ": asset " + quoted_value(a.name) + " destination");
-    s.urls = a.urls;  // the core builds the candidate walk from the job's source policy
+    s.urls = a.urls;  // add_file() builds the candidate walk from the job's source policy
     specs.push_back(std::move(s));
   }
   return specs;
 }
 
-}  // namespace assetfetch::cli
+}  // namespace assetfetch
