@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/input_error.h"
 #include "base/url.h"
 #include "transfer/curl_url.h"
 
@@ -90,6 +91,24 @@ TEST(UrlOrigin, DefaultPortsAndCase) {
   EXPECT_EQ(url_origin("http://good.example:80@evil.example/f"), "http://evil.example:80");
   EXPECT_EQ(url_origin("http://good.example/f#@evil.example"), "http://good.example:80");
   EXPECT_EQ(url_origin("s3://bucket/key"), "s3://bucket");
+}
+
+TEST(RedactUrl, AnySchemeSeparatorHidesUserinfoAndSecrets) {
+  EXPECT_EQ(redact_url("my_scheme://u:pw@h/f"), "my_scheme://REDACTED@h/f");
+  EXPECT_EQ(redact_url("a?sig=x&u=http://u:pw@h/f?token=t"), "a?sig=REDACTED&u=http://REDACTED@h/f?token=REDACTED");
+  EXPECT_EQ(redact_url("no url?key=k"), "no url?key=REDACTED");
+  EXPECT_EQ(redact_url("https://h/f#frag?sig=s"), "https://h/f#frag?sig=REDACTED");
+  EXPECT_EQ(redact_url("http://a.example\\@b.example/"), "http://REDACTED@b.example/");
+}
+
+TEST(DefaultFileName, LastPathSegmentDecoded) {
+  EXPECT_EQ(default_file_name("https://h/dir/zlib%201.3.tar.gz?x=1#y"), "zlib 1.3.tar.gz");
+  EXPECT_EQ(default_file_name("file:///srv/a.bin"), "a.bin");
+  EXPECT_EQ(default_file_name("relative/b.bin"), "b.bin");
+  EXPECT_THROW(default_file_name("https://host.example"), InputError);  // the host is never a file name
+  EXPECT_THROW(default_file_name("https://h/dir/"), InputError);
+  EXPECT_THROW(default_file_name("https://h/%2e%2e"), InputError);
+  EXPECT_THROW(default_file_name("https://h/a%2fb"), InputError);
 }
 
 TEST(UrlProblem, Messages) {

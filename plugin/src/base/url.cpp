@@ -165,11 +165,9 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
-}  // namespace
 
-std::optional<UrlParts> split_url(std::string_view url) {
-  const auto sep = url.find("://");
-  if (sep == std::string_view::npos || sep == 0 || !all_of(url.substr(0, sep), is_scheme_char)) return std::nullopt;
+// Splits `url` at the "://" at `sep`, whatever comes before it.
+UrlParts split_at(std::string_view url, std::size_t sep) {
   UrlParts u;
   u.scheme = lower(url.substr(0, sep));
   u.after_scheme = url.substr(sep + 3);
@@ -188,6 +186,14 @@ std::optional<UrlParts> split_url(std::string_view url) {
   u.path = rest;
   split_authority(u);
   return u;
+}
+
+}  // namespace
+
+std::optional<UrlParts> split_url(std::string_view url) {
+  const auto sep = url.find("://");
+  if (sep == std::string_view::npos || sep == 0 || !all_of(url.substr(0, sep), is_scheme_char)) return std::nullopt;
+  return split_at(url, sep);
 }
 
 std::string url_scheme(std::string_view url) {
@@ -228,10 +234,14 @@ std::optional<std::string> url_problem(std::string_view url) {
 }
 
 std::string redact_url(std::string_view url) {
-  const auto u = split_url(url);
-  // Not a URL: still hide what a query after '?' would hold.
-  if (!u) return redact_after_question_mark(url);
-  std::string out(url.substr(0, url.size() - u->after_scheme.size()));
+  // Any "://" counts here, even after what is no scheme ("my_scheme://u:pw@h"):
+  // a message never shows its userinfo.
+  const auto sep = url.find("://");
+  if (sep == std::string_view::npos) return redact_after_question_mark(url);  // still hide a query
+  const std::optional<UrlParts> u = split_at(url, sep);
+  std::string out(url.substr(0, sep + 3));
+  // Not a scheme ("a?sig=x&u=http://..."): a query in it is hidden too.
+  if (!split_url(url)) out = redact_after_question_mark(out);
   if (u->userinfo) out += "REDACTED@";
   out += std::string(u->authority.substr(u->userinfo ? u->userinfo->size() + 1 : 0));
   out += std::string(u->path);
