@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <iostream>
 #include <string>
 #include "base/env_names.h"
 
@@ -62,6 +63,9 @@ Settings resolve_settings(const CommonOptions& o, OptionFlags extra) {
   if (o.max_connections > 0) flags.max_connections_per_file = o.max_connections;
   ResolvedOptions r = resolve_options(flags);
   Settings s;
+  // A store left out (no credentials) is said once, before anything runs.
+  for (const auto& line : r.warnings) std::cerr << "assetfetch: warning: " << line << "
+";
   s.job = std::move(r.job);
   // A command names exactly the files it wants; only `job resume` restores.
   s.job.restore = false;

@@ -6,7 +6,10 @@
 
 #include <httplib.h>
 
+#include <openssl/evp.h>
+
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "object_store_emulator.h"
@@ -75,6 +78,60 @@ TEST_F(AzureBlob, EmulatorRejectsAWriteWithAReadOnlySas) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 403);
   EXPECT_FALSE(azurite->get_blob(container, "probe"));
+}
+
+// RFC 1864 Content-MD5: base64 of the MD5 of `bytes`.
+std::string md5_base64(const std::string& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_md5(), nullptr);
+  unsigned char text[64];
+  const int n = EVP_EncodeBlock(text, digest, static_cast<int>(size));
+  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(n));
+}
+
+// Uploads are checked by the store: every Put Blob, Put Block and S3 PUT
+// carries the Content-MD5 of exactly the bytes it sends, and Azurite (as
+// Azure; AWS S3 too, 400 BadDigest) refuses a body that does not match, so
+// bytes that change between being read and arriving are never stored.
+// s3rver does not check Content-MD5 (nor x-amz-checksum-*): the S3 side is
+// shown on a recording server, the refusal on Azurite only.
+TEST_F(AzureBlob, UploadsCarryContentMd5AndTheStoreRefusesAMismatch) {
+  httplib::Client c("127.0.0.1", azurite->port());
+  auto bad = c.Put("/devstoreaccount1/" + container + "/probe?" + azurite->sas("rwc"),
+                   {{"x-ms-version", "2021-08-06"}, {"x-ms-blob-type", "BlockBlob"},
+                    {"Content-MD5", md5_base64("other bytes")}},
+                   "the bytes sent", "application/octet-stream");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  EXPECT_FALSE(azurite->get_blob(container, "probe")) << "Azurite stored a body that failed its Content-MD5";
+
+  TestServer store;  // records what assetfetch sends
+  store.enable_put("/");
+  const Json sources = Json::array(
+      {{{"kind", "azure-blob"}, {"access", "write"}, {"url", store.url("/c/{sha512}") + "?sv=2021-08-06&sig=x"},
+        {"upload", {{"single_max_bytes", 100000}, {"block_bytes", 131072}}}},
+       {{"kind", "s3"}, {"access", "write"}, {"url", "s3://bkt/s/{sha512}"}, {"endpoint", store.url("")},
+        {"region", "us-east-1"}, {"credentials", {{"access_key_id", "AKID"}, {"secret_access_key", "secret"}}}}});
+  auto r = fetch(config(sources), "A");
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  std::set<std::string> expected_blocks, sent_blocks;
+  for (std::size_t offset = 0; offset < data.size(); offset += 131072)
+    expected_blocks.insert(md5_base64(data.substr(offset, 131072)));
+  std::string s3_put_md5;
+  for (const auto& q : store.requests()) {
+    if (q.method != "PUT") continue;
+    const auto md5 = q.headers.find("Content-MD5");
+    if (q.target.find("comp=block&") != std::string::npos) {
+      ASSERT_NE(md5, q.headers.end()) << "a Put Block without Content-MD5";
+      sent_blocks.insert(md5->second);
+    } else if (q.path == "/bkt/s/" + hex) {
+      ASSERT_NE(md5, q.headers.end()) << "an S3 PUT without Content-MD5";
+      s3_put_md5 = md5->second;
+    }
+  }
+  EXPECT_EQ(sent_blocks, expected_blocks);
+  EXPECT_EQ(s3_put_md5, md5_base64(data));
 }
 
 TEST_F(AzureBlob, ReadAndWriteBackWithASas) {

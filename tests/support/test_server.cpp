@@ -117,6 +117,10 @@ TestServer::TestServer(Options options) : options_(std::move(options)), port_(op
   start();
 }
 
+namespace {
+RequestRecord record_of(const httplib::Request& req);
+}  // namespace
+
 TestServer::~TestServer() { stop(); }
 
 bool TestServer::tls() const { return !options_.cert_file.empty() && !options_.key_file.empty(); }
@@ -140,10 +144,18 @@ void TestServer::start() {
   srv->new_task_queue = [] { return new httplib::ThreadPool(16); };
   srv->set_keep_alive_timeout(1);
   srv->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
-    handle_get(req, res);
+    if (!run_script(req, res)) handle_get(req, res);
   });
   srv->Put(".*", [this](const httplib::Request& req, httplib::Response& res) {
-    handle_put(req, res);
+    if (!run_script(req, res)) handle_put(req, res);
+  });
+  srv->Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!run_script(req, res)) {
+      res.status = 405;
+      RequestRecord rec = record_of(req);
+      rec.status = 405;
+      log(std::move(rec));
+    }
   });
 
   if (port_ == 0) {
@@ -562,6 +574,32 @@ void TestServer::handle_put(const httplib::Request& req, httplib::Response& res)
   rec.status = res.status;
   rec.body_bytes = res.body.size();
   log(std::move(rec));
+}
+
+void TestServer::script(const std::string& method, const std::string& path, Script fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  scripts_[method + " " + path] = std::move(fn);
+}
+
+bool TestServer::run_script(const httplib::Request& req, httplib::Response& res) {
+  Script fn;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = scripts_.find(req.method + " " + req.path);
+    if (it == scripts_.end()) return false;
+    fn = it->second;
+  }
+  RequestRecord rec = record_of(req);
+  const Answer answer = fn(rec, req.body);  // outside mu_: the script may call the server
+  res.status = answer.status;
+  const auto type = answer.headers.find("Content-Type");
+  for (const auto& [name, value] : answer.headers)
+    if (type == answer.headers.end() || name != type->first) res.set_header(name, value);
+  res.set_content(answer.body, type == answer.headers.end() ? "text/plain" : type->second);
+  rec.status = res.status;
+  rec.body_bytes = answer.body.size();
+  log(std::move(rec));
+  return true;
 }
 
 }  // namespace af_test

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -154,6 +155,18 @@ class TestServer {
   // that path (201 when new, 204 when replaced). Other PUTs get 405.
   void enable_put(const std::string& prefix);
 
+  // A scripted answer: requests with `method` (GET, PUT or POST) to `path`
+  // are answered by `fn` (called on a server thread, given the request and
+  // its body) instead of the files, faults and PUT rules; logged like others.
+  // For small protocol endpoints (token and credential services).
+  struct Answer {
+    int status = 200;
+    std::string body{};
+    HeaderMap headers{};
+  };
+  using Script = std::function<Answer(const RequestRecord& request, const std::string& body)>;
+  void script(const std::string& method, const std::string& path, Script fn);
+
   // Response body bytes actually handed to the network for path, over all
   // requests (counts what an endless or throttled body really sent).
   std::size_t body_bytes_sent(const std::string& path) const;
@@ -174,6 +187,8 @@ class TestServer {
 
   void handle_get(const httplib::Request& req, httplib::Response& res);
   void handle_put(const httplib::Request& req, httplib::Response& res);
+  // True when a script answered `req`.
+  bool run_script(const httplib::Request& req, httplib::Response& res);
   std::shared_ptr<const FaultState> take_fault(const std::string& path);
   // Both end answer span `span` when the body is done (or dropped); false
   // when there is no body to send.
@@ -193,6 +208,7 @@ class TestServer {
   std::map<std::string, std::shared_ptr<const FileEntry>> files_;
   std::map<std::string, std::shared_ptr<FaultState>> faults_;
   std::vector<std::string> put_prefixes_{};
+  std::map<std::string, Script> scripts_{};  // "METHOD path"
   std::vector<RequestRecord> log_{};
   std::map<std::string, std::size_t> sent_{};
   std::vector<AnswerSpan> spans_{};

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -49,6 +50,8 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // how write-back uploads (docs/mirrors.md, "Team caches on object storage").
 enum class StoreKind { http, azure_blob, s3 };
 
+class AwsCredentialProvider;  // temporary AWS credentials (src/transfer/aws_credentials.h)
+
 // Per-candidate object-storage settings. Secrets here are never shown, put in
 // job records or written under the cache directory.
 struct StoreAccess {
@@ -57,6 +60,11 @@ struct StoreAccess {
   std::string s3_access_key_id;
   std::string s3_secret_access_key;
   std::string s3_session_token;       // optional; sent as x-amz-security-token
+  // Keys from a service (web identity, container, instance metadata), asked
+  // when a request is signed and refreshed before they expire; the three
+  // strings above are then empty. Shared by the copies of one source.
+  std::shared_ptr<AwsCredentialProvider> s3_credentials;
+  bool s3_unsigned = false;           // "credentials": "none" (a public bucket)
   // Objects larger than this are uploaded in blocks (Azure Put Block) or parts
   // (S3 multipart) of block_size bytes. 0: the backend's default.
   std::uint64_t single_upload_max = 0;

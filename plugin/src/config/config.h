@@ -65,6 +65,10 @@ struct Config {
   int max_connections = 0;
   std::optional<std::chrono::seconds> write_back_wait;  // "write_back": {"wait_s": N}
   std::vector<std::string> warnings;  // e.g. missing ${env:} in `check` mode
+  // One line per store left out because its credentials were not found
+  // ("FILE: /sources/N (URL): why; the fix"); the commands print them, and
+  // the fetch goes on from the other sources.
+  std::vector<std::string> skipped_stores;
 };
 
 struct ConfigLoadOptions {

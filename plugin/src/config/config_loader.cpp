@@ -6,6 +6,7 @@
 #include "config/url_pattern.h"
 #include "base/url.h"
 #include "config/url_template.h"
+#include "transfer/redact.h"
 
 namespace assetfetch {
 
@@ -29,14 +30,14 @@ std::string local_path(const JsonNode& node) {
   return p;
 }
 
-SourceSpec parse_source(const JsonNode& node, const ConfigLoadOptions& opts,
-                        std::vector<std::string>& warnings, Diagnostics& d) {
+SourceSpec parse_source(const JsonNode& node, const ConfigLoadOptions& opts, std::vector<std::string>& warnings,
+                        Diagnostics& d, std::optional<std::string>& unusable) {
   node.object();
   node.only_keys(kSourceKeys, d);
   SourceSpec source;
   if (node.has("url")) d.attempt([&] { source.url_template = node.child("url").non_empty_string(); });
   // "kind" and its keys; an s3:// url becomes the endpoint's URL here.
-  const bool url_checkable = parse_store_keys(node, source, d);
+  const bool url_checkable = parse_store_keys(node, source, d, unusable);
   if (!node.has("url")) {
     d.add(node.pointer(), "missing \"url\"; add a URL template such as \"https://cache.example/{sha256}\"");
   } else if (url_checkable) {
@@ -190,7 +191,16 @@ Config config_from_document(const JsonDocument& doc, const ConfigLoadOptions& op
   field("install", [&](const JsonNode& n) { parse_install(n, config); });
   field("sources", [&](const JsonNode& n) {
     for (std::size_t i = 0; i < n.array().size(); ++i)
-      d.attempt([&] { config.sources.push_back(parse_source(n.element(i), opts, config.warnings, d)); });
+      d.attempt([&] {
+        std::optional<std::string> unusable;
+        SourceSpec source = parse_source(n.element(i), opts, config.warnings, d, unusable);
+        if (!unusable) return config.sources.push_back(std::move(source));
+        const JsonNode url = n.element(i).child("url");
+        const std::string line = n.element(i).place() + " (" + redact_url(url.string()) + "): " + *unusable +
+                                 "; this store is skipped";
+        config.skipped_stores.push_back(line);
+        config.warnings.push_back(line);
+      });
   });
   field("rewrites", [&](const JsonNode& n) { config.rewrites = parse_rewrites(n, opts, config.warnings, d); });
   field("fallback_mirrors",

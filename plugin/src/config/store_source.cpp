@@ -3,6 +3,7 @@
 #include "config/env_expand.h"
 #include "base/input_error.h"
 #include "base/url.h"
+#include "transfer/aws_credential_chain.h"
 #include "transfer/azure_blob.h"
 #include "transfer/s3_sigv4.h"
 
@@ -10,21 +11,68 @@ namespace assetfetch::config_detail {
 
 namespace {
 
-// A credential: "credentials": {KEY: "${env:NAME}"}, or the AWS_* variable
-// when the key is not given. A variable that is unset is an error even in
-// `check` (a store with no key cannot be used at all). Values are never echoed.
-std::string credential(const JsonNode& source, const char* key, const char* env, bool required) {
-  const bool given = source.has("credentials") && source.child("credentials").has(key);
-  const std::string raw =
-      given ? source.child("credentials").child(key).non_empty_string() : std::string("${env:") + env + "}";
-  const EnvExpansion expanded = expand_env(raw);
-  const JsonNode at = given ? source.child("credentials").child(key) : source;
-  const std::string where = given ? "" : std::string("credentials/") + key + ": ";
-  if (expanded.problem) at.fail(where + *expanded.problem);
-  if (expanded.missing.empty()) return expanded.value;
-  if (!required && !given) return {};
-  at.fail(where + "environment variable " + expanded.missing.front() + " is not set; export it (the S3 " + key +
-          ") or name another variable in \"credentials\": {\"" + key + "\": \"${env:NAME}\"}");
+// An explicitly named credential: "credentials": {KEY: "${env:NAME}"} (or
+// the value itself). An unset variable makes the store unusable (skipped
+// with a warning), not the config malformed. Values are never echoed.
+std::optional<std::string> named_credential(const JsonNode& credentials, const char* key, std::string& missing) {
+  if (!credentials.has(key)) return std::nullopt;
+  const JsonNode at = credentials.child(key);
+  const EnvExpansion expanded = expand_env(at.non_empty_string());
+  if (expanded.problem) at.fail(*expanded.problem);
+  if (!expanded.missing.empty() && missing.empty())
+    missing = "environment variable " + expanded.missing.front() + " (\"credentials\": \"" + key + "\") is not set";
+  return expanded.value;
+}
+
+// "credentials": absent (the AWS chain), "none" (unsigned requests),
+// {"access_key_id", "secret_access_key", "session_token"} (named keys), or
+// {"instance_metadata": true} (the chain, IMDS at its link-local default
+// allowed). Sets `unusable` when no credentials are found.
+void parse_s3_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d,
+                          std::optional<std::string>& unusable) {
+  StoreAccess& store = source.store;
+  AwsChainOptions chain;
+  chain.region = store.s3_region;
+  if (node.has("credentials")) {
+    const JsonNode c = node.child("credentials");
+    if (c.value().is_string()) {
+      if (c.string() != "none")
+        c.fail("\"" + c.string() + "\" is not a credentials mode; use \"none\" (a public bucket, unsigned) or an "
+               "object such as {\"access_key_id\": \"${env:NAME}\", \"secret_access_key\": \"${env:NAME}\"}");
+      store.s3_unsigned = true;
+      return;
+    }
+    c.object();
+    c.only_keys({"access_key_id", "secret_access_key", "session_token", "instance_metadata"}, d);
+    if (c.has("instance_metadata")) chain.allow_default_imds = c.child("instance_metadata").boolean();
+    std::string missing;
+    const auto id = named_credential(c, "access_key_id", missing);
+    const auto secret = named_credential(c, "secret_access_key", missing);
+    const auto token = named_credential(c, "session_token", missing);
+    if (id || secret || token) {
+      if (!id || !secret)
+        c.fail("give both \"access_key_id\" and \"secret_access_key\" (or neither, for the AWS credential chain)");
+      if (!missing.empty()) {
+        unusable = missing + "; export it or remove \"credentials\" to use the AWS credential chain";
+        return;
+      }
+      store.s3_access_key_id = *id;
+      store.s3_secret_access_key = *secret;
+      store.s3_session_token = token.value_or("");
+      return;
+    }
+  }
+  AwsChainResult found = resolve_aws_credentials(chain);
+  if (!found.found()) {
+    unusable = "no AWS credentials found (looked at: " + found.looked_at +
+                      "); export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, set AWS_PROFILE, or give "
+                      "\"credentials\" (\"none\" for a public bucket)";
+    return;
+  }
+  store.s3_access_key_id = found.keys.access_key_id;
+  store.s3_secret_access_key = found.keys.secret_access_key;
+  store.s3_session_token = found.keys.session_token;
+  store.s3_credentials = found.provider;
 }
 
 void parse_upload(const JsonNode& node, StoreKind kind, StoreAccess& store, Diagnostics& d) {
@@ -38,23 +86,30 @@ void parse_upload(const JsonNode& node, StoreKind kind, StoreAccess& store, Diag
     store.block_size = node.child(size_key).integer(1, s3 ? kS3DefaultSingleMax : kAzureMaxBlock);
 }
 
-void parse_s3(const JsonNode& node, SourceSpec& source, Diagnostics& d) {
+void parse_s3(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable) {
   StoreAccess& store = source.store;
   std::string why;
   const JsonNode url = node.child("url");
   const auto where = parse_s3_url(url.non_empty_string(), &why);
   if (!where) url.fail(why);
-  if (!node.has("endpoint"))
-    node.fail("missing \"endpoint\" for kind \"s3\"; add e.g. \"endpoint\": \"https://s3.eu-west-1.amazonaws.com\"");
-  const JsonNode endpoint = node.child("endpoint");
-  const std::string base = endpoint.non_empty_string();
+  // Region and endpoint: the source's keys, else the environment and the
+  // profile as the AWS SDKs read them (aws_credential_chain.h).
+  store.s3_region = node.has("region") ? node.child("region").non_empty_string() : aws_region_from_environment();
+  if (store.s3_region.empty())
+    node.fail("missing \"region\" for kind \"s3\" (the SigV4 scope, e.g. \"us-east-1\"); add it, or set AWS_REGION "
+              "or a region in the AWS profile");
+  const bool endpoint_given = node.has("endpoint");
+  const std::string base =
+      endpoint_given ? node.child("endpoint").non_empty_string() : aws_s3_endpoint(store.s3_region);
+  auto endpoint_fail = [&](const std::string& message) {
+    if (endpoint_given) node.child("endpoint").fail(message);
+    node.fail("the endpoint from AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL: " + message);
+  };
   const auto parts = split_url(base);
   if (!parts || (parts->scheme != "http" && parts->scheme != "https"))
-    endpoint.fail("the endpoint must be an http:// or https:// URL");
+    endpoint_fail("the endpoint must be an http:// or https:// URL");
   if (parts->userinfo || parts->query || parts->fragment)
-    endpoint.fail("the endpoint is scheme://host[:port] with no query, fragment or credentials");
-  if (!node.has("region")) node.fail("missing \"region\" for kind \"s3\" (the SigV4 scope, e.g. \"us-east-1\")");
-  store.s3_region = node.child("region").non_empty_string();
+    endpoint_fail("the endpoint is scheme://host[:port] with no query, fragment or credentials");
   bool virtual_hosted = false;
   if (node.has("addressing")) {
     const JsonNode addressing = node.child("addressing");
@@ -62,15 +117,25 @@ void parse_s3(const JsonNode& node, SourceSpec& source, Diagnostics& d) {
     if (a == "virtual") virtual_hosted = true;
     else if (a != "path") addressing.fail("\"" + a + "\" is not an addressing style; use \"path\" or \"virtual\"");
   }
-  if (node.has("credentials")) {
-    node.child("credentials").object();
-    node.child("credentials").only_keys({"access_key_id", "secret_access_key", "session_token"}, d);
-  }
-  store.s3_access_key_id = credential(node, "access_key_id", "AWS_ACCESS_KEY_ID", true);
-  store.s3_secret_access_key = credential(node, "secret_access_key", "AWS_SECRET_ACCESS_KEY", true);
-  store.s3_session_token = credential(node, "session_token", "AWS_SESSION_TOKEN", false);
+  parse_s3_credentials(node, source, d, unusable);
   source.url_template = s3_http_url(*where, base, virtual_hosted);
-  if (source.url_template.empty()) endpoint.fail("libcurl cannot read this endpoint as scheme://host[:port]");
+  if (source.url_template.empty()) endpoint_fail("libcurl cannot read this endpoint as scheme://host[:port]");
+}
+
+// "?${env:AZ_SAS}" (or any ${env:NAME} in the query): the SAS from the
+// environment, so it stays out of the file. An unset variable makes the
+// store unusable (skipped with a warning).
+void expand_sas(const JsonNode& node, SourceSpec& source, std::optional<std::string>& unusable) {
+  const auto query = source.url_template.find('?');
+  if (query == std::string::npos || source.url_template.find("${", query) == std::string::npos) return;
+  const EnvExpansion expanded = expand_env(std::string_view(source.url_template).substr(query + 1));
+  if (expanded.problem) node.child("url").fail(*expanded.problem);
+  if (!expanded.missing.empty())
+    unusable = "environment variable " + expanded.missing.front() +
+                      " (the SAS in the url's query) is not set; export it with the SAS (sv=...&sig=...)";
+  std::string sas = expanded.value;
+  if (!sas.empty() && sas.front() == '?') sas.erase(0, 1);  // AZ_SAS="?sv=..." as the portal copies it
+  source.url_template = source.url_template.substr(0, query + 1) + sas;
 }
 
 }  // namespace
@@ -88,7 +153,7 @@ std::optional<std::string> azure_sas_problem(const std::string& url_template) {
   return std::nullopt;
 }
 
-bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d) {
+bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable) {
   bool kind_ok = true;
   if (node.has("kind")) {
     kind_ok = d.attempt([&] {
@@ -112,9 +177,10 @@ bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d) 
       parse_upload(node.child("upload"), kind, source.store, d);
     });
   }
+  if (kind == StoreKind::azure_blob && node.has("url")) return d.attempt([&] { expand_sas(node, source, unusable); });
   if (kind != StoreKind::s3) return true;
   if (!node.has("url")) return false;  // the caller reports the missing url
-  return d.attempt([&] { parse_s3(node, source, d); });
+  return d.attempt([&] { parse_s3(node, source, d, unusable); });
 }
 
 }  // namespace assetfetch::config_detail

@@ -18,7 +18,9 @@ inline constexpr std::initializer_list<const char*> kSourceKeys = {
 // problem in `d`; for s3, turns the s3:// url into the HTTP(S) template of
 // the endpoint. Call before the URL checks of plain sources (an s3:// url is
 // not one). Returns false when the url must not be checked further.
-bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d);
+// `unusable` is set when the store's credentials are not found (the source
+// is then left out with a warning, not an error).
+bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable);
 
 // Problems with an Azure Blob URL template: the SAS must be the query.
 std::optional<std::string> azure_sas_problem(const std::string& url_template);

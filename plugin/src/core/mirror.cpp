@@ -181,7 +181,9 @@ Config mirror_store_config(const StoreFlags& a) {
     source["access"] = "readwrite";  // read first: what it holds is not fetched elsewhere
     sources.push_back(source);
   }
-  return parse_config(nlohmann::json{{"sources", sources}}.dump(), "--to");
+  Config destination = parse_config(nlohmann::json{{"sources", sources}}.dump(), "--to");
+  if (!destination.skipped_stores.empty()) throw InputError(destination.skipped_stores.front());  // no credentials
+  return destination;
 }
 
 std::string mirror_store_label(const std::string& to) {

@@ -74,6 +74,7 @@ ResolvedOptions resolve_options(const OptionFlags& flags) {
     if (from_env.block_origin) config->block_origin = job.block_origin = true;
   }
   if (flags.block_origin) config->block_origin = job.block_origin = true;
+  out.warnings = config->skipped_stores;
   out.config = config;
   job.sources = config;
   return out;

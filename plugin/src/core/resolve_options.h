@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "assetfetch/job.h"
 #include "config/config.h"
@@ -43,6 +44,9 @@ struct ResolvedOptions {
   std::shared_ptr<const Config> config;  // the mirror config (empty Config when none)
   bool config_given = false;
   JobOptions job;                        // job.sources is `config`
+  // Said once before anything runs: a store left out for lack of
+  // credentials (Config::skipped_stores), with where to put them.
+  std::vector<std::string> warnings;
 };
 
 // Loads the config (flag, else $ASSETFETCH_CONFIG). Throws InputError on a bad

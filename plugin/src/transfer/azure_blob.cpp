@@ -52,6 +52,7 @@ std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t, Upl
     r.headers.emplace_back("If-None-Match", "*");  // a 409/412: another writer was first
     r.body_fd = body.fd;
     r.body_length = body.size;
+    r.content_md5 = true;  // Azure refuses a body that does not match (400 Md5Mismatch)
     ObjectResponse answer = perform_with_retry(r);
     if (created_by_another(answer)) return {};
     return answer.ok() ? std::string() : describe_failure(answer);
@@ -66,6 +67,7 @@ std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t, Upl
     r.body_fd = body.fd;
     r.body_offset = offset;
     r.body_length = std::min(block, body.size - offset);
+    r.content_md5 = true;
     ObjectResponse answer = perform_with_retry(r);
     if (!answer.ok()) return "Put Block " + std::to_string(ids.size()) + ": " + describe_failure(answer);
   }

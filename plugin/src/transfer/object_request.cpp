@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/url.h"
+#include "transfer/body_md5.h"
 #include "transfer/curl_api.h"
 #include "transfer/store_auth.h"
 #include "transfer/transfer.h"
@@ -128,12 +129,24 @@ ObjectResponse perform_object_request(const ObjectRequest& r) {
   curl.easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl.easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(retry.no_progress_timeout.count()));
   curl.easy_setopt(e, CURLOPT_USERAGENT, "assetfetch/" ASSETFETCH_VERSION_STRING);
+  if (r.total_timeout.count() > 0) curl.easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.total_timeout.count()));
+  if (r.no_proxy) curl.easy_setopt(e, CURLOPT_NOPROXY, "*");
   if (r.tls) {
     curl.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, r.tls->verify ? 1L : 0L);
     curl.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, r.tls->verify ? 2L : 0L);
     if (!r.tls->ca_file.empty()) curl.easy_setopt(e, CURLOPT_CAINFO, r.tls->ca_file.c_str());
   }
   curl_slist*& headers = easy.headers();
+  if (r.content_md5) {
+    const auto md5 = content_md5(r.body_fd, r.body_offset, r.body_length, r.body_text);
+    if (!md5) {
+      ObjectResponse failed;
+      failed.transport_failed = true;
+      failed.error = "cannot read the cached object";
+      return failed;
+    }
+    headers = curl.slist_append(headers, ("Content-MD5: " + *md5).c_str());
+  }
   for (const auto& [name, value] : r.headers) headers = curl.slist_append(headers, (name + ": " + value).c_str());
   const bool with_body = r.method == "PUT" || r.method == "POST";
   if (with_body && !r.content_type.empty())
@@ -147,6 +160,8 @@ ObjectResponse perform_object_request(const ObjectRequest& r) {
     curl.easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
   } else if (r.method == "HEAD") {
     curl.easy_setopt(e, CURLOPT_NOBODY, 1L);
+  } else if (r.method == "GET") {
+    curl.easy_setopt(e, CURLOPT_HTTPGET, 1L);
   } else if (r.method == "POST") {
     curl.easy_setopt(e, CURLOPT_POST, 1L);
     curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, length);

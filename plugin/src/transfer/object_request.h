@@ -4,6 +4,7 @@
 // the write-back threads, never from the job's transfer thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,7 +15,7 @@
 namespace assetfetch {
 
 struct ObjectRequest {
-  std::string method = "PUT";  // PUT, POST (both with the body), HEAD or DELETE
+  std::string method = "PUT";  // PUT, POST (both with the body), GET, HEAD or DELETE
   std::string url;
   HeaderList headers;
   const StoreAccess* store = nullptr;
@@ -28,6 +29,13 @@ struct ObjectRequest {
   int body_fd = -1;
   std::uint64_t body_offset = 0;
   std::uint64_t body_length = 0;
+  // For credential services: a limit on the whole exchange (0: none) and no
+  // proxy (their answers are secrets; IMDS and container endpoints are local).
+  std::chrono::milliseconds total_timeout{0};
+  bool no_proxy = false;
+  // Send Content-MD5 of the body (transfer/body_md5.h), computed per attempt
+  // from the bytes that attempt reads.
+  bool content_md5 = false;
 };
 
 struct ObjectResponse {

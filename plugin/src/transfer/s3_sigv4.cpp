@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/url.h"
+#include "transfer/aws_credentials.h"
 #include "transfer/curl_url.h"
 #include "transfer/object_request.h"
 
@@ -39,6 +40,7 @@ std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64
     r.body_fd = body.fd;
     r.body_offset = offset;
     r.body_length = std::min(part, body.size - offset);
+    r.content_md5 = true;
     ObjectResponse answer = perform_with_retry(r);
     if (!answer.ok() || answer.etag.empty()) {
       failure = "part " + std::to_string(number) + ": " + describe_failure(answer);
@@ -139,6 +141,8 @@ std::string s3_http_url(const S3Location& where, const std::string& endpoint, bo
 
 std::string upload_s3(const UploadBody& body, const UploadTarget& t, UploadNote* note) {
   const StoreAccess& store = t.target->store;
+  std::string why;
+  if (store.s3_credentials && !store.s3_credentials->current(&why)) return "no credentials: " + why;
   if (auto settled = settled_before_upload(base_request(t, t.target->url), body.size, note)) return *settled;
   const std::uint64_t single_max = store.single_upload_max ? store.single_upload_max : kS3DefaultSingleMax;
   if (body.size > single_max) return multipart(body, t, store.block_size ? store.block_size : kS3DefaultPartSize);
@@ -148,6 +152,7 @@ std::string upload_s3(const UploadBody& body, const UploadTarget& t, UploadNote*
   r.headers.emplace_back("If-None-Match", "*");
   r.body_fd = body.fd;
   r.body_length = body.size;
+  r.content_md5 = true;  // S3 refuses a body that does not match (400 BadDigest)
   ObjectResponse answer = perform_with_retry(r);
   if (already_created(answer)) {
     if (note) note->already_there = true;

@@ -1,5 +1,6 @@
 #include "transfer/store_auth.h"
 
+#include "transfer/aws_credentials.h"
 #include "transfer/curl_url.h"
 
 namespace assetfetch {
@@ -13,15 +14,24 @@ curl_slist* apply_store_auth(CURL* easy, const StoreAccess& store, curl_slist* h
       headers = curl.slist_append(headers, (std::string("x-ms-version: ") + kAzureApiVersion).c_str());
       break;
     case StoreKind::s3: {
+      if (store.s3_unsigned) break;
+      AwsCredentials keys{store.s3_access_key_id, store.s3_secret_access_key, store.s3_session_token, std::nullopt};
+      if (store.s3_credentials) {
+        // Without keys the request goes unsigned: the store refuses it
+        // (403) and the candidate fails over like any refused one.
+        auto current = store.s3_credentials->current();
+        if (!current) break;
+        keys = std::move(*current);
+      }
       const std::string provider = "aws:amz:" + store.s3_region + ":s3";
       curl.easy_setopt(easy, CURLOPT_AWS_SIGV4, provider.c_str());
-      curl.easy_setopt(easy, CURLOPT_USERNAME, store.s3_access_key_id.c_str());
-      curl.easy_setopt(easy, CURLOPT_PASSWORD, store.s3_secret_access_key.c_str());
+      curl.easy_setopt(easy, CURLOPT_USERNAME, keys.access_key_id.c_str());
+      curl.easy_setopt(easy, CURLOPT_PASSWORD, keys.secret_access_key.c_str());
       // libcurl 7.88 signs no payload hash of its own; S3 requires the
       // header, and the body's integrity is the asset hash anyway.
       headers = curl.slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-      if (!store.s3_session_token.empty())
-        headers = curl.slist_append(headers, ("x-amz-security-token: " + store.s3_session_token).c_str());
+      if (!keys.session_token.empty())
+        headers = curl.slist_append(headers, ("x-amz-security-token: " + keys.session_token).c_str());
       break;
     }
   }

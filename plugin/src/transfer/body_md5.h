@@ -1,0 +1,18 @@
+// Content-MD5 (RFC 1864: base64 of the MD5 of the body) of an upload's body,
+// so the store checks what arrived against what was read: S3 (PutObject,
+// UploadPart) answers 400 BadDigest and Azure (Put Blob, Put Block) 400
+// Md5Mismatch when they differ. The body is read once more for it (a 1 GiB
+// object: one more read, usually from the page cache).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace assetfetch {
+
+// `length` bytes of `fd` from `offset`, or `text` when fd < 0; nullopt when
+// the file cannot be read (the upload then fails as a local read error).
+std::optional<std::string> content_md5(int fd, std::uint64_t offset, std::uint64_t length, const std::string& text);
+
+}  // namespace assetfetch
