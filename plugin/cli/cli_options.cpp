@@ -64,8 +64,7 @@ Settings resolve_settings(const CommonOptions& o, OptionFlags extra) {
   ResolvedOptions r = resolve_options(flags);
   Settings s;
   // A store left out (no credentials) is said once, before anything runs.
-  for (const auto& line : r.warnings) std::cerr << "assetfetch: warning: " << line << "
-";
+  for (const auto& line : r.warnings) std::cerr << "assetfetch: warning: " << line << "\n";
   s.job = std::move(r.job);
   // A command names exactly the files it wants; only `job resume` restores.
   s.job.restore = false;
