@@ -12,6 +12,10 @@ command -v x86_64-w64-mingw32-g++-posix >/dev/null || need+=(g++-mingw-w64-x86-6
 command -v cmake >/dev/null || need+=(cmake)
 command -v ninja >/dev/null || need+=(ninja-build)
 [ -d /usr/src/googletest ] || need+=(googletest)
+# RE2's Unicode tables are generated from these when it is cross-built (build-re2.sh).
+[ -f /usr/share/unicode/UnicodeData.txt ] || need+=(unicode-data)
+python3 -c 'import six' 2>/dev/null || need+=(python3-six)
+command -v perl >/dev/null || need+=(perl)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo

@@ -1,6 +1,10 @@
 #include "test_util.h"
 
+#ifdef _WIN32
+#include "platform/sha.h"  // the Windows cross build has no OpenSSL (docs/windows.md)
+#else
 #include <openssl/evp.h>
+#endif
 
 #include <array>
 #include <cstdlib>
@@ -10,7 +14,8 @@
 #include <system_error>
 #include <vector>
 
-#include <unistd.h>
+#include "platform/fs_ops.h"
+#include "platform/path.h"
 
 namespace af_test {
 namespace fs = std::filesystem;
@@ -20,19 +25,32 @@ namespace {
 fs::path temp_root() {
   const char* env = std::getenv("TMPDIR");
   if (env != nullptr && *env != '\0') return fs::path(env);
+#ifdef _WIN32
+  return fs::temp_directory_path();
+#else
   return fs::path("/tmp");
+#endif
 }
 
-std::string digest_hex(const EVP_MD* md, std::string_view data) {
+#ifdef _WIN32
+std::string digest_hex(bool sha512, std::string_view data) {
+  auto sha = assetfetch::platform::OsSha::create(sha512);
+  if (!sha) throw std::runtime_error(sha.error().message());
+  std::array<unsigned char, assetfetch::platform::OsSha::kMaxDigest> out{};
+  sha->update(data.data(), data.size());
+  const std::size_t len = sha->finish(out.data());
+#else
+std::string digest_hex(bool sha512, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, sha512 ? EVP_sha512() : EVP_sha256(), nullptr) != 1) {
     throw std::runtime_error("EVP_Digest failed");
   }
+#endif
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
+  for (std::size_t i = 0; i < len; ++i) {
     hex.push_back(kHex[out[i] >> 4]);
     hex.push_back(kHex[out[i] & 0xF]);
   }
@@ -42,13 +60,12 @@ std::string digest_hex(const EVP_MD* md, std::string_view data) {
 }  // namespace
 
 TempDir::TempDir(std::string_view prefix) {
-  std::string pattern = (temp_root() / (std::string(prefix) + "-XXXXXX")).string();
-  std::vector<char> buf(pattern.begin(), pattern.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-  }
-  path_ = fs::path(buf.data());
+  namespace platform = assetfetch::platform;
+  std::string parent = platform::utf8_of(temp_root());
+  while (parent.size() > 1 && (parent.back() == '/' || parent.back() == '\\')) parent.pop_back();
+  auto dir = platform::make_private_directory(parent, std::string(prefix) + "-");
+  if (!dir) throw std::system_error(dir.error().error_code(), dir.error().message());
+  path_ = platform::path_from_utf8(dir.value());
 }
 
 TempDir::~TempDir() { remove(); }
@@ -101,8 +118,8 @@ std::string random_bytes(std::size_t n, std::uint32_t seed) {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) { return digest_hex(EVP_sha256(), data); }
-std::string sha512_hex(std::string_view data) { return digest_hex(EVP_sha512(), data); }
+std::string sha256_hex(std::string_view data) { return digest_hex(false, data); }
+std::string sha512_hex(std::string_view data) { return digest_hex(true, data); }
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -121,11 +138,20 @@ void write_file(const fs::path& path, std::string_view data) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+void set_env(const char* name, const char* value) {
+#ifdef _WIN32
+  _putenv_s(name, value ? value : "");
+#else
+  if (value) ::setenv(name, value, 1);
+  else ::unsetenv(name);
+#endif
+}
+
 void remove_proxy_env() {
   static constexpr const char* kNames[] = {
       "http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy",
       "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "ALL_PROXY", "NO_PROXY"};
-  for (const char* name : kNames) ::unsetenv(name);
+  for (const char* name : kNames) set_env(name, nullptr);
 }
 
 }  // namespace af_test

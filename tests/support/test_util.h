@@ -56,6 +56,11 @@ std::string sha512_hex(std::string_view data);
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, std::string_view data);
 
+// Sets an environment variable of this process, or removes it when `value`
+// is nullptr (setenv/unsetenv; _putenv_s on Windows, where "" removes).
+// Not thread-safe with concurrent getenv: call it in a test's body or SetUp.
+void set_env(const char* name, const char* value);
+
 // Removes http_proxy, https_proxy, ALL_PROXY, no_proxy etc. (both spellings)
 // from this process's environment, so in-process libcurl goes straight to
 // 127.0.0.1. Not thread-safe with concurrent getenv: call it in main/SetUp.

@@ -2,7 +2,6 @@
 // digest's name) keeps its stamp, so the next hit does not read the whole
 // object again; a write through such a name is still caught.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,6 +15,11 @@ namespace assetfetch {
 namespace {
 
 namespace fs = std::filesystem;
+
+// rw-r--r--: what a user who makes an object or destination writable sets
+// (on Windows: clears the read-only attribute).
+constexpr fs::perms kWritable =
+    fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read;
 
 // Bytes this process has read so far (/proc/self/io rchar): a re-hash of an
 // object reads all of it.
@@ -86,7 +90,7 @@ TEST(CacheLinking, AWriteThroughTheLinkIsStillCaught) {
   Cache cache(dir / "cache");
   const Stored s = store(cache, kSize, 4);
   cache.linking(s.d, [&] { hardlink_readonly(cache.object_path(s.d), dir / "dest"); });
-  ::chmod((dir / "dest").c_str(), 0644);  // a user who makes the installed file writable
+  fs::permissions(dir / "dest", kWritable);  // a user who makes the installed file writable
   {
     std::fstream f(dir / "dest", std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(100);
@@ -103,7 +107,7 @@ TEST(CacheLinking, AWriteDuringTheLinkIsNeverStamped) {
   const fs::path obj = cache.object_path(s.d);
   cache.linking(s.d, [&] {
     hardlink_readonly(obj, dir / "dest");
-    ::chmod(obj.c_str(), 0644);
+    fs::permissions(obj, kWritable);
     std::fstream f(obj, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(7);
     f.put(static_cast<char>(s.bytes[7] ^ 1));

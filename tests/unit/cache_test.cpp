@@ -1,6 +1,5 @@
 // The content-addressed cache: paths, lookup, and healing of corrupt objects.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +12,11 @@ namespace assetfetch {
 namespace {
 
 namespace fs = std::filesystem;
+
+// rw-r--r--: what a user who makes an object or destination writable sets
+// (on Windows: clears the read-only attribute).
+constexpr fs::perms kWritable =
+    fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read;
 
 Digest sha256_of(const std::string& bytes) { return {HashAlgorithm::sha256, af_test::sha256_hex(bytes)}; }
 
@@ -68,7 +72,7 @@ TEST(CacheLookup, FlippedByteIsHealedAndRemoved) {
   store(cache, bytes, d);
   ASSERT_EQ(cache.lookup(d), Cache::Lookup::hit);
   fs::path obj = cache.object_path(d);
-  ::chmod(obj.c_str(), 0644);
+  fs::permissions(obj, kWritable);
   {
     std::fstream f(obj, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(12345);
@@ -91,7 +95,7 @@ TEST(CacheLookup, TruncationIsHealedAndRemoved) {
   const Digest d = sha256_of(bytes);
   store(cache, bytes, d);
   fs::path obj = cache.object_path(d);
-  ::chmod(obj.c_str(), 0644);
+  fs::permissions(obj, kWritable);
   fs::resize_file(obj, 100);
   EXPECT_EQ(cache.lookup(d), Cache::Lookup::healed);
   EXPECT_FALSE(fs::exists(obj));
@@ -118,7 +122,7 @@ TEST(CacheStamps, SmallObjectsCarryNoStampAndAreCheckedOnEveryUse) {
 
   // Without a stamp, a changed byte is caught at the next use.
   fs::path obj = cache.object_path(ds);
-  ::chmod(obj.c_str(), 0644);
+  fs::permissions(obj, kWritable);
   std::string bad = small;
   bad[100] ^= 1;
   af_test::write_file(obj, bad);

@@ -40,7 +40,7 @@ TEST(Check, DetectsAManifestByItsAssetsKey) {
 }
 
 TEST(Check, ConfigSummaryAndMissingEnvWarning) {
-  ::unsetenv("AF_CHECK_UNSET");
+  af_test::set_env("AF_CHECK_UNSET", nullptr);
   const CheckReport r = check_text(
       R"J({"offline": true, "block_origin": true,
           "sources": [{"url": "https://c.example/{sha256}", "headers": {"X-T": "${env:AF_CHECK_UNSET}"}}],
@@ -108,7 +108,7 @@ TEST(Check, ExamplesPass) {
 // The fixtures the schema test also reads: valid/ must load, invalid/ must be
 // refused, so schema and loader agree.
 TEST(Check, SchemaFixturesAgreeWithTheLoaders) {
-  ::setenv("ASSET_CACHE_TOKEN", "t", 1);
+  af_test::set_env("ASSET_CACHE_TOKEN", "t");
   const auto root = kRepo / "tests/schemas/fixtures";
   int seen = 0;
   for (const char* verdict : {"valid", "invalid"}) {

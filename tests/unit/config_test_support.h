@@ -7,10 +7,9 @@
 #include <fstream>
 #include <string>
 
-#include <unistd.h>
-
 #include "config/diagnostics.h"
 #include "base/input_error.h"
+#include "platform/process.h"
 
 namespace af_config_test {
 
@@ -49,7 +48,7 @@ class ScratchDir {
   ScratchDir() {
     static std::atomic<int> counter{0};
     path_ = std::filesystem::temp_directory_path() /
-            ("af-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+            ("af-config-test-" + std::to_string(assetfetch::platform::current_pid()) + "-" + std::to_string(counter++));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }

@@ -1,14 +1,13 @@
 // open_new_temporary() and friends: never through a link, never onto an
 // existing file, names nobody can guess; write_file_atomic() replaces a link
 // at its target instead of writing through it.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <set>
 #include <system_error>
 
 #include "cache/unique_fd.h"
+#include "platform/process.h"
 #include "test_util.h"
 
 namespace assetfetch {
@@ -25,7 +24,7 @@ TEST(UniqueFd, NewTemporaryRefusesALinkAndAnExistingFile) {
   // replace: the link itself goes, its target stays as it was.
   UniqueFd fd = open_new_temporary(dir / "link.part", true);
   ASSERT_TRUE(fd);
-  ASSERT_EQ(::write(fd.get(), "new", 3), 3);
+  ASSERT_TRUE(assetfetch::platform::write_all(fd, "new", 3));
   EXPECT_FALSE(fs::is_symlink(dir / "link.part"));
   EXPECT_EQ(af_test::read_file(dir / "link.part"), "new");
   EXPECT_EQ(af_test::read_file(dir / "target"), "keep");
@@ -36,14 +35,14 @@ TEST(UniqueFd, ExistingRegularOnlyNeverThroughALink) {
   af_test::write_file(dir / "target", "keep");
   fs::create_symlink(dir / "target", dir / "x.lock");
   try {
-    open_or_create_regular(dir / "x.lock", O_RDWR | O_CREAT);
+    open_or_create_regular(dir / "x.lock");
     ADD_FAILURE() << "opened through a link";
   } catch (const std::system_error& e) {
     EXPECT_NE(std::string(e.what()).find((dir / "x.lock").string()), std::string::npos) << e.what();
   }
   fs::create_directory(dir / "d.lock");
-  EXPECT_THROW(open_or_create_regular(dir / "d.lock", O_RDWR | O_CREAT), std::system_error);
-  EXPECT_TRUE(open_or_create_regular(dir / "new.lock", O_RDWR | O_CREAT));
+  EXPECT_THROW(open_or_create_regular(dir / "d.lock"), std::system_error);
+  EXPECT_TRUE(open_or_create_regular(dir / "new.lock"));
   EXPECT_TRUE(open_regular_readonly(dir / "target"));
   EXPECT_THROW(open_regular_readonly(dir / "x.lock"), std::system_error);
 }
@@ -56,8 +55,8 @@ TEST(UniqueFd, TemporaryNamesCarryThePidAndDiffer) {
     ASSERT_TRUE(t.fd);
     names.insert(t.path);
     const std::string name = t.path.filename().string();
-    EXPECT_EQ(name.rfind("stem." + std::to_string(::getpid()) + ".", 0), 0u) << name;
-    EXPECT_EQ(name.size(), std::string("stem.").size() + std::to_string(::getpid()).size() + 1 + 16 + 4) << name;
+    EXPECT_EQ(name.rfind("stem." + std::to_string(assetfetch::platform::current_pid()) + ".", 0), 0u) << name;
+    EXPECT_EQ(name.size(), std::string("stem.").size() + std::to_string(assetfetch::platform::current_pid()).size() + 1 + 16 + 4) << name;
   }
   EXPECT_EQ(names.size(), 50u);
 }
@@ -78,7 +77,7 @@ TEST(UniqueFd, AtomicWriteReplacesALinkNotItsTarget) {
 TEST(UniqueFd, MoveTransfersOwnership) {
   af_test::TempDir dir;
   UniqueFd a = open_new_temporary(dir / "f", false);
-  const int raw = a.get();
+  const assetfetch::platform::NativeHandle raw = a.get();
   UniqueFd b = std::move(a);
   EXPECT_FALSE(a);
   EXPECT_EQ(b.get(), raw);

@@ -1,10 +1,6 @@
 #include "cache/cache.h"
 #include "base/env_names.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,7 +10,9 @@
 #include "cache/install.h"
 #include "cache/unique_fd.h"
 #include "platform/file.h"
+#include "platform/fs_ops.h"
 #include "platform/path.h"
+#include "platform/process.h"
 #include "verify/hasher.h"
 
 namespace assetfetch {
@@ -25,36 +23,42 @@ namespace {
 
 std::string key(const Digest& d) { return std::string(algorithm_name(d.algorithm)) + "-" + d.hex; }
 
-// What a stamp records: size, inode and ctime (which no one can set back).
-std::string stamp_of(const struct stat& st) {
+std::optional<platform::FileIdentity> stat_of(const fs::path& p) {
+  platform::Result<platform::FileIdentity> id = platform::identity_of_path(platform::utf8_of(p), true);
+  if (!id) return std::nullopt;
+  return id.value();
+}
+
+// What a stamp records: size, file id and ctime (which no one can set back);
+// ctime as seconds and nanoseconds, as earlier builds wrote it.
+std::string stamp_of(const platform::FileIdentity& id) {
   std::ostringstream s;
-  s << st.st_size << ' ' << st.st_ino << ' ' << st.st_ctim.tv_sec << ' ' << st.st_ctim.tv_nsec;
+  s << id.size << ' ' << id.file_id << ' ' << id.ctime_ns / 1000000000 << ' ' << id.ctime_ns % 1000000000;
   return s.str();
 }
 
 std::string stat_stamp(const fs::path& p) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) return {};
-  return stamp_of(st);
+  const auto id = stat_of(p);
+  return id ? stamp_of(*id) : std::string();
 }
 
 // A free name for a temporary beside `dir`'s entries (hard links are made
 // at a name, not opened, so they cannot go through create_temporary_in).
 fs::path temp_name_in(const fs::path& dir, const std::string& stem) {
-  return dir / (stem + "." + std::to_string(::getpid()) + "." + random_suffix() + ".tmp");
+  return dir / (stem + "." + std::to_string(platform::current_pid()) + "." + random_suffix() + ".tmp");
 }
 
-// What is wrong with a cache entry that must be a `want` (S_IFDIR, S_IFREG)
-// and never a link; empty when it is fine or absent. `seen` (optional) gets
-// the lstat result, all zeros when the entry is absent.
-std::string unsafe_entry(const fs::path& p, mode_t want, struct stat* seen = nullptr) {
-  struct stat st {};
-  if (seen) *seen = st;
-  if (::lstat(p.c_str(), &st) != 0) return {};
-  if (seen) *seen = st;
-  if (S_ISLNK(st.st_mode)) return p.string() + " is a symbolic link";
-  if ((st.st_mode & S_IFMT) != want)
-    return p.string() + (want == S_IFDIR ? " is not a directory" : " is not a regular file");
+// What is wrong with a cache entry that must be a `want` (directory,
+// regular) and never a link; empty when it is fine or absent. `seen`
+// (optional) gets what is there, a default FileIdentity when it is absent.
+std::string unsafe_entry(const fs::path& p, platform::FileKind want, platform::FileIdentity* seen = nullptr) {
+  if (seen) *seen = {};
+  platform::Result<platform::FileIdentity> id = platform::identity_of_path(platform::utf8_of(p));
+  if (!id) return {};
+  if (seen) *seen = id.value();
+  if (id.value().kind == platform::FileKind::link) return p.string() + " is a symbolic link";
+  if (id.value().kind != want)
+    return p.string() + (want == platform::FileKind::directory ? " is not a directory" : " is not a regular file");
   return {};
 }
 
@@ -101,12 +105,12 @@ void Cache::check_tree() const {
   if (tree_checked_.load(std::memory_order_acquire)) return;
   for (const char* dir : {"objects", "objects/sha256", "objects/sha512", "partial", "locks", "tmp", "stamps",
                           "stamps/sha256", "stamps/sha512", "jobs", "installed"})
-    if (auto why = unsafe_entry(root_ / dir, S_IFDIR); !why.empty()) refuse_entry(why);
+    if (auto why = unsafe_entry(root_ / dir, platform::FileKind::directory); !why.empty()) refuse_entry(why);
   tree_checked_.store(true, std::memory_order_release);
 }
 
 void Cache::check_entry(const fs::path& entry) {
-  if (auto why = unsafe_entry(entry, S_IFREG); !why.empty()) refuse_entry(why);
+  if (auto why = unsafe_entry(entry, platform::FileKind::regular); !why.empty()) refuse_entry(why);
 }
 
 std::string Cache::recorded_stamp(const Digest& d) const {
@@ -125,13 +129,13 @@ void Cache::linking(const Digest& d, const std::function<void()>& link) const {
   const fs::path obj = object_path(d);
   // One stat for both the stamp check and the comparison after: a write
   // after it moves mtime, so it can never be carried over.
-  struct stat before {};
-  const bool stamped = ::stat(obj.c_str(), &before) == 0 && recorded_stamp(d) == stamp_of(before);
+  const auto before = stat_of(obj);
+  const bool stamped = before && recorded_stamp(d) == stamp_of(*before);
   link();
-  struct stat after {};
-  if (!stamped || ::stat(obj.c_str(), &after) != 0) return;
-  if (after.st_ino != before.st_ino || after.st_size != before.st_size ||
-      after.st_mtim.tv_sec != before.st_mtim.tv_sec || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec)
+  if (!stamped) return;
+  const auto after = stat_of(obj);
+  if (!after || after->file_id != before->file_id || after->size != before->size ||
+      after->mtime_ns != before->mtime_ns)
     return;  // not only a link: the next use re-hashes
   try {
     write_stamp(d);
@@ -145,9 +149,9 @@ Cache::Lookup Cache::lookup(const Digest& d) {
   std::error_code ec;
   // A link here is refused, never hashed or installed through; the same
   // lstat says whether it is there (one system call for a miss).
-  struct stat st {};
-  if (auto why = unsafe_entry(obj, S_IFREG, &st); !why.empty()) refuse_entry(why);
-  if (!S_ISREG(st.st_mode)) return Lookup::miss;
+  platform::FileIdentity st;
+  if (auto why = unsafe_entry(obj, platform::FileKind::regular, &st); !why.empty()) refuse_entry(why);
+  if (st.kind != platform::FileKind::regular) return Lookup::miss;
   if (stamp_matches(d)) return Lookup::hit;
   // Unknown or changed since verified: check the bytes themselves.
   bool ok = false;
@@ -172,25 +176,26 @@ Cache::Lookup Cache::lookup(const Digest& d) {
 void Cache::adopt(const fs::path& verified, const Digest& d, const std::optional<Digest>& also) {
   fs::path obj = object_path(d);
   // Only a regular file goes into objects/, never a link planted at its name.
-  struct stat st {};
-  if (auto why = unsafe_entry(verified, S_IFREG, &st); !why.empty()) refuse_entry(why);
+  platform::FileIdentity st;
+  if (auto why = unsafe_entry(verified, platform::FileKind::regular, &st); !why.empty()) refuse_entry(why);
   check_tree();
-  ::chmod(verified.c_str(), 0444);
+  (void)platform::make_read_only(platform::utf8_of(verified));
   // The folder exists but for the first object of a cache (or after a
   // prune): rename first, create it only when the rename says so (no stat
   // of objects/<algo> per asset).
-  std::error_code ec;
-  fs::rename(verified, obj, ec);
-  if (ec == std::errc::no_such_file_or_directory) {
+  // (platform::replace_file: a typed not_found on every OS; mingw-w64's
+  // fs::rename reports a missing folder as an I/O error.)
+  const std::string from = platform::utf8_of(verified), to = platform::utf8_of(obj);
+  platform::Status moved = platform::replace_file(from, to);
+  if (!moved && moved.error().code == platform::Errc::not_found) {
     fs::create_directories(obj.parent_path());
     for (const fs::path& dir : {obj.parent_path().parent_path(), obj.parent_path()})
-      if (auto why = unsafe_entry(dir, S_IFDIR); !why.empty()) refuse_entry(why);
-    fs::rename(verified, obj);
-  } else if (ec) {
-    throw fs::filesystem_error("cannot move into the cache", verified, obj, ec);
+      if (auto why = unsafe_entry(dir, platform::FileKind::directory); !why.empty()) refuse_entry(why);
+    moved = platform::replace_file(from, to);
   }
+  if (!moved) throw std::system_error(moved.error().error_code(), "cannot move into the cache: " + moved.error().message());
   // A small object gets no stamp (write_stamp): its size is known, no stat.
-  if (static_cast<std::uint64_t>(st.st_size) >= kUnstampedBelow) write_stamp(d);
+  if (st.size >= kUnstampedBelow) write_stamp(d);
   if (also) {
     fs::path other = object_path(*also);
     fs::create_directories(other.parent_path());

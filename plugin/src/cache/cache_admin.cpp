@@ -1,10 +1,6 @@
 #include "cache/cache_admin.h"
 
-#include <signal.h>
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <map>
 #include <string_view>
 
@@ -14,6 +10,10 @@
 #include "cache/object_lock.h"
 #include "verify/hasher.h"
 
+#include "platform/file.h"
+#include "platform/path.h"
+#include "platform/process.h"
+
 namespace assetfetch {
 
 namespace fs = std::filesystem;
@@ -22,7 +22,20 @@ namespace {
 
 constexpr HashAlgorithm kAlgorithms[] = {HashAlgorithm::sha256, HashAlgorithm::sha512};
 
-bool stat_of(const fs::path& p, struct stat& st) { return ::stat(p.c_str(), &st) == 0; }
+// What is at `p`: the file a link leads to (follow), else the link itself.
+std::optional<platform::FileIdentity> stat_of(const fs::path& p, bool follow) {
+  platform::Result<platform::FileIdentity> id = platform::identity_of_path(platform::utf8_of(p), follow);
+  if (!id) return std::nullopt;
+  return id.value();
+}
+
+std::optional<platform::FileIdentity> regular_at(const fs::path& p) {
+  auto id = stat_of(p, false);
+  if (!id || id->kind != platform::FileKind::regular) return std::nullopt;
+  return id;
+}
+
+std::time_t seconds(std::int64_t ns) { return static_cast<std::time_t>(ns / 1000000000); }
 
 bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -97,7 +110,7 @@ long temporary_owner(const std::string& name) {
 
 bool process_alive(long pid) {
   if (pid <= 0) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+  return platform::pid_alive(static_cast<std::uint64_t>(pid));
 }
 
 const char* partial_kind_name(PartialKind k) {
@@ -121,17 +134,16 @@ std::vector<CacheObjectInfo> list_objects(const fs::path& root) {
     for (const auto& e : fs::directory_iterator(cache.objects_dir(algo), ec)) {
       std::string hex = e.path().filename().string();
       if (hex.size() != digest_hex_length(algo) || !is_hex(hex)) continue;  // temporaries
-      struct stat st {};
-      if (::lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;  // list_unsafe_objects
+      const auto st = regular_at(e.path());
+      if (!st) continue;  // list_unsafe_objects
       CacheObjectInfo o;
       o.digest = Digest{algo, hex};
       o.file = e.path();
-      o.size = static_cast<std::uint64_t>(st.st_size);
-      o.dev = st.st_dev;
-      o.ino = st.st_ino;
-      o.last_use = st.st_mtime;
-      struct stat stamp {};
-      if (stat_of(cache.stamp_path(o.digest), stamp)) o.last_use = stamp.st_mtime;
+      o.size = st->size;
+      o.dev = st->device;
+      o.ino = st->file_id;
+      o.last_use = seconds(st->mtime_ns);
+      if (const auto stamp = stat_of(cache.stamp_path(o.digest), true)) o.last_use = seconds(stamp->mtime_ns);
       out.push_back(std::move(o));
     }
   }
@@ -146,9 +158,9 @@ std::vector<fs::path> list_unsafe_objects(const fs::path& root) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(cache.objects_dir(algo), ec)) {
       std::string hex = e.path().filename().string();
-      struct stat st {};
-      if (hex.size() != digest_hex_length(algo) || !is_hex(hex) || ::lstat(e.path().c_str(), &st) != 0) continue;
-      if (!S_ISREG(st.st_mode)) out.push_back(e.path());
+      if (hex.size() != digest_hex_length(algo) || !is_hex(hex)) continue;
+      const auto st = stat_of(e.path(), false);
+      if (st && st->kind != platform::FileKind::regular) out.push_back(e.path());
     }
   }
   return out;
@@ -164,12 +176,12 @@ std::vector<PartialInfo> list_partials(const fs::path& root) {
     PartialInfo p;
     p.file = e.path();
     const std::string name = e.path().filename().string();
-    struct stat st {};
-    if (::lstat(e.path().c_str(), &st) != 0) continue;
-    p.is_link = S_ISLNK(st.st_mode);
-    p.kind = p.is_link || !S_ISREG(st.st_mode) ? PartialKind::stray : classify_partial(name);
-    p.size = static_cast<std::uint64_t>(st.st_size);
-    p.modified = st.st_mtime;
+    const auto st = stat_of(e.path(), false);
+    if (!st) continue;
+    p.is_link = st->kind == platform::FileKind::link;
+    p.kind = st->kind != platform::FileKind::regular ? PartialKind::stray : classify_partial(name);
+    p.size = st->size;
+    p.modified = seconds(st->mtime_ns);
     const std::string key = key_of(name);
     p.digest = digest_of_key(key);
     auto [it, fresh] = held.try_emplace(key, false);
@@ -249,8 +261,7 @@ void prune_locks(const fs::path& root, PruneResult& r) {
   for (const auto& l : list_locks(root)) {
     if (l.held || l.file == shared) continue;
     std::error_code ec;
-    struct stat st {};
-    bool regular = ::lstat(l.file.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    const bool regular = regular_at(l.file).has_value();
     FileLock lock;
     try {
       if (regular && !lock.try_lock(l.file)) continue;
@@ -269,14 +280,14 @@ std::vector<TemporaryInfo> list_temporaries(const fs::path& root) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    struct stat st {};
-    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const auto st = regular_at(it->path());
+    if (!st) continue;
     const long pid = temporary_owner(it->path().filename().string());
     if (pid <= 0) continue;
     TemporaryInfo t;
     t.file = it->path();
-    t.size = static_cast<std::uint64_t>(st.st_size);
-    t.modified = st.st_mtime;
+    t.size = st->size;
+    t.modified = seconds(st->mtime_ns);
     t.owner_pid = pid;
     t.owner_alive = process_alive(pid);
     out.push_back(std::move(t));

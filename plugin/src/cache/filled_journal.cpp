@@ -1,15 +1,14 @@
 #include "cache/filled_journal.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <system_error>
+
+#include "platform/fs_ops.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -40,16 +39,6 @@ bool parse_u64(std::string_view s, int base, std::uint64_t* out) {
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out, base);
   return ec == std::errc() && p == s.data() + s.size();
-}
-
-bool write_all(int fd, const std::string& s) {
-  for (std::size_t done = 0; done < s.size();) {
-    ssize_t w = ::write(fd, s.data() + done, s.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    done += static_cast<std::size_t>(w);
-  }
-  return true;
 }
 
 }  // namespace
@@ -113,16 +102,15 @@ SpanSet FilledJournal::load(const fs::path& file, std::uint64_t size) {
   } catch (const std::system_error&) {
     return out;
   }
-  struct stat st {};
   std::string text;
-  if (::fstat(fd.get(), &st) == 0 && st.st_size > 0 && static_cast<std::uint64_t>(st.st_size) <= kMaxJournal) {
-    text.resize(static_cast<std::size_t>(st.st_size));
+  platform::Result<platform::FileIdentity> id = platform::identity(fd);
+  if (id && id.value().size > 0 && id.value().size <= kMaxJournal) {
+    text.resize(static_cast<std::size_t>(id.value().size));
     std::size_t got = 0;
     while (got < text.size()) {
-      ssize_t r = ::read(fd.get(), text.data() + got, text.size() - got);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      got += static_cast<std::size_t>(r);
+      platform::Result<std::size_t> r = platform::read_some(fd, text.data() + got, text.size() - got);
+      if (!r || r.value() == 0) break;
+      got += r.value();
     }
     text.resize(got);
   }
@@ -166,10 +154,15 @@ void FilledJournal::rewrite() {
   NewTemporary tmp = create_temporary_in(file_.parent_path(), file_.filename().string(), "");
   std::string text = std::string(kMagic) + std::to_string(size_) + "\n";
   for (const auto& s : filled_.spans()) text += record_line(s.start, s.end);
-  if (!write_all(tmp.fd.get(), text) || ::rename(tmp.path.c_str(), file_.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.path.c_str());
-    throw std::system_error(e, std::generic_category(), file_.string());
+  // The old journal's handle goes first: Windows cannot always replace a
+  // file that is still open (docs/windows.md).
+  fd_.reset();
+  const std::string tmp_path = platform::utf8_of(tmp.path);
+  platform::Status s = platform::write_all(tmp.fd, text.data(), text.size());
+  if (s) s = platform::replace_file(tmp_path, platform::utf8_of(file_));
+  if (!s) {
+    (void)platform::remove_file(tmp_path);
+    throw std::system_error(s.error().error_code(), file_.string());
   }
   fd_ = std::move(tmp.fd);
   records_ = 0;
@@ -189,7 +182,8 @@ void FilledJournal::record(std::uint64_t start, std::uint64_t end) {
     fd_.reset();  // no more records: those spans are fetched again after a kill
     return;
   }
-  if (!write_all(fd_.get(), record_line(start, end))) fd_.reset();
+  const std::string line = record_line(start, end);
+  if (!platform::write_all(fd_, line.data(), line.size())) fd_.reset();
 }
 
 void FilledJournal::reset() {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 
+#include "cache/unique_fd.h"
+
 namespace assetfetch {
 
 // Files smaller than this are copied, not cloned. XFS and btrfs write a
@@ -20,9 +22,15 @@ inline constexpr std::uint64_t kCloneMinSize = std::uint64_t{1} << 20;
 // a link. Returns true when a reflink was used (never below kCloneMinSize).
 bool clone_or_copy(const std::filesystem::path& from, const std::filesystem::path& to);
 
-// Copies `length` bytes from fd_in at in_offset to fd_out at out_offset.
-void copy_fd_range(int fd_in, std::uint64_t in_offset, int fd_out, std::uint64_t out_offset,
+// Copies `length` bytes from `in` at in_offset to `out` at out_offset
+// (platform::copy_range: copy_file_range where the OS has it, else a
+// buffer). Throws std::system_error.
+void copy_fd_range(const UniqueFd& in, std::uint64_t in_offset, const UniqueFd& out, std::uint64_t out_offset,
                    std::uint64_t length);
+// The same on raw handles someone else owns, for worker/ until it passes
+// UniqueFd (issue 18).
+void copy_fd_range(platform::NativeHandle in, std::uint64_t in_offset, platform::NativeHandle out,
+                   std::uint64_t out_offset, std::uint64_t length);
 
 // Hardlinks `from` to `to` (replacing it) and makes it read-only.
 void hardlink_readonly(const std::filesystem::path& from, const std::filesystem::path& to);

@@ -1,9 +1,5 @@
 #include "cache/object_lock.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <charconv>
 #include <mutex>
 #include <system_error>
@@ -11,6 +7,8 @@
 
 #include "cache/cache.h"
 #include "cache/unique_fd.h"
+#include "platform/lock.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -25,27 +23,23 @@ struct ObjectLocks::Table {
 
 namespace {
 
-// One byte at `slot`: F_WRLCK/F_UNLCK there, or (len 0) the whole file.
-struct flock byte_at(short type, std::uint64_t slot, off_t len = 1) {
-  struct flock fl {};
-  fl.l_type = type;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = static_cast<off_t>(slot);
-  fl.l_len = len;
-  return fl;
-}
-
 void open_table(ObjectLocks::Table& t) {
   fs::create_directories(t.file.parent_path());
-  try {
-    t.fd = open_or_create_regular(t.file, O_RDWR | O_CREAT);  // O_NOFOLLOW: a link fails with ELOOP
-  } catch (const std::system_error& e) {
-    // A planted link gets the cache's own refusal (UnsafeCache, with the
-    // fix). Anything else (read-only cache, a directory at the name) stays
-    // a system_error, which still lets a cache hit be served.
-    if (e.code().value() == ELOOP) Cache::check_entry(t.file);
-    throw;
+  platform::Result<platform::File> f =
+      platform::open_regular(platform::utf8_of(t.file), {.write = true, .create = true});  // never through a link
+  if (f) {
+    t.fd = std::move(f).value();
+    return;
   }
+  // A planted link gets the cache's own refusal (UnsafeCache, with the
+  // fix). Anything else (read-only cache, a directory at the name) stays
+  // a system_error, which still lets a cache hit be served.
+  if (f.error().code == platform::Errc::is_link) Cache::check_entry(t.file);
+  throw std::system_error(f.error().error_code(), f.error().message());
+}
+
+[[noreturn]] void lock_failed(const platform::PlatformError& e, const fs::path& file) {
+  throw std::system_error(e.error_code(), "cannot lock " + file.string());
 }
 
 }  // namespace
@@ -68,36 +62,33 @@ ObjectLock ObjectLocks::try_lock(const Digest& d) {
   std::lock_guard<std::mutex> guard(table_->mutex);
   if (!table_->fd) open_table(*table_);
   if (table_->held.count(slot)) return {};  // another thread of ours has it
-  struct flock fl = byte_at(F_WRLCK, slot);
-  if (::fcntl(table_->fd.get(), F_OFD_SETLK, &fl) != 0) {
-    if (errno == EAGAIN || errno == EACCES) return {};
-    throw std::system_error(errno, std::generic_category(), "cannot lock " + table_->file.string());
-  }
+  platform::Result<bool> taken = platform::try_lock_range(table_->fd, slot, 1);
+  if (!taken) lock_failed(taken.error(), table_->file);
+  if (!taken.value()) return {};
   table_->held.insert(slot);
   return ObjectLock(table_, slot);
 }
 
 bool ObjectLocks::held_elsewhere(const Digest* d) const {
-  UniqueFd probe;
-  int fd = -1;
+  const std::uint64_t offset = d ? slot_of(*d) : 0;
+  const std::uint64_t length = d ? 1 : kSlots;
   {
+    // Our own locks never conflict with our handle on POSIX; a slot we hold
+    // is answered here, since a Windows probe through our handle would meet
+    // it (the whole-file probe still does there: docs/windows.md). A
+    // separate probe (no table open yet) sees all.
     std::lock_guard<std::mutex> guard(table_->mutex);
-    fd = table_->fd.get();
-  }
-  if (fd < 0) {
-    struct stat st {};
-    if (::lstat(table_->file.c_str(), &st) != 0) return false;  // absent: nobody locks through it
-    try {
-      probe = open_regular_readonly(table_->file);
-    } catch (const std::exception&) {
-      return true;  // cannot tell: callers then leave things alone
+    if (d && table_->held.count(offset)) return false;
+    if (table_->fd) {
+      platform::Result<bool> held = platform::range_locked_elsewhere(table_->fd, offset, length);
+      return !held || held.value();
     }
-    fd = probe.get();
   }
-  // Our own locks never conflict with our descriptor; a separate probe sees all.
-  struct flock fl = d ? byte_at(F_WRLCK, slot_of(*d)) : byte_at(F_WRLCK, 0, 0);
-  if (::fcntl(fd, F_OFD_GETLK, &fl) != 0) return true;
-  return fl.l_type != F_UNLCK;
+  if (!platform::identity_of_path(platform::utf8_of(table_->file))) return false;  // absent: nobody locks through it
+  platform::Result<platform::File> probe = platform::open_regular(platform::utf8_of(table_->file));
+  if (!probe) return true;  // cannot tell: callers then leave things alone
+  platform::Result<bool> held = platform::range_locked_elsewhere(probe.value(), offset, length);
+  return !held || held.value();
 }
 
 ObjectLock::ObjectLock(std::shared_ptr<ObjectLocks::Table> table, std::uint64_t slot)
@@ -120,8 +111,7 @@ void ObjectLock::unlock() {
   if (!table_) return;
   {
     std::lock_guard<std::mutex> guard(table_->mutex);
-    struct flock fl = byte_at(F_UNLCK, slot_);
-    ::fcntl(table_->fd.get(), F_OFD_SETLK, &fl);  // cannot fail for a lock we hold
+    (void)platform::unlock_range(table_->fd, slot_, 1);  // cannot fail for a lock we hold
     table_->held.erase(slot_);
   }
   table_.reset();

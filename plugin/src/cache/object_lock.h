@@ -4,10 +4,10 @@
 // thousands of small files.
 //
 // Each object locks one byte of that file, at an offset derived from its
-// digest, with an open-file-description lock (fcntl F_OFD_SETLK). OFD locks
-// conflict between open file descriptions, in this process or another, and
-// the kernel drops them when the descriptor closes, so a killed fetch never
-// leaves a stale lock. The file is opened once per ObjectLocks; threads
+// digest, with platform::try_lock_range (an open-file-description lock,
+// F_OFD_SETLK, on Linux; LockFileEx on Windows). Those locks conflict
+// between open handles, in this process or another, and the OS drops them
+// when the handle closes, so a killed fetch never leaves a stale lock. The file is opened once per ObjectLocks; threads
 // sharing that descriptor are kept apart by an in-process table. Two objects
 // whose digests map to the same byte only wait for each other.
 #pragma once

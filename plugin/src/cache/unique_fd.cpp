@@ -1,10 +1,5 @@
 #include "cache/unique_fd.h"
 
-// Only for the int-flags overload of open_or_create_regular (O_CREAT,
-// O_ACCMODE), until its callers pass no flags (docs/windows.md).
-#include <fcntl.h>
-
-#include <cerrno>
 #include <system_error>
 
 #include "platform/fs_ops.h"
@@ -54,10 +49,6 @@ UniqueFd open_new_temporary(const fs::path& path, bool replace) {
 
 UniqueFd open_or_create_regular(const fs::path& path) {
   return open_regular_or_throw(path, {.write = true, .create = true});
-}
-
-UniqueFd open_or_create_regular(const fs::path& path, int flags) {
-  return open_regular_or_throw(path, {.write = (flags & O_ACCMODE) != O_RDONLY, .create = (flags & O_CREAT) != 0});
 }
 
 UniqueFd open_regular_readonly(const fs::path& path) { return open_regular_or_throw(path, {}); }

@@ -34,9 +34,6 @@ UniqueFd open_new_temporary(const std::filesystem::path& path, bool replace);
 // partials), read-write, never through a link, and refuses anything but a
 // regular file. Throws std::system_error naming the path and the fix.
 UniqueFd open_or_create_regular(const std::filesystem::path& path);
-// The same with POSIX open flags (O_RDWR | O_CREAT or O_RDONLY), for the
-// callers not moved to the overload above yet (issue 18).
-UniqueFd open_or_create_regular(const std::filesystem::path& path, int flags);
 
 // Opens an existing regular file for reading, never through a link.
 UniqueFd open_regular_readonly(const std::filesystem::path& path);

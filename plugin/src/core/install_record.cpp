@@ -1,15 +1,14 @@
 #include "core/install_record.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cache/unique_fd.h"
 #include "base/range.h"
 #include "verify/hasher.h"
+
+#include "platform/file.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -33,11 +32,13 @@ fs::path legacy_record_path(const fs::path& cache_dir, const fs::path& dest) {
 }
 
 std::string file_state(const fs::path& p) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  platform::Result<platform::FileIdentity> id = platform::identity_of_path(platform::utf8_of(p), true);
+  if (!id || id.value().kind != platform::FileKind::regular) return {};
+  const platform::FileIdentity& st = id.value();
+  // Times as "<s>.<ns>", as earlier builds wrote them.
   std::ostringstream s;
-  s << st.st_size << ' ' << st.st_ino << ' ' << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec << ' '
-    << st.st_ctim.tv_sec << '.' << st.st_ctim.tv_nsec;
+  s << st.size << ' ' << st.file_id << ' ' << st.mtime_ns / 1000000000 << '.' << st.mtime_ns % 1000000000 << ' '
+    << st.ctime_ns / 1000000000 << '.' << st.ctime_ns % 1000000000;
   return s.str();
 }
 
@@ -48,10 +49,9 @@ std::string read_record(const fs::path& p) {
     UniqueFd fd = open_regular_readonly(p);
     char buf[16384];
     for (;;) {
-      ssize_t n = ::read(fd.get(), buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      out.append(buf, static_cast<std::size_t>(n));
+      platform::Result<std::size_t> n = platform::read_some(fd, buf, sizeof buf);
+      if (!n || n.value() == 0) break;
+      out.append(buf, n.value());
     }
   } catch (const std::exception&) {
     return {};

@@ -2,7 +2,6 @@
 // source policy: candidates, mirror health, already in place) and the state
 // machine (resume, suspend, wait, complete, cancel). The transfer loop is in
 // job_loop.cpp, the job record in job_persist.cpp, FileImpl in file_impl.cpp.
-#include <unistd.h>
 
 #include <set>
 
@@ -17,6 +16,9 @@
 #include "core/source_policy.h"
 #include "transfer/redact.h"
 #include "writeback/writeback_queue.h"
+
+#include "platform/fs_ops.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -45,7 +47,7 @@ bool destination_writable(const fs::path& dest, std::set<fs::path>& writable_dir
     *why = dir.string() + " is not a directory";
     return false;
   }
-  if (::access(dir.c_str(), W_OK) != 0) {
+  if (!platform::can_write_directory(platform::utf8_of(dir))) {
     *why = "cannot write into " + dir.string() + " (permission denied)";
     return false;
   }

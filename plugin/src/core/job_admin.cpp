@@ -1,5 +1,4 @@
 // Job records for hosts: list, find, cancel (core/maintenance.h).
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <map>
@@ -9,6 +8,9 @@
 #include "base/job_name.h"
 #include "cache/cache.h"
 #include "core/maintenance.h"
+
+#include "platform/file.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -80,12 +82,13 @@ std::vector<TemporaryInfo> destination_temporaries(const JobRecord& record) {
       for (std::size_t dot = n.find('.'); dot != std::string::npos && pid == 0; dot = n.find('.', dot + 1))
         if (names.count(n.substr(0, dot)) && n.find(".part", dot) != std::string::npos)
           pid = temporary_owner(n.substr(dot + 1));
-      struct stat st {};
-      if (pid <= 0 || ::lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (pid <= 0) continue;
+      platform::Result<platform::FileIdentity> st = platform::identity_of_path(platform::utf8_of(e.path()));
+      if (!st || st.value().kind != platform::FileKind::regular) continue;
       TemporaryInfo t;
       t.file = e.path();
-      t.size = static_cast<std::uint64_t>(st.st_size);
-      t.modified = st.st_mtime;
+      t.size = st.value().size;
+      t.modified = static_cast<std::time_t>(st.value().mtime_ns / 1000000000);
       t.owner_pid = pid;
       t.owner_alive = process_alive(pid);
       t.job = record.name;

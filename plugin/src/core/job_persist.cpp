@@ -2,13 +2,14 @@
 // starts and when the job fails, removed by complete() and cancel(), and read
 // back by a job of the same name (restore) — BITS' persistence, for the C
 // ABI and the CLI alike.
-#include <unistd.h>
 
 #include "base/input_error.h"
 #include "core/job_impl.h"
 #include "core/job_record.h"
 #include "core/maintenance.h"
 #include "transfer/redact.h"
+
+#include "platform/process.h"
 
 namespace assetfetch {
 
@@ -20,7 +21,7 @@ void JobImpl::persist(const char* state) {
     JobRecord r;
     r.name = name_;
     r.state = state;
-    r.pid = ::getpid();
+    r.pid = static_cast<long>(platform::current_pid());
     for (const auto& f : files_) {
       RecordedFile rf;
       rf.name = f->spec_.name;
@@ -57,7 +58,7 @@ void JobImpl::remove_stale_temporaries() {
   if (!cache_) return;
   try {
     JobRecord r = read_job_record(job_record_path(cache_->jobs_dir(), name_));
-    if (r.pid <= 0 || r.pid == ::getpid() || record_owner_alive(r.pid)) return;
+    if (r.pid <= 0 || r.pid == static_cast<long>(platform::current_pid()) || record_owner_alive(r.pid)) return;
     std::error_code ec;
     for (const auto& t : destination_temporaries(r))
       if (t.owner_pid == r.pid) fs::remove(t.file, ec);

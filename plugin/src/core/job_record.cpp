@@ -1,9 +1,5 @@
 #include "core/job_record.h"
 
-#include <signal.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <fstream>
 
 #include "cache/unique_fd.h"
@@ -11,6 +7,8 @@
 #include "base/job_name.h"
 #include "base/range.h"
 #include "base/digest.h"
+
+#include "platform/process.h"
 
 namespace assetfetch {
 
@@ -138,7 +136,8 @@ FileSpec spec_from_record(const JobRecord& r, const RecordedFile& f) {
 }
 
 bool record_owner_alive(long pid) {
-  return pid > 0 && pid != ::getpid() && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+  return pid > 0 && static_cast<std::uint64_t>(pid) != platform::current_pid() &&
+         platform::pid_alive(static_cast<std::uint64_t>(pid));
 }
 
 }  // namespace assetfetch

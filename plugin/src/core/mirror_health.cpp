@@ -1,9 +1,10 @@
 #include "cache/unique_fd.h"
 #include "core/mirror_health.h"
 
-#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -116,7 +117,7 @@ void MirrorHealth::save() {
     FileLock lock;
     // Bounded wait for other processes saving at the same moment.
     for (int i = 0; i < 100 && !lock.try_lock(file_.parent_path() / "locks" / "health.lock"); ++i)
-      ::usleep(10000);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (!lock.held()) return;
     auto merged = load(file_);
     const std::int64_t now = std::time(nullptr);

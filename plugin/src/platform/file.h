@@ -51,6 +51,21 @@ class File {
   NativeHandle h_ = kNoHandle;
 };
 
+// A File over a handle someone else owns (interfaces that still pass a raw
+// handle, such as worker/ until it moves onto File): never closes it.
+class BorrowedFile {
+ public:
+  explicit BorrowedFile(NativeHandle h) : f_(h) {}
+  ~BorrowedFile() { (void)f_.release(); }
+  BorrowedFile(const BorrowedFile&) = delete;
+  BorrowedFile& operator=(const BorrowedFile&) = delete;
+  const File& file() const { return f_; }
+  operator const File&() const { return f_; }
+
+ private:
+  File f_;
+};
+
 enum class FileKind { regular, directory, link, other };
 
 // What the cache stamps an object with, and what tells two names apart.
@@ -89,6 +104,9 @@ Result<std::size_t> read_some(const File& f, void* buf, std::size_t len);  // 0 
 Status write_all(const File& f, const void* buf, std::size_t len);
 
 Status flush(const File& f);  // fsync / FlushFileBuffers
+// A hint that the file will be read once from start to end
+// (posix_fadvise SEQUENTIAL); nothing where the OS has no such hint.
+void advise_sequential(const File& f);
 Status truncate(const File& f, std::uint64_t size);
 Result<FileIdentity> identity(const File& f);
 // The identity of whatever is at `path`, a link itself when not following.

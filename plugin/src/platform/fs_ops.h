@@ -48,7 +48,17 @@ Status make_directories(std::string_view path);
 // Creates "<parent>/<prefix><random>", a new folder only this user can enter
 // (mkdtemp, 0700; on Windows the parent's inherited ACL). Returns its path.
 Result<std::string> make_private_directory(std::string_view parent, std::string_view prefix);
+// Whether this user may create files in the folder `path` (access W_OK).
+// Windows: true for any existing folder (ACLs are checked when the file is
+// created; the read-only attribute does not apply to folders).
+bool can_write_directory(std::string_view path);
 // Bytes this user may still write on the filesystem holding `path`.
 Result<std::uint64_t> free_space(std::string_view path);
+struct DiskSpace {
+  std::uint64_t available = 0;  // what this user may still write
+  std::uint64_t total = 0;      // the filesystem's (or the user's quota's) size
+};
+// Both at once (statvfs / GetDiskFreeSpaceExW).
+Result<DiskSpace> disk_space(std::string_view path);
 
 }  // namespace assetfetch::platform

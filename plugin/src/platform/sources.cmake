@@ -14,7 +14,9 @@ if(WIN32)
     ${_af_platform_dir}/windows/lock_windows.cpp
     ${_af_platform_dir}/windows/fs_ops_windows.cpp
     ${_af_platform_dir}/windows/process_windows.cpp
-    ${_af_platform_dir}/windows/terminal_windows.cpp)
+    ${_af_platform_dir}/windows/terminal_windows.cpp
+    ${_af_platform_dir}/windows/library_windows.cpp
+    ${_af_platform_dir}/windows/sha_windows.cpp)
   # Windows 10 headers (FileRenameInfoEx), UTF-16 W functions only.
   set(ASSETFETCH_PLATFORM_DEFINITIONS _WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX UNICODE _UNICODE)
   set(ASSETFETCH_PLATFORM_LIBS bcrypt)
@@ -25,7 +27,8 @@ else()
     ${_af_platform_dir}/posix/lock_posix.cpp
     ${_af_platform_dir}/posix/fs_ops_posix.cpp
     ${_af_platform_dir}/posix/process_posix.cpp
-    ${_af_platform_dir}/posix/terminal_posix.cpp)
+    ${_af_platform_dir}/posix/terminal_posix.cpp
+    ${_af_platform_dir}/posix/library_posix.cpp)
   set(ASSETFETCH_PLATFORM_DEFINITIONS)
-  set(ASSETFETCH_PLATFORM_LIBS)
+  set(ASSETFETCH_PLATFORM_LIBS ${CMAKE_DL_LIBS})
 endif()

@@ -1,31 +1,36 @@
 #include "transfer/curl_api.h"
 
-#include <dlfcn.h>
-
 #include <mutex>
 #include <stdexcept>
 #include <string>
 
+#include "platform/library.h"
+
 namespace assetfetch {
 namespace {
 
-// The soname of the OpenSSL flavour of libcurl 7/8 (Debian: libcurl4).
-constexpr const char* kLibcurl = "libcurl.so.4";
+// libcurl 7/8's ABI 4 (Debian: libcurl4, soname libcurl.so.4).
+const std::string& libcurl_name() {
+  static const std::string name = platform::shared_library_name("curl", 4);
+  return name;
+}
 
 template <class F>
-void bind(void* lib, F*& slot, const char* name) {
-  void* sym = ::dlsym(lib, name);
-  if (!sym) throw std::runtime_error(std::string(kLibcurl) + " has no symbol " + name + "; install libcurl 7.84 or later");
+void bind(const platform::Library& lib, F*& slot, const char* name) {
+  void* sym = lib.symbol(name);
+  if (!sym) throw std::runtime_error(libcurl_name() + " has no symbol " + name + "; install libcurl 7.84 or later");
   slot = reinterpret_cast<F*>(sym);
 }
 
 CurlApi load() {
-  void* lib = ::dlopen(kLibcurl, RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    const char* why = ::dlerror();
-    throw std::runtime_error(std::string("cannot load ") + kLibcurl + ": " + (why ? why : "unknown error") +
+  platform::Result<platform::Library> loaded = platform::Library::open(libcurl_name());
+  if (!loaded) {
+    const platform::PlatformError& e = loaded.error();
+    throw std::runtime_error("cannot load " + libcurl_name() + ": " +
+                             (e.detail.empty() ? platform::native_error_text(e.native) : e.detail) +
                              "; install it (Debian: apt-get install libcurl4)");
   }
+  platform::Library& lib = loaded.value();
   CurlApi api{};
   bind(lib, api.global_init, "curl_global_init");
   bind(lib, api.easy_init, "curl_easy_init");
@@ -52,7 +57,8 @@ CurlApi load() {
   bind(lib, api.url_cleanup, "curl_url_cleanup");
   bind(lib, api.free, "curl_free");
   api.global_init(CURL_GLOBAL_DEFAULT);
-  return api;  // the library stays loaded for the life of the process
+  lib.keep_loaded();  // the library stays loaded for the life of the process
+  return api;
 }
 
 }  // namespace

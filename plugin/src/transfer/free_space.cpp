@@ -1,14 +1,14 @@
 #include "transfer/free_space.h"
 
-#include <sys/statvfs.h>
+#include "platform/fs_ops.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
 std::optional<FreeSpace> free_space(const std::filesystem::path& dir) {
-  struct statvfs st {};
-  if (::statvfs(dir.c_str(), &st) != 0) return std::nullopt;
-  const std::uint64_t unit = st.f_frsize ? st.f_frsize : st.f_bsize;
-  return FreeSpace{static_cast<std::uint64_t>(st.f_bavail) * unit, static_cast<std::uint64_t>(st.f_blocks) * unit};
+  platform::Result<platform::DiskSpace> s = platform::disk_space(platform::utf8_of(dir));
+  if (!s) return std::nullopt;
+  return FreeSpace{s.value().available, s.value().total};
 }
 
 }  // namespace assetfetch

@@ -13,7 +13,7 @@ struct FreeSpace {
   std::uint64_t total = 0;      // the filesystem's size
 };
 
-// statvfs of `dir`; nullopt when it cannot be read (no bound is then applied).
+// platform::disk_space of `dir` (statvfs, GetDiskFreeSpaceExW); nullopt when it cannot be read (no bound is then applied).
 std::optional<FreeSpace> free_space(const std::filesystem::path& dir);
 
 }  // namespace assetfetch

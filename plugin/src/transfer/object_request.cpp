@@ -1,7 +1,5 @@
 #include "transfer/object_request.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -10,6 +8,7 @@
 
 #include "base/url.h"
 #include "transfer/body_md5.h"
+#include "platform/file.h"
 #include "transfer/curl_api.h"
 #include "transfer/store_auth.h"
 #include "transfer/transfer.h"
@@ -32,25 +31,23 @@ struct Exchange {
 std::size_t on_read(char* data, std::size_t size, std::size_t n, void* p) {
   auto* x = static_cast<Exchange*>(p);
   const ObjectRequest& r = *x->request;
-  const std::uint64_t total = r.body_fd >= 0 ? r.body_length : r.body_text.size();
+  const std::uint64_t total = r.body_fd != platform::kNoHandle ? r.body_length : r.body_text.size();
   std::size_t want = size * n;
   if (total - x->sent < want) want = static_cast<std::size_t>(total - x->sent);
   if (want == 0) return 0;
-  if (r.body_fd < 0) {
+  if (r.body_fd == platform::kNoHandle) {
     r.body_text.copy(data, want, static_cast<std::size_t>(x->sent));
     x->sent += want;
     return want;
   }
-  ssize_t got;
-  do {
-    got = ::pread(r.body_fd, data, want, static_cast<off_t>(r.body_offset + x->sent));
-  } while (got < 0 && errno == EINTR);
-  if (got <= 0) {
+  const platform::BorrowedFile body(r.body_fd);
+  platform::Result<std::size_t> got = platform::read_at(body, data, want, r.body_offset + x->sent);
+  if (!got || got.value() == 0) {
     x->read_failed = true;
     return CURL_READFUNC_ABORT;
   }
-  x->sent += static_cast<std::uint64_t>(got);
-  return static_cast<std::size_t>(got);
+  x->sent += got.value();
+  return got.value();
 }
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* p) {
@@ -153,7 +150,7 @@ ObjectResponse perform_object_request(const ObjectRequest& r) {
     headers = curl.slist_append(headers, ("Content-Type: " + r.content_type).c_str());
   if (r.store) headers = apply_store_auth(e, *r.store, headers);
   curl.easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-  const auto length = static_cast<curl_off_t>(r.body_fd >= 0 ? r.body_length : r.body_text.size());
+  const auto length = static_cast<curl_off_t>(r.body_fd != platform::kNoHandle ? r.body_length : r.body_text.size());
   curl.easy_setopt(e, CURLOPT_READFUNCTION, &on_read);
   curl.easy_setopt(e, CURLOPT_READDATA, &x);
   if (r.method == "DELETE") {
@@ -202,7 +199,7 @@ ObjectResponse perform_with_retry(const ObjectRequest& r) {
 ObjectPresence head_object(const ObjectRequest& base, std::uint64_t size, std::string* why) {
   ObjectRequest r = base;
   r.method = "HEAD";
-  r.body_fd = -1;
+  r.body_fd = platform::kNoHandle;
   r.body_text.clear();
   r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
                                  [](const auto& h) { return h.first == "If-None-Match"; }),

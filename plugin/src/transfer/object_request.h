@@ -26,7 +26,7 @@ struct ObjectRequest {
   std::string content_type = "application/octet-stream";
   // The body: body_text, or body_length bytes of body_fd from body_offset.
   std::string body_text;
-  int body_fd = -1;
+  platform::NativeHandle body_fd = platform::kNoHandle;
   std::uint64_t body_offset = 0;
   std::uint64_t body_length = 0;
   // For credential services: a limit on the whole exchange (0: none) and no

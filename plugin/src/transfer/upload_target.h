@@ -6,6 +6,7 @@
 #include <string>
 
 #include "assetfetch/job.h"
+#include "platform/file.h"
 
 namespace assetfetch {
 
@@ -25,7 +26,7 @@ struct UploadNote {
 
 // A readable, open object and its size.
 struct UploadBody {
-  int fd = -1;
+  platform::NativeHandle fd = platform::kNoHandle;
   std::uint64_t size = 0;
 };
 

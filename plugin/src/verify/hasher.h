@@ -1,4 +1,6 @@
-// Streaming SHA-256/SHA-512 with OpenSSL EVP (move-only RAII over EVP_MD_CTX).
+// Streaming SHA-256/SHA-512, move-only: OpenSSL EVP where OpenSSL is
+// (hasher_evp.cpp), Windows CNG through the platform layer on Windows
+// (hasher_cng.cpp, platform/sha.h).
 // Bytes are hashed as they arrive, so a fresh download is never read twice.
 #pragma once
 
@@ -8,8 +10,6 @@
 #include <string>
 
 #include "assetfetch/types.h"
-
-struct evp_md_ctx_st;
 
 namespace assetfetch {
 
@@ -29,7 +29,7 @@ class Hasher {
 
  private:
   HashAlgorithm algorithm_;
-  evp_md_ctx_st* ctx_ = nullptr;
+  void* ctx_ = nullptr;  // EVP_MD_CTX, or platform::OsSha on Windows
 };
 
 // Hashes `length` bytes of a file from `offset` (length kLengthToEof: to the

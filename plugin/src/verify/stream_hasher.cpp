@@ -1,7 +1,5 @@
 #include "verify/stream_hasher.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -43,17 +41,18 @@ void StreamHasher::update_here(const void* data, std::size_t size) {
   hasher_.update(data, size);
 }
 
-std::size_t StreamHasher::update_from_file(int fd, std::uint64_t offset, std::size_t size) {
+std::size_t StreamHasher::update_from_file(platform::NativeHandle fd, std::uint64_t offset, std::size_t size) {
+  const platform::BorrowedFile file(fd);
   if (!thread_.joinable()) {
     // Still hashing inline: go through a small buffer.
     char buf[64 * 1024];
     std::size_t done = 0;
     while (done < size) {
       std::size_t want = std::min(sizeof buf, size - done);
-      ssize_t r = ::pread(fd, buf, want, static_cast<off_t>(offset + done));
-      if (r <= 0) break;
-      update(buf, static_cast<std::size_t>(r));
-      done += static_cast<std::size_t>(r);
+      platform::Result<std::size_t> r = platform::read_at(file, buf, want, offset + done);
+      if (!r || r.value() == 0) break;
+      update(buf, r.value());
+      done += r.value();
     }
     return done;
   }
@@ -63,13 +62,13 @@ std::size_t StreamHasher::update_from_file(int fd, std::uint64_t offset, std::si
     std::size_t want = std::min(room, size - done);
     std::size_t at = block_.size();
     block_.resize(at + want);
-    ssize_t r = ::pread(fd, block_.data() + at, want, static_cast<off_t>(offset + done));
-    if (r <= 0) {
+    platform::Result<std::size_t> r = platform::read_at(file, block_.data() + at, want, offset + done);
+    if (!r || r.value() == 0) {
       block_.resize(at);
       break;
     }
-    block_.resize(at + static_cast<std::size_t>(r));
-    done += static_cast<std::size_t>(r);
+    block_.resize(at + r.value());
+    done += r.value();
     if (block_.size() == kBlock) push_block();
   }
   return done;

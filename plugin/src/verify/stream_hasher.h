@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "platform/file.h"
+
 #include "verify/hasher.h"
 
 namespace assetfetch {
@@ -42,7 +44,7 @@ class StreamHasher {
   // Hashes `size` bytes of `fd` at `offset`, read straight into the hashing
   // thread's block (no extra copy). Returns the bytes hashed (< size on a
   // short read or error).
-  std::size_t update_from_file(int fd, std::uint64_t offset, std::size_t size);
+  std::size_t update_from_file(platform::NativeHandle fd, std::uint64_t offset, std::size_t size);
   std::string finish_hex();  // resets afterwards
   void reset();
   HashAlgorithm algorithm() const { return hasher_.algorithm(); }

@@ -110,6 +110,14 @@ Status flush(const File& f) {
   return {};
 }
 
+void advise_sequential(const File& f) {
+#if defined(POSIX_FADV_SEQUENTIAL) && !defined(__APPLE__)
+  (void)::posix_fadvise(f.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+#else
+  (void)f;
+#endif
+}
+
 Status truncate(const File& f, std::uint64_t size) {
   if (::ftruncate(f.get(), static_cast<off_t>(size)) != 0) return last_error("truncate", "");
   return {};

@@ -98,11 +98,23 @@ Result<std::string> make_private_directory(std::string_view parent, std::string_
   return name;
 }
 
-Result<std::uint64_t> free_space(std::string_view path) {
+bool can_write_directory(std::string_view path) {
+  const std::string p(path);
+  return ::access(p.c_str(), W_OK) == 0;
+}
+
+Result<DiskSpace> disk_space(std::string_view path) {
   const std::string p(path);
   struct statvfs st {};
   if (::statvfs(p.c_str(), &st) != 0) return last_error("read the free space of", p);
-  return static_cast<std::uint64_t>(st.f_bavail) * static_cast<std::uint64_t>(st.f_frsize);
+  const std::uint64_t unit = st.f_frsize ? st.f_frsize : st.f_bsize;
+  return DiskSpace{static_cast<std::uint64_t>(st.f_bavail) * unit, static_cast<std::uint64_t>(st.f_blocks) * unit};
+}
+
+Result<std::uint64_t> free_space(std::string_view path) {
+  Result<DiskSpace> s = disk_space(path);
+  if (!s) return s.error();
+  return s.value().available;
 }
 
 }  // namespace assetfetch::platform

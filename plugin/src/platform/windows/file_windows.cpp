@@ -44,6 +44,9 @@ Result<FileIdentity> identity_of_handle(HANDLE h, std::string_view path) {
 
 }  // namespace
 
+// Windows takes the hint at CreateFileW (FILE_FLAG_SEQUENTIAL_SCAN) only.
+void advise_sequential(const File&) {}
+
 void File::reset(NativeHandle h) {
   if (h_ != kNoHandle) ::CloseHandle(h_);
   h_ = h;

@@ -175,14 +175,27 @@ Result<std::string> make_private_directory(std::string_view parent, std::string_
   return PlatformError{Errc::exists, 0, "create a folder in", std::string(parent), "every random name was taken"};
 }
 
-Result<std::uint64_t> free_space(std::string_view path) {
+bool can_write_directory(std::string_view path) {
+  Result<std::wstring> w = win::api_path(path);
+  if (!w) return false;
+  const DWORD attrs = ::GetFileAttributesW(w.value().c_str());
+  return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY) != 0;
+}
+
+Result<DiskSpace> disk_space(std::string_view path) {
   Result<std::wstring> w = win::api_path(path);
   if (!w) return w.error();
   std::wstring dir = w.value();
   if (!dir.empty() && dir.back() != L'\\') dir += L'\\';
-  ULARGE_INTEGER avail{};
-  if (!::GetDiskFreeSpaceExW(dir.c_str(), &avail, nullptr, nullptr)) return win::error("read the free space of", path);
-  return static_cast<std::uint64_t>(avail.QuadPart);
+  ULARGE_INTEGER avail{}, total{};
+  if (!::GetDiskFreeSpaceExW(dir.c_str(), &avail, &total, nullptr)) return win::error("read the free space of", path);
+  return DiskSpace{static_cast<std::uint64_t>(avail.QuadPart), static_cast<std::uint64_t>(total.QuadPart)};
+}
+
+Result<std::uint64_t> free_space(std::string_view path) {
+  Result<DiskSpace> s = disk_space(path);
+  if (!s) return s.error();
+  return s.value().available;
 }
 
 }  // namespace assetfetch::platform
