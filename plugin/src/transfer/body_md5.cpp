@@ -1,29 +1,29 @@
 #include "transfer/body_md5.h"
 
+#include "platform/file.h"
+
 #include <openssl/evp.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <memory>
 #include <vector>
 
 namespace assetfetch {
 
-std::optional<std::string> content_md5(int fd, std::uint64_t offset, std::uint64_t length, const std::string& text) {
+std::optional<std::string> content_md5(platform::NativeHandle fd, std::uint64_t offset, std::uint64_t length, const std::string& text) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) != 1) return std::nullopt;
-  if (fd < 0) {
+  if (fd == platform::kNoHandle) {
     EVP_DigestUpdate(ctx.get(), text.data(), text.size());
   } else {
+    const platform::BorrowedFile file(fd);
     std::vector<unsigned char> buffer(1 << 20);
     for (std::uint64_t done = 0; done < length;) {
       const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - done));
-      const ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset + done));
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) return std::nullopt;
-      EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(got));
-      done += static_cast<std::uint64_t>(got);
+      auto got = platform::read_at(file, buffer.data(), want, offset + done);
+      if (!got || got.value() == 0) return std::nullopt;
+      EVP_DigestUpdate(ctx.get(), buffer.data(), got.value());
+      done += got.value();
     }
   }
   unsigned char digest[EVP_MAX_MD_SIZE];

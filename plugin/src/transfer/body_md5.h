@@ -9,10 +9,12 @@
 #include <optional>
 #include <string>
 
+#include "platform/file.h"
+
 namespace assetfetch {
 
-// `length` bytes of `fd` from `offset`, or `text` when fd < 0; nullopt when
+// `length` bytes of `fd` from `offset`, or `text` without a handle; nullopt when
 // the file cannot be read (the upload then fails as a local read error).
-std::optional<std::string> content_md5(int fd, std::uint64_t offset, std::uint64_t length, const std::string& text);
+std::optional<std::string> content_md5(platform::NativeHandle fd, std::uint64_t offset, std::uint64_t length, const std::string& text);
 
 }  // namespace assetfetch
