@@ -1,4 +1,4 @@
-// SHA-256 and SHA-512 from the operating system: Windows CNG (BCrypt), so
+// SHA-256 and SHA-512 (and MD5 for upload checksums) from the operating system: Windows CNG (BCrypt), so
 // the Windows build needs no OpenSSL. Built on Windows only; elsewhere
 // verify/hasher_evp.cpp hashes with OpenSSL's libcrypto.
 #pragma once
@@ -14,6 +14,8 @@ class OsSha {
   static constexpr std::size_t kMaxDigest = 64;
   // Errc::unsupported when the OS has no such provider.
   static Result<OsSha> create(bool sha512);
+  // MD5, for Content-MD5 of uploads only (never an identity).
+  static Result<OsSha> create_md5();
 
   OsSha() = default;
   ~OsSha();

@@ -236,11 +236,13 @@ std::optional<std::chrono::system_clock::time_point> parse_aws_time(const std::s
     rest.erase(0, i);
   }
   if (rest != "Z" && rest != "+00:00" && rest != "") return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  const std::time_t t = timegm(&tm);
-  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(t);
+  // UTC by the calendar (timegm is not in the C or C++ standard, nor on Windows).
+  using namespace std::chrono;
+  const year_month_day date{year{tm.tm_year}, month{static_cast<unsigned>(tm.tm_mon)},
+                            day{static_cast<unsigned>(tm.tm_mday)}};
+  if (!date.ok() || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) return std::nullopt;
+  return time_point_cast<system_clock::duration>(sys_days{date} + hours{tm.tm_hour} + minutes{tm.tm_min} +
+                                                 seconds{tm.tm_sec});
 }
 
 std::string json_string_field(const std::string& json, const std::string& key) {

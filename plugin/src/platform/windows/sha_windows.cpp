@@ -30,6 +30,21 @@ BCRYPT_ALG_HANDLE provider(bool sha512) {
 
 }  // namespace
 
+Result<OsSha> OsSha::create_md5() {
+  static BCRYPT_ALG_HANDLE md5 = [] {
+    BCRYPT_ALG_HANDLE h = nullptr;
+    return ok(::BCryptOpenAlgorithmProvider(&h, BCRYPT_MD5_ALGORITHM, nullptr, BCRYPT_HASH_REUSABLE_FLAG)) ? h : nullptr;
+  }();
+  if (!md5) return PlatformError{Errc::unsupported, 0, "open the hash provider", "MD5", {}};
+  BCRYPT_HASH_HANDLE h = nullptr;
+  const NTSTATUS s = ::BCryptCreateHash(md5, &h, nullptr, 0, nullptr, 0, BCRYPT_HASH_REUSABLE_FLAG);
+  if (!ok(s)) return PlatformError{Errc::io, static_cast<int>(s), "create a hash", "MD5", {}};
+  OsSha hash;
+  hash.hash_ = h;
+  hash.size_ = 16;
+  return hash;
+}
+
 Result<OsSha> OsSha::create(bool sha512) {
   BCRYPT_ALG_HANDLE alg = provider(sha512);
   if (!alg) return PlatformError{Errc::unsupported, 0, "open the hash provider", sha512 ? "SHA512" : "SHA256", {}};
