@@ -451,6 +451,14 @@ def case_AddSubdirectory(c):
     # A re-configure reuses it: nothing is built or announced again.
     _, out = c.configure("AddSubdirectory", b2, common + [("WITH_CONFIGURE_FETCH", "ON")])
     check("building the in-tree one" not in out, "a re-configure built the tool again:\n" + out)
+    tool_cache = read(os.path.join(b2, "assetfetch", "_configure_tool", "CMakeCache.txt"))
+    check(b"ASSETFETCH_UNITY_BUILD:BOOL=ON" in tool_cache,
+          "the configure-time tool is not a unity build like the subproject it serves")
+    # The tool's build compiled the core and the CLI as unity sources; the
+    # library's own sources compile that way too (only its unity object: the
+    # core's unity sources are the ones the tool's build compiled above).
+    if os.path.exists(ninja):
+        c.build(b2, "assetfetch/plugin/CMakeFiles/assetfetch.dir/Unity/unity_0_cxx.cxx.o")
 
 
 def case_PlainInclude(c):
@@ -610,6 +618,7 @@ def case_Subproject(c):
     cache = open(os.path.join(build, "CMakeCache.txt")).read()
     check("ASSETFETCH_BUILD_TESTS:BOOL=OFF" in cache and "ASSETFETCH_INSTALL:BOOL=OFF" in cache,
           "the options do not default to OFF in a subproject")
+    check("ASSETFETCH_UNITY_BUILD:BOOL=ON" in cache, "a subproject is not a unity build by default")
     install_script = os.path.join(build, "assetfetch", "plugin", "cmake_install.cmake")
     text = open(install_script).read() if os.path.exists(install_script) else ""
     check("file(INSTALL" not in text, "assetfetch's install rules are part of the consumer's install")

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "config/json_node.h"
+#include "config/json_scan.h"
 #include "base/input_error.h"
 #include "platform/file.h"
 #include "platform/path.h"
@@ -30,7 +31,6 @@ std::size_t raw_token_length(const std::string& printed) {
 }
 
 bool is_structural(char c) { return std::string_view("{}[],:").find(c) != std::string_view::npos; }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // A SAX consumer that only records what the parser last read when it gave up.
 struct ErrorLocator : nlohmann::json_sax<nlohmann::json> {
@@ -74,11 +74,11 @@ std::size_t token_start(const std::string& text, std::size_t byte, const std::st
     return byte >= raw ? byte - raw : 0;
   }
   if (is_structural(c)) return idx;
-  std::size_t start = is_space(c) ? idx : idx + 1;
-  while (start > 0 && !is_space(text[start - 1]) && !is_structural(text[start - 1]) &&
+  std::size_t start = is_json_space(c) ? idx : idx + 1;
+  while (start > 0 && !is_json_space(text[start - 1]) && !is_structural(text[start - 1]) &&
          text[start - 1] != '"')
     --start;
-  return start == idx + 1 || (is_space(c) && start == idx) ? idx : start;
+  return start == idx + 1 || (is_json_space(c) && start == idx) ? idx : start;
 }
 
 // nlohmann's what() is "[json.exception.parse_error.101] parse error at line

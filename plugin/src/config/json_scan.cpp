@@ -11,7 +11,6 @@ namespace assetfetch::config_detail {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 int hex_digit(char c) {
@@ -79,7 +78,7 @@ class Walker {
     }
   }
   void skip_space() {
-    while (!at_end() && is_space(peek())) step();
+    while (!at_end() && is_json_space(peek())) step();
   }
 
   // At a value: records its place, then consumes a scalar (the value is
@@ -199,7 +198,7 @@ class Walker {
   bool read_scalar() {
     const std::size_t start = pos_;
     const TextPosition where = here();
-    while (!at_end() && !is_space(peek()) &&
+    while (!at_end() && !is_json_space(peek()) &&
            std::string_view(",:[]{}\"").find(peek()) == std::string_view::npos)
       step();
     if (pos_ == start) return false;

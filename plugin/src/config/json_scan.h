@@ -17,6 +17,9 @@ namespace assetfetch::config_detail {
 // Deeper nesting than any manifest or config needs (they use 6 levels).
 inline constexpr std::size_t kMaxJsonDepth = 64;
 
+// JSON's four whitespace bytes (RFC 8259, section 2).
+inline bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 struct TextPosition {
   std::size_t line = 1;    // 1-based
   std::size_t column = 1;  // 1-based, in characters (UTF-8 sequences count once)
