@@ -454,6 +454,12 @@ def case_AddSubdirectory(c):
     tool_cache = read(os.path.join(b2, "assetfetch", "_configure_tool", "CMakeCache.txt"))
     check(b"ASSETFETCH_UNITY_BUILD:BOOL=ON" in tool_cache,
           "the configure-time tool is not a unity build like the subproject it serves")
+    # The unity-built CLI registers its commands in the same order: the same help.
+    def help_text(exe):
+        p = subprocess.run([exe, "--help"], env=c.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return p.stdout.replace(exe, "assetfetch")  # "Usage: <path> ..."
+    check(help_text(tool) == help_text(c.args.cli),
+          "the unity-built CLI's --help differs from the top-level CLI's:\n" + help_text(tool))
     # The tool's build compiled the core and the CLI as unity sources; the
     # library's own sources compile that way too (only its unity object: the
     # core's unity sources are the ones the tool's build compiled above).
