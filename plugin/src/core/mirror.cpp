@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr HashAlgorithm kAlgorithms[] = {HashAlgorithm::sha256, HashAlgorithm::sha512};
+constexpr HashAlgorithm kIndexAlgorithms[] = {HashAlgorithm::sha256, HashAlgorithm::sha512};
 
 AssetIdentity identity_of(const ManifestAsset& a) { return {a.name, a.sha256, a.sha512}; }
 
@@ -64,7 +64,7 @@ fs::path mirror_index_path(const fs::path& dir, const Digest& d) { return dir / 
 
 std::vector<Digest> mirror_digests(const ManifestAsset& a, const fs::path& blob) {
   std::vector<Digest> out;
-  for (HashAlgorithm algo : kAlgorithms) {
+  for (HashAlgorithm algo : kIndexAlgorithms) {
     if (auto d = declared(a, algo)) out.push_back(*d);
     else out.push_back(Digest{algo, hash_file(blob, algo)});  // not declared: hash the blob once more
   }
@@ -74,7 +74,7 @@ std::vector<Digest> mirror_digests(const ManifestAsset& a, const fs::path& blob)
 std::optional<fs::path> mirror_existing_blob(const fs::path& dir, const ManifestAsset& a,
                                              const std::function<void(const fs::path&, HashAlgorithm)>& on_corrupt) {
   std::optional<fs::path> good;
-  for (HashAlgorithm algo : kAlgorithms) {
+  for (HashAlgorithm algo : kIndexAlgorithms) {
     auto d = declared(a, algo);
     if (!d) continue;
     fs::path p = mirror_index_path(dir, *d);
