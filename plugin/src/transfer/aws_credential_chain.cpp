@@ -10,11 +10,6 @@ namespace assetfetch {
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -22,12 +17,12 @@ std::string lower(std::string s) {
 
 std::string sts_endpoint(const std::string& region) {
   for (const char* name : {"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"})
-    if (!env(name).empty()) return env(name);
+    if (!aws_env(name).empty()) return aws_env(name);
   return region.empty() ? "https://sts.amazonaws.com" : "https://sts." + region + ".amazonaws.com";
 }
 
 std::string session_name() {
-  const std::string given = env("AWS_ROLE_SESSION_NAME");
+  const std::string given = aws_env("AWS_ROLE_SESSION_NAME");
   return given.empty() ? "assetfetch" : given;
 }
 
@@ -47,13 +42,13 @@ bool container_host_allowed(const std::string& url) {
 
 std::string aws_region_from_environment() {
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"})
-    if (!env(name).empty()) return env(name);
+    if (!aws_env(name).empty()) return aws_env(name);
   return read_aws_profile().value("region");
 }
 
 std::string aws_s3_endpoint(const std::string& region) {
   for (const char* name : {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"})
-    if (!env(name).empty()) return env(name);
+    if (!aws_env(name).empty()) return aws_env(name);
   return region.empty() ? std::string() : "https://s3." + region + ".amazonaws.com";
 }
 
@@ -61,9 +56,9 @@ AwsChainResult resolve_aws_credentials(const AwsChainOptions& options) {
   AwsChainResult out;
   std::string& looked = out.looked_at;
   // 1. The environment.
-  const std::string id = env("AWS_ACCESS_KEY_ID"), secret = env("AWS_SECRET_ACCESS_KEY");
+  const std::string id = aws_env("AWS_ACCESS_KEY_ID"), secret = aws_env("AWS_SECRET_ACCESS_KEY");
   if (!id.empty() && !secret.empty()) {
-    out.keys = {id, secret, env("AWS_SESSION_TOKEN"), std::nullopt};
+    out.keys = {id, secret, aws_env("AWS_SESSION_TOKEN"), std::nullopt};
     out.source = "AWS_ACCESS_KEY_ID";
     return out;
   }
@@ -93,7 +88,7 @@ AwsChainResult resolve_aws_credentials(const AwsChainOptions& options) {
     looked += "; " + where + " (role_arn with source_profile is not supported)";
   else looked += "; " + where + " (no aws_access_key_id)";
   // 3. Web identity from the environment (GitHub Actions OIDC, EKS IRSA).
-  const std::string token_file = env("AWS_WEB_IDENTITY_TOKEN_FILE"), role = env("AWS_ROLE_ARN");
+  const std::string token_file = aws_env("AWS_WEB_IDENTITY_TOKEN_FILE"), role = aws_env("AWS_ROLE_ARN");
   if (!token_file.empty() && !role.empty()) {
     out.provider = make_web_identity_provider(token_file, role, session_name(), sts_endpoint(options.region));
     out.source = "AWS_WEB_IDENTITY_TOKEN_FILE";
@@ -101,13 +96,13 @@ AwsChainResult resolve_aws_credentials(const AwsChainOptions& options) {
   }
   looked += "; AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN (unset)";
   // 4. Container credentials (ECS tasks, EKS Pod Identity).
-  std::string container = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  std::string container = aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
   if (!container.empty()) container = "http://169.254.170.2" + container;
-  else container = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  else container = aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
   if (!container.empty()) {
     if (container_host_allowed(container)) {
-      out.provider = make_container_provider(container, env("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
-                                             env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"));
+      out.provider = make_container_provider(container, aws_env("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+                                             aws_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"));
       out.source = "AWS_CONTAINER_CREDENTIALS_*_URI";
       return out;
     }
@@ -118,11 +113,11 @@ AwsChainResult resolve_aws_credentials(const AwsChainOptions& options) {
   }
   // 5. Instance metadata: a machine without it must never wait for it, so
   // the link-local default is asked only when the source allows it.
-  if (lower(env("AWS_EC2_METADATA_DISABLED")) == "true") {
+  if (lower(aws_env("AWS_EC2_METADATA_DISABLED")) == "true") {
     looked += "; instance metadata (AWS_EC2_METADATA_DISABLED=true)";
     return out;
   }
-  std::string imds = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+  std::string imds = aws_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
   if (imds.empty()) imds = profile.value("ec2_metadata_service_endpoint");
   if (imds.empty() && options.allow_default_imds) imds = "http://169.254.169.254";
   if (!imds.empty()) {

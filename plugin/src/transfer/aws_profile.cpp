@@ -14,13 +14,8 @@ std::string trim(const std::string& s) {
   return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
 }
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
 std::string home_file(const char* relative) {
-  const std::string home = env("HOME");
+  const std::string home = aws_env("HOME");
   return home.empty() ? std::string() : home + "/" + relative;
 }
 
@@ -59,11 +54,11 @@ AwsIniSections parse_aws_ini(const std::string& text) {
 
 AwsProfile read_aws_profile() {
   AwsProfile p;
-  p.name = env("AWS_PROFILE");
+  p.name = aws_env("AWS_PROFILE");
   if (p.name.empty()) p.name = "default";
-  p.credentials_file = env("AWS_SHARED_CREDENTIALS_FILE");
+  p.credentials_file = aws_env("AWS_SHARED_CREDENTIALS_FILE");
   if (p.credentials_file.empty()) p.credentials_file = home_file(".aws/credentials");
-  p.config_file = env("AWS_CONFIG_FILE");
+  p.config_file = aws_env("AWS_CONFIG_FILE");
   if (p.config_file.empty()) p.config_file = home_file(".aws/config");
   AwsIniSections config;
   if (read_sections(p.config_file, config)) {
@@ -84,6 +79,11 @@ AwsProfile read_aws_profile() {
     }
   }
   return p;
+}
+
+std::string aws_env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
 }
 
 }  // namespace assetfetch

@@ -33,4 +33,7 @@ struct AwsProfile {
 // that do not exist are no error (found stays false).
 AwsProfile read_aws_profile();
 
+// An environment variable's value, "" when unset (the AWS SDKs treat the two alike).
+std::string aws_env(const char* name);
+
 }  // namespace assetfetch
