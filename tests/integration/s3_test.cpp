@@ -255,6 +255,34 @@ TEST_F(S3, MirrorSeedsABucketUnderBothDigests) {
   EXPECT_EQ(s3->object("team-cache", "seed/" + af_test::sha512_hex(data)), data);
 }
 
+// --endpoint and --region default as in a config (AWS_ENDPOINT_URL_S3,
+// AWS_REGION); with no region anywhere the mirror stops with exit 2 naming
+// --region, and writes nothing.
+TEST_F(S3, MirrorTakesTheEndpointAndRegionFromTheEnvironment) {
+  Json manifest{{"assets", Json::array({{{"name", "tool"}, {"urls", {origin.url("/pkg/tool.tar.gz")}}, {"sha256", hex}}})}};
+  af_test::write_file(dir / "m.json", manifest.dump());
+  af_test::write_file(dir / "empty.json", "{}");
+  const std::vector<std::string> args{"mirror", (dir / "m.json").string(), "--to", "s3://team-cache/envseed"};
+  af_test::EnvList env = kKeys;
+  for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"})
+    env.emplace_back(name, "");
+  env.emplace_back("AWS_CONFIG_FILE", (dir / "no-aws-config").string());
+  env.emplace_back("AWS_SHARED_CREDENTIALS_FILE", (dir / "no-aws-credentials").string());
+  auto r = af_it::run_machine(dir.path(), "A", args, dir / "empty.json", env);
+  EXPECT_EQ(r.exit_code, 2) << af_it::describe(r);
+  EXPECT_NE(r.err.find("--region"), std::string::npos) << r.err;
+  EXPECT_FALSE(s3->object("team-cache", "envseed/" + hex).has_value());
+  EXPECT_EQ(origin.requests_for("/pkg/tool.tar.gz").size(), 0u) << "fetched before the destination was known";
+
+  for (auto& [name, value] : env) {
+    if (name == "AWS_REGION") value = "us-east-1";
+    if (name == "AWS_ENDPOINT_URL_S3") value = s3->endpoint();
+  }
+  r = af_it::run_machine(dir.path(), "A", args, dir / "empty.json", env);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(s3->object("team-cache", "envseed/" + hex), data);
+}
+
 // A store that does not answer costs one failed upload per process, not a
 // round of retries for every object: the later uploads to it are not tried
 // (both lines are -v lines: the fetch itself succeeded).

@@ -240,8 +240,8 @@ const RegisterCommand registered(
                      "s3://BUCKET/PREFIX or an Azure container URL with its SAS (PREFIX/<sha256>, PREFIX/<sha512>)")
           ->required();
       sub.add_option("--kind", a->kind, "what --to is: dir, azure-blob or s3 (default: from --to)");
-      sub.add_option("--endpoint", a->endpoint, "--to s3://: the S3 endpoint, scheme://host[:port]");
-      sub.add_option("--region", a->region, "--to s3://: the SigV4 region");
+      sub.add_option("--endpoint", a->endpoint, "--to s3://: the S3 endpoint, scheme://host[:port]; default: AWS_ENDPOINT_URL_S3, else the region's AWS endpoint");
+      sub.add_option("--region", a->region, "--to s3://: the SigV4 region; default: AWS_REGION, AWS_DEFAULT_REGION, else the AWS profile's");
       sub.add_option("--addressing", a->addressing, "--to s3://: path (default) or virtual");
       sub.add_option("-j,--jobs", a->common.jobs,
                      "files fetched at once, at most (default: automatic, 8 over HTTP/1.1, 32 once the "

@@ -6,6 +6,7 @@
 #include "base/url.h"
 #include "cache/unique_fd.h"
 #include "core/manifest_jobs.h"
+#include "transfer/aws_credential_chain.h"
 #include "core/source_policy.h"
 #include "platform/file.h"
 #include "platform/fs_ops.h"
@@ -159,10 +160,15 @@ Config mirror_store_config(const StoreFlags& a) {
   const auto url = split_url(a.to);
   std::string prefix = a.to, sas;
   if (url && url->scheme == "s3") {
-    if (a.endpoint.empty() || a.region.empty())
-      throw InputError("mirror --to " + a.to + " needs --endpoint URL and --region REGION (credentials come from "
-                       "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
-    base = {{"kind", "s3"}, {"endpoint", a.endpoint}, {"region", a.region}};
+    // As in a config: the region from --region, else AWS_REGION or the
+    // profile; the endpoint from --endpoint, else AWS_ENDPOINT_URL_S3 or the
+    // region's AWS address; credentials from the AWS chain (docs/mirrors.md).
+    if (a.region.empty() && aws_region_from_environment().empty())
+      throw InputError("mirror --to " + a.to + " needs a region: give --region REGION, or set AWS_REGION or a "
+                       "region in the AWS profile (--endpoint URL for a store other than AWS)");
+    base = {{"kind", "s3"}};
+    if (!a.endpoint.empty()) base["endpoint"] = a.endpoint;
+    if (!a.region.empty()) base["region"] = a.region;
     if (!a.addressing.empty()) base["addressing"] = a.addressing;
   } else {
     if (!a.endpoint.empty() || !a.region.empty())
