@@ -200,9 +200,18 @@ void Reporter::error(const std::string& asset, ErrorCode code, const std::string
 
 void Reporter::warning(const std::string& asset, const std::string& message) {
   std::lock_guard lock(mu_);
+  if (json_) emit(Json{{"event", "warning"}, {"asset", asset}, {"message", message}}.dump());
   if (quiet_) return;
   clear_bar();
   std::cerr << "assetfetch: warning: " << (asset.empty() ? "" : asset + ": ") << message << "\n";
+}
+
+void Reporter::write_back_failed(const std::string& asset, const std::string& target, const std::string& reason) {
+  {
+    std::lock_guard lock(mu_);
+    if (json_) emit(Json{{"event", "write_back"}, {"asset", asset}, {"target", target}, {"ok", false}, {"reason", reason}}.dump());
+  }
+  verbose(asset + ": write-back to " + target + " failed: " + reason + " (the fetch itself succeeded)");
 }
 
 void Reporter::info(const std::string& message) {

@@ -37,6 +37,9 @@ class Reporter {
   void warning(const std::string& asset, const std::string& message);
   void info(const std::string& message);  // human mode only, not when quiet
   void verbose(const std::string& message);  // -v only
+  // An upload to a writable source failed after the fetch succeeded: a
+  // `write_back` event with --json, a -v line otherwise.
+  void write_back_failed(const std::string& asset, const std::string& target, const std::string& reason);
   void summary(int fetched, int from_cache, int failed);
   // The digest of bytes fetched without a hash to check them against, so the
   // user can pin it (fetch --no-verify).

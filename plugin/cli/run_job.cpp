@@ -34,8 +34,7 @@ bool wait_unless_interrupted(Job& job) {
 // Uploads to writable sources ran in the background; wait for them, bounded.
 void report_write_backs(Job& job, const JobOptions& options, Reporter& reporter) {
   const UploadReport r = job.wait_uploads(options.write_back_wait);
-  for (const auto& f : r.failures)
-    reporter.verbose(f.asset + ": write-back to " + f.target + " failed: " + f.reason + " (the fetch itself succeeded)");
+  for (const auto& f : r.failures) reporter.write_back_failed(f.asset, f.target, f.reason);
   if (r.skipped > 0)
     reporter.verbose(std::to_string(r.skipped) + " more write-back upload(s) not tried: their store failed an "
                                                  "upload just before in this run");

@@ -1,6 +1,8 @@
 // The candidate walk through the CLI (DESIGN.md "Sources, in order"): nginx
 // as a shared team cache with write-back, rewrites (premirrors), fallback
 // mirrors, block_origin, and per-source headers with ${env:NAME}.
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -93,6 +95,34 @@ TEST_F(Sources, ReadOnlySourceIsNeverWrittenTo) {
   fs::path cfg = config({{"sources", Json::array({{{"url", team.url("/cache/{sha256}")}}})}});
   ASSERT_EQ(fetch(cfg, "A").exit_code, 0);
   for (const auto& q : team.requests()) EXPECT_NE(q.method, "PUT");
+}
+
+// A write-back that fails after the fetch succeeded is a `write_back` event
+// with --json (and exit 0: the bytes are delivered); without --json or -v
+// it prints nothing.
+TEST_F(Sources, AFailedWriteBackIsAJsonEvent) {
+  TestServer team;  // no PUT enabled: every upload gets 405
+  fs::path cfg = config({{"sources", Json::array({{{"url", team.url("/cache/{sha256}")}, {"access", "write"}}})}});
+  auto r = fetch(cfg, "A", {"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(out("A"), data);
+  bool put = false;
+  for (const auto& q : team.requests()) put = put || q.method == "PUT";
+  ASSERT_TRUE(put) << "no upload was tried";
+  Json event;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    Json j = Json::parse(line);
+    if (j.value("event", "") == "write_back") event = j;
+  }
+  ASSERT_FALSE(event.is_null()) << r.out;
+  EXPECT_EQ(event.value("ok", true), false);
+  EXPECT_NE(event.value("target", "").find("/cache/" + hex), std::string::npos) << event.dump();
+  EXPECT_NE(event.value("reason", "").find("405"), std::string::npos) << event.dump();
+
+  r = fetch(cfg, "B");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("write-back"), std::string::npos) << "a -v line without -v: " << r.err;
 }
 
 TEST_F(Sources, RewriteIsTriedFirstAndTheOriginIsNotContactedWhenItWorks) {
