@@ -42,6 +42,10 @@ struct UrlParts {
 // nullopt when `url` does not start with "scheme://" (scheme: a letter or
 // digit, then letters, digits, '+', '-', '.').
 std::optional<UrlParts> split_url(std::string_view url);
+// A temporary string would leave the parts dangling: refused at compile time
+// (literals stay fine).
+std::optional<UrlParts> split_url(std::string&& url) = delete;
+inline std::optional<UrlParts> split_url(const char* url) { return split_url(std::string_view(url)); }
 
 // The lowercased scheme, "" when there is none.
 std::string url_scheme(std::string_view url);

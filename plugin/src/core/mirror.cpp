@@ -201,7 +201,8 @@ std::string mirror_store_label(const std::string& to) {
 std::string without_sas(std::string text, const std::string& to) {
   const auto url = split_url(to);
   if (!url || !url->query) return text;
-  const auto safe_url = split_url(redact_url(to));
+  const std::string redacted = redact_url(to);  // split_url's parts are views: keep the text alive
+  const auto safe_url = split_url(redacted);
   const std::string raw = "?" + std::string(*url->query), safe = "?" + std::string(safe_url->query.value_or(""));
   for (auto p = text.find(raw); p != std::string::npos; p = text.find(raw, p + safe.size())) text.replace(p, raw.size(), safe);
   return text;
