@@ -1,5 +1,7 @@
 #include "transfer/azure_blob.h"
 
+#include "base/base64.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <vector>
@@ -14,16 +16,9 @@ namespace {
 // Block ids must all have the same length; base64 of a fixed-width number,
 // percent-encoded for the query.
 std::string block_id(std::size_t n) {
-  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   char raw[16];
   std::snprintf(raw, sizeof raw, "blk%09zu", n);  // 12 bytes: base64 without padding
-  std::string out;
-  for (int i = 0; i < 12; i += 3) {
-    const unsigned v = (static_cast<unsigned char>(raw[i]) << 16) | (static_cast<unsigned char>(raw[i + 1]) << 8) |
-                       static_cast<unsigned char>(raw[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kB64[(v >> shift) & 63];
-  }
-  return out;
+  return base64(reinterpret_cast<const unsigned char*>(raw), 12);
 }
 
 ObjectRequest base_request(const UploadTarget& t) {

@@ -3,26 +3,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/base64.h"
 #include "platform/file.h"
 
 namespace assetfetch {
-
-namespace {
-
-std::string base64(const unsigned char* p, std::size_t n) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < n; i += 3) {
-    const unsigned v = (unsigned{p[i]} << 16) | (i + 1 < n ? unsigned{p[i + 1]} << 8 : 0u) | (i + 2 < n ? p[i + 2] : 0u);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < n ? kAlphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < n ? kAlphabet[v & 63] : '=';
-  }
-  return out;
-}
-
-}  // namespace
 
 std::optional<std::string> content_md5(platform::NativeHandle fd, std::uint64_t offset, std::uint64_t length,
                                        const std::string& text) {
