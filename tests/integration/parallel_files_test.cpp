@@ -45,9 +45,21 @@ FileSpec spec_for(const std::string& url, const Served& f, const fs::path& dest)
 }
 
 // Runs one job over `files` (each at url_of(path)) and checks the bytes.
+// Every attempt that was not ok is added to *retried (url, outcome, reason),
+// so a test that expects none can say what happened instead.
 template <typename UrlOf>
-void fetch_all(const std::vector<Served>& files, UrlOf url_of, JobOptions o, const fs::path& out) {
+void fetch_all(const std::vector<Served>& files, UrlOf url_of, JobOptions o, const fs::path& out,
+               std::vector<std::string>* retried = nullptr) {
   auto job = create_job("parallel-files", o);
+  if (retried) {
+    JobCallbacks cb;
+    cb.attempt = [retried](const AttemptRecord& a) {
+      if (a.outcome != AttemptOutcome::ok)
+        retried->push_back(a.url + " " + outcome_name(a.outcome) + ": " + a.retry_reason + " after " +
+                           std::to_string(a.bytes) + " bytes, " + std::to_string(a.duration_s) + " s");
+    };
+    job->set_callbacks(std::move(cb));
+  }
   for (const auto& f : files) {
     ErrorContext err;
     ASSERT_NE(job->add_file(spec_for(url_of(f.path), f, out / f.path.substr(1)), &err), nullptr) << err.message;
@@ -212,8 +224,10 @@ TEST(ParallelFilesHttp1, AQueuedFileDoesNotTimeOutForWaiting) {
   o.cache_dir = tmp / "cache";
   o.max_parallel_files = 16;
   o.retry.no_progress_timeout = 1s;
-  fetch_all(files, [&](const std::string& p) { return server.url(p); }, o, tmp / "out");
+  std::vector<std::string> retried;
+  fetch_all(files, [&](const std::string& p) { return server.url(p); }, o, tmp / "out", &retried);
   for (const auto& f : files) EXPECT_EQ(server.requests_for(f.path).size(), 1u) << f.path << " was asked again";
+  EXPECT_TRUE(retried.empty()) << ::testing::PrintToString(retried);
   const auto spans = server.answer_spans(5s);
   ASSERT_EQ(spans.size(), files.size());
   EXPECT_LE(af_test::max_concurrent(spans, 20ms), static_cast<std::size_t>(kAutoParallelFiles))
@@ -244,8 +258,10 @@ TEST(ParallelFilesHttps1, TheDefaultKeepsToEightConnectionsAndLosesNoFile) {
   o.cache_dir = tmp / "cache";
   o.tls.ca_file = ca.ca_file;
   o.retry.no_progress_timeout = 2s;
-  fetch_all(files, [&](const std::string& p) { return server.url(p); }, o, tmp / "out");
+  std::vector<std::string> retried;
+  fetch_all(files, [&](const std::string& p) { return server.url(p); }, o, tmp / "out", &retried);
   for (const auto& f : files) EXPECT_EQ(server.requests_for(f.path).size(), 1u) << f.path << " was asked again";
+  EXPECT_TRUE(retried.empty()) << ::testing::PrintToString(retried);
   const auto spans = server.answer_spans(5s);
   ASSERT_EQ(spans.size(), files.size());
   const auto in_flight = af_test::max_concurrent(spans, 20ms);

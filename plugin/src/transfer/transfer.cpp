@@ -132,9 +132,12 @@ Transfer::Transfer(TransferRequest request, HeaderCheck check, BodySink sink)
   curl_api().easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);  // one hop per Transfer (see header)
   curl_api().easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::chrono::milliseconds(retry.connect_timeout).count()));
-  // No progress for N seconds is a transient error (BITS' no-progress timeout).
-  curl_api().easy_setopt(easy_, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_api().easy_setopt(easy_, CURLOPT_LOW_SPEED_TIME, static_cast<long>(retry.no_progress_timeout.count()));
+  // No progress for N seconds is a transient error (BITS' no-progress
+  // timeout), timed by on_progress from when the request goes out. Not
+  // libcurl's CURLOPT_LOW_SPEED_*: its speed samples start when the handle is
+  // added, so a file that waited in libcurl's queue for a connection was
+  // taken for a stall a second after it started (issue 19's queue test,
+  // under load: "Less than 1 bytes/sec" after 12 KiB arrived in 1 s).
   no_progress_limit_ = retry.no_progress_timeout;
   last_moved_at_ = started_;
   min_rate_ = retry.min_rate_bytes_per_s;
