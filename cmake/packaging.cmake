@@ -70,10 +70,11 @@ else()
     set(CPACK_DEBIAN_PACKAGE_SECTION utils)
     # dpkg-shlibdeps reads the ELF files' NEEDED entries: libc, libstdc++,
     # libgcc, RE2, OpenSSL's libcrypto. libcurl is dlopen()ed on the first
-    # transfer, so no NEEDED entry names it: it is listed here (7.84: the
-    # oldest libcurl with every symbol curl_api.cpp loads).
+    # transfer, so no NEEDED entry names it: it is listed here (7.85: the
+    # oldest libcurl with CURLOPT_PROTOCOLS_STR, which limits every transfer
+    # to http and https; curl_api.cpp's symbols need 7.84).
     set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-    set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4 (>= 7.84)")
+    set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4 (>= 7.85)")
   endif()
 endif()
 

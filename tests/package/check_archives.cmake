@@ -131,7 +131,7 @@ if(NOT _out MATCHES "\n Depends: ([^\n]*)\n")
 endif()
 set(_depends "${CMAKE_MATCH_1}")
 # libcurl is dlopen()ed (listed by hand); the rest comes from dpkg-shlibdeps.
-foreach(_dep IN ITEMS "libcurl4 \\(>= 7\\.84\\)" "libc6 \\(" "libstdc\\+\\+6 \\(" "libre2-[0-9]+" "libssl3")
+foreach(_dep IN ITEMS "libcurl4 \\(>= 7\\.85\\)" "libc6 \\(" "libstdc\\+\\+6 \\(" "libre2-[0-9]+" "libssl3")
   if(NOT _depends MATCHES "(^|, )${_dep}")
     fail("the .deb's Depends lacks ${_dep}: ${_depends}")
   endif()
