@@ -39,11 +39,12 @@ else()
 endif()
 
 if(WIN32)
-  # UNTESTED here (no Windows build existed when this was written): the
-  # install rules put assetfetch.exe and the DLL in bin/, the import library
-  # in lib/. libcurl is loaded at run time (transfer/curl_api.cpp), so its DLL
-  # goes beside the exe when the build names it.
-  set(ASSETFETCH_BUNDLE_DLLS "" CACHE FILEPATH
+  # Not yet run on assetfetch's own Windows build (it did not link when this
+  # was written); checked on a stand-in project with the mingw-w64 toolchain.
+  # The install rules put assetfetch.exe and the DLL in bin/, the import
+  # library in lib/. libcurl is loaded at run time (transfer/curl_api.cpp),
+  # so its DLL goes beside the exe when the build names it.
+  set(ASSETFETCH_BUNDLE_DLLS "" CACHE STRING
       "DLLs to ship in bin/ of the Windows zip, e.g. <curl prefix>/bin/libcurl-4.dll (a ;-list)")
   foreach(_af_dll IN LISTS ASSETFETCH_BUNDLE_DLLS)
     if(NOT EXISTS "${_af_dll}")
@@ -53,6 +54,8 @@ if(WIN32)
   endforeach()
   if(ASSETFETCH_BUNDLE_DLLS)
     install(FILES ${ASSETFETCH_BUNDLE_DLLS} DESTINATION "${CMAKE_INSTALL_BINDIR}")
+  else()
+    message(STATUS "assetfetch: the Windows zip holds no libcurl-4.dll (set ASSETFETCH_BUNDLE_DLLS to add it)")
   endif()
   set(CPACK_GENERATOR ZIP)
   set(CPACK_PACKAGE_FILE_NAME "assetfetch-${PROJECT_VERSION}-windows-${_af_arch_x64}")
