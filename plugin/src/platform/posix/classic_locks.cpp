@@ -42,6 +42,7 @@ struct LockTable {
   // Files a close() is under way for, outside the mutex: a lock taken on one
   // meanwhile could be dropped by that close, so try_lock waits for it.
   std::map<FileKey, int> closing;
+  LockTable* before_fork = nullptr;  // the parent's, abandoned in a child (kept reachable)
 };
 
 // Never destroyed (descriptors may close during static destruction). A
@@ -54,7 +55,9 @@ void after_fork_in_parent() { g_table->mutex.unlock(); }
 void after_fork_in_child() {
   for (auto& entry : g_table->files)
     for (int fd : entry.second.parked) ::close(fd);
-  g_table = new LockTable;  // the old one, its mutex held by before_fork, is abandoned
+  auto* fresh = new LockTable;  // the old one, its mutex held by before_fork, is abandoned
+  fresh->before_fork = g_table;
+  g_table = fresh;
 }
 
 LockTable& table() {
