@@ -263,10 +263,7 @@ TEST(PlatformLock, TwoHandlesInOneProcessConflict) {
 
 // The second process is this test program started with --helper.
 std::vector<std::string> helper(std::vector<std::string> args) {
-  Result<std::string> self = executable_path();
-  if (!self) return {};
-  args.insert(args.begin(), {self.value(), "--helper"});
-  return args;
+  return af_platform_test::helper_command(std::move(args));
 }
 
 int run_to_end(const std::vector<std::string>& argv) {

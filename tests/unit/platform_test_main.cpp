@@ -4,11 +4,14 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 
 #include "platform/file.h"
 #include "platform/lock.h"
+#include "platform/path.h"
+#include "platform/process.h"
 #include "platform_test_support.h"
 
 namespace af_platform_test {
@@ -38,10 +41,27 @@ int run_helper(int argc, char** argv) {
   return 4;
 }
 
+namespace {
+std::string g_argv0;  // absolute, set by main()
+}  // namespace
+
+std::vector<std::string> helper_command(std::vector<std::string> args) {
+  p::Result<std::string> self = p::executable_path();
+  const std::string program = self ? self.value() : g_argv0;
+  if (program.empty()) return {};
+  args.insert(args.begin(), {program, "--helper"});
+  return args;
+}
+
 }  // namespace af_platform_test
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "--helper") == 0) return af_platform_test::run_helper(argc, argv);
+  if (argc > 0) {
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(assetfetch::platform::path_from_utf8(argv[0]), ec);
+    if (!ec) af_platform_test::g_argv0 = assetfetch::platform::utf8_of(absolute);
+  }
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "platform/fs_ops.h"
 #include "platform/path.h"
@@ -37,5 +38,10 @@ class Scratch {
 
 // Entry point of the helper child processes (platform_test_main.cpp).
 int run_helper(int argc, char** argv);
+// The command line that starts this test program as a helper with `args`:
+// its path from platform::executable_path(), else argv[0] made absolute at
+// start-up (POSIX has no call for it: macOS, the BSDs, the portable build).
+// Empty when neither is known.
+std::vector<std::string> helper_command(std::vector<std::string> args);
 
 }  // namespace af_platform_test

@@ -26,7 +26,8 @@ struct ReplaceOptions {
 Status replace_file(std::string_view from, std::string_view to, ReplaceOptions options = {});
 
 // Makes `out` share `in`'s blocks (FICLONE on XFS/btrfs). Errc::unsupported
-// where the filesystem or the OS cannot: then copy. (Windows block cloning,
+// where the filesystem or the OS cannot (and in the portable POSIX build):
+// then copy. (Windows block cloning,
 // FSCTL_DUPLICATE_EXTENTS_TO_FILE on ReFS and Dev Drive, is not built yet.)
 Status clone_file(const File& in, const File& out);
 // Copies `length` bytes: copy_file_range where the OS has it (which may

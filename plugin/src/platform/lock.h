@@ -3,8 +3,9 @@
 // a stale lock.
 //
 // POSIX: open-file-description locks (F_OFD_SETLK: per handle, so two
-// handles of one process conflict like two processes), or classic fcntl
-// locks where the OS has no OFD locks; whole-file locks are flock().
+// handles of one process conflict like two processes), or where the OS has
+// none (and in the portable build) classic fcntl locks kept per handle by an
+// in-process table (posix/classic_locks.h); whole-file locks are flock().
 // Windows: LockFileEx, per handle too. Windows locks are mandatory: a locked
 // range cannot be read or written through another handle, so lock only
 // files whose bytes nobody reads (lock files, lock tables).

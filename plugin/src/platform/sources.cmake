@@ -25,10 +25,16 @@ else()
     ${_af_platform_dir}/posix/error_posix.cpp
     ${_af_platform_dir}/posix/file_posix.cpp
     ${_af_platform_dir}/posix/lock_posix.cpp
+    ${_af_platform_dir}/posix/classic_locks.cpp
+    ${_af_platform_dir}/posix/mechanisms_posix.cpp
     ${_af_platform_dir}/posix/fs_ops_posix.cpp
     ${_af_platform_dir}/posix/process_posix.cpp
     ${_af_platform_dir}/posix/terminal_posix.cpp
     ${_af_platform_dir}/posix/library_posix.cpp)
   set(ASSETFETCH_PLATFORM_DEFINITIONS)
+  # Linux built with only the calls macOS and the BSDs have (posix/features.h).
+  if(ASSETFETCH_PORTABLE_POSIX)
+    list(APPEND ASSETFETCH_PLATFORM_DEFINITIONS AF_PORTABLE_POSIX)
+  endif()
   set(ASSETFETCH_PLATFORM_LIBS ${CMAKE_DL_LIBS})
 endif()

@@ -8,6 +8,8 @@
 #include <pthread.h>
 
 #include <cstring>
+
+#include "platform/posix/features.h"
 #endif
 
 namespace assetfetch::platform {
@@ -22,10 +24,12 @@ void name_this_thread(const char* ascii_name) {
   if (!set_description) return;
   std::wstring w(ascii_name, ascii_name + std::char_traits<char>::length(ascii_name));
   set_description(::GetCurrentThread(), w.c_str());
-#else
+#elif defined(AF_HAVE_PTHREAD_SETNAME_2)
   char name[16] = {};  // Linux: 15 characters and the NUL
   std::strncpy(name, ascii_name, sizeof name - 1);
   pthread_setname_np(pthread_self(), name);
+#else
+  (void)ascii_name;  // POSIX has no call for it (macOS's takes one argument: not built yet)
 #endif
 }
 

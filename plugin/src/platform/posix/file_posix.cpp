@@ -6,6 +6,8 @@
 #include <cerrno>
 
 #include "platform/file.h"
+#include "platform/posix/classic_locks.h"
+#include "platform/posix/features.h"
 
 namespace assetfetch::platform {
 
@@ -37,7 +39,12 @@ FileIdentity identity_of_stat(const struct stat& st) {
 }  // namespace
 
 void File::reset(NativeHandle h) {
+#ifdef AF_HAVE_OFD_LOCKS
   if (h_ >= 0) ::close(h_);
+#else
+  // A close drops every classic lock this process holds on the file.
+  if (h_ >= 0) posix::close_descriptor(h_);
+#endif
   h_ = h;
 }
 

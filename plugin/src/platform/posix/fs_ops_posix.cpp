@@ -3,8 +3,9 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <linux/fs.h>
+
+#include "platform/posix/features.h"
+#ifdef AF_HAVE_FICLONE
 #include <sys/ioctl.h>
 #endif
 
@@ -22,7 +23,7 @@ Status replace_file(std::string_view from, std::string_view to, ReplaceOptions) 
 }
 
 Status clone_file(const File& in, const File& out) {
-#if defined(__linux__) && defined(FICLONE)
+#ifdef AF_HAVE_FICLONE
   if (::ioctl(out.get(), FICLONE, in.get()) == 0) return {};
   return last_error("clone", "");  // EOPNOTSUPP, EXDEV, EINVAL: Errc::unsupported or invalid_argument
 #else
@@ -34,7 +35,7 @@ Status clone_file(const File& in, const File& out) {
 
 Status copy_range(const File& in, std::uint64_t in_offset, const File& out, std::uint64_t out_offset,
                   std::uint64_t length) {
-#ifdef __linux__
+#ifdef AF_HAVE_COPY_FILE_RANGE
   auto i = static_cast<loff_t>(in_offset);
   auto o = static_cast<loff_t>(out_offset);
   while (length > 0) {

@@ -1,26 +1,23 @@
-// Locks on POSIX: OFD byte-range locks (Linux, FreeBSD 14), classic fcntl
-// locks elsewhere (per process, not per handle: two handles of one process
-// do not conflict there), flock for whole files.
+// Locks on POSIX: OFD byte-range locks where the OS has them (Linux), else
+// classic fcntl locks behind an in-process table that makes them per handle
+// (classic_locks.h); flock for whole files (per open file description on
+// Linux, macOS and the BSDs alike).
 #include <fcntl.h>
 #include <sys/file.h>
 
 #include <cerrno>
 
 #include "platform/lock.h"
+#include "platform/posix/classic_locks.h"
+#include "platform/posix/features.h"
 
 namespace assetfetch::platform {
 
+#ifdef AF_HAVE_OFD_LOCKS
+
 namespace {
 
-#ifdef F_OFD_SETLK
-constexpr int kSetLock = F_OFD_SETLK;
-constexpr int kGetLock = F_OFD_GETLK;
-#else
-constexpr int kSetLock = F_SETLK;
-constexpr int kGetLock = F_GETLK;
-#endif
-
-struct flock range(short type, std::uint64_t offset, std::uint64_t length) {
+struct flock ofd_range(short type, std::uint64_t offset, std::uint64_t length) {
   struct flock fl {};
   fl.l_type = type;
   fl.l_whence = SEEK_SET;
@@ -32,23 +29,39 @@ struct flock range(short type, std::uint64_t offset, std::uint64_t length) {
 }  // namespace
 
 Result<bool> try_lock_range(const File& f, std::uint64_t offset, std::uint64_t length) {
-  struct flock fl = range(F_WRLCK, offset, length);
-  if (::fcntl(f.get(), kSetLock, &fl) == 0) return true;
+  struct flock fl = ofd_range(F_WRLCK, offset, length);
+  if (::fcntl(f.get(), F_OFD_SETLK, &fl) == 0) return true;
   if (errno == EAGAIN || errno == EACCES) return false;
   return last_error("lock", "");
 }
 
 Status unlock_range(const File& f, std::uint64_t offset, std::uint64_t length) {
-  struct flock fl = range(F_UNLCK, offset, length);
-  if (::fcntl(f.get(), kSetLock, &fl) != 0) return last_error("unlock", "");
+  struct flock fl = ofd_range(F_UNLCK, offset, length);
+  if (::fcntl(f.get(), F_OFD_SETLK, &fl) != 0) return last_error("unlock", "");
   return {};
 }
 
 Result<bool> range_locked_elsewhere(const File& probe, std::uint64_t offset, std::uint64_t length) {
-  struct flock fl = range(F_WRLCK, offset, length);
-  if (::fcntl(probe.get(), kGetLock, &fl) != 0) return last_error("query the lock on", "");
+  struct flock fl = ofd_range(F_WRLCK, offset, length);
+  if (::fcntl(probe.get(), F_OFD_GETLK, &fl) != 0) return last_error("query the lock on", "");
   return fl.l_type != F_UNLCK;
 }
+
+#else
+
+Result<bool> try_lock_range(const File& f, std::uint64_t offset, std::uint64_t length) {
+  return posix::classic_try_lock(f.get(), offset, length);
+}
+
+Status unlock_range(const File& f, std::uint64_t offset, std::uint64_t length) {
+  return posix::classic_unlock(f.get(), offset, length);
+}
+
+Result<bool> range_locked_elsewhere(const File& probe, std::uint64_t offset, std::uint64_t length) {
+  return posix::classic_locked_elsewhere(probe.get(), offset, length);
+}
+
+#endif
 
 Result<bool> try_lock_file(const File& f) {
   for (;;) {

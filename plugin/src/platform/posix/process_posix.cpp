@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <thread>
 
+#include "platform/posix/features.h"
 #include "platform/process.h"
 
 extern char** environ;
@@ -22,7 +23,7 @@ bool pid_alive(std::uint64_t pid) {
 }
 
 Result<std::string> executable_path() {
-#ifdef __linux__
+#ifdef AF_HAVE_PROC_SELF_EXE
   std::string buf(4096, '\0');
   const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size());
   if (n < 0) return last_error("read", "/proc/self/exe");
