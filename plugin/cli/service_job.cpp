@@ -1,0 +1,152 @@
+#include "service_job.h"
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+
+#include "base/input_error.h"
+#include "core/source_policy.h"
+#include "platform/process.h"
+#include "service/service_client.h"
+#include "service/service_paths.h"
+
+namespace assetfetch::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<int> g_interrupted{0};
+extern "C" void on_service_client_interrupt(int sig) { g_interrupted.store(sig); }
+
+// What the reporter's callbacks see of a file the service is fetching.
+class RemoteView final : public File {
+ public:
+  explicit RemoteView(const FileSpec& spec) : spec_(spec) {}
+  const FileSpec& spec() const override { return spec_; }
+  bool set_remote_name(const std::string&, std::string* error) override {
+    if (error) *error = "the service holds this file";
+    return false;
+  }
+  std::string remote_name() const override { return {}; }
+  std::vector<ByteRange> ranges() const override { return spec_.ranges; }
+  std::vector<ByteRange> filled_ranges() const override { return {}; }
+  Progress progress() const override { return progress_; }
+  bool completed() const override { return false; }
+  std::optional<FileResult> result() const override { return std::nullopt; }
+  ErrorContext error() const override { return {}; }
+  fs::path temporary_name() const override { return {}; }
+  Progress progress_;
+
+ private:
+  const FileSpec& spec_;
+};
+
+// Why the job cannot go to the service, or empty.
+std::string needs_own_process(const FileSpec& spec) {
+  for (const auto& c : spec.candidates)
+    if (c.store.kind != StoreKind::http) return "a source is an object store (signed requests)";
+  if (!spec.write_back.empty()) return "a source takes write-back uploads";
+  return {};
+}
+
+}  // namespace
+
+std::optional<JobOutcome> run_job_in_service(const std::string& name, const JobOptions& options,
+                                             const std::vector<FileSpec>& specs, Reporter& reporter) {
+  if (service::mode_from_environment() == service::Mode::off) return std::nullopt;
+  const auto dir = service::service_dir(options.cache_dir);
+  if (!dir) {
+    reporter.verbose("service: not used: no XDG_RUNTIME_DIR and no cache for its socket");
+    return std::nullopt;
+  }
+  service::JobRequest request;
+  request.name = name;
+  request.options = options;
+  request.options.sources = nullptr;  // the candidates are expanded here
+  request.env = service::transfer_environment();
+  try {
+    const auto config = job_source_config(options);
+    for (FileSpec spec : specs) {
+      expand_candidates(*config, spec);
+      if (std::string why = needs_own_process(spec); !why.empty()) {
+        reporter.verbose("service: not used: " + why);
+        return std::nullopt;
+      }
+      spec.urls.clear();
+      if (!spec.local_name.empty()) spec.local_name = fs::absolute(spec.local_name);
+      request.files.push_back(std::move(spec));
+    }
+  } catch (const InputError&) {
+    return std::nullopt;  // the in-process run reports it as it always does
+  }
+  service::ClientOptions client;
+  client.dir = *dir;
+  if (auto exe = platform::executable_path())
+    client.start_command = {exe.value(), "service", "--idle-exit", "60", "--dir", dir->string()};
+
+  std::vector<std::unique_ptr<RemoteView>> views;
+  for (const auto& spec : request.files) views.push_back(std::make_unique<RemoteView>(spec));
+  JobCallbacks cb = reporter.callbacks();
+  service::RemoteEvents events;
+  events.attempt = cb.attempt;
+  events.warning = cb.warning;
+  events.note = [&reporter](const std::string& asset, const std::string& m) { reporter.verbose(asset + ": " + m); };
+  events.failover = [&](std::size_t i, const std::string& from, const std::string& to, const std::string& why) {
+    if (cb.failover) cb.failover(*views[i], from, to, why);
+  };
+  events.progress = [&](std::size_t i, const Progress& p) {
+    views[i]->progress_ = p;
+    if (cb.progress) cb.progress(p, *views[i]);
+  };
+
+  events.accepted = [&] {
+    // As run_job does before it resumes; a run that falls back in-process
+    // later announces its files again.
+    reporter.set_files_total(static_cast<std::uint32_t>(request.files.size()));
+    for (const auto& spec : request.files) reporter.start(spec);
+  };
+  g_interrupted.store(0);
+  const auto old_int = std::signal(SIGINT, on_service_client_interrupt);
+  const auto old_term = std::signal(SIGTERM, on_service_client_interrupt);
+  const service::RemoteOutcome r =
+      service::run_remote(client, request, events, [] { return g_interrupted.load() != 0; });
+  std::signal(SIGINT, old_int == SIG_ERR ? SIG_DFL : old_int);
+  std::signal(SIGTERM, old_term == SIG_ERR ? SIG_DFL : old_term);
+
+  using Kind = service::RemoteOutcome::Kind;
+  JobOutcome outcome;
+  switch (r.kind) {
+    case Kind::unavailable:
+      reporter.verbose("service: not used: " + r.reason + "; fetching in this process");
+      return std::nullopt;
+    case Kind::lost:
+      reporter.verbose("service: " + r.reason + "; fetching in this process (the cache kept its bytes)");
+      return std::nullopt;
+    case Kind::interrupted:
+      reporter.error("", ErrorCode::internal, "interrupted; run the same command again to resume where it stopped");
+      outcome.exit_code = 130;
+      return outcome;
+    case Kind::not_run:
+      reporter.error(r.error.file, r.error.code, r.error.message);
+      outcome.exit_code = exit_code_for(r.error.code == ErrorCode::ok ? ErrorCode::internal : r.error.code);
+      outcome.failed = 1;
+      return outcome;
+    case Kind::done:
+      break;
+  }
+  for (std::size_t i = 0; i < request.files.size(); ++i) {
+    const service::RemoteFile& f = r.files[i];
+    report_file(reporter, request.files[i], f.completed, f.result, f.error, r.complete_error, outcome);
+  }
+  report_incomplete(reporter, r.all, r.complete_error, outcome);
+  return outcome;
+}
+
+JobOutcome run_job_maybe_in_service(const std::string& name, const JobOptions& options, std::vector<FileSpec> specs,
+                                    Reporter& reporter) {
+  if (auto remote = run_job_in_service(name, options, specs, reporter)) return *remote;
+  return run_job(name, options, std::move(specs), reporter);
+}
+
+}  // namespace assetfetch::cli
