@@ -4,9 +4,6 @@
 #include <csignal>
 #include <filesystem>
 
-#include "base/input_error.h"
-#include "core/source_policy.h"
-#include "platform/process.h"
 #include "service/service_client.h"
 #include "service/service_paths.h"
 
@@ -42,14 +39,6 @@ class RemoteView final : public File {
   const FileSpec& spec_;
 };
 
-// Why the job cannot go to the service, or empty.
-std::string needs_own_process(const FileSpec& spec) {
-  for (const auto& c : spec.candidates)
-    if (c.store.kind != StoreKind::http) return "a source is an object store (signed requests)";
-  if (!spec.write_back.empty()) return "a source takes write-back uploads";
-  return {};
-}
-
 }  // namespace
 
 std::optional<JobOutcome> run_job_in_service(const std::string& name, const JobOptions& options,
@@ -60,30 +49,16 @@ std::optional<JobOutcome> run_job_in_service(const std::string& name, const JobO
     reporter.verbose("service: not used: no XDG_RUNTIME_DIR and no cache for its socket");
     return std::nullopt;
   }
-  service::JobRequest request;
-  request.name = name;
-  request.options = options;
-  request.options.sources = nullptr;  // the candidates are expanded here
-  request.env = service::transfer_environment();
-  try {
-    const auto config = job_source_config(options);
-    for (FileSpec spec : specs) {
-      expand_candidates(*config, spec);
-      if (std::string why = needs_own_process(spec); !why.empty()) {
-        reporter.verbose("service: not used: " + why);
-        return std::nullopt;
-      }
-      spec.urls.clear();
-      if (!spec.local_name.empty()) spec.local_name = fs::absolute(spec.local_name);
-      request.files.push_back(std::move(spec));
-    }
-  } catch (const InputError&) {
-    return std::nullopt;  // the in-process run reports it as it always does
+  std::string why_not;
+  const auto made = service::make_request(name, options, specs, &why_not);
+  if (!made) {
+    reporter.verbose("service: not used: " + why_not);
+    return std::nullopt;
   }
+  const service::JobRequest& request = *made;
   service::ClientOptions client;
   client.dir = *dir;
-  if (auto exe = platform::executable_path())
-    client.start_command = {exe.value(), "service", "--idle-exit", "60", "--dir", dir->string()};
+  client.start_command = service::start_command(*dir);
 
   std::vector<std::unique_ptr<RemoteView>> views;
   for (const auto& spec : request.files) views.push_back(std::make_unique<RemoteView>(spec));
@@ -100,7 +75,8 @@ std::optional<JobOutcome> run_job_in_service(const std::string& name, const JobO
     if (cb.progress) cb.progress(p, *views[i]);
   };
 
-  events.accepted = [&] {
+  events.accepted = [&](std::uint64_t pid) {
+    reporter.verbose("service: fetching through the service (pid " + std::to_string(pid) + ")");
     // As run_job does before it resumes; a run that falls back in-process
     // later announces its files again.
     reporter.set_files_total(static_cast<std::uint32_t>(request.files.size()));

@@ -3,7 +3,9 @@
 #include <thread>
 
 #include "platform/detached_process.h"
+#include "core/source_policy.h"
 #include "platform/local_socket.h"
+#include "platform/process.h"
 #include "service/line_channel.h"
 #include "service/service_paths.h"
 
@@ -38,7 +40,47 @@ platform::Result<platform::LocalSocket> connect(const ClientOptions& options) {
   return s;
 }
 
+// Why the job cannot go to the service, or empty.
+std::string needs_own_process(const FileSpec& spec) {
+  for (const auto& c : spec.candidates)
+    if (c.store.kind != StoreKind::http) return "a source is an object store (signed requests)";
+  if (!spec.write_back.empty()) return "a source takes write-back uploads";
+  return {};
+}
+
 }  // namespace
+
+std::optional<JobRequest> make_request(const std::string& name, const JobOptions& options,
+                                       const std::vector<FileSpec>& specs, std::string* why_not) {
+  JobRequest request;
+  request.name = name;
+  request.options = options;
+  request.options.sources = nullptr;  // the candidates are expanded here
+  request.env = transfer_environment();
+  try {
+    const auto config = job_source_config(options);
+    for (FileSpec spec : specs) {
+      expand_candidates(*config, spec);
+      if (std::string why = needs_own_process(spec); !why.empty()) {
+        *why_not = why;
+        return std::nullopt;
+      }
+      spec.urls.clear();
+      if (!spec.local_name.empty()) spec.local_name = std::filesystem::absolute(spec.local_name);
+      request.files.push_back(std::move(spec));
+    }
+  } catch (const std::exception& e) {
+    *why_not = e.what();
+    return std::nullopt;
+  }
+  return request;
+}
+
+std::vector<std::string> start_command(const std::filesystem::path& dir) {
+  auto exe = platform::executable_path();
+  if (!exe) return {};
+  return {exe.value(), "service", "--idle-exit", "60", "--dir", dir.string()};
+}
 
 RemoteOutcome run_remote(const ClientOptions& options, const JobRequest& request, const RemoteEvents& events,
                          const std::function<bool()>& interrupted) {
@@ -54,7 +96,7 @@ RemoteOutcome run_remote(const ClientOptions& options, const JobRequest& request
   if (first == "busy") return unavailable("the service is busy with another job");
   if (first == "refused") return unavailable("the service refused the job: " + msg.value("reason", ""));
   if (first != "accepted") return unavailable("the service answered '" + first + "'");
-  if (events.accepted) events.accepted();
+  if (events.accepted) events.accepted(msg.value("pid", std::uint64_t{0}));
 
   RemoteOutcome out;
   auto last_heard = std::chrono::steady_clock::now();

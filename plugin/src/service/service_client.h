@@ -7,8 +7,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +21,8 @@ namespace assetfetch::service {
 // The job's events, called on the caller's thread; `file` indexes
 // JobRequest::files.
 struct RemoteEvents {
-  std::function<void()> accepted;  // the service took the job; the events follow
+  // The service (process id) took the job; the events follow.
+  std::function<void(std::uint64_t pid)> accepted;
   std::function<void(const AttemptRecord&)> attempt;
   std::function<void(std::size_t file, const std::string& from, const std::string& to, const std::string& reason)>
       failover;
@@ -52,6 +55,18 @@ struct ClientOptions {
   // The service says it is alive every second; this much silence is a lost service.
   std::chrono::milliseconds silence_limit{15000};
 };
+
+// The request for a job the client resolved (flags, environment, config):
+// its candidates expanded from options.sources, destinations made absolute.
+// nullopt (and *why_not) when the job needs a process of its own (a signed
+// object store, write-back uploads) or its input is bad (the in-process run
+// then reports it as it always does).
+std::optional<JobRequest> make_request(const std::string& name, const JobOptions& options,
+                                       const std::vector<FileSpec>& specs, std::string* why_not);
+
+// `<this program> service --idle-exit 60 --dir DIR`; empty when this
+// program's own path is unknown.
+std::vector<std::string> start_command(const std::filesystem::path& dir);
 
 RemoteOutcome run_remote(const ClientOptions& options, const JobRequest& request, const RemoteEvents& events,
                          const std::function<bool()>& interrupted);

@@ -167,6 +167,7 @@ int run_server(const ServerOptions& options, std::string* error) {
       continue;
     }
     auto channel = std::make_shared<LineChannel>(std::move(peer.value()));
+    if (options.log) options.log(busy.load() ? "client connected; busy" : "client connected");
     if (busy.load()) {
       // One job at a time (the connection share is not for concurrent
       // threads): the client fetches in-process instead.
