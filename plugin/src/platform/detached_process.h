@@ -1,7 +1,7 @@
 // A process started to outlive its parent (the background service): its own
 // session, stdin/stdout/stderr on the null device (so it never holds the
-// caller's pipes open: CMake and vcpkg read those to their end), never
-// waited for. Windows: not built yet, Errc::unsupported.
+// caller's pipes open: CMake and vcpkg read those to their end) and no
+// other descriptor of the caller's, working folder "/", never waited for. Windows: not built yet, Errc::unsupported.
 #pragma once
 
 #include <string>

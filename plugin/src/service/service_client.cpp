@@ -56,6 +56,10 @@ std::optional<JobRequest> make_request(const std::string& name, const JobOptions
   request.name = name;
   request.options = options;
   request.options.sources = nullptr;  // the candidates are expanded here
+  // The service works in another folder: every path it gets is absolute.
+  if (!request.options.cache_dir.empty()) request.options.cache_dir = std::filesystem::absolute(options.cache_dir);
+  if (!request.options.tls.ca_file.empty())
+    request.options.tls.ca_file = std::filesystem::absolute(options.tls.ca_file).string();
   request.env = transfer_environment();
   try {
     const auto config = job_source_config(options);
