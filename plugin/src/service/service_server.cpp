@@ -1,6 +1,8 @@
 #include "service/service_server.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <csignal>
 #include <memory>
 #include <mutex>
@@ -21,6 +23,10 @@ using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 std::atomic<int> g_stop{0};
+
+// How long a client waits in line for the worker, and how many may wait.
+constexpr auto kQueueWait = std::chrono::seconds(3);
+constexpr std::size_t kMaxQueued = 64;
 extern "C" void on_service_stop(int sig) { g_stop.store(sig); }
 
 bool finished(JobState s) {
@@ -54,6 +60,7 @@ void serve_client(LineChannel& channel, const ServerOptions& options) {
     channel.send(Json{{"e", "refused"}, {"reason", std::string("malformed request: ") + e.what()}});
     return;
   }
+  if (channel.peer_closed()) return;  // it gave up waiting in line and fetches in-process
   channel.send(Json{{"e", "accepted"}, {"pid", platform::current_pid()}});
   if (options.log) options.log("job " + request.name + ": " + std::to_string(request.files.size()) + " file(s)");
   request.options.restore = false;  // the client's own run restores; this one only runs what it was given
@@ -152,42 +159,83 @@ int run_server(const ServerOptions& options, std::string* error) {
   const auto old_term = std::signal(SIGTERM, on_service_stop);
   if (options.log) options.log("listening at " + socket_path(options.dir).string());
 
-  std::atomic<bool> busy{false};
-  std::atomic<std::chrono::steady_clock::rep> last_active{std::chrono::steady_clock::now().time_since_epoch().count()};
-  std::thread worker;
-  // Bounded by the idle time, a stop signal, or the socket being taken away.
-  while (g_stop.load() == 0) {
-    auto peer = listener->accept(250ms);
-    if (!peer) {
-      if (peer.error().code == platform::Errc::access_denied && options.log) options.log(peer.error().message());
-      const auto idle = std::chrono::steady_clock::now().time_since_epoch() -
-                        std::chrono::steady_clock::duration(last_active.load());
-      if (!busy.load() && options.idle_exit.count() > 0 && idle >= options.idle_exit) break;
-      if (!busy.load() && !listener->still_bound()) break;
-      continue;
-    }
-    auto channel = std::make_shared<LineChannel>(std::move(peer.value()));
-    if (options.log) options.log(busy.load() ? "client connected; busy" : "client connected");
-    if (busy.load()) {
-      // One job at a time (the connection share is not for concurrent
-      // threads): the client fetches in-process instead.
-      channel->send(Json{{"e", "busy"}});
-      continue;
-    }
-    if (worker.joinable()) worker.join();
-    busy.store(true);
-    worker = std::thread([channel, &options, &busy, &last_active] {
+  // Clients wait in line for the one worker (the connection share is not
+  // for concurrent threads), at most kQueueWait each: a client still waiting
+  // then, or one past kMaxQueued, is told "busy" and fetches in-process.
+  struct Waiting {
+    std::shared_ptr<LineChannel> channel;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Waiting> queue;
+  bool running_job = false, stopping = false;
+  auto last_active = std::chrono::steady_clock::now();
+  std::thread worker([&] {
+    std::unique_lock lock(mu);
+    while (!stopping) {  // bounded by the accept loop setting `stopping`
+      cv.wait_for(lock, 250ms, [&] { return stopping || !queue.empty(); });
+      if (stopping || queue.empty()) continue;
+      Waiting w = std::move(queue.front());
+      queue.pop_front();
+      running_job = true;
+      lock.unlock();
       try {
-        serve_client(*channel, options);
+        serve_client(*w.channel, options);
       } catch (const std::exception& e) {
         if (options.log) options.log(std::string("job failed inside the service: ") + e.what());
       }
-      channel->close();
-      last_active.store(std::chrono::steady_clock::now().time_since_epoch().count());
-      busy.store(false);
-    });
+      w.channel->close();
+      lock.lock();
+      running_job = false;
+      last_active = std::chrono::steady_clock::now();
+    }
+  });
+  auto tell_busy = [](std::vector<Waiting>& out) {
+    for (auto& w : out) {
+      w.channel->send(Json{{"e", "busy"}});
+      w.channel->close();
+    }
+    out.clear();
+  };
+  // Bounded by the idle time, a stop signal, or the socket being taken away.
+  while (g_stop.load() == 0) {
+    auto peer = listener->accept(100ms);
+    if (!peer && peer.error().code == platform::Errc::access_denied && options.log) options.log(peer.error().message());
+    std::vector<Waiting> refused;
+    bool leave = false;
+    {
+      std::lock_guard lock(mu);
+      const auto now = std::chrono::steady_clock::now();
+      if (peer) {
+        auto channel = std::make_shared<LineChannel>(std::move(peer.value()));
+        if (queue.size() >= kMaxQueued) refused.push_back({channel, now});
+        else queue.push_back({channel, now});
+        cv.notify_one();
+      }
+      while (!queue.empty() && now - queue.front().since > kQueueWait) {
+        refused.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+      const bool idle = !running_job && queue.empty();
+      leave = idle && ((options.idle_exit.count() > 0 && now - last_active >= options.idle_exit) ||
+                       !listener->still_bound());
+    }
+    if (options.log && peer) options.log("client connected");
+    if (options.log && !refused.empty()) options.log(std::to_string(refused.size()) + " client(s) told busy");
+    tell_busy(refused);
+    if (leave) break;
   }
-  if (worker.joinable()) worker.join();
+  std::vector<Waiting> left;
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
+    left.assign(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.end()));
+    queue.clear();
+  }
+  cv.notify_one();
+  tell_busy(left);
+  worker.join();
   std::signal(SIGINT, old_int == SIG_ERR ? SIG_DFL : old_int);
   std::signal(SIGTERM, old_term == SIG_ERR ? SIG_DFL : old_term);
   if (options.log) options.log("leaving");
