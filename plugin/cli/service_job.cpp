@@ -104,13 +104,19 @@ std::optional<JobOutcome> run_job_in_service(const std::string& name, const JobO
       outcome.exit_code = 130;
       return outcome;
     case Kind::not_run:
-      reporter.error(r.error.file, r.error.code, r.error.message);
-      outcome.exit_code = exit_code_for(r.error.code == ErrorCode::ok ? ErrorCode::internal : r.error.code);
-      outcome.failed = 1;
-      return outcome;
+      // The in-process run says the same in its own words (or succeeds).
+      reporter.verbose("service: it did not run the job (" + r.error.message + "); fetching in this process");
+      return std::nullopt;
     case Kind::done:
       break;
   }
+  // A local failure may be the service's own (its umask, limits or groups
+  // are those of the process that started it): this process tries itself.
+  for (const auto& f : r.files)
+    if (!f.completed && f.error.cause == ErrorCause::local_file) {
+      reporter.verbose("service: " + f.error.message + "; fetching in this process");
+      return std::nullopt;
+    }
   for (std::size_t i = 0; i < request.files.size(); ++i) {
     const service::RemoteFile& f = r.files[i];
     report_file(reporter, request.files[i], f.completed, f.result, f.error, r.complete_error, outcome);

@@ -36,7 +36,7 @@ struct RemoteOutcome {
     unavailable,  // never started: no service, busy, refused (reason says which)
     lost,         // the service went away or fell silent mid-job (reason)
     interrupted,  // `interrupted` said so; the service cancels the job
-    not_run,      // the service could not create the job or refused a file (error)
+    not_run,      // the service could not create the job or refused a file (error); try in-process
     done,         // files, all, complete_error
   };
   Kind kind = Kind::unavailable;
