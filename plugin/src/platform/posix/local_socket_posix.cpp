@@ -23,6 +23,8 @@ std::string mode_text(mode_t mode) {
 }
 
 // The uid of the process at the other end, or -1 when the OS cannot say.
+// Linux has SO_PEERCRED only (the portable build too: glibc has no
+// getpeereid); macOS and the BSDs have getpeereid.
 long peer_uid(int fd) {
 #ifdef SO_PEERCRED
   struct ucred cred {};
