@@ -13,8 +13,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::atomic<int> g_interrupted{0};
-extern "C" void on_service_client_interrupt(int sig) { g_interrupted.store(sig); }
+std::atomic<int> g_service_interrupted{0};
+extern "C" void on_service_client_interrupt(int sig) { g_service_interrupted.store(sig); }
 
 // What the reporter's callbacks see of a file the service is fetching.
 class RemoteView final : public File {
@@ -82,11 +82,11 @@ std::optional<JobOutcome> run_job_in_service(const std::string& name, const JobO
     reporter.set_files_total(static_cast<std::uint32_t>(request.files.size()));
     for (const auto& spec : request.files) reporter.start(spec);
   };
-  g_interrupted.store(0);
+  g_service_interrupted.store(0);
   const auto old_int = std::signal(SIGINT, on_service_client_interrupt);
   const auto old_term = std::signal(SIGTERM, on_service_client_interrupt);
   const service::RemoteOutcome r =
-      service::run_remote(client, request, events, [] { return g_interrupted.load() != 0; });
+      service::run_remote(client, request, events, [] { return g_service_interrupted.load() != 0; });
   std::signal(SIGINT, old_int == SIG_ERR ? SIG_DFL : old_int);
   std::signal(SIGTERM, old_term == SIG_ERR ? SIG_DFL : old_term);
 

@@ -40,7 +40,7 @@ int run_service(const ServiceArgs& a) {
   return rc;
 }
 
-const RegisterCommand kRegister(
+const RegisterCommand registered(
     "service", "Run the background service that keeps connections warm for single-asset fetches",
     [](CLI::App& sub) -> std::function<int()> {
       auto a = std::make_shared<ServiceArgs>();
