@@ -63,6 +63,14 @@ void serve_client(LineChannel& channel, const ServerOptions& options) {
   if (channel.peer_closed()) return;  // it gave up waiting in line and fetches in-process
   channel.send(Json{{"e", "accepted"}, {"pid", platform::current_pid()}});
   if (options.log) options.log("job " + request.name + ": " + std::to_string(request.files.size()) + " file(s)");
+  // Declared before the job: its callbacks use them until it is destroyed.
+  std::vector<const File*> order;  // the request's files, as added
+  auto index_of = [&order](const File& f) {
+    std::size_t i = 0;
+    while (i < order.size() && order[i] != &f) ++i;
+    return i;
+  };
+  auto last_progress = std::make_shared<std::chrono::steady_clock::time_point>();
   request.options.restore = false;  // the client's own run restores; this one only runs what it was given
   auto job = create_job(request.name, request.options);
   if (ErrorContext e = job->error(); e.code != ErrorCode::ok) {
@@ -71,12 +79,6 @@ void serve_client(LineChannel& channel, const ServerOptions& options) {
   }
   JobCallbacks cb;
   cb.attempt = [&](const AttemptRecord& r) { channel.send(Json{{"e", "attempt"}, {"r", to_json(r)}}); };
-  std::vector<const File*> order;  // the request's files, as added
-  auto index_of = [&order](const File& f) {
-    std::size_t i = 0;
-    while (i < order.size() && order[i] != &f) ++i;
-    return i;
-  };
   cb.failover = [&](const File& f, const std::string& from, const std::string& to, const std::string& why) {
     channel.send(Json{{"e", "failover"}, {"file", index_of(f)}, {"from", from}, {"to", to}, {"reason", why}});
   };
@@ -86,7 +88,6 @@ void serve_client(LineChannel& channel, const ServerOptions& options) {
   cb.note = [&](const std::string& asset, const std::string& m) {
     channel.send(Json{{"e", "note"}, {"asset", asset}, {"message", m}});
   };
-  auto last_progress = std::make_shared<std::chrono::steady_clock::time_point>();
   cb.progress = [&, last_progress](const Progress& p, const File& f) {
     const auto now = std::chrono::steady_clock::now();
     if (now - *last_progress < 100ms) return;
