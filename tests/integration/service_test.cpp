@@ -277,6 +277,53 @@ TEST_F(Service, KilledMidFetchTheClientFinishesInProcess) {
   EXPECT_FALSE(requests.back().range.empty());
 }
 
+// Ctrl-C on a client whose job the service runs: exit 130 as in-process,
+// the service stops the job (nothing is left beside the destination) and
+// stays up; the same command again resumes from the cache through it.
+TEST_F(Service, AnInterruptedClientStopsItsJobAndTheRerunResumes) {
+  af_test::TestServer server;
+  const std::string data = af_test::random_bytes(3 << 20, 14);
+  const std::string sha = af_test::sha256_hex(data);
+  server.add_file("/big.bin", data);
+  af_test::Fault slow;
+  slow.throttle_bytes_per_s = 1 << 20;
+  slow.times = 1;
+  server.set_fault("/big.bin", slow);
+  af_test::ChildProcess service = start_service();
+  const fs::path cache = tmp.path() / "cache";
+  const fs::path out = tmp.path() / "out";
+  auto e = env("auto");
+  e.emplace_back("ASSETFETCH_CACHE_DIR", cache.string());
+  e.emplace_back("ASSETFETCH_CONFIG", "");
+  const std::vector<std::string> argv{af_it::cli_path(), "fetch", server.url("/big.bin"), "--sha256", sha, "-o",
+                                      (out / "big.bin").string(), "-v"};
+  af_test::ChildProcess client = af_test::start_process(argv, e);
+  const fs::path part = cache / "partial" / ("sha256-" + sha + ".part");
+  bool grew = false;
+  for (int i = 0; i < 1000 && !grew; ++i) {  // at most ~10 s
+    std::error_code ec;
+    grew = fs::file_size(part, ec) >= (512u << 10) && !ec;
+    if (!grew) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(grew) << client.stderr_so_far();
+  client.kill(SIGINT);
+  const af_test::ProcessResult r = client.wait(10s);
+  EXPECT_EQ(r.exit_code, 130) << af_it::describe(r);
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+  // The service noticed (within about 100 ms) and stopped the job.
+  for (int i = 0; i < 300 && service.stderr_so_far().find("stopped") == std::string::npos; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_NE(service.stderr_so_far().find("stopped"), std::string::npos) << service.stderr_so_far();
+  EXPECT_TRUE(af_it::files_under(out).empty());
+  const af_test::ProcessResult again = af_test::run_process(argv, e, 30s);
+  ASSERT_EQ(again.exit_code, 0) << af_it::describe(again);
+  EXPECT_NE(again.err.find("fetching through the service"), std::string::npos) << again.err;
+  EXPECT_EQ(af_test::read_file(out / "big.bin"), data);
+  const auto requests = server.requests_for("/big.bin");
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_NE(requests.back().range, "bytes=0-");
+}
+
 // With the service off (unset, or "off"), the socket is never touched: a
 // running service sees no client, and no folder is made for one.
 TEST_F(Service, OffNeverTouchesTheSocket) {

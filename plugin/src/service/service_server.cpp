@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <csignal>
 #include <memory>
 #include <mutex>
@@ -113,8 +114,15 @@ void serve_client(LineChannel& channel, const ServerOptions& options) {
   for (;;) {
     if (finished(job->wait(100ms))) break;
     if (channel.peer_closed() || g_stop.load() != 0) {
-      if (options.log) options.log("job " + request.name + ": client gone or service stopping; cancelled");
-      job->cancel();  // the cache keeps its partial: the client resumes it in-process
+      // As an interrupted in-process run: suspend (cancel would drop the
+      // cache's partial) and remove what sits beside the destinations; the
+      // client, or its next run, resumes from the cache.
+      job->suspend();
+      for (File* f : job->files()) {
+        std::error_code ec;
+        std::filesystem::remove(f->temporary_name(), ec);
+      }
+      if (options.log) options.log("job " + request.name + ": client gone or service stopping; stopped (the cache keeps its bytes)");
       return;
     }
     if (std::chrono::steady_clock::now() - last_alive >= 1s) {
