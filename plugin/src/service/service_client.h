@@ -35,7 +35,7 @@ struct RemoteOutcome {
   enum class Kind {
     unavailable,  // never started: no service, busy, refused (reason says which)
     lost,         // the service went away or fell silent mid-job (reason)
-    interrupted,  // `interrupted` said so; the service cancels the job
+    interrupted,  // `interrupted` said so; the service stops the job (the cache keeps its bytes)
     not_run,      // the service could not create the job or refused a file (error); try in-process
     done,         // files, all, complete_error
   };
