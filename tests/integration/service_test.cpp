@@ -119,6 +119,29 @@ struct Http2Origin {
   std::unique_ptr<af_test::NginxServer> nginx;
 };
 
+// Bytes the cache's filled-ranges journal records for a partial
+// (cache/filled_journal.h: a header line, then "<start> <end> <check>"):
+// what a resumed run keeps.
+std::uint64_t journaled_bytes(const fs::path& filled) {
+  std::istringstream in(af_test::read_file(filled));
+  std::string line;
+  std::getline(in, line);  // header
+  std::uint64_t n = 0;
+  for (std::uint64_t start = 0, end = 0; in >> start >> end && std::getline(in, line);) n += end - start;
+  return n;
+}
+
+// Waits (at most ~10 s) until the journal beside `part` records `bytes`.
+bool wait_for_journal(const fs::path& cache, const std::string& sha, std::uint64_t bytes) {
+  const fs::path filled = cache / "partial" / ("sha256-" + sha + ".filled");
+  for (int i = 0; i < 1000; ++i) {
+    std::error_code ec;
+    if (fs::exists(filled, ec) && journaled_bytes(filled) >= bytes) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
 std::vector<std::string> names(int n) {
   std::vector<std::string> out;
   for (int i = 0; i < n; ++i) out.push_back("f" + std::to_string(i) + ".bin");
@@ -257,14 +280,7 @@ TEST_F(Service, KilledMidFetchTheClientFinishesInProcess) {
       {af_it::cli_path(), "fetch", server.url("/big.bin"), "--sha256", sha, "-o", (tmp.path() / "big.bin").string(),
        "-v"},
       client_env);
-  const fs::path part = cache / "partial" / ("sha256-" + sha + ".part");
-  bool grew = false;
-  for (int i = 0; i < 1000 && !grew; ++i) {  // at most ~10 s
-    std::error_code ec;
-    grew = fs::file_size(part, ec) >= (512u << 10) && !ec;
-    if (!grew) std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(grew) << client.stderr_so_far() << service.stderr_so_far();
+  ASSERT_TRUE(wait_for_journal(cache, sha, 512u << 10)) << client.stderr_so_far() << service.stderr_so_far();
   service.kill(SIGKILL);
   const af_test::ProcessResult r = client.wait(60s);
   ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
@@ -298,14 +314,7 @@ TEST_F(Service, AnInterruptedClientStopsItsJobAndTheRerunResumes) {
   const std::vector<std::string> argv{af_it::cli_path(), "fetch", server.url("/big.bin"), "--sha256", sha, "-o",
                                       (out / "big.bin").string(), "-v"};
   af_test::ChildProcess client = af_test::start_process(argv, e);
-  const fs::path part = cache / "partial" / ("sha256-" + sha + ".part");
-  bool grew = false;
-  for (int i = 0; i < 1000 && !grew; ++i) {  // at most ~10 s
-    std::error_code ec;
-    grew = fs::file_size(part, ec) >= (512u << 10) && !ec;
-    if (!grew) std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(grew) << client.stderr_so_far();
+  ASSERT_TRUE(wait_for_journal(cache, sha, 512u << 10)) << client.stderr_so_far();
   client.kill(SIGINT);
   const af_test::ProcessResult r = client.wait(10s);
   EXPECT_EQ(r.exit_code, 130) << af_it::describe(r);
@@ -372,6 +381,29 @@ TEST_F(Service, AutoStartsTheService) {
                      tmp.path() / "w", env("auto"));
   ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
   EXPECT_EQ(service_pid_in(r.err), pid);
+}
+
+// A service of another build (here: a copy of the program, another file
+// time) refuses the job; the client fetches in-process and says why.
+TEST_F(Service, AServiceOfAnotherBuildIsNotUsed) {
+  const fs::path copy = tmp.path() / "other-assetfetch";
+  fs::copy_file(af_it::cli_path(), copy);
+  fs::last_write_time(copy, fs::last_write_time(af_it::cli_path()) - std::chrono::hours(1));
+  af_test::ChildProcess service = af_test::start_process(
+      {copy.string(), "service", "-v", "--idle-exit", "0", "--dir", service_dir().string()},
+      {{"XDG_RUNTIME_DIR", run_dir().string()}});
+  for (int i = 0; i < 500 && !fs::exists(socket()); ++i) std::this_thread::sleep_for(10ms);  // at most 5 s
+  ASSERT_TRUE(fs::exists(socket())) << service.stderr_so_far();
+  af_test::TestServer server;
+  const std::string data = af_test::random_bytes(3000, 15);
+  server.add_file("/a.bin", data);
+  const auto r = af_it::run_cli({"fetch", server.url("/a.bin"), "--sha256", af_test::sha256_hex(data), "-o", "a.bin",
+                                 "-v"},
+                                tmp.path() / "cache", tmp.path() / "w", env("auto"));
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_NE(r.err.find("another build"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("fetching through the service"), std::string::npos) << r.err;
+  EXPECT_EQ(af_test::read_file(tmp.path() / "w" / "a.bin"), data);
 }
 
 // A service leaves after its idle time and removes its socket.

@@ -1,10 +1,12 @@
 #include "service/service_protocol.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "base/digest.h"
 #include "base/range.h"
 #include "core/job_record.h"
+#include "platform/process.h"
 
 namespace assetfetch::service {
 
@@ -135,6 +137,20 @@ FileSpec file_from(const Json& j) {
 
 }  // namespace
 
+const std::string& build_identity() {
+  static const std::string identity = [] {
+    std::string id = ASSETFETCH_VERSION_STRING;
+    if (auto exe = platform::executable_path()) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(exe.value(), ec);
+      const auto time = std::filesystem::last_write_time(exe.value(), ec);
+      if (!ec) id += " " + std::to_string(size) + "@" + std::to_string(time.time_since_epoch().count());
+    }
+    return id;
+  }();
+  return identity;
+}
+
 std::map<std::string, std::string> transfer_environment() {
   static const char* const kNames[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
                                        "ALL_PROXY", "no_proxy", "NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR",
@@ -148,7 +164,7 @@ std::map<std::string, std::string> transfer_environment() {
 nlohmann::json to_json(const JobRequest& request) {
   Json files = Json::array();
   for (const auto& f : request.files) files.push_back(file_json(f));
-  return Json{{"protocol", kProtocol}, {"version", ASSETFETCH_VERSION_STRING}, {"env", request.env},
+  return Json{{"protocol", kProtocol}, {"version", build_identity()}, {"env", request.env},
               {"name", request.name},  {"options", options_json(request.options)}, {"files", files}};
 }
 

@@ -38,6 +38,11 @@ struct JobRequest {
   std::map<std::string, std::string> env;
 };
 
+// This program's version and build: its version string, and the size and
+// modification time of its file when known. A rebuilt program (same version,
+// other code) never talks to a service started from the old one.
+const std::string& build_identity();
+
 // The variables JobRequest::env carries, as this process sees them.
 std::map<std::string, std::string> transfer_environment();
 

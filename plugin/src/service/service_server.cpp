@@ -37,8 +37,8 @@ bool finished(JobState s) {
 
 // Why this service will not run `j`, or empty.
 std::string refusal(const Json& j) {
-  if (!j.is_object() || j.value("protocol", 0) != kProtocol || j.value("version", "") != ASSETFETCH_VERSION_STRING)
-    return std::string("the service runs assetfetch ") + ASSETFETCH_VERSION_STRING + " (protocol " +
+  if (!j.is_object() || j.value("protocol", 0) != kProtocol || j.value("version", "") != build_identity())
+    return "the service runs another build of assetfetch (" + build_identity() + ", protocol " +
            std::to_string(kProtocol) + ")";
   if (j.value("env", Json::object()) != Json(transfer_environment()))
     return "the service was started with other proxy or CA settings in its environment";
