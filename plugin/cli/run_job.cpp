@@ -101,28 +101,34 @@ JobOutcome run_job(const std::string& name, const JobOptions& options, std::vect
   }
   ErrorContext complete_error;
   bool all = job->complete(&complete_error);
-  for (File* f : files) {
-    if (auto r = f->result(); r && f->completed()) {
-      reporter.done(f->spec(), *r);
-      if (!r->verified && f->spec().ranges_given && f->spec().digest)
-        reporter.warning(f->spec().name, "delivered ranges are not verified (give each range its own sha256, "
-                                         "or use --require-verified to fetch and verify the whole file)");
-      ++(r->from_cache ? outcome.from_cache : outcome.fetched);
-    } else {
-      ErrorContext e = f->error();
-      if (e.code == ErrorCode::ok) e = complete_error;
-      if (e.code == ErrorCode::ok) e.code = ErrorCode::internal;
-      reporter.error(f->spec().name, e.code, e.message);
-      ++outcome.failed;
-      if (outcome.exit_code == 0) outcome.exit_code = exit_code_for(e.code);
-    }
-  }
+  for (File* f : files) report_file(reporter, f->spec(), f->completed(), f->result(), f->error(), complete_error, outcome);
   report_write_backs(*job, options, reporter);
+  report_incomplete(reporter, all, complete_error, outcome);
+  return outcome;
+}
+
+void report_file(Reporter& reporter, const FileSpec& spec, bool completed, const std::optional<FileResult>& result,
+                 ErrorContext error, const ErrorContext& complete_error, JobOutcome& outcome) {
+  if (result && completed) {
+    reporter.done(spec, *result);
+    if (!result->verified && spec.ranges_given && spec.digest)
+      reporter.warning(spec.name, "delivered ranges are not verified (give each range its own sha256, "
+                                  "or use --require-verified to fetch and verify the whole file)");
+    ++(result->from_cache ? outcome.from_cache : outcome.fetched);
+  } else {
+    if (error.code == ErrorCode::ok) error = complete_error;
+    if (error.code == ErrorCode::ok) error.code = ErrorCode::internal;
+    reporter.error(spec.name, error.code, error.message);
+    ++outcome.failed;
+    if (outcome.exit_code == 0) outcome.exit_code = exit_code_for(error.code);
+  }
+}
+
+void report_incomplete(Reporter& reporter, bool all, const ErrorContext& complete_error, JobOutcome& outcome) {
   if (!all && outcome.exit_code == 0) {
     reporter.error("", ErrorCode::internal, complete_error.message);
     outcome.exit_code = 1;
   }
-  return outcome;
 }
 
 }  // namespace assetfetch::cli

@@ -19,6 +19,7 @@
 #include "core/maintenance.h"
 #include "reporter.h"
 #include "run_job.h"
+#include "service_job.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -97,7 +98,8 @@ int run_xscript(XScriptArgs& a) {
     } else {
       std::vector<FileSpec> specs;
       specs.push_back(std::move(spec));
-      rc = run_job("x-script-sha512-" + d.hex.substr(0, 32), s.job, std::move(specs), reporter).exit_code;
+      rc = run_job_maybe_in_service("x-script-sha512-" + d.hex.substr(0, 32), s.job, std::move(specs), reporter)
+               .exit_code;
     }
   } catch (const InputError& e) {
     reporter.error(asset, ErrorCode::bad_input, e.what());

@@ -16,7 +16,9 @@ if(WIN32)
     ${_af_platform_dir}/windows/process_windows.cpp
     ${_af_platform_dir}/windows/terminal_windows.cpp
     ${_af_platform_dir}/windows/library_windows.cpp
-    ${_af_platform_dir}/windows/sha_windows.cpp)
+    ${_af_platform_dir}/windows/sha_windows.cpp
+    ${_af_platform_dir}/windows/local_socket_windows.cpp
+    ${_af_platform_dir}/windows/detached_process_windows.cpp)
   # Windows 10 headers (FileRenameInfoEx), UTF-16 W functions only.
   set(ASSETFETCH_PLATFORM_DEFINITIONS _WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX UNICODE _UNICODE)
   set(ASSETFETCH_PLATFORM_LIBS bcrypt)
@@ -30,7 +32,9 @@ else()
     ${_af_platform_dir}/posix/fs_ops_posix.cpp
     ${_af_platform_dir}/posix/process_posix.cpp
     ${_af_platform_dir}/posix/terminal_posix.cpp
-    ${_af_platform_dir}/posix/library_posix.cpp)
+    ${_af_platform_dir}/posix/library_posix.cpp
+    ${_af_platform_dir}/posix/local_socket_posix.cpp
+    ${_af_platform_dir}/posix/detached_process_posix.cpp)
   set(ASSETFETCH_PLATFORM_DEFINITIONS)
   # Linux built with only the calls macOS and the BSDs have (posix/features.h).
   if(ASSETFETCH_PORTABLE_POSIX)

@@ -56,6 +56,8 @@ CurlApi load() {
   bind(lib, api.url_get, "curl_url_get");
   bind(lib, api.url_cleanup, "curl_url_cleanup");
   bind(lib, api.free, "curl_free");
+  bind(lib, api.share_init, "curl_share_init");
+  bind(lib, api.share_setopt, "curl_share_setopt");
   api.global_init(CURL_GLOBAL_DEFAULT);
   lib.keep_loaded();  // the library stays loaded for the life of the process
   return api;

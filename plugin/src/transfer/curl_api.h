@@ -40,6 +40,8 @@ struct CurlApi {
   CURLUcode (*url_get)(const CURLU*, CURLUPart, char**, unsigned int);
   void (*url_cleanup)(CURLU*);
   void (*free)(void*);
+  CURLSH* (*share_init)();
+  CURLSHcode (*share_setopt)(CURLSH*, CURLSHoption, ...);
 };
 
 // Loads libcurl (and runs curl_global_init) once. Throws std::runtime_error
