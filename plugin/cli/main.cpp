@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "help_text.h"
+#include "platform/program_path.h"
 
 namespace assetfetch::cli {
 
@@ -17,6 +18,7 @@ std::vector<CommandInfo>& command_registry() {
 
 int main(int argc, char** argv) {
   using namespace assetfetch::cli;
+  if (argc > 0) assetfetch::platform::remember_program_path(argv[0]);  // where the OS cannot say (service start)
   CLI::App app{"assetfetch: fetch build assets by URL list and hash: cached, mirrored, verified, offline-capable"};
   app.set_version_flag("--version", std::string("assetfetch ") + ASSETFETCH_VERSION_STRING);
   app.require_subcommand(1);

@@ -35,6 +35,7 @@ set(cli_allowed
   core/manifest_jobs.h     # sync's files and mirror's copies (with config/config.h's Manifest)
   config/check.h           # check
   platform/terminal.h      # the progress bar on a terminal
+  platform/program_path.h  # argv[0], where the OS cannot name the program (the service's start)
   service/service_client.h # fetch and x-script send their job to the background service
   service/service_paths.h  # ASSETFETCH_SERVICE and the socket's folder
   service/service_server.h # `assetfetch service`

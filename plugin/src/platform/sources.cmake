@@ -5,6 +5,7 @@ set(ASSETFETCH_PLATFORM_SOURCES
   ${_af_platform_dir}/error.cpp
   ${_af_platform_dir}/path.cpp
   ${_af_platform_dir}/fs_copy.cpp
+  ${_af_platform_dir}/program_path.cpp
   ${_af_platform_dir}/thread_name.cpp)
 if(WIN32)
   list(APPEND ASSETFETCH_PLATFORM_SOURCES

@@ -9,6 +9,7 @@
 
 #include "platform/posix/features.h"
 #include "platform/process.h"
+#include "platform/program_path.h"
 
 extern char** environ;
 
@@ -30,7 +31,9 @@ Result<std::string> executable_path() {
   buf.resize(static_cast<std::size_t>(n));
   return buf;
 #else
-  return PlatformError{Errc::unsupported, 0, "find", "the running program", "not built for this OS yet"};
+  if (const std::string& remembered = remembered_program_path(); !remembered.empty()) return remembered;
+  return PlatformError{Errc::unsupported, 0, "find", "the running program",
+                       "this OS has no call for it and argv[0] was not remembered (remember_program_path)"};
 #endif
 }
 
