@@ -140,10 +140,12 @@ int AzuriteEmulator::committed_blocks(const std::string& container, const std::s
   return n;
 }
 
-S3Emulator::S3Emulator(const std::string& bucket) : dir_("assetfetch-s3rver") {
+S3Emulator::S3Emulator(const std::string& bucket, bool conditional_writes) : dir_("assetfetch-s3rver") {
   const fs::path module = require(npm_deps_dir() / "node_modules" / "@20minutes" / "s3rver");
   const fs::path runner = fs::path(af_test::source_dir()) / "tests" / "support" / "s3rver_main.js";
-  process_ = start_process({"node", runner.string(), module.string(), (dir_ / "data").string(), bucket});
+  std::vector<std::string> argv{"node", runner.string(), module.string(), (dir_ / "data").string(), bucket};
+  if (conditional_writes) argv.push_back("conditional-writes");
+  process_ = start_process(argv);
   port_ = std::stoi(wait_for_output(process_, std::regex(R"(listening (\d+))"), "s3rver"));
 }
 

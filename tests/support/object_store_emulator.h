@@ -58,8 +58,10 @@ class S3Emulator {
   static constexpr const char* kAccessKey = "S3RVER";
   static constexpr const char* kSecretKey = "S3RVER";
 
-  // Starts s3rver with `bucket` created and waits (at most 60 s).
-  explicit S3Emulator(const std::string& bucket);
+  // Starts s3rver with `bucket` created and waits (at most 60 s). With
+  // conditional_writes, "If-None-Match: *" on a create is honoured as AWS S3
+  // does (412 when the key exists or is being written; s3rver_main.js).
+  explicit S3Emulator(const std::string& bucket, bool conditional_writes = false);
   ~S3Emulator();
   S3Emulator(const S3Emulator&) = delete;
   S3Emulator& operator=(const S3Emulator&) = delete;

@@ -58,10 +58,11 @@ std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64
     done.body_text = complete;
     ObjectResponse answer = perform_with_retry(done);
     // S3 may answer 200 with an <Error> body when completing fails late.
-    if ((answer.ok() && xml_element(answer.body, "Code").empty()) || already_created(answer)) return {};
-    failure = "completing the multipart upload: " + describe_failure(answer);
+    if (answer.ok() && xml_element(answer.body, "Code").empty()) return {};
+    if (!already_created(answer)) failure = "completing the multipart upload: " + describe_failure(answer);
   }
-  // Parts of an abandoned upload cost storage until aborted.
+  // Parts of an abandoned upload cost storage until aborted; so do those of
+  // an upload another writer beat (412: the object is there, success).
   ObjectRequest abort = base_request(t, with_query(url, "uploadId=" + id));
   abort.method = "DELETE";
   perform_object_request(abort);
