@@ -184,6 +184,47 @@ TEST_F(AzureUploadOnce, MachinesOneAfterAnotherPutOnce) {
   EXPECT_EQ(count(log, "PUT", hex), 1) << describe(log);
 }
 
+// A store added after the cache got the object: the next cache hit writes it
+// there (one HEAD, one Put Blob), and later hits ask the store nothing (the
+// cache's mark; a rotated SAS names the same blob). Offline, nothing is sent.
+TEST_F(AzureUploadOnce, ACacheHitWritesToAStoreAddedLaterOnce) {
+  af_test::write_file(dir / "none.json", "{}");
+  const auto fetch_to = [&](const std::string& out, const fs::path& cfg, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"fetch", origin.url("/pkg/tool.tar.gz"), "--sha512", hex, "-o", (dir / out).string(), "-v"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = af_it::run_machine(dir.path(), "A", args, cfg);
+    EXPECT_EQ(r.exit_code, 0) << af_it::describe(r);
+    EXPECT_EQ(r.err.find("write-back to"), std::string::npos) << r.err;
+    EXPECT_EQ(af_test::read_file(dir / out), data);
+  };
+  const auto with_store = [&](const std::string& permissions) {
+    Json s = source();
+    s["url"] = proxy->endpoint() + "/devstoreaccount1/" + container + "/{sha512}?" + azurite->sas(permissions);
+    Json j{{"retry", {{"attempts", 1}, {"backoff_ms", 10}}}, {"sources", Json::array({s})}};
+    af_test::write_file(dir / ("store-" + permissions + ".json"), j.dump(2));
+    return dir / ("store-" + permissions + ".json");
+  };
+  fetch_to("o1", dir / "none.json");  // into the cache, no store yet
+  fetch_to("o2", with_store("rwc"), {"--offline"});
+  EXPECT_TRUE(proxy->exchanges().empty()) << "offline, yet:\n" << describe(proxy->exchanges());
+
+  fetch_to("o3", with_store("rwc"));  // the store is new to this cache
+  EXPECT_EQ(origin.requests_for("/pkg/tool.tar.gz").size(), 1u) << "a cache hit went to the origin";
+  EXPECT_EQ(azurite->get_blob(container, hex), data) << "the cache hit did not write to the new store";
+  EXPECT_EQ(count(proxy->exchanges(), "HEAD", hex), 1) << describe(proxy->exchanges());
+  EXPECT_EQ(count(proxy->exchanges(), "PUT", hex), 1) << describe(proxy->exchanges());
+
+  const std::size_t before = proxy->exchanges().size();
+  fetch_to("o4", with_store("rwca"));  // marked: no request, whatever the SAS
+  EXPECT_EQ(proxy->exchanges().size(), before) << describe(proxy->exchanges());
+
+  // Control: the mark is what spares the HEAD.
+  fs::remove_all(dir / "A" / "cache" / "stores");
+  fetch_to("o5", with_store("rwc"));
+  EXPECT_EQ(count(proxy->exchanges(), "HEAD", hex), 2) << describe(proxy->exchanges());
+  EXPECT_EQ(count(proxy->exchanges(), "PUT", hex), 1) << "the store had it: " << describe(proxy->exchanges());
+}
+
 struct S3UploadOnce : UploadOnce {
   static void SetUpTestSuite() {
     af_test::remove_proxy_env();
