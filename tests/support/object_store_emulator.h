@@ -29,12 +29,19 @@ class AzuriteEmulator {
 
   // Starts azurite-blob and waits (at most 60 s) until it listens.
   AzuriteEmulator();
+  // Over HTTPS with this certificate and key (test_ca.h), accepting OAuth
+  // bearer tokens as `--oauth basic` does: a JWT whose iss, aud, nbf and exp
+  // look like Azure AD's (its signature is not checked). SAS still works.
+  struct Https {
+    std::string cert_file, key_file;
+  };
+  explicit AzuriteEmulator(const Https& https);
   ~AzuriteEmulator();
   AzuriteEmulator(const AzuriteEmulator&) = delete;
   AzuriteEmulator& operator=(const AzuriteEmulator&) = delete;
 
   int port() const { return port_; }
-  // "http://127.0.0.1:PORT/devstoreaccount1/CONTAINER" (no trailing '/').
+  // "http(s)://127.0.0.1:PORT/devstoreaccount1/CONTAINER" (no trailing '/').
   std::string container_url(const std::string& container) const;
   // An account SAS (query string, no '?') for the blob service with these
   // permissions, e.g. "rwc" or "r", signed with the emulator's well-known key.
@@ -51,6 +58,7 @@ class AzuriteEmulator {
   TempDir dir_;
   ChildProcess process_;
   int port_ = 0;
+  std::string scheme_ = "http";
 };
 
 class S3Emulator {

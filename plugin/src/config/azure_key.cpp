@@ -8,6 +8,7 @@
 #include "base/base64.h"
 #include "base/percent_encode.h"
 #include "base/url.h"
+#include "transfer/azure_token.h"
 #include "verify/hmac.h"
 
 namespace assetfetch::config_detail {
@@ -127,6 +128,20 @@ AzureKeyLookup azure_key_from_environment(const std::string& account, std::chron
   }
   for (const auto& l : looked) out.looked_at += (out.looked_at.empty() ? "" : ", ") + l;
   return out;
+}
+
+std::shared_ptr<AzureTokenProvider> azure_identity_from_environment(std::string& looked_at) {
+  const std::string endpoint = env("IDENTITY_ENDPOINT"), secret = env("IDENTITY_HEADER");
+  const std::string client = env("AZURE_CLIENT_ID");
+  if (!endpoint.empty() && !secret.empty()) return make_app_service_identity_provider(endpoint, secret, client);
+  const std::string token_file = env("AZURE_FEDERATED_TOKEN_FILE"), tenant = env("AZURE_TENANT_ID");
+  if (!token_file.empty() && !client.empty() && !tenant.empty()) {
+    std::string authority = env("AZURE_AUTHORITY_HOST");
+    if (authority.empty()) authority = "https://login.microsoftonline.com/";
+    return make_workload_identity_provider(authority, tenant, client, token_file);
+  }
+  looked_at = "IDENTITY_ENDPOINT + IDENTITY_HEADER, AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID";
+  return nullptr;
 }
 
 }  // namespace assetfetch::config_detail

@@ -6,11 +6,19 @@
 // well-known account). The key never travels: it signs an account SAS
 // (blob service, objects, read/write/create, valid 24 hours from the load),
 // as `az storage account generate-sas` does, and requests carry that.
+// Without a key: a managed identity (IDENTITY_ENDPOINT + IDENTITY_HEADER) or
+// a workload identity (AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID +
+// AZURE_TENANT_ID), whose tokens are asked later (transfer/azure_token.h).
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
+
+namespace assetfetch {
+class AzureTokenProvider;
+}
 
 namespace assetfetch::config_detail {
 
@@ -32,5 +40,9 @@ AzureKeyLookup azure_key_from_environment(const std::string& account,
 // An account SAS signed with the base64 `key`; nullopt when the key is not base64.
 std::optional<std::string> azure_account_sas(const std::string& account, const std::string& key,
                                              std::chrono::system_clock::time_point now);
+
+// The identity service the environment names, or nullptr; `looked_at` gets
+// what was looked for.
+std::shared_ptr<AzureTokenProvider> azure_identity_from_environment(std::string& looked_at);
 
 }  // namespace assetfetch::config_detail

@@ -142,7 +142,8 @@ void expand_sas(const JsonNode& node, SourceSpec& source, std::optional<std::str
 // An Azure source whose URL carries no SAS: "credentials": "none" (anonymous,
 // a public container), {"account_key": "${env:NAME}"[, "account_name": ...]},
 // else the environment (azure_key.h). A key becomes an account SAS in the
-// URL's query. Nothing found: anonymous requests, as a public container needs.
+// URL's query. Else a managed or workload identity's bearer token. Nothing
+// found: anonymous requests, as a public container needs.
 void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable) {
   const bool has_query = source.url_template.find('?') != std::string::npos;
   std::string account = azure_account_of(source.url_template);
@@ -178,7 +179,12 @@ void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d,
     unusable = found.problem;
     return;
   }
-  if (found.sas) source.url_template += "?" + *found.sas;
+  if (found.sas) {
+    source.url_template += "?" + *found.sas;
+    return;
+  }
+  std::string identities;
+  source.store.azure_token = azure_identity_from_environment(identities);
 }
 
 }  // namespace

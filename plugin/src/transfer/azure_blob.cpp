@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/percent_encode.h"
+#include "transfer/azure_token.h"
 #include "transfer/object_request.h"
 
 namespace assetfetch {
@@ -35,6 +36,8 @@ ObjectRequest base_request(const UploadTarget& t) {
 
 std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t, UploadNote* note) {
   const StoreAccess& store = t.target->store;
+  std::string why;
+  if (store.azure_token && !store.azure_token->current(&why)) return "no credentials: " + why;
   if (auto settled = settled_before_upload(base_request(t), body.size, note)) return *settled;
   const auto created_by_another = [&](const ObjectResponse& answer) {
     if (already_created(answer) && note) note->already_there = true;
