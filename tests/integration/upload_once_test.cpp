@@ -168,6 +168,33 @@ TEST_F(AzureUploadOnce, FourMachinesCommitOneBlockList) {
   EXPECT_EQ(azurite->committed_blocks(container, hex), 3);
 }
 
+// A machine in the middle of a block upload when another one finishes the
+// blob stops after the block it is sending: one HEAD per block finds the blob
+// (without it: all 3 blocks, then a Put Block List answered 409).
+TEST_F(AzureUploadOnce, AWriterStopsBetweenBlocksOnceTheBlobIsThere) {
+  proxy->hold("PUT", kHold);
+  Json j{{"retry", {{"attempts", 1}, {"backoff_ms", 10}}},
+         {"sources", Json::array({source({{"single_max_bytes", 100000}, {"block_bytes", 100000}})})}};
+  af_test::write_file(dir / "blocks.json", j.dump(2));
+  af_test::ChildProcess late = af_test::start_process(
+      {AF_CLI_PATH, "fetch", origin.url("/pkg/tool.tar.gz"), "--sha512", hex, "-o", (dir / "late" / "out.bin").string(),
+       "-v", "--config", (dir / "blocks.json").string(), "--cache-dir", (dir / "late" / "cache").string()},
+      af_it::kCleanEnv);
+  ASSERT_TRUE(proxy->wait_for_arrival("PUT", "comp=block&", std::chrono::seconds(30)));
+  azurite->put_blob(container, hex, data);  // another machine was quicker
+  auto r = late.wait(std::chrono::seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(r.err.find("write-back to"), std::string::npos) << r.err;
+  int blocks = 0, lists = 0;
+  for (const auto& e : proxy->exchanges()) {
+    blocks += e.method == "PUT" && e.target.find("comp=block&") != std::string::npos;
+    lists += e.method == "PUT" && e.target.find("comp=blocklist") != std::string::npos;
+  }
+  EXPECT_EQ(blocks, 1) << describe(proxy->exchanges());
+  EXPECT_EQ(lists, 0) << describe(proxy->exchanges());
+  EXPECT_EQ(azurite->get_blob(container, hex), data);
+}
+
 // One machine after another: the HEAD finds the blob, one Put Blob in all.
 TEST_F(AzureUploadOnce, MachinesOneAfterAnotherPutOnce) {
   Json j{{"retry", {{"attempts", 1}, {"backoff_ms", 10}}}, {"sources", Json::array({source()})}};
@@ -274,6 +301,35 @@ TEST_F(S3UploadOnce, FourMachinesCompleteOneMultipartUpload) {
   // The losers abort their uploads: parts left behind cost storage.
   EXPECT_EQ(count(log, "DELETE", hex), kMachines - 1) << describe(log);
   EXPECT_EQ(s3->object("fleet", prefix + "/" + hex), data);
+}
+
+// The same for S3 parts: the upload stops after the part being sent and is
+// aborted (no CompleteMultipartUpload).
+TEST_F(S3UploadOnce, AWriterStopsBetweenPartsOnceTheObjectIsThere) {
+  RecordingProxy proxy(plain->port());
+  proxy.hold("PUT", kHold);
+  Json j{{"retry", {{"attempts", 1}, {"backoff_ms", 10}}},
+         {"sources", Json::array({source(proxy, {{"single_max_bytes", 100000}, {"part_bytes", 100000}})})}};
+  af_test::write_file(dir / "parts.json", j.dump(2));
+  af_test::ChildProcess late = af_test::start_process(
+      {AF_CLI_PATH, "fetch", origin.url("/pkg/tool.tar.gz"), "--sha512", hex, "-o", (dir / "late" / "out.bin").string(),
+       "-v", "--config", (dir / "parts.json").string(), "--cache-dir", (dir / "late" / "cache").string()},
+      kKeys);
+  ASSERT_TRUE(proxy.wait_for_arrival("PUT", "partNumber=1&", std::chrono::seconds(30)));
+  plain->put_object("fleet", prefix + "/" + hex, data);  // another machine was quicker
+  auto r = late.wait(std::chrono::seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(r.err.find("write-back to"), std::string::npos) << r.err;
+  int parts = 0, completes = 0, aborts = 0;
+  for (const auto& e : proxy.exchanges()) {
+    parts += e.method == "PUT" && e.target.find("partNumber=") != std::string::npos;
+    completes += e.method == "POST" && e.target.find("uploadId=") != std::string::npos;
+    aborts += e.method == "DELETE" && e.target.find("uploadId=") != std::string::npos;
+  }
+  EXPECT_EQ(parts, 1) << describe(proxy.exchanges());
+  EXPECT_EQ(completes, 0) << describe(proxy.exchanges());
+  EXPECT_EQ(aborts, 1) << describe(proxy.exchanges());
+  EXPECT_EQ(plain->object("fleet", prefix + "/" + hex), data);
 }
 
 // One machine after another: the HEAD finds the object, one PUT in all.

@@ -50,12 +50,24 @@ std::vector<ProxiedExchange> RecordingProxy::exchanges() const {
   return log_;
 }
 
+bool RecordingProxy::wait_for_arrival(const std::string& method, const std::string& part,
+                                      std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return arrival_.wait_for(lock, timeout, [&] {
+    for (const auto& e : arrived_)
+      if (e.method == method && e.target.find(part) != std::string::npos) return true;
+    return false;
+  });
+}
+
 void RecordingProxy::forward(const httplib::Request& req, httplib::Response& res) {
   std::chrono::milliseconds delay{0};
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = holds_.find(req.method); it != holds_.end()) delay = it->second;
+    arrived_.push_back({req.method, req.target, 0});
   }
+  arrival_.notify_all();
   std::this_thread::sleep_for(delay);
   httplib::Request out;
   out.method = req.method;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,9 @@ class RecordingProxy {
   // Requests with `method` wait `delay` before they are forwarded.
   void hold(const std::string& method, std::chrono::milliseconds delay);
   std::vector<ProxiedExchange> exchanges() const;
+  // Waits (at most `timeout`) until a request with `method` whose target
+  // contains `part` has arrived, held or not; false when none did.
+  bool wait_for_arrival(const std::string& method, const std::string& part, std::chrono::milliseconds timeout);
 
  private:
   void forward(const httplib::Request& req, httplib::Response& res);
@@ -53,6 +57,8 @@ class RecordingProxy {
   mutable std::mutex mu_;
   std::map<std::string, std::chrono::milliseconds> holds_;
   std::vector<ProxiedExchange> log_;
+  std::vector<ProxiedExchange> arrived_;  // status 0: as they came in
+  std::condition_variable arrival_;
 };
 
 }  // namespace af_test

@@ -59,6 +59,12 @@ std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t, Upl
   if (block > kAzureMaxBlock) block = kAzureMaxBlock;
   std::vector<std::string> ids;
   for (std::uint64_t offset = 0; offset < body.size; offset += block) {
+    // Another machine may have finished the same blob meanwhile: one HEAD per
+    // block (up to 100 MiB each) stops sending the rest.
+    if (offset > 0 && head_object(base_request(t), body.size) == ObjectPresence::present) {
+      if (note) note->already_there = true;
+      return {};  // Azure drops the uncommitted blocks by itself
+    }
     ids.push_back(block_id(ids.size()));
     ObjectRequest r = base_request(t);
     r.url = with_query(t.target->url, "comp=block&blockid=" + percent_encode(ids.back()));
