@@ -8,6 +8,8 @@
 // no key or token reaches the output or the cache.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <ctime>
 #include <memory>
@@ -335,6 +337,60 @@ TEST_F(S3Credentials, NoCredentialsSkipsTheStoreWithOneWarning) {
   EXPECT_EQ(warnings, 1u) << r.err;
   for (const char* named : {"/sources/0", "s3://creds/", "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "skipped"})
     EXPECT_NE(r.err.find(named), std::string::npos) << named << " not in: " << r.err;
+}
+
+// A profile's credential_process (no keys in the files): the JSON it prints
+// signs; it runs once while its Expiration is far off and again when that is
+// within the refresh margin; it comes before web identity (STS not asked);
+// neither its keys nor its command line (which may hold secrets) is printed.
+TEST_F(S3Credentials, CredentialProcessOfTheProfile) {
+  const auto answer = [&](std::chrono::seconds valid_for) {
+    af_test::write_file(dir / "answer.json",
+                        Json{{"Version", 1}, {"AccessKeyId", S3Emulator::kAccessKey},
+                             {"SecretAccessKey", S3Emulator::kSecretKey}, {"SessionToken", kSessionToken},
+                             {"Expiration", iso_in(valid_for)}}.dump());
+  };
+  answer(std::chrono::hours(1));
+  af_test::write_file(dir / "creds.sh", "echo run >> '" + (dir / "runs").string() + "'\ncat '" +
+                                            (dir / "answer.json").string() + "'\n");
+  af_test::write_file(dir / "config", "[profile ci]\nregion = us-east-1\ncredential_process = /bin/sh " +
+                                          (dir / "creds.sh").string() + " --password hunter2-secret\n");
+  config();
+  serve_sts(std::chrono::hours(1));  // set up, but the profile's process comes first
+  af_test::EnvList set = web_identity();
+  set.insert(set.end(), {{"AWS_PROFILE", "ci"}, {"AWS_CONFIG_FILE", (dir / "config").string()}});
+  const auto runs = [&] {
+    const std::string text = fs::exists(dir / "runs") ? af_test::read_file(dir / "runs") : "";
+    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  };
+  auto r = sync(env(set));
+  expect_both_from_the_store(r);
+  expect_no_secret(r);
+  EXPECT_EQ(r.err.find("hunter2-secret"), std::string::npos) << r.err;
+  EXPECT_EQ(runs(), 1) << "credentials valid for an hour were fetched again";
+  EXPECT_EQ(sts_calls.load(), 0) << "web identity was asked before the profile's credential_process";
+
+  answer(std::chrono::seconds(60));  // inside the 5-minute margin at once
+  fs::remove_all(dir / "m");
+  fs::remove_all(dir / "out");
+  expect_both_from_the_store(sync(env(set)));
+  EXPECT_GE(runs(), 3) << "expiring credentials were used again instead of fetched anew";
+}
+
+// A command that fails costs one run (remembered 15 s), not one per
+// request: the store is asked unsigned, refuses, and the origin serves.
+TEST_F(S3Credentials, ACredentialProcessThatFailsIsAFailover) {
+  origin.add_file("/a0", data[0]);
+  origin.add_file("/a1", data[1]);
+  af_test::write_file(dir / "creds.sh", "echo run >> '" + (dir / "runs").string() + "'\nexit 3\n");
+  af_test::write_file(dir / "config", "[default]\ncredential_process = /bin/sh " + (dir / "creds.sh").string() + "\n");
+  config();
+  auto r = sync(env({{"AWS_CONFIG_FILE", (dir / "config").string()}}));
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(af_test::read_file(dir / "out" / "a0"), data[0]);
+  EXPECT_EQ(af_test::read_file(dir / "out" / "a1"), data[1]);
+  const std::string text = af_test::read_file(dir / "runs");
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << "a failing command ran for every request";
 }
 
 }  // namespace

@@ -69,8 +69,9 @@ void stop(ChildProcess& child) {
   child.wait(std::chrono::seconds(5));  // SIGKILLs on timeout
 }
 
-httplib::Client client(int port) {
-  httplib::Client c("127.0.0.1", port);
+httplib::Client client(int port, const std::string& scheme = "http") {
+  httplib::Client c(scheme + "://127.0.0.1:" + std::to_string(port));
+  c.enable_server_certificate_verification(false);  // a test CA's certificate, on loopback
   c.set_connection_timeout(10);
   c.set_read_timeout(30);
   return c;
@@ -80,17 +81,24 @@ httplib::Client client(int port) {
 
 fs::path npm_deps_dir() { return fs::path(af_test::source_dir()) / ".deps" / "npm"; }
 
-AzuriteEmulator::AzuriteEmulator() : dir_("assetfetch-azurite") {
+AzuriteEmulator::AzuriteEmulator() : AzuriteEmulator(Https{}) {}
+
+AzuriteEmulator::AzuriteEmulator(const Https& https) : dir_("assetfetch-azurite") {
   const fs::path main = require(npm_deps_dir() / "node_modules" / "azurite" / "dist" / "src" / "blob" / "main.js");
-  process_ = start_process({"node", main.string(), "--blobHost", "127.0.0.1", "--blobPort", "0", "--location",
-                            (dir_ / "data").string(), "--disableTelemetry"});
-  port_ = std::stoi(wait_for_output(process_, std::regex(R"(listens on http://127\.0\.0\.1:(\d+))"), "azurite-blob"));
+  std::vector<std::string> argv{"node", main.string(), "--blobHost", "127.0.0.1", "--blobPort", "0", "--location",
+                                (dir_ / "data").string(), "--disableTelemetry"};
+  if (!https.cert_file.empty()) {
+    argv.insert(argv.end(), {"--cert", https.cert_file, "--key", https.key_file, "--oauth", "basic"});
+    scheme_ = "https";
+  }
+  process_ = start_process(argv);
+  port_ = std::stoi(wait_for_output(process_, std::regex(R"(listens on https?://127\.0\.0\.1:(\d+))"), "azurite-blob"));
 }
 
 AzuriteEmulator::~AzuriteEmulator() { stop(process_); }
 
 std::string AzuriteEmulator::container_url(const std::string& container) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/" + kAccount + "/" + container;
+  return scheme_ + "://127.0.0.1:" + std::to_string(port_) + "/" + kAccount + "/" + container;
 }
 
 std::string AzuriteEmulator::sas(const std::string& permissions) const {
@@ -108,14 +116,14 @@ std::string AzuriteEmulator::sas(const std::string& permissions) const {
 }
 
 void AzuriteEmulator::create_container(const std::string& container) const {
-  auto c = client(port_);
+  auto c = client(port_, scheme_);
   auto r = c.Put("/" + std::string(kAccount) + "/" + container + "?restype=container&" + sas("rwdlac"),
                  {{"x-ms-version", "2021-08-06"}}, "", "application/octet-stream");
   if (!r || r->status != 201) throw std::runtime_error("creating container " + container + " failed");
 }
 
 std::optional<std::string> AzuriteEmulator::get_blob(const std::string& container, const std::string& blob) const {
-  auto c = client(port_);
+  auto c = client(port_, scheme_);
   auto r = c.Get("/" + std::string(kAccount) + "/" + container + "/" + blob + "?" + sas("r"),
                  {{"x-ms-version", "2021-08-06"}});
   if (!r || r->status != 200) return std::nullopt;
@@ -123,14 +131,14 @@ std::optional<std::string> AzuriteEmulator::get_blob(const std::string& containe
 }
 
 void AzuriteEmulator::put_blob(const std::string& container, const std::string& blob, const std::string& bytes) const {
-  auto c = client(port_);
+  auto c = client(port_, scheme_);
   auto r = c.Put("/" + std::string(kAccount) + "/" + container + "/" + blob + "?" + sas("rwc"),
                  {{"x-ms-version", "2021-08-06"}, {"x-ms-blob-type", "BlockBlob"}}, bytes, "application/octet-stream");
   if (!r || r->status != 201) throw std::runtime_error("putting blob " + blob + " failed");
 }
 
 int AzuriteEmulator::committed_blocks(const std::string& container, const std::string& blob) const {
-  auto c = client(port_);
+  auto c = client(port_, scheme_);
   auto r = c.Get("/" + std::string(kAccount) + "/" + container + "/" + blob +
                      "?comp=blocklist&blocklisttype=committed&" + sas("r"),
                  {{"x-ms-version", "2021-08-06"}});
@@ -140,10 +148,12 @@ int AzuriteEmulator::committed_blocks(const std::string& container, const std::s
   return n;
 }
 
-S3Emulator::S3Emulator(const std::string& bucket) : dir_("assetfetch-s3rver") {
+S3Emulator::S3Emulator(const std::string& bucket, bool conditional_writes) : dir_("assetfetch-s3rver") {
   const fs::path module = require(npm_deps_dir() / "node_modules" / "@20minutes" / "s3rver");
   const fs::path runner = fs::path(af_test::source_dir()) / "tests" / "support" / "s3rver_main.js";
-  process_ = start_process({"node", runner.string(), module.string(), (dir_ / "data").string(), bucket});
+  std::vector<std::string> argv{"node", runner.string(), module.string(), (dir_ / "data").string(), bucket};
+  if (conditional_writes) argv.push_back("conditional-writes");
+  process_ = start_process(argv);
   port_ = std::stoi(wait_for_output(process_, std::regex(R"(listening (\d+))"), "s3rver"));
 }
 

@@ -29,12 +29,19 @@ class AzuriteEmulator {
 
   // Starts azurite-blob and waits (at most 60 s) until it listens.
   AzuriteEmulator();
+  // Over HTTPS with this certificate and key (test_ca.h), accepting OAuth
+  // bearer tokens as `--oauth basic` does: a JWT whose iss, aud, nbf and exp
+  // look like Azure AD's (its signature is not checked). SAS still works.
+  struct Https {
+    std::string cert_file, key_file;
+  };
+  explicit AzuriteEmulator(const Https& https);
   ~AzuriteEmulator();
   AzuriteEmulator(const AzuriteEmulator&) = delete;
   AzuriteEmulator& operator=(const AzuriteEmulator&) = delete;
 
   int port() const { return port_; }
-  // "http://127.0.0.1:PORT/devstoreaccount1/CONTAINER" (no trailing '/').
+  // "http(s)://127.0.0.1:PORT/devstoreaccount1/CONTAINER" (no trailing '/').
   std::string container_url(const std::string& container) const;
   // An account SAS (query string, no '?') for the blob service with these
   // permissions, e.g. "rwc" or "r", signed with the emulator's well-known key.
@@ -51,6 +58,7 @@ class AzuriteEmulator {
   TempDir dir_;
   ChildProcess process_;
   int port_ = 0;
+  std::string scheme_ = "http";
 };
 
 class S3Emulator {
@@ -58,8 +66,10 @@ class S3Emulator {
   static constexpr const char* kAccessKey = "S3RVER";
   static constexpr const char* kSecretKey = "S3RVER";
 
-  // Starts s3rver with `bucket` created and waits (at most 60 s).
-  explicit S3Emulator(const std::string& bucket);
+  // Starts s3rver with `bucket` created and waits (at most 60 s). With
+  // conditional_writes, "If-None-Match: *" on a create is honoured as AWS S3
+  // does (412 when the key exists or is being written; s3rver_main.js).
+  explicit S3Emulator(const std::string& bucket, bool conditional_writes = false);
   ~S3Emulator();
   S3Emulator(const S3Emulator&) = delete;
   S3Emulator& operator=(const S3Emulator&) = delete;

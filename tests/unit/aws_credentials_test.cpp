@@ -114,14 +114,26 @@ TEST(AwsChain, EnvironmentThenProfileThenServicesAndNothingWithoutThem) {
   EXPECT_EQ(environment.keys.session_token, "ET");
 }
 
-TEST(AwsChain, ACredentialProcessIsNamedNotRun) {
+// A profile's credential_process becomes a provider (run when a request is
+// signed, not at config time); keys in the same profile come first.
+TEST(AwsChain, ACredentialProcessIsAProviderAfterTheProfilesKeys) {
   af_test::TempDir dir;
   ScopedEnv env;
   clear_chain(env, dir);
   af_test::write_file(dir / "config", "[default]\ncredential_process = /bin/false\n");
   const AwsChainResult r = resolve_aws_credentials({});
-  EXPECT_FALSE(r.found());
-  EXPECT_NE(r.looked_at.find("credential_process is not run"), std::string::npos) << r.looked_at;
+  ASSERT_TRUE(r.found());
+  ASSERT_TRUE(r.provider);
+  EXPECT_NE(r.source.find("credential_process"), std::string::npos) << r.source;
+  std::string why;
+  EXPECT_FALSE(r.provider->current(&why));  // /bin/false prints nothing and exits 1
+  EXPECT_NE(why.find("exited with status 1"), std::string::npos) << why;
+
+  af_test::write_file(dir / "config", "[default]\naws_access_key_id = K\naws_secret_access_key = S\n"
+                                      "credential_process = /bin/false\n");
+  const AwsChainResult keys = resolve_aws_credentials({});
+  EXPECT_EQ(keys.keys.access_key_id, "K");
+  EXPECT_FALSE(keys.provider);
 }
 
 TEST(AwsServiceAnswers, TimesAndJsonFields) {

@@ -125,3 +125,22 @@ TEST(Check, SchemaFixturesAgreeWithTheLoaders) {
   }
   EXPECT_GE(seen, 10);
 }
+
+// A store whose credentials are nowhere is named in the summary (it used to
+// read "0 sources" with the reason only in a warning), and warned about.
+TEST(Check, NamesAStoreItWouldSkipForLackOfCredentials) {
+  af_test::set_env("AF_CHECK_UNSET_KEY", nullptr);
+  const CheckReport r = check_text(
+      R"J({"sources": [{"url": "https://c.example/{sha256}"},
+                       {"kind": "s3", "url": "s3://b/p/{sha256}", "region": "us-east-1",
+                        "credentials": {"access_key_id": "${env:AF_CHECK_UNSET_KEY}",
+                                        "secret_access_key": "${env:AF_CHECK_UNSET_KEY}"}}]})J",
+      "c.json");
+  EXPECT_EQ(r.summary,
+            "c.json: ok (config, 1 source (1 more skipped, no credentials: /sources/1), 0 rewrites, 0 fallback mirrors)");
+  bool warned = false;
+  for (const auto& w : r.warnings) warned = warned || (w.find("/sources/1") != std::string::npos &&
+                                                       w.find("AF_CHECK_UNSET_KEY") != std::string::npos &&
+                                                       w.find("skipped") != std::string::npos);
+  EXPECT_TRUE(warned);
+}

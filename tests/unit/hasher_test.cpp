@@ -3,7 +3,9 @@
 
 #include <string>
 
+#include "base/base64.h"
 #include "verify/hasher.h"
+#include "verify/hmac.h"
 #include "test_util.h"
 
 namespace assetfetch {
@@ -65,3 +67,27 @@ TEST(Hasher, StreamingEqualsOneShotAndFiles) {
 
 }  // namespace
 }  // namespace assetfetch
+
+// RFC 4231 test cases 1 and 6 (a key longer than the block is hashed first),
+// and base64_decode, which an Azure account key goes through.
+TEST(Hmac, Rfc4231Vectors) {
+  const auto hex = [](const std::string& raw) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : raw) {
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+    return out;
+  };
+  EXPECT_EQ(hex(assetfetch::hmac_sha256(std::string(20, '\x0b'), "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(hex(assetfetch::hmac_sha256(std::string(131, '\xaa'),
+                                        "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(assetfetch::base64_decode("aGVsbG8gd29ybGQ="), "hello world");
+  EXPECT_EQ(assetfetch::base64_decode("aGVsbG8gd29ybGQ"), "hello world");
+  EXPECT_FALSE(assetfetch::base64_decode("not base64!"));
+  const std::string bytes = "\x01\xff\x10 any bytes";
+  EXPECT_EQ(assetfetch::base64_decode(assetfetch::base64(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size())), bytes);
+}

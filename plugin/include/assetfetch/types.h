@@ -51,6 +51,7 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 enum class StoreKind { http, azure_blob, s3 };
 
 class AwsCredentialProvider;  // temporary AWS credentials (src/transfer/aws_credentials.h)
+class AzureTokenProvider;     // Azure AD tokens (src/transfer/azure_token.h)
 
 // Per-candidate object-storage settings. Secrets here are never shown, put in
 // job records or written under the cache directory.
@@ -65,6 +66,9 @@ struct StoreAccess {
   // strings above are then empty. Shared by the copies of one source.
   std::shared_ptr<AwsCredentialProvider> s3_credentials;
   bool s3_unsigned = false;           // "credentials": "none" (a public bucket)
+  // Azure Blob: a bearer token from a managed or workload identity, asked
+  // when a request is sent (none when the URL carries a SAS).
+  std::shared_ptr<AzureTokenProvider> azure_token;
   // Objects larger than this are uploaded in blocks (Azure Put Block) or parts
   // (S3 multipart) of block_size bytes. 0: the backend's default.
   std::uint64_t single_upload_max = 0;

@@ -55,6 +55,9 @@ struct af_job {
   mutable std::mutex mu;  // guards everything below
   // The adapted warning callback, for af_job_wait_uploads (called without mu).
   std::function<void(const std::string&, const std::string&)> warning;
+  // Said once, through `warning`, when the job is first resumed: the config's
+  // stores left out for lack of credentials (the CLI prints them at its start).
+  std::vector<std::string> pending_warnings;
   std::vector<std::unique_ptr<af_file>> files;
   std::unordered_map<const assetfetch::File*, af_file*> by_file;
   mutable std::string last_error;
@@ -122,6 +125,7 @@ af_file* find_file(af_job* job, const assetfetch::File& f);
 struct JobSettings {
   assetfetch::JobOptions job;  // its source policy included (the mirror config)
   bool allow_unverified = false;
+  std::vector<std::string> warnings;  // stores left out for lack of credentials
 };
 // `f` names the calling function in messages. Throws InputError when the
 // config file does not load or the environment holds a bad value.

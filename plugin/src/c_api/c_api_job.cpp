@@ -21,6 +21,7 @@ AF_API af_code af_job_create(const char* name, const af_job_options* options, af
 
     auto handle = std::make_unique<af_job>();
     handle->allow_unverified = settings.allow_unverified;
+    handle->pending_warnings = std::move(settings.warnings);
     handle->job = assetfetch::create_job(name, std::move(settings.job));
     if (!handle->job)
       return save_error(nullptr, AF_E_INTERNAL, f + ": the job '" + name + "' was not created");
@@ -144,6 +145,15 @@ AF_API af_code af_job_resume(af_job* job) {
   if (!is_live(job, kJobMagic)) return bad_handle(fn, "job");
   if (in_own_callback(job)) return recursive_call(job, fn);
   return guarded(job, fn, [&]() -> af_code {
+    std::vector<std::string> pending;
+    std::function<void(const std::string&, const std::string&)> warn;
+    {
+      std::lock_guard<std::mutex> lock(job->mu);
+      pending.swap(job->pending_warnings);
+      warn = job->warning;
+    }
+    if (warn)  // outside mu: the callback may call the getters
+      for (const auto& line : pending) warn("", line);
     if (!job->job->resume())
       return save_error(job, AF_E_STATE,
                         std::string(fn) + ": a " + assetfetch::state_name(job->job->state()) +

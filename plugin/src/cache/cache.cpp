@@ -104,7 +104,7 @@ void Cache::check_tree() const {
   // of thousands. Entries are still checked one by one (check_entry).
   if (tree_checked_.load(std::memory_order_acquire)) return;
   for (const char* dir : {"objects", "objects/sha256", "objects/sha512", "partial", "locks", "tmp", "stamps",
-                          "stamps/sha256", "stamps/sha512", "jobs", "installed"})
+                          "stamps/sha256", "stamps/sha512", "jobs", "installed", "stores"})
     if (auto why = unsafe_entry(root_ / dir, platform::FileKind::directory); !why.empty()) refuse_entry(why);
   tree_checked_.store(true, std::memory_order_release);
 }

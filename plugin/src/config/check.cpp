@@ -11,8 +11,15 @@ std::string count(std::size_t n, const char* one, const char* many) {
 }
 
 std::string config_summary(const Config& c) {
-  std::string s = "config, " + count(c.sources.size(), "source", "sources") + ", " +
-                  count(c.rewrites.size(), "rewrite", "rewrites") + ", " +
+  std::string s = "config, " + count(c.sources.size(), "source", "sources");
+  // A store left out for lack of credentials is named, not silently
+  // uncounted: its warning says what was looked for.
+  if (!c.skipped_store_places.empty()) {
+    s += " (" + std::to_string(c.skipped_store_places.size()) + " more skipped, no credentials:";
+    for (const auto& place : c.skipped_store_places) s += " " + place;
+    s += ")";
+  }
+  s += ", " + count(c.rewrites.size(), "rewrite", "rewrites") + ", " +
                   count(c.fallback_mirrors.size(), "fallback mirror", "fallback mirrors");
   if (c.offline) s += ", offline";
   if (c.block_origin) s += ", origin blocked";

@@ -69,6 +69,8 @@ struct Config {
   // ("FILE: /sources/N (URL): why; the fix"); the commands print them, and
   // the fetch goes on from the other sources.
   std::vector<std::string> skipped_stores;
+  // Their places, "/sources/N", for `check`'s summary.
+  std::vector<std::string> skipped_store_places;
 };
 
 struct ConfigLoadOptions {

@@ -199,6 +199,7 @@ Config config_from_document(const JsonDocument& doc, const ConfigLoadOptions& op
         const std::string line = n.element(i).place() + " (" + redact_url(url.string()) + "): " + *unusable +
                                  "; this store is skipped";
         config.skipped_stores.push_back(line);
+        config.skipped_store_places.push_back(n.element(i).pointer());
         config.warnings.push_back(line);
       });
   });

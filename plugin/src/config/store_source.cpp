@@ -1,5 +1,6 @@
 #include "config/store_source.h"
 
+#include "config/azure_key.h"
 #include "config/env_expand.h"
 #include "base/input_error.h"
 #include "base/url.h"
@@ -138,6 +139,54 @@ void expand_sas(const JsonNode& node, SourceSpec& source, std::optional<std::str
   source.url_template = source.url_template.substr(0, query + 1) + sas;
 }
 
+// An Azure source whose URL carries no SAS: "credentials": "none" (anonymous,
+// a public container), {"account_key": "${env:NAME}"[, "account_name": ...]},
+// else the environment (azure_key.h). A key becomes an account SAS in the
+// URL's query. Else a managed or workload identity's bearer token. Nothing
+// found: anonymous requests, as a public container needs.
+void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable) {
+  const bool has_query = source.url_template.find('?') != std::string::npos;
+  std::string account = azure_account_of(source.url_template);
+  if (node.has("credentials")) {
+    const JsonNode c = node.child("credentials");
+    if (c.value().is_string()) {
+      if (c.string() != "none")
+        c.fail("\"" + c.string() + "\" is not a credentials mode; use \"none\" (anonymous) or "
+               "{\"account_key\": \"${env:NAME}\"}");
+      return;
+    }
+    c.object();
+    c.only_keys({"account_key", "account_name"}, d);
+    if (has_query) c.fail("the url has a SAS already; give either the SAS or \"credentials\"");
+    if (c.has("account_name")) account = c.child("account_name").non_empty_string();
+    std::string missing;
+    const auto key = named_credential(c, "account_key", missing);
+    if (!key) c.fail("give \"account_key\" (e.g. \"${env:AZURE_STORAGE_KEY}\"), or \"none\"");
+    if (!missing.empty()) {
+      unusable = missing + "; export it, or remove \"credentials\" to use the environment";
+      return;
+    }
+    if (account.empty())
+      c.fail("the url does not name the storage account (ACCOUNT.blob.core.windows.net); add \"account_name\"");
+    const auto sas = azure_account_sas(account, *key, std::chrono::system_clock::now());
+    if (!sas) c.child("account_key").fail("the account key is not base64; copy it from the portal's Access keys");
+    source.url_template += "?" + *sas;
+    return;
+  }
+  if (has_query) return;
+  const AzureKeyLookup found = azure_key_from_environment(account);
+  if (!found.problem.empty()) {
+    unusable = found.problem;
+    return;
+  }
+  if (found.sas) {
+    source.url_template += "?" + *found.sas;
+    return;
+  }
+  std::string identities;
+  source.store.azure_token = azure_identity_from_environment(identities);
+}
+
 }  // namespace
 
 std::optional<std::string> azure_sas_problem(const std::string& url_template) {
@@ -168,7 +217,7 @@ bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, 
   if (!kind_ok) return false;  // the other keys cannot be judged without it
   const StoreKind kind = source.store.kind;
   for (const char* key : {"endpoint", "region", "addressing", "credentials"}) {
-    if (kind != StoreKind::s3 && node.has(key))
+    if (kind != StoreKind::s3 && node.has(key) && !(kind == StoreKind::azure_blob && std::string_view(key) == "credentials"))
       d.attempt([&] { node.child(key).fail(std::string("\"") + key + "\" is only for \"kind\": \"s3\""); });
   }
   if (node.has("upload")) {
@@ -177,7 +226,11 @@ bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, 
       parse_upload(node.child("upload"), kind, source.store, d);
     });
   }
-  if (kind == StoreKind::azure_blob && node.has("url")) return d.attempt([&] { expand_sas(node, source, unusable); });
+  if (kind == StoreKind::azure_blob && node.has("url"))
+    return d.attempt([&] {
+      expand_sas(node, source, unusable);
+      if (!unusable) azure_credentials(node, source, d, unusable);
+    });
   if (kind != StoreKind::s3) return true;
   if (!node.has("url")) return false;  // the caller reports the missing url
   return d.attempt([&] { parse_s3(node, source, d, unusable); });

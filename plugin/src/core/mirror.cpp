@@ -225,7 +225,7 @@ void queue_store_uploads(const Config& store, const ManifestAsset& asset, const 
   const std::vector<Digest> digests = mirror_digests(asset, blob);
   const AssetIdentity id{asset.name, digests[0], digests[1]};
   for (Candidate& target : write_back_targets(store, id))
-    WriteBackQueue::instance().submit({asset.name, std::move(target), blob, options.retry, options.tls});
+    WriteBackQueue::instance().submit({asset.name, std::move(target), blob, options.retry, options.tls, {}});
 }
 
 UploadReport wait_store_uploads(std::chrono::milliseconds limit) { return WriteBackQueue::instance().drain(limit); }

@@ -73,6 +73,13 @@ AwsChainResult resolve_aws_credentials(const AwsChainOptions& options) {
     out.source = "profile \"" + profile.name + "\"";
     return out;
   }
+  // 2b. The profile's credential_process (the SDKs' order: after static keys,
+  // before web identity). Run when a request is signed, again before Expiration.
+  if (!profile.value("credential_process").empty()) {
+    out.provider = make_process_provider(profile.value("credential_process"), profile.name);
+    out.source = "profile \"" + profile.name + "\" (credential_process)";
+    return out;
+  }
   if (!profile.value("web_identity_token_file").empty() && !profile.value("role_arn").empty()) {
     const std::string session = profile.value("role_session_name");
     out.provider = make_web_identity_provider(profile.value("web_identity_token_file"), profile.value("role_arn"),
@@ -82,8 +89,6 @@ AwsChainResult resolve_aws_credentials(const AwsChainOptions& options) {
     return out;
   }
   if (!profile.found) looked += "; " + where + " (no such profile)";
-  else if (!profile.value("credential_process").empty())
-    looked += "; " + where + " (credential_process is not run: assetfetch runs no commands)";
   else if (!profile.value("role_arn").empty())
     looked += "; " + where + " (role_arn with source_profile is not supported)";
   else looked += "; " + where + " (no aws_access_key_id)";

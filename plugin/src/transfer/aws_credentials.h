@@ -68,6 +68,12 @@ std::shared_ptr<AwsCredentialProvider> make_container_provider(std::string url, 
 // the instance's role name, then its credentials.
 std::shared_ptr<AwsCredentialProvider> make_imds_provider(std::string endpoint);
 
+// Runs `command` (a profile's credential_process) through the shell at each
+// fetch and reads its JSON ({"Version": 1, "AccessKeyId", "SecretAccessKey",
+// "SessionToken", "Expiration"}); `profile` names it in messages (the command
+// itself is never printed: it may carry secrets). At most 30 s per run.
+std::shared_ptr<AwsCredentialProvider> make_process_provider(std::string command, std::string profile);
+
 // Parses "2026-12-06T17:30:00Z" (fractional seconds and an offset of Z or
 // +00:00 accepted); nullopt otherwise.
 std::optional<std::chrono::system_clock::time_point> parse_aws_time(const std::string& text);

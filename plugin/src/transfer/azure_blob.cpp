@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/percent_encode.h"
+#include "transfer/azure_token.h"
 #include "transfer/object_request.h"
 
 namespace assetfetch {
@@ -35,6 +36,8 @@ ObjectRequest base_request(const UploadTarget& t) {
 
 std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t, UploadNote* note) {
   const StoreAccess& store = t.target->store;
+  std::string why;
+  if (store.azure_token && !store.azure_token->current(&why)) return "no credentials: " + why;
   if (auto settled = settled_before_upload(base_request(t), body.size, note)) return *settled;
   const auto created_by_another = [&](const ObjectResponse& answer) {
     if (already_created(answer) && note) note->already_there = true;
@@ -56,6 +59,12 @@ std::string upload_azure_blob(const UploadBody& body, const UploadTarget& t, Upl
   if (block > kAzureMaxBlock) block = kAzureMaxBlock;
   std::vector<std::string> ids;
   for (std::uint64_t offset = 0; offset < body.size; offset += block) {
+    // Another machine may have finished the same blob meanwhile: one HEAD per
+    // block (up to 100 MiB each) stops sending the rest.
+    if (offset > 0 && head_object(base_request(t), body.size) == ObjectPresence::present) {
+      if (note) note->already_there = true;
+      return {};  // Azure drops the uncommitted blocks by itself
+    }
     ids.push_back(block_id(ids.size()));
     ObjectRequest r = base_request(t);
     r.url = with_query(t.target->url, "comp=block&blockid=" + percent_encode(ids.back()));

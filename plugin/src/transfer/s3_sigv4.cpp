@@ -24,7 +24,7 @@ ObjectRequest base_request(const UploadTarget& t, std::string url) {
 }
 
 // Query parameters go in sorted order: libcurl 7.88 signs the query as written.
-std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64_t part) {
+std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64_t part, UploadNote* note) {
   const std::string& url = t.target->url;
   ObjectRequest start = base_request(t, with_query(url, "uploads="));
   start.method = "POST";  // its Content-Type becomes the object's
@@ -34,7 +34,15 @@ std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64
   std::string complete = "<CompleteMultipartUpload>";
   std::string failure;
   int number = 1;
+  bool beaten = false;
   for (std::uint64_t offset = 0; offset < body.size; offset += part, ++number) {
+    // Another machine may have completed the same object meanwhile: one HEAD
+    // per part (64 MiB by default) stops sending the rest.
+    if (offset > 0 && head_object(base_request(t, url), body.size) == ObjectPresence::present) {
+      beaten = true;
+      if (note) note->already_there = true;
+      break;
+    }
     ObjectRequest r =
         base_request(t, with_query(url, "partNumber=" + std::to_string(number) + "&uploadId=" + id));
     r.body_fd = body.fd;
@@ -49,7 +57,7 @@ std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64
     complete += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + answer.etag +
                 "</ETag></Part>";
   }
-  if (failure.empty()) {
+  if (failure.empty() && !beaten) {
     complete += "</CompleteMultipartUpload>";
     ObjectRequest done = base_request(t, with_query(url, "uploadId=" + id));
     done.method = "POST";
@@ -58,10 +66,12 @@ std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64
     done.body_text = complete;
     ObjectResponse answer = perform_with_retry(done);
     // S3 may answer 200 with an <Error> body when completing fails late.
-    if ((answer.ok() && xml_element(answer.body, "Code").empty()) || already_created(answer)) return {};
-    failure = "completing the multipart upload: " + describe_failure(answer);
+    if (answer.ok() && xml_element(answer.body, "Code").empty()) return {};
+    if (!already_created(answer)) failure = "completing the multipart upload: " + describe_failure(answer);
+    else if (note) note->already_there = true;
   }
-  // Parts of an abandoned upload cost storage until aborted.
+  // Parts of an abandoned upload cost storage until aborted; so do those of
+  // an upload another writer beat (412: the object is there, success).
   ObjectRequest abort = base_request(t, with_query(url, "uploadId=" + id));
   abort.method = "DELETE";
   perform_object_request(abort);
@@ -145,7 +155,8 @@ std::string upload_s3(const UploadBody& body, const UploadTarget& t, UploadNote*
   if (store.s3_credentials && !store.s3_credentials->current(&why)) return "no credentials: " + why;
   if (auto settled = settled_before_upload(base_request(t, t.target->url), body.size, note)) return *settled;
   const std::uint64_t single_max = store.single_upload_max ? store.single_upload_max : kS3DefaultSingleMax;
-  if (body.size > single_max) return multipart(body, t, store.block_size ? store.block_size : kS3DefaultPartSize);
+  if (body.size > single_max)
+    return multipart(body, t, store.block_size ? store.block_size : kS3DefaultPartSize, note);
   ObjectRequest r = base_request(t, t.target->url);
   // Another machine may create it between the HEAD and this PUT: then S3
   // answers 412 and the object is already what this upload would write.

@@ -1,6 +1,7 @@
 #include "transfer/store_auth.h"
 
 #include "transfer/aws_credentials.h"
+#include "transfer/azure_token.h"
 #include "transfer/curl_url.h"
 
 namespace assetfetch {
@@ -12,6 +13,12 @@ curl_slist* apply_store_auth(CURL* easy, const StoreAccess& store, curl_slist* h
       break;
     case StoreKind::azure_blob:
       headers = curl.slist_append(headers, (std::string("x-ms-version: ") + kAzureApiVersion).c_str());
+      // Without a token the request goes anonymous: a private container
+      // refuses it and the candidate fails over like any refused one.
+      if (store.azure_token) {
+        if (auto token = store.azure_token->current())
+          headers = curl.slist_append(headers, ("Authorization: Bearer " + *token).c_str());
+      }
       break;
     case StoreKind::s3: {
       if (store.s3_unsigned) break;

@@ -159,6 +159,10 @@ bool FileWorker::serve_from_cache() {
     lock_.unlock();
     result_.from_cache = true;
     result_.source = "cache";
+    // A source added since the object was fetched gets it now, once per
+    // cache (store_marks.h).
+    write_back(spec_, asset_label(), obj, std::string(), options_, StoreMarks(cache_->root()),
+               WriteBackAfter::cache_hit, events_.warning);
     if (spec_.ranges_given) {
       cut_ranges_from(obj, true);
     } else {

@@ -46,16 +46,25 @@ std::variant<std::uint64_t, Failure> cut_ranges(const FileSpec& spec, const fs::
 }
 
 void write_back(const FileSpec& spec, const std::string& asset, const fs::path& object, const std::string& served_by,
-                const JobOptions& options, const std::function<void(const std::string&)>& warning) {
+                const JobOptions& options, const StoreMarks& marks, WriteBackAfter after,
+                const std::function<void(const std::string&)>& warning) {
+  const bool cache_hit = after == WriteBackAfter::cache_hit;
   for (const auto& target : spec.write_back) {
-    if (target.url == served_by) continue;
-    WriteBackTask task{asset, target, object, options.retry, options.tls};
+    if (target.url == served_by) {
+      StoreMarks::add(marks.path_of(target.url));  // it has the object: no hit needs to ask it
+      continue;
+    }
+    // Offline opens no connection, an upload included.
+    if (options.offline && uploads_in_background(target)) continue;
+    if (cache_hit && marks.has(target.url)) continue;
+    WriteBackTask task{asset, target, object, options.retry, options.tls, marks.path_of(target.url)};
     if (uploads_in_background(target)) {
       WriteBackQueue::instance().submit(std::move(task));
       continue;
     }
     std::string err = run_write_back(task);
-    if (!err.empty() && warning) warning("write-back to " + redact_url(target.url) + " failed: " + err);
+    if (err.empty()) StoreMarks::add(task.mark);
+    else if (warning) warning("write-back to " + redact_url(target.url) + " failed: " + err);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "assetfetch/job.h"
+#include "writeback/store_marks.h"
 
 namespace assetfetch {
 
@@ -37,11 +38,15 @@ std::uint64_t install_whole(const std::filesystem::path& object, const std::file
 std::variant<std::uint64_t, Failure> cut_ranges(const FileSpec& spec, const std::filesystem::path& whole,
                                                 const std::filesystem::path& temporary);
 
+enum class WriteBackAfter { fetch, cache_hit };
+
 // Writes a verified object back to the spec's writable sources, except the
-// one it came from. Network uploads are queued (writeback_queue.h) and never
-// hold up the fetch; a local copy runs now and a failure only warns.
+// one it came from (`served_by`). After a cache hit, every source `marks`
+// says has the object is skipped too. Network uploads are queued
+// (writeback_queue.h) and never hold up the fetch, and none is made offline;
+// a local copy runs now and a failure only warns. A success leaves a mark.
 void write_back(const FileSpec& spec, const std::string& asset, const std::filesystem::path& object,
-                const std::string& served_by, const JobOptions& options,
-                const std::function<void(const std::string&)>& warning);
+                const std::string& served_by, const JobOptions& options, const StoreMarks& marks,
+                WriteBackAfter after, const std::function<void(const std::string&)>& warning);
 
 }  // namespace assetfetch

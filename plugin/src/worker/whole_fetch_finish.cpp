@@ -117,7 +117,7 @@ void WholeFetch::deliver() {
       whole = in_.cache->object_path(digest);
       name_bad_mirrors(whole);
       write_back(in_.spec, host_.asset_label(), whole, walk.exhausted() ? std::string() : walk.current().url,
-                 in_.options, in_.events.warning);
+                 in_.options, StoreMarks(in_.cache->root()), WriteBackAfter::fetch, in_.events.warning);
       if (!in_.spec.ranges_given) host_.install_object(whole);
     }
     if (in_.spec.ranges_given) {

@@ -18,6 +18,8 @@ struct WriteBackTask {
   std::filesystem::path object;
   RetryPolicy retry;
   TlsPolicy tls;
+  // Written when the write-back succeeds (store_marks.h); empty: none.
+  std::filesystem::path mark;
 };
 
 // True when the object store of `target` answers a HEAD for its URL with an

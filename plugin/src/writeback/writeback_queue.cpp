@@ -1,6 +1,7 @@
 #include "writeback/writeback_queue.h"
 
 #include "transfer/redact.h"
+#include "writeback/store_marks.h"
 
 namespace assetfetch {
 
@@ -38,6 +39,7 @@ void WriteBackQueue::work() {
     lock.lock();
     --running_;
     if (reason.empty()) {
+      StoreMarks::add(task.mark);
       ++succeeded_;
       if (note.already_there) ++already_there_;
     } else {
