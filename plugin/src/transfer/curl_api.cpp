@@ -18,7 +18,7 @@ const std::string& libcurl_name() {
 template <class F>
 void bind(const platform::Library& lib, F*& slot, const char* name) {
   void* sym = lib.symbol(name);
-  if (!sym) throw std::runtime_error(libcurl_name() + " has no symbol " + name + "; install libcurl 7.84 or later");
+  if (!sym) throw std::runtime_error(libcurl_name() + " has no symbol " + name + "; install libcurl 7.85 or later (CURLOPT_PROTOCOLS_STR)");
   slot = reinterpret_cast<F*>(sym);
 }
 
