@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Cross-builds for Windows (mingw-w64) the platform layer and the engine's
-# layers below worker/ (base, platform, verify, transfer, cache, config) with
-# their unit tests, and runs them under Wine: platform_test.exe and
-# engine_test.exe. Usage: scripts/windows/test.sh [build-dir [gtest args]]
-# (default build-windows). Needs scripts/windows/setup.sh once. Exits
-# non-zero on a warning, a build error or a failing test.
+# Cross-builds assetfetch for Windows (mingw-w64) from the top-level
+# CMakeLists.txt -- assetfetch.exe, assetfetch.dll with its import library,
+# the static core -- and the tests that build for Windows, checks the DLL's
+# export list, and runs under Wine: platform_test.exe, engine_test.exe, then
+# the CLI integration tests against assetfetch.exe (scripts/windows/cli-test.sh).
+# Usage: scripts/windows/test.sh [build-dir [gtest args]] (default
+# build-windows; gtest args go to the two unit test programs). Needs
+# scripts/windows/setup.sh once. Exits non-zero on a warning, a build error
+# or a failing test.
 #
-# Dependencies (docs/windows.md): RE2 is cross-built once from Debian's
-# source package (build-re2.sh, about 35 CPU-seconds, bounded here by
-# $AF_DEPS_TIMEOUT seconds, default 600) into ~/.cache/assetfetch/windows-deps
-# and reused; curl is used for its headers only (libcurl is loaded at run
-# time), taken from Debian's source package without building it.
-# AF_WINDOWS_PLATFORM_ONLY=1 builds and runs platform_test.exe alone.
+# Dependencies (docs/windows.md), cross-built once from Debian's source
+# packages into ~/.cache/assetfetch/windows-deps and reused: RE2 (static,
+# build-re2.sh) and libcurl-4.dll (Schannel, build-curl.sh), each bounded by
+# $AF_DEPS_TIMEOUT seconds (default 600); nlohmann/json and CLI11 are
+# Debian's headers (header-only.sh).
+# AF_WINDOWS_PLATFORM_ONLY=1 builds and runs platform_test.exe alone (no
+# dependencies); AF_WINDOWS_NO_CLI_TESTS=1 skips the CLI integration tests.
 #
 # Wine runs in a prefix of its own ($AF_WINEPREFIX, default
 # ~/.cache/assetfetch/wine; created on first use, about 10 s), kept between
@@ -19,7 +23,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build-windows}
-[ $# -eq 0 ] || shift  # the rest goes to platform_test.exe (e.g. --gtest_filter=...)
+[ $# -eq 0 ] || shift
+build=$(mkdir -p "$build" && cd "$build" && pwd)
 wine=/usr/lib/wine/wine64
 for tool in x86_64-w64-mingw32-g++-posix cmake ninja; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/windows/setup.sh" >&2; exit 2; }
@@ -31,17 +36,33 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=1
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
-targets=(platform_test)
-engine=()
-if [ "${AF_WINDOWS_PLATFORM_ONLY:-0}" != 1 ]; then
-  re2=$(timeout "${AF_DEPS_TIMEOUT:-600}" "$root/scripts/windows/build-re2.sh" | tail -n 1)
-  curl_headers=$(. "$root/scripts/windows/deps-common.sh" && debian_version curl && debian_source curl && echo "$src")
-  engine=(-DAF_WINDOWS_RE2="$re2" -DAF_WINDOWS_CURL_HEADERS="$curl_headers/include")
-  targets+=(engine_test)
+toolchain=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+           -DCMAKE_TOOLCHAIN_FILE="$root/scripts/windows/mingw-w64.cmake" "${launcher[@]}")
+
+# A build folder configured from the other source (the whole project or
+# tests/windows alone) is started afresh.
+source_dir=$root
+[ "${AF_WINDOWS_PLATFORM_ONLY:-0}" = 1 ] && source_dir=$root/tests/windows
+if [ -f "$build/CMakeCache.txt" ] &&
+   ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$source_dir" "$build/CMakeCache.txt"; then
+  rm -rf "$build"
 fi
-if [ ! -f "$build/build.ninja" ] || [ ${#engine[@]} -gt 0 ]; then
-  cmake -S "$root/tests/windows" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_TOOLCHAIN_FILE="$root/scripts/windows/mingw-w64.cmake" "${launcher[@]}" "${engine[@]}" >/dev/null
+
+if [ "${AF_WINDOWS_PLATFORM_ONLY:-0}" = 1 ]; then
+  targets=(platform_test)
+  [ -f "$build/build.ninja" ] || cmake -S "$source_dir" -B "$build" "${toolchain[@]}" >/dev/null
+else
+  deps_timeout=${AF_DEPS_TIMEOUT:-600}
+  re2=$(timeout "$deps_timeout" "$root/scripts/windows/build-re2.sh" | tail -n 1)
+  curl=$(timeout "$deps_timeout" "$root/scripts/windows/build-curl.sh" | tail -n 1)
+  headers=$("$root/scripts/windows/header-only.sh" | tail -n 1)
+  targets=(assetfetch_cli assetfetch windows_exports windows_curl_dll platform_test engine_test)
+  if [ ! -f "$build/build.ninja" ]; then
+    cmake -S "$source_dir" -B "$build" "${toolchain[@]}" \
+      -Dre2_DIR="$re2/lib/cmake/re2" -DCURL_DIR="$curl/lib/cmake/CURL" \
+      -Dnlohmann_json_DIR="$headers/share/cmake/nlohmann_json" -DCLI11_DIR="$headers/share/cmake/CLI11" \
+      -DAF_WINDOWS_CURL_DLL="$curl/bin/libcurl-4.dll" >/dev/null
+  fi
 fi
 # Zero warnings in our sources (GoogleTest's own are not ours).
 log=$(mktemp)
@@ -57,7 +78,9 @@ export WINEPREFIX=${AF_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/assetfetch/wi
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 mkdir -p "$WINEPREFIX"
 status=0
-for t in "${targets[@]}"; do
+for t in platform_test engine_test; do
+  exe=$(find "$build" -name "$t.exe" -print -quit)
+  [ -n "$exe" ] || continue
   echo "== $t.exe under Wine ($("$wine" --version 2>/dev/null || echo wine), prefix $WINEPREFIX)"
   filter=()
   # Tests that check what only POSIX does (docs/windows.md, "Under Wine"):
@@ -67,9 +90,12 @@ for t in "${targets[@]}"; do
     [ -n "$skips" ] && filter=(--gtest_filter="-$skips")
   fi
   set +e
-  "$wine" "$build/$t.exe" "${filter[@]}" "$@" 2>&1 | tr -d '\r' | grep -vE '^\[ +(OK|RUN) +\]'
+  "$wine" "$exe" "${filter[@]}" "$@" 2>&1 | tr -d '\r' | grep -vE '^\[ +(OK|RUN) +\]'
   rc=${PIPESTATUS[0]}
   set -e
   [ "$rc" -eq 0 ] || status=$rc
 done
+if [ "${AF_WINDOWS_PLATFORM_ONLY:-0}" != 1 ] && [ "${AF_WINDOWS_NO_CLI_TESTS:-0}" != 1 ]; then
+  "$root/scripts/windows/cli-test.sh" "$build" || status=$?
+fi
 exit "$status"

@@ -39,6 +39,7 @@ set(cli_allowed
   service/service_client.h # fetch and x-script send their job to the background service
   service/service_paths.h  # ASSETFETCH_SERVICE and the socket's folder
   service/service_server.h # `assetfetch service`
+  platform/arguments.h     # main(): the arguments as UTF-8 (Windows: CommandLineToArgvW)
 )
 
 set(problems "")

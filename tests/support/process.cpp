@@ -172,6 +172,24 @@ pid_t spawn(const std::vector<std::string>& argv, const EnvList& extra_env,
   return pid;
 }
 
+// With AF_TEST_CLI set (test_util.h: the CLI is a Windows program under
+// Wine, scripts/windows/cli-test.sh), its text-mode stdout and stderr end
+// lines with CR LF: read as LF, the way tests expect them.
+std::string as_text(std::string s) {
+  static const bool windows_cli = [] {
+    const char* cli = std::getenv("AF_TEST_CLI");
+    return cli != nullptr && *cli != '\0';
+  }();
+  if (!windows_cli) return s;
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;
+    out += s[i];
+  }
+  return out;
+}
+
 void fill_status(ProcessResult& r, int status) {
   if (WIFEXITED(status)) {
     r.exit_code = WEXITSTATUS(status);
@@ -254,6 +272,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const EnvList& e
   }
   if (!exited) status = reap(pid, deadline, result.timed_out);
   fill_status(result, status);
+  result.out = as_text(std::move(result.out));
+  result.err = as_text(std::move(result.err));
   return result;
 }
 
@@ -339,7 +359,7 @@ ProcessResult ChildProcess::wait(std::chrono::milliseconds timeout) {
   return result;
 }
 
-std::string ChildProcess::stdout_so_far() const { return slurp(out_file_); }
-std::string ChildProcess::stderr_so_far() const { return slurp(err_file_); }
+std::string ChildProcess::stdout_so_far() const { return as_text(slurp(out_file_)); }
+std::string ChildProcess::stderr_so_far() const { return as_text(slurp(err_file_)); }
 
 }  // namespace af_test

@@ -17,7 +17,8 @@ namespace af_test {
 // the build tree) rather than compile definitions: the test sources then
 // compile to the same objects in any checkout, so a compiler cache serves
 // them wherever the tree is cloned. `source_dir()` is the repository root;
-// `cli_path()` is the built CLI (what AF_CLI_PATH expands to).
+// `cli_path()` is the built CLI (what AF_CLI_PATH expands to), or $AF_TEST_CLI
+// when set (scripts/windows/cli-test.sh: assetfetch.exe under Wine).
 const char* source_dir();
 const char* cli_path();
 

@@ -389,5 +389,23 @@ TEST(PlatformPaths, FileUrlOfARealFile) {
   EXPECT_EQ(get(back.value()), "mirror");
 }
 
+// Cache objects are read-only and hard-linked (the mirror's two indexes):
+// removing one name works on Windows too, where a read-only file refuses
+// deletion, and the other name keeps the bytes.
+TEST(PlatformFile, RemovesAReadOnlyNameAndKeepsItsOtherLink) {
+  Scratch dir;
+  ASSERT_TRUE(dir.ok());
+  put(dir / "object", "read-only bytes");
+  ASSERT_TRUE(hard_link(dir / "object", dir / "index"));
+  ASSERT_TRUE(make_read_only(dir / "object"));
+  Status removed = remove_file(dir / "object");
+  ASSERT_TRUE(removed) << removed.error().message();
+  EXPECT_FALSE(identity_of_path(dir / "object"));
+  EXPECT_EQ(get(dir / "index"), "read-only bytes");
+  removed = remove_file(dir / "index");
+  ASSERT_TRUE(removed) << removed.error().message();
+  EXPECT_FALSE(identity_of_path(dir / "index"));
+}
+
 }  // namespace
 }  // namespace assetfetch::platform

@@ -11,6 +11,7 @@
 #include "verify/hasher.h"
 
 #include "platform/file.h"
+#include "platform/fs_ops.h"
 #include "platform/path.h"
 #include "platform/process.h"
 
@@ -21,6 +22,11 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr HashAlgorithm kAlgorithms[] = {HashAlgorithm::sha256, HashAlgorithm::sha512};
+
+// Objects are read-only, which Windows' std::filesystem::remove refuses;
+// platform::remove_file deletes them there too. A failure leaves the object
+// for the next verify or prune.
+void remove_object_file(const fs::path& p) { (void)platform::remove_file(platform::utf8_of(p)); }
 
 // What is at `p`: the file a link leads to (follow), else the link itself.
 std::optional<platform::FileIdentity> stat_of(const fs::path& p, bool follow) {
@@ -208,7 +214,7 @@ std::vector<LockInfo> list_locks(const fs::path& root) {
 std::vector<fs::path> verify_objects(const fs::path& root) {
   std::vector<fs::path> corrupt = list_unsafe_objects(root);
   std::error_code ec;
-  for (const auto& p : corrupt) fs::remove(p, ec);  // a link goes, its target stays
+  for (const auto& p : corrupt) remove_object_file(p);  // a link goes, its target stays
   for (const auto& o : list_objects(root)) {
     bool ok = false;
     try {
@@ -218,7 +224,7 @@ std::vector<fs::path> verify_objects(const fs::path& root) {
     }
     if (ok) continue;
     corrupt.push_back(o.file);
-    fs::remove(o.file, ec);
+    remove_object_file(o.file);
     fs::remove(Cache(root).stamp_path(o.digest), ec);
   }
   return corrupt;
@@ -333,7 +339,7 @@ PruneResult prune_cache(const fs::path& root, std::optional<std::uint64_t> max_s
   for (Group* g : order) {
     if (r.total_after <= *max_size) break;
     for (const auto& o : g->names) {
-      fs::remove(o.file, ec);
+      remove_object_file(o.file);
       fs::remove(cache.stamp_path(o.digest), ec);
       r.removed_objects.push_back(o.file);
     }

@@ -10,6 +10,7 @@ set(ASSETFETCH_PLATFORM_SOURCES
 if(WIN32)
   list(APPEND ASSETFETCH_PLATFORM_SOURCES
     ${_af_platform_dir}/windows/win_util.cpp
+    ${_af_platform_dir}/windows/arguments_windows.cpp
     ${_af_platform_dir}/windows/error_windows.cpp
     ${_af_platform_dir}/windows/file_windows.cpp
     ${_af_platform_dir}/windows/lock_windows.cpp
@@ -22,10 +23,11 @@ if(WIN32)
     ${_af_platform_dir}/windows/detached_process_windows.cpp)
   # Windows 10 headers (FileRenameInfoEx), UTF-16 W functions only.
   set(ASSETFETCH_PLATFORM_DEFINITIONS _WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX UNICODE _UNICODE)
-  set(ASSETFETCH_PLATFORM_LIBS bcrypt)
+  set(ASSETFETCH_PLATFORM_LIBS bcrypt shell32)
 else()
   list(APPEND ASSETFETCH_PLATFORM_SOURCES
     ${_af_platform_dir}/posix/error_posix.cpp
+    ${_af_platform_dir}/posix/arguments_posix.cpp
     ${_af_platform_dir}/posix/file_posix.cpp
     ${_af_platform_dir}/posix/lock_posix.cpp
     ${_af_platform_dir}/posix/classic_locks.cpp

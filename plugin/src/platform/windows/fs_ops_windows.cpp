@@ -79,6 +79,30 @@ DWORD create_directories(const std::wstring& w) {
   return e == ERROR_ALREADY_EXISTS && is_directory(w) ? 0 : e;
 }
 
+// Windows refuses to delete a read-only file (cache objects are read-only):
+// clear the attribute through a handle, delete the name, then set it again,
+// since the file's other names (hard links) share it. 0 on success;
+// ERROR_ACCESS_DENIED when the file was not read-only (a real refusal).
+DWORD delete_read_only(const std::wstring& path) {
+  HANDLE h = ::CreateFileW(path.c_str(), FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, win::kShareAll, nullptr,
+                           OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return ERROR_ACCESS_DENIED;
+  FILE_BASIC_INFO info{};
+  DWORD result = ERROR_ACCESS_DENIED;
+  if (::GetFileInformationByHandleEx(h, FileBasicInfo, &info, sizeof info) &&
+      (info.FileAttributes & FILE_ATTRIBUTE_READONLY) != 0) {
+    FILE_BASIC_INFO writable = info;
+    writable.FileAttributes &= ~static_cast<DWORD>(FILE_ATTRIBUTE_READONLY);
+    if (writable.FileAttributes == 0) writable.FileAttributes = FILE_ATTRIBUTE_NORMAL;
+    if (::SetFileInformationByHandle(h, FileBasicInfo, &writable, sizeof writable)) {
+      result = ::DeleteFileW(path.c_str()) ? 0 : ::GetLastError();
+      ::SetFileInformationByHandle(h, FileBasicInfo, &info, sizeof info);
+    }
+  }
+  ::CloseHandle(h);
+  return result;
+}
+
 PlatformError error_of(DWORD e, std::string op, std::string_view path) {
   return PlatformError{errc_of_native(static_cast<int>(e)), static_cast<int>(e), std::move(op), std::string(path), {}};
 }
@@ -143,8 +167,14 @@ Status remove_file(std::string_view path) {
   if (!w) return w.error();
   // DeleteFileW removes a link itself, never its target.
   if (::DeleteFileW(w.value().c_str())) return {};
-  const DWORD e = ::GetLastError();
+  DWORD e = ::GetLastError();
   if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) return {};
+  if (e == ERROR_ACCESS_DENIED) {
+    if (const DWORD r = delete_read_only(w.value()); r != ERROR_ACCESS_DENIED) {
+      if (r == 0) return {};
+      e = r;
+    }
+  }
   return error_of(e, "remove", path);
 }
 
