@@ -38,7 +38,7 @@ Json with(Json j, const char* key, Json value) {
 }
 
 const BadSource kBad[] = {
-    {"unknown kind", with(kS3, "kind", "gcs"), "/sources/0/kind"},
+    {"unknown kind", with(kS3, "kind", "swift"), "/sources/0/kind"},
     {"missing region", without(kS3, "region"), "region"},
     {"credentials neither none nor keys", with(kS3, "credentials", "anonymous"), "/sources/0/credentials"},
     {"a key id without its secret", with(kS3, "credentials", {{"access_key_id", "AKID"}}), "secret_access_key"},

@@ -18,6 +18,12 @@ bool same_name(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+std::string ProxiedExchange::header(const std::string& name) const {
+  for (const auto& [n, v] : headers)
+    if (same_name(n, name)) return v;
+  return {};
+}
+
 RecordingProxy::RecordingProxy(int upstream_port)
     : upstream_port_(upstream_port), server_(std::make_unique<httplib::Server>()) {
   server_->new_task_queue = [] { return new httplib::ThreadPool(16); };
@@ -65,7 +71,7 @@ void RecordingProxy::forward(const httplib::Request& req, httplib::Response& res
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = holds_.find(req.method); it != holds_.end()) delay = it->second;
-    arrived_.push_back({req.method, req.target, 0});
+    arrived_.push_back({req.method, req.target, 0, {}});
   }
   arrival_.notify_all();
   std::this_thread::sleep_for(delay);
@@ -86,7 +92,10 @@ void RecordingProxy::forward(const httplib::Request& req, httplib::Response& res
   httplib::Response answer;
   httplib::Error error = httplib::Error::Success;
   const bool ok = client.send(out, answer, error);
-  ProxiedExchange rec{req.method, req.target, ok ? answer.status : 502};
+  ProxiedExchange rec{req.method, req.target, ok ? answer.status : 502, {}};
+  for (const auto& [name, value] : req.headers)
+    if (name != "REMOTE_ADDR" && name != "REMOTE_PORT" && name != "LOCAL_ADDR" && name != "LOCAL_PORT")
+      rec.headers.emplace_back(name, value);
   {
     std::lock_guard<std::mutex> lock(mu_);
     log_.push_back(rec);

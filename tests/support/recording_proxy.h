@@ -1,7 +1,7 @@
 // RecordingProxy: a reverse proxy on 127.0.0.1 in front of an object-store
 // emulator (Azurite, s3rver). It forwards every request as it came (target,
 // headers, Host included, so SigV4 and SAS signatures still hold), records
-// method, target and the store's status, and can hold back requests of one
+// method, target, request headers and the store's status, and can hold back requests of one
 // method before forwarding them: four processes' HEADs then all reach the
 // store before any PUT lands, the race a cold fleet runs into.
 //
@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace httplib {
@@ -29,6 +30,10 @@ struct ProxiedExchange {
   std::string method;
   std::string target;  // path and query as the client sent them
   int status = 0;      // the store's answer (502 when it gave none)
+  // The request's headers as they came (names as the client wrote them).
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The value of header `name` (case-insensitive), "" when absent.
+  std::string header(const std::string& name) const;
 };
 
 class RecordingProxy {

@@ -7,7 +7,8 @@
 // "conditional-writes" a PUT or a CompleteMultipartUpload carrying
 // "If-None-Match: *" is refused with 412 PreconditionFailed when the key
 // exists or another such write of it is in progress, as AWS S3 does since
-// 2024 (one writer wins, the others get 412). Checked before the signature:
+// 2024 (one writer wins, the others get 412); so is GCS's create-only
+// "x-goog-if-generation-match: 0". Checked before the signature:
 // a test emulator only.
 'use strict';
 const [moduleDir, directory, bucket, option] = process.argv.slice(2);
@@ -25,7 +26,8 @@ if (option === 'conditional-writes') {
     const creates =
       (ctx.method === 'PUT' && !('partNumber' in ctx.query) && !('uploadId' in ctx.query)) ||
       (ctx.method === 'POST' && 'uploadId' in ctx.query);
-    if (!creates || ctx.get('if-none-match') !== '*') return next();
+    const createOnly = ctx.get('if-none-match') === '*' || ctx.get('x-goog-if-generation-match') === '0';
+    if (!creates || !createOnly) return next();
     const [, name, ...rest] = ctx.path.split('/');
     const key = decodeURIComponent(rest.join('/'));
     const id = name + '/' + key;

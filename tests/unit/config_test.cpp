@@ -369,3 +369,39 @@ TEST(Config, MaxConnectionsIsLoadedAndReachesTheJobOptions) {
   flags.max_connections_per_file = 1;
   EXPECT_EQ(resolve_options(flags).job.max_connections_per_file, 1) << "the flag wins over the config";
 }
+
+// "kind": "gcs": an S3 store with GCS's defaults, its HMAC key from
+// GOOGLE_HMAC_* only (the AWS variables are not read for it).
+TEST(Config, GcsDefaultsAndItsOwnKeyVariables) {
+  ::setenv("GOOGLE_HMAC_ACCESS_ID", "GOOG1EXAMPLE", 1);
+  ::setenv("GOOGLE_HMAC_SECRET", "gcs-secret", 1);
+  ::setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "aws-secret", 1);
+  const Config c = parse_config(R"({"sources": [{"kind": "gcs", "url": "gs://team_cache/a b/{sha256}"}]})", "cfg.json");
+  ASSERT_EQ(c.sources.size(), 1u);
+  const SourceSpec& s = c.sources[0];
+  EXPECT_EQ(s.url_template, "https://storage.googleapis.com/team_cache/a%20b/{sha256}");
+  EXPECT_EQ(s.store.kind, StoreKind::s3);
+  EXPECT_TRUE(s.store.s3_gcs);
+  EXPECT_EQ(s.store.s3_region, "auto");
+  EXPECT_EQ(s.store.s3_access_key_id, "GOOG1EXAMPLE");
+  EXPECT_EQ(s.store.s3_secret_access_key, "gcs-secret");
+  EXPECT_EQ(s.store.s3_credentials, nullptr);
+
+  ::unsetenv("GOOGLE_HMAC_SECRET");  // the AWS keys do not stand in
+  const Config skipped =
+      parse_config(R"({"sources": [{"kind": "gcs", "url": "gs://team_cache/{sha256}"}]})", "cfg.json");
+  EXPECT_TRUE(skipped.sources.empty());
+  ASSERT_EQ(skipped.skipped_stores.size(), 1u);
+  EXPECT_NE(skipped.skipped_stores[0].find("GOOGLE_HMAC_SECRET is not set"), std::string::npos)
+      << skipped.skipped_stores[0];
+
+  expect_parts(config_error(R"({"sources": [{"kind": "gcs", "url": "gs://b/{sha256}",
+                                "credentials": {"access_key_id": "a", "secret_access_key": "b", "session_token": "c"}}]})"),
+               {"/sources/0/credentials", "session_token"}, "gcs session token");
+  expect_parts(config_error(R"({"sources": [{"kind": "gcs", "url": "s3://b/{sha256}"}]})"),
+               {"/sources/0/url", "gs://BUCKET/PREFIX/{sha256}"}, "gcs with s3 url");
+  ::unsetenv("GOOGLE_HMAC_ACCESS_ID");
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+}

@@ -66,6 +66,9 @@ struct StoreAccess {
   // strings above are then empty. Shared by the copies of one source.
   std::shared_ptr<AwsCredentialProvider> s3_credentials;
   bool s3_unsigned = false;           // "credentials": "none" (a public bucket)
+  // "kind": "gcs": Google Cloud Storage's XML API, spoken as S3 (SigV4 with an
+  // HMAC key); creates are conditional on x-goog-if-generation-match: 0.
+  bool s3_gcs = false;
   // Azure Blob: a bearer token from a managed or workload identity, asked
   // when a request is sent (none when the URL carries a SAS).
   std::shared_ptr<AzureTokenProvider> azure_token;

@@ -1,5 +1,7 @@
 #include "config/store_source.h"
 
+#include <cstdlib>
+
 #include "config/azure_key.h"
 #include "config/env_expand.h"
 #include "base/input_error.h"
@@ -87,6 +89,32 @@ void parse_upload(const JsonNode& node, StoreKind kind, StoreAccess& store, Diag
     store.block_size = node.child(size_key).integer(1, s3 ? kS3DefaultSingleMax : kAzureMaxBlock);
 }
 
+// The HTTP(S) URL template of `where` on the endpoint `base` (the source's
+// "endpoint" when `endpoint_given`, else a default named in `default_from`),
+// with the source's "addressing".
+std::string object_store_url(const JsonNode& node, const S3Location& where, const std::string& base, bool endpoint_given,
+                             const std::string& default_from) {
+  auto endpoint_fail = [&](const std::string& message) {
+    if (endpoint_given) node.child("endpoint").fail(message);
+    node.fail("the endpoint from " + default_from + ": " + message);
+  };
+  const auto parts = split_url(base);
+  if (!parts || (parts->scheme != "http" && parts->scheme != "https"))
+    endpoint_fail("the endpoint must be an http:// or https:// URL");
+  if (parts->userinfo || parts->query || parts->fragment)
+    endpoint_fail("the endpoint is scheme://host[:port] with no query, fragment or credentials");
+  bool virtual_hosted = false;
+  if (node.has("addressing")) {
+    const JsonNode addressing = node.child("addressing");
+    const std::string a = addressing.string();
+    if (a == "virtual") virtual_hosted = true;
+    else if (a != "path") addressing.fail("\"" + a + "\" is not an addressing style; use \"path\" or \"virtual\"");
+  }
+  const std::string url = s3_http_url(where, base, virtual_hosted);
+  if (url.empty()) endpoint_fail("libcurl cannot read this endpoint as scheme://host[:port]");
+  return url;
+}
+
 void parse_s3(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable) {
   StoreAccess& store = source.store;
   std::string why;
@@ -102,25 +130,84 @@ void parse_s3(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::opt
   const bool endpoint_given = node.has("endpoint");
   const std::string base =
       endpoint_given ? node.child("endpoint").non_empty_string() : aws_s3_endpoint(store.s3_region);
-  auto endpoint_fail = [&](const std::string& message) {
-    if (endpoint_given) node.child("endpoint").fail(message);
-    node.fail("the endpoint from AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL: " + message);
-  };
-  const auto parts = split_url(base);
-  if (!parts || (parts->scheme != "http" && parts->scheme != "https"))
-    endpoint_fail("the endpoint must be an http:// or https:// URL");
-  if (parts->userinfo || parts->query || parts->fragment)
-    endpoint_fail("the endpoint is scheme://host[:port] with no query, fragment or credentials");
-  bool virtual_hosted = false;
-  if (node.has("addressing")) {
-    const JsonNode addressing = node.child("addressing");
-    const std::string a = addressing.string();
-    if (a == "virtual") virtual_hosted = true;
-    else if (a != "path") addressing.fail("\"" + a + "\" is not an addressing style; use \"path\" or \"virtual\"");
-  }
+  const std::string http_url = object_store_url(node, *where, base, endpoint_given, "AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL");
   parse_s3_credentials(node, source, d, unusable);
-  source.url_template = s3_http_url(*where, base, virtual_hosted);
-  if (source.url_template.empty()) endpoint_fail("libcurl cannot read this endpoint as scheme://host[:port]");
+  source.url_template = http_url;
+}
+
+// A GCS HMAC key from the environment, under assetfetch's own names (Google
+// defines none for HMAC keys).
+constexpr const char* kGcsIdVar = "GOOGLE_HMAC_ACCESS_ID";
+constexpr const char* kGcsSecretVar = "GOOGLE_HMAC_SECRET";
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// "credentials": "none" (unsigned, a public bucket), {"access_key_id",
+// "secret_access_key"} (an HMAC key, e.g. "${env:NAME}"), else the two
+// GOOGLE_HMAC_* variables. The AWS chain (AWS_* variables, profiles, web
+// identity, container, instance metadata) is never asked for a GCS store.
+void parse_gcs_credentials(const JsonNode& node, StoreAccess& store, Diagnostics& d,
+                           std::optional<std::string>& unusable) {
+  if (node.has("credentials")) {
+    const JsonNode c = node.child("credentials");
+    if (c.value().is_string()) {
+      if (c.string() != "none")
+        c.fail("\"" + c.string() + "\" is not a credentials mode; use \"none\" (a public bucket, unsigned) or an "
+               "object such as {\"access_key_id\": \"${env:NAME}\", \"secret_access_key\": \"${env:NAME}\"}");
+      store.s3_unsigned = true;
+      return;
+    }
+    c.object();
+    c.only_keys({"access_key_id", "secret_access_key"}, d);
+    std::string missing;
+    const auto id = named_credential(c, "access_key_id", missing);
+    const auto secret = named_credential(c, "secret_access_key", missing);
+    if (!id || !secret)
+      c.fail("give both \"access_key_id\" and \"secret_access_key\" (the GCS HMAC key), or remove \"credentials\" to "
+             "use GOOGLE_HMAC_ACCESS_ID and GOOGLE_HMAC_SECRET");
+    if (!missing.empty()) {
+      unusable = missing + "; export it, or remove \"credentials\" to use GOOGLE_HMAC_ACCESS_ID and GOOGLE_HMAC_SECRET";
+      return;
+    }
+    store.s3_access_key_id = *id;
+    store.s3_secret_access_key = *secret;
+    return;
+  }
+  const std::string id = env_or_empty(kGcsIdVar);
+  const std::string secret = env_or_empty(kGcsSecretVar);
+  if (id.empty() || secret.empty()) {
+    const std::string unset = id.empty() && secret.empty() ? std::string(kGcsIdVar) + " and " + kGcsSecretVar
+                                                           : std::string(id.empty() ? kGcsIdVar : kGcsSecretVar);
+    unusable = "no GCS HMAC key found (looked at: \"credentials\", " + std::string(kGcsIdVar) + ", " + kGcsSecretVar +
+               "; " + unset + (id.empty() && secret.empty() ? " are" : " is") +
+               " not set; AWS_* variables and profiles are not used for kind \"gcs\"); export " + kGcsIdVar +
+               " and " + kGcsSecretVar + " (a service account's HMAC key), or give \"credentials\" (\"none\" for a "
+               "public bucket)";
+    return;
+  }
+  store.s3_access_key_id = id;
+  store.s3_secret_access_key = secret;
+}
+
+// Google Cloud Storage through its XML API, which accepts SigV4
+// (AWS4-HMAC-SHA256) signed with an HMAC key and the region "auto":
+// gs://BUCKET/KEY on https://storage.googleapis.com, path-style.
+void parse_gcs(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable) {
+  StoreAccess& store = source.store;
+  store.s3_gcs = true;
+  std::string why;
+  const JsonNode url = node.child("url");
+  const auto where = parse_s3_url(url.non_empty_string(), &why, "gs");
+  if (!where) url.fail(why);
+  store.s3_region = node.has("region") ? node.child("region").non_empty_string() : "auto";
+  const bool endpoint_given = node.has("endpoint");
+  const std::string base = endpoint_given ? node.child("endpoint").non_empty_string() : kGcsEndpoint;
+  const std::string http_url = object_store_url(node, *where, base, endpoint_given, "the default");
+  parse_gcs_credentials(node, store, d, unusable);
+  source.url_template = http_url;
 }
 
 // "?${env:AZ_SAS}" (or any ${env:NAME} in the query): the SAS from the
@@ -211,18 +298,20 @@ bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, 
       if (k == "http") source.store.kind = StoreKind::http;
       else if (k == "azure-blob") source.store.kind = StoreKind::azure_blob;
       else if (k == "s3") source.store.kind = StoreKind::s3;
-      else kind.fail("\"" + k + "\" is not a source kind; use \"http\" (default), \"azure-blob\" or \"s3\"");
+      else if (k == "gcs") source.store.kind = StoreKind::s3, source.store.s3_gcs = true;  // S3's protocol
+      else kind.fail("\"" + k + "\" is not a source kind; use \"http\" (default), \"azure-blob\", \"s3\" or \"gcs\"");
     });
   }
   if (!kind_ok) return false;  // the other keys cannot be judged without it
   const StoreKind kind = source.store.kind;
   for (const char* key : {"endpoint", "region", "addressing", "credentials"}) {
     if (kind != StoreKind::s3 && node.has(key) && !(kind == StoreKind::azure_blob && std::string_view(key) == "credentials"))
-      d.attempt([&] { node.child(key).fail(std::string("\"") + key + "\" is only for \"kind\": \"s3\""); });
+      d.attempt([&] { node.child(key).fail(std::string("\"") + key + "\" is only for \"kind\": \"s3\" or \"gcs\""); });
   }
   if (node.has("upload")) {
     d.attempt([&] {
-      if (kind == StoreKind::http) node.child("upload").fail("\"upload\" is only for \"kind\": \"azure-blob\" or \"s3\"");
+      if (kind == StoreKind::http)
+        node.child("upload").fail("\"upload\" is only for \"kind\": \"azure-blob\", \"s3\" or \"gcs\"");
       parse_upload(node.child("upload"), kind, source.store, d);
     });
   }
@@ -233,7 +322,8 @@ bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, 
     });
   if (kind != StoreKind::s3) return true;
   if (!node.has("url")) return false;  // the caller reports the missing url
-  return d.attempt([&] { parse_s3(node, source, d, unusable); });
+  const bool gcs = source.store.s3_gcs;
+  return d.attempt([&] { gcs ? parse_gcs(node, source, d, unusable) : parse_s3(node, source, d, unusable); });
 }
 
 }  // namespace assetfetch::config_detail

@@ -1,6 +1,6 @@
 // The object-storage keys of a `sources` entry: "kind" (http, azure-blob,
-// s3) and, for s3, "endpoint", "region", "addressing", "credentials"; for
-// both stores "upload" (block/part sizes). Checked before any request; every
+// s3, gcs) and, for s3 and gcs, "endpoint", "region", "addressing",
+// "credentials"; for every store "upload" (block/part sizes). Checked before any request; every
 // error names its key.
 #pragma once
 

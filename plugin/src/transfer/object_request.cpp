@@ -202,7 +202,7 @@ ObjectPresence head_object(const ObjectRequest& base, std::uint64_t size, std::s
   r.body_fd = platform::kNoHandle;
   r.body_text.clear();
   r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
-                                 [](const auto& h) { return h.first == "If-None-Match"; }),
+                                 [](const auto& h) { return h.first == "If-None-Match" || h.first == "x-goog-if-generation-match"; }),
                   r.headers.end());
   const ObjectResponse answer = perform_object_request(r);
   if (answer.transport_failed) {

@@ -13,6 +13,13 @@ namespace assetfetch {
 
 namespace {
 
+// The create-only precondition: S3's If-None-Match: *, GCS's generation 0
+// (its XML API documents If-None-Match for reads only).
+void create_only(ObjectRequest& r, const StoreAccess& store) {
+  if (store.s3_gcs) r.headers.emplace_back("x-goog-if-generation-match", "0");
+  else r.headers.emplace_back("If-None-Match", "*");
+}
+
 ObjectRequest base_request(const UploadTarget& t, std::string url) {
   ObjectRequest r;
   r.url = std::move(url);
@@ -62,7 +69,7 @@ std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64
     ObjectRequest done = base_request(t, with_query(url, "uploadId=" + id));
     done.method = "POST";
     done.content_type = "application/xml";
-    done.headers.emplace_back("If-None-Match", "*");
+    create_only(done, t.target->store);
     done.body_text = complete;
     ObjectResponse answer = perform_with_retry(done);
     // S3 may answer 200 with an <Error> body when completing fails late.
@@ -80,10 +87,12 @@ std::string multipart(const UploadBody& body, const UploadTarget& t, std::uint64
 
 }  // namespace
 
-std::optional<S3Location> parse_s3_url(const std::string& url, std::string* why) {
+std::optional<S3Location> parse_s3_url(const std::string& url, std::string* why, const std::string& scheme) {
+  const std::string form = scheme + "://BUCKET/PREFIX/{sha256}";
   const auto parts = split_url(url);
-  if (!parts || parts->scheme != "s3") {
-    *why = "an s3 source's url starts with s3:// (s3://BUCKET/PREFIX/{sha256})";
+  if (!parts || parts->scheme != scheme) {
+    *why = "a" + std::string(scheme == "s3" ? "n s3" : " gcs") + " source's url starts with " + scheme + ":// (" + form +
+           ")";
     return std::nullopt;
   }
   const std::string rest(parts->after_scheme);
@@ -91,23 +100,25 @@ std::optional<S3Location> parse_s3_url(const std::string& url, std::string* why)
   S3Location where;
   where.bucket = rest.substr(0, slash);
   if (where.bucket.empty()) {
-    *why = "no bucket: write s3://BUCKET/PREFIX/{sha256}";
+    *why = "no bucket: write " + form;
     return std::nullopt;
   }
+  const bool gcs = scheme == "gs";  // GCS bucket names may also hold '_'
   for (char c : where.bucket) {
     if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
-          c == '.')) {
-      *why = "bucket \"" + where.bucket + "\" is not a valid S3 bucket name (lowercase letters, digits, '-' and '.')";
+          c == '.' || (gcs && c == '_'))) {
+      *why = "bucket \"" + where.bucket + "\" is not a valid " + (gcs ? "GCS" : "S3") +
+             " bucket name (lowercase letters, digits, '-'" + (gcs ? ", '_'" : "") + " and '.')";
       return std::nullopt;
     }
   }
   where.key = slash == std::string::npos ? "" : rest.substr(slash + 1);
   if (where.key.empty()) {
-    *why = "no object key after the bucket: write s3://" + where.bucket + "/PREFIX/{sha256}";
+    *why = "no object key after the bucket: write " + scheme + "://" + where.bucket + "/PREFIX/{sha256}";
     return std::nullopt;
   }
   if (where.key.find('?') != std::string::npos) {
-    *why = "an s3:// URL takes no query; credentials go in \"credentials\"";
+    *why = "a" + std::string(scheme == "s3" ? "n " : " ") + scheme + ":// URL takes no query; credentials go in \"credentials\"";
     return std::nullopt;
   }
   return where;
@@ -160,7 +171,7 @@ std::string upload_s3(const UploadBody& body, const UploadTarget& t, UploadNote*
   ObjectRequest r = base_request(t, t.target->url);
   // Another machine may create it between the HEAD and this PUT: then S3
   // answers 412 and the object is already what this upload would write.
-  r.headers.emplace_back("If-None-Match", "*");
+  create_only(r, store);
   r.body_fd = body.fd;
   r.body_length = body.size;
   r.content_md5 = true;  // S3 refuses a body that does not match (400 BadDigest)

@@ -20,8 +20,12 @@ struct S3Location {
   std::string key;  // may hold {sha256}/{sha512}/{name}
 };
 
-// Splits "s3://bucket/key"; nullopt with `why` when it is not of that form.
-std::optional<S3Location> parse_s3_url(const std::string& url, std::string* why);
+// Splits "s3://bucket/key" ("gs://bucket/key" with scheme "gs"); nullopt
+// with `why` when it is not of that form.
+std::optional<S3Location> parse_s3_url(const std::string& url, std::string* why, const std::string& scheme = "s3");
+
+// Google Cloud Storage's XML API, the endpoint of "kind": "gcs".
+inline constexpr const char* kGcsEndpoint = "https://storage.googleapis.com";
 
 // The key as SigV4's canonical URI wants each path segment: unreserved
 // characters (A-Z a-z 0-9 - _ . ~) as they are, every other byte %XX in upper
@@ -39,7 +43,9 @@ std::string s3_http_url(const S3Location& where, const std::string& endpoint, bo
 
 // Uploads `body` to target.url unless a HEAD finds an object of that size
 // there (content-addressed: the same name is the same bytes); creates with
-// If-None-Match: *, so a 412 (another writer was first) is success too.
+// If-None-Match: * (GCS: x-goog-if-generation-match: 0, the create-only
+// precondition its XML API documents for writes), so a 412 (another writer
+// was first) is success too.
 // Returns "" on success (`note` says whether anything was written), else
 // a short reason from S3's XML error ("HTTP 403 SignatureDoesNotMatch: ...").
 std::string upload_s3(const UploadBody& body, const UploadTarget& target, UploadNote* note = nullptr);
