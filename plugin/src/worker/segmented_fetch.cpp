@@ -10,7 +10,7 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 
 int connections_for_file(int user_limit, std::size_t usable_mirrors) {
-  const int automatic = usable_mirrors > 1 ? 4 : 2;
+  const int automatic = usable_mirrors > 1 ? 4 : 8;
   return user_limit > 0 ? std::min(user_limit, automatic) : automatic;
 }
 
@@ -94,9 +94,7 @@ std::size_t SegmentedFetch::in_flight_on(std::size_t candidate) const {
 }
 
 std::optional<std::size_t> SegmentedFetch::next_to_start(Clock::time_point now) {
-  std::size_t flying = static_cast<std::size_t>(
-      std::count_if(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; }));
-  if (flying >= static_cast<std::size_t>(max_connections_) || usable_.empty()) return std::nullopt;
+  if (flying() >= static_cast<std::size_t>(max_connections_) || usable_.empty()) return std::nullopt;
   // First, segments waiting for a (re)start.
   for (std::size_t i = 0; i < segments_.size(); ++i) {
     Segment& s = segments_[i];
@@ -146,26 +144,53 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       single_rate_ = rate;
       growth_ = Growth::probing;
       probe_id_ = segments_[*i].id;
-      probe_started_ = now;
+      begin_window(now);
       return i;
     }
     case Growth::probing: {
       if (now - probe_started_ < tuning_.probe_after) return std::nullopt;
-      double total = probe_finished_rate_;
-      for (const auto& s : segments_) total += rate_of(s, now);
+      // The total rate over the window since the last connections were
+      // added; the first step is also judged by the requests' own rates.
+      const double secs = std::chrono::duration<double>(now - probe_started_).count();
+      const double window_rate = static_cast<double>(bytes_written() - window_bytes_) / secs;
+      double total = window_rate;
+      if (steps_ == 0) {
+        total = probe_finished_rate_;
+        for (const auto& s : segments_) total += rate_of(s, now);
+      }
       if (total < 1.2 * single_rate_) {
-        growth_ = Growth::settled;  // no gain: the two requests finish, no more
+        growth_ = Growth::settled;  // no gain: the requests finish, no more
         return std::nullopt;
       }
+      ++steps_;
       growth_ = Growth::growing;
+      if (!several_mirrors) {
+        // It paid: double the connections (each step must gain 20% again,
+        // measured over the next window), until the cap, until this side
+        // limits, or until nothing is left worth splitting.
+        single_rate_ = window_rate;
+        if (window_rate >= tuning_.local_capacity || local_side_limits(now)) {
+          growth_ = Growth::settled;
+          return std::nullopt;
+        }
+        grow_to_ = std::min<std::size_t>(2 * flying(), static_cast<std::size_t>(max_connections_));
+      }
       [[fallthrough]];
     }
     case Growth::growing: {
-      // One mirror: the primary and the probe are all it gets; each finishes
-      // its range (every request costs a slow server its per-request time).
+      // One mirror: connections are added in steps while each step pays
+      // (every request costs a slow server its per-request time).
       // Several: slow-mirror stealing whenever a connection is free.
       if (!several_mirrors) {
-        growth_ = Growth::settled;
+        auto i = flying() < grow_to_ ? split_for(usable_.front(), now) : std::nullopt;
+        if (i) {
+          ++added_;
+          if (flying() >= grow_to_) begin_window(now);
+          return i;
+        }
+        // Nothing big enough left to split: measure what was added, if anything.
+        if (added_ > 0) begin_window(now);
+        else growth_ = Growth::settled;
         return std::nullopt;
       }
       // The fastest candidate measured so far takes the work (the least busy
@@ -187,6 +212,18 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       return std::nullopt;
   }
   return std::nullopt;
+}
+
+void SegmentedFetch::begin_window(Clock::time_point now) {
+  growth_ = Growth::probing;
+  probe_started_ = now;
+  window_bytes_ = bytes_written();
+  added_ = 0;
+}
+
+std::size_t SegmentedFetch::flying() const {
+  return static_cast<std::size_t>(
+      std::count_if(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; }));
 }
 
 void SegmentedFetch::start(Segment& s, Clock::time_point now) {
