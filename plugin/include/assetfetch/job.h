@@ -193,8 +193,9 @@ struct JobOptions {
   // exists, or one stream stays under segment_local_capacity bytes/s while
   // the job's loop spends over a tenth of its time waiting for sockets; more
   // follow only if the probe raised the total rate by 20% (with one mirror,
-  // the connections then double while each doubling raises the total rate
-  // by 20% again, as against a server that caps each connection). Each added
+  // the connections then double, or go to the limit when the last step
+  // scaled nearly linearly, while each step raises the total rate by 20%
+  // again, as against a server that caps each connection). Each added
   // request opens a connection of its own, never an HTTP/2 stream of one
   // already open. Segments smaller than min_split are not split.
   //

@@ -142,7 +142,6 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       auto i = split_for(to, now);
       if (!i) return std::nullopt;
       single_rate_ = rate;
-      growth_ = Growth::probing;
       probe_id_ = segments_[*i].id;
       begin_window(now);
       return i;
@@ -167,13 +166,18 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       if (!several_mirrors) {
         // It paid: double the connections (each step must gain 20% again,
         // measured over the next window), until the cap, until this side
-        // limits, or until nothing is left worth splitting.
+        // limits, or until nothing is left worth splitting. A step whose
+        // gain kept pace with its connections (80% of linear) shows a cap
+        // per connection: straight to the cap, each window costs time.
+        const double linear = static_cast<double>(window_conns_) / static_cast<double>(std::max<std::size_t>(1, prev_conns_));
+        const bool per_connection_cap = total >= 0.8 * linear * single_rate_;
         single_rate_ = window_rate;
         if (window_rate >= tuning_.local_capacity || local_side_limits(now)) {
           growth_ = Growth::settled;
           return std::nullopt;
         }
-        grow_to_ = std::min<std::size_t>(2 * flying(), static_cast<std::size_t>(max_connections_));
+        grow_to_ = std::min<std::size_t>(per_connection_cap ? static_cast<std::size_t>(max_connections_) : 2 * flying(),
+                                         static_cast<std::size_t>(max_connections_));
       }
       [[fallthrough]];
     }
@@ -182,7 +186,7 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       // (every request costs a slow server its per-request time).
       // Several: slow-mirror stealing whenever a connection is free.
       if (!several_mirrors) {
-        auto i = flying() < grow_to_ ? split_for(usable_.front(), now) : std::nullopt;
+        auto i = flying() < grow_to_ ? split_for(usable_.front(), now, true) : std::nullopt;
         if (i) {
           ++added_;
           if (flying() >= grow_to_) begin_window(now);
@@ -215,6 +219,8 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
 }
 
 void SegmentedFetch::begin_window(Clock::time_point now) {
+  prev_conns_ = growth_ == Growth::single ? 1 : window_conns_;
+  window_conns_ = flying();
   growth_ = Growth::probing;
   probe_started_ = now;
   window_bytes_ = bytes_written();
@@ -248,17 +254,19 @@ double SegmentedFetch::candidate_rate(std::size_t candidate, Clock::time_point n
   return best;
 }
 
-std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate, Clock::time_point now) {
+std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate, Clock::time_point now, bool by_remainder) {
   // The victim is the segment expected to finish last: the largest remainder
   // over its measured rate (the largest remainder while nothing is measured).
   // Measured segments rank before unmeasured ones (those just started).
+  // `by_remainder`: the largest remainder (one mirror, connections alike:
+  // several added at once split the new pieces too, into even ones).
   std::size_t victim = segments_.size();
   bool victim_measured = false;
   double key = -1;
   for (std::size_t i = 0; i < segments_.size(); ++i) {
     const Segment& s = segments_[i];
     if (!s.in_flight || s.done()) continue;
-    const double r = rate_of(s, now);
+    const double r = by_remainder ? 0 : rate_of(s, now);
     const bool measured = r > 0;
     const double k = measured ? static_cast<double>(s.end - s.pos) / r : static_cast<double>(s.end - s.pos);
     if (victim == segments_.size() || (measured && !victim_measured) || (measured == victim_measured && k > key)) {

@@ -13,8 +13,9 @@
 //   measured, stay there: the two requests finish their ranges, no more are
 //   made. If it does, grow by splitting, from the tail, the segment
 //   expected to finish last: with one mirror in steps that double the
-//   connections (a server's per-connection cap is what a second one shows;
-//   n+1 connections cannot add 20% past 5), each measured over the next
+//   connections, or go straight to the cap when the last step scaled
+//   nearly linearly (a server's per-connection cap is what a second one
+//   shows; n+1 connections cannot add 20% past 5), each measured over the next
 //   probe window and kept only while the total rose by 20% again; with
 //   several, whenever a connection is free, up to max_connections.
 // - Added segments go on connections of their own (TransferRequest::
@@ -142,7 +143,7 @@ class SegmentedFetch {
   bool flush_all(std::string* error);  // and drains the stage
   bool drain_stage(std::string* error);
   static constexpr std::size_t kWriteBuffer = 1u << 20;
-  std::optional<std::size_t> split_for(std::size_t candidate, Clock::time_point now);
+  std::optional<std::size_t> split_for(std::size_t candidate, Clock::time_point now, bool by_remainder = false);
   // The next connection to add, by the growth policy (design goals).
   std::optional<std::size_t> grow(Clock::time_point now);
   // The loop hardly waited for its sockets of late, or has not been
@@ -181,6 +182,7 @@ class SegmentedFetch {
   std::uint64_t window_bytes_ = 0;
   std::size_t grow_to_ = 0;
   std::size_t added_ = 0;
+  std::size_t prev_conns_ = 1, window_conns_ = 1;  // in flight in the last window and in this one
   int steps_ = 0;  // steps that paid
   std::uint32_t next_id_ = 0;
   std::vector<std::pair<std::size_t, double>> finished_rates_;  // (candidate, bytes/s)
