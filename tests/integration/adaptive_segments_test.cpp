@@ -93,7 +93,8 @@ TEST(AdaptiveSegments, AThrottledFirstMirrorHandsOverToTheFastOne) {
 // kept busy (a progress callback that takes 95 of every 100 ms stands for a
 // slow local side: a loaded machine, slow disk), it hardly waits for its
 // socket and a second connection cannot help: one request. Without that,
-// the loop waits for the throttled socket and the probe comes: two.
+// the loop waits for the throttled socket and the probe comes: two or more
+// (the throttle is per answer, so growth may continue past the probe).
 std::size_t requests_with_progress_delay(std::chrono::milliseconds delay, std::uint32_t seed) {
   af_test::TempDir tmp{"af-adaptive"};
   const std::string data = af_test::random_bytes(24u << 20, seed);
@@ -133,7 +134,7 @@ TEST(AdaptiveSegments, NoProbeWhileThisSideIsTheLimit) {
     busy.push_back(requests_with_progress_delay(95ms, seed));
   EXPECT_EQ(busy.back(), 1u) << "a probe in every try although the loop never waited for the network: "
                              << ::testing::PrintToString(busy);
-  EXPECT_EQ(requests_with_progress_delay(0ms, 9), 2u) << "no probe for a throttled single mirror (the control)";
+  EXPECT_GE(requests_with_progress_delay(0ms, 9), 2u) << "no probe for a throttled single mirror (the control)";
 }
 
 }  // namespace

@@ -192,12 +192,16 @@ struct JobOptions {
   // segment_probe_after one probe connection is added if another mirror
   // exists, or one stream stays under segment_local_capacity bytes/s while
   // the job's loop spends over a tenth of its time waiting for sockets; more
-  // follow only if the probe raised the total rate by 20%. Segments smaller
-  // than min_split are not split.
+  // follow only if the probe raised the total rate by 20% (with one mirror,
+  // the connections then double, or go to the limit when the last step
+  // scaled nearly linearly, while each step raises the total rate by 20%
+  // again, as against a server that caps each connection). Each added
+  // request opens a connection of its own, never an HTTP/2 stream of one
+  // already open. Segments smaller than min_split are not split.
   //
   // max_connections_per_file caps the connections (requests in flight) of
   // one file. 0 (the default; a negative value counts as 0): automatic, up
-  // to 4 with several usable http(s) mirrors, 2 with one; range fetches
+  // to 4 with several usable http(s) mirrors, 8 with one; range fetches
   // (AddFileWithRanges) keep up to 4. N >= 1: never more than N, and below
   // that the automatic choice still applies. 1: one stream, never
   // segmented and never probed (one request for a healthy mirror); range

@@ -157,7 +157,8 @@ Transfer::Transfer(TransferRequest request, HeaderCheck check, BodySink sink)
   // over TLS only, CURL_HTTP_VERSION_2TLS). Over plain http libcurl 7.88 holds
   // a waiting transfer until the first connection's transfer ends, so one
   // stalled file held every other file of the job (issue 19).
-  if (request_.url.starts_with("https:")) curl_api().easy_setopt(easy_, CURLOPT_PIPEWAIT, 1L);
+  if (request_.own_connection) curl_api().easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
+  else if (request_.url.starts_with("https:")) curl_api().easy_setopt(easy_, CURLOPT_PIPEWAIT, 1L);
   curl_api().easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_api().easy_setopt(easy_, CURLOPT_USERAGENT, "assetfetch/" ASSETFETCH_VERSION_STRING);
   if (request_.tls) {

@@ -29,6 +29,11 @@ struct TransferRequest {
   std::string put_file;
   // Which segment of a segmented fetch this is (SegmentedFetch id); -1: none.
   long segment = -1;
+  // On a connection of its own (CURLOPT_FRESH_CONNECT, no PIPEWAIT), never
+  // a stream of one already open: a segment added to raise a file's rate
+  // gains nothing as a second stream of a connection the server caps.
+  // HTTP/2 stays allowed on it; after the answer it may serve later files.
+  bool own_connection = false;
   // Most bytes the remote file may have (its declared size, else the
   // max_download_size cap): a body may not reach past it from where it
   // starts (0 for a 200, the Content-Range start for a 206). Every body is

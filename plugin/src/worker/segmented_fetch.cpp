@@ -10,7 +10,7 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 
 int connections_for_file(int user_limit, std::size_t usable_mirrors) {
-  const int automatic = usable_mirrors > 1 ? 4 : 2;
+  const int automatic = usable_mirrors > 1 ? 4 : 8;
   return user_limit > 0 ? std::min(user_limit, automatic) : automatic;
 }
 
@@ -94,9 +94,7 @@ std::size_t SegmentedFetch::in_flight_on(std::size_t candidate) const {
 }
 
 std::optional<std::size_t> SegmentedFetch::next_to_start(Clock::time_point now) {
-  std::size_t flying = static_cast<std::size_t>(
-      std::count_if(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; }));
-  if (flying >= static_cast<std::size_t>(max_connections_) || usable_.empty()) return std::nullopt;
+  if (flying() >= static_cast<std::size_t>(max_connections_) || usable_.empty()) return std::nullopt;
   // First, segments waiting for a (re)start.
   for (std::size_t i = 0; i < segments_.size(); ++i) {
     Segment& s = segments_[i];
@@ -144,28 +142,59 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       auto i = split_for(to, now);
       if (!i) return std::nullopt;
       single_rate_ = rate;
-      growth_ = Growth::probing;
       probe_id_ = segments_[*i].id;
-      probe_started_ = now;
+      begin_window(now);
       return i;
     }
     case Growth::probing: {
       if (now - probe_started_ < tuning_.probe_after) return std::nullopt;
-      double total = probe_finished_rate_;
-      for (const auto& s : segments_) total += rate_of(s, now);
+      // The total rate over the window since the last connections were
+      // added; the first step is also judged by the requests' own rates.
+      const double secs = std::chrono::duration<double>(now - probe_started_).count();
+      const double window_rate = static_cast<double>(bytes_written() - window_bytes_) / secs;
+      double total = window_rate;
+      if (steps_ == 0) {
+        total = probe_finished_rate_;
+        for (const auto& s : segments_) total += rate_of(s, now);
+      }
       if (total < 1.2 * single_rate_) {
-        growth_ = Growth::settled;  // no gain: the two requests finish, no more
+        growth_ = Growth::settled;  // no gain: the requests finish, no more
         return std::nullopt;
       }
+      ++steps_;
       growth_ = Growth::growing;
+      if (!several_mirrors) {
+        // It paid: double the connections (each step must gain 20% again,
+        // measured over the next window), until the cap, until this side
+        // limits, or until nothing is left worth splitting. A step whose
+        // gain kept pace with its connections (80% of linear) shows a cap
+        // per connection: straight to the cap, each window costs time.
+        const double linear = static_cast<double>(window_conns_) / static_cast<double>(std::max<std::size_t>(1, prev_conns_));
+        const bool per_connection_cap = total >= 0.8 * linear * single_rate_;
+        single_rate_ = window_rate;
+        if (window_rate >= tuning_.local_capacity || local_side_limits(now)) {
+          growth_ = Growth::settled;
+          return std::nullopt;
+        }
+        grow_to_ = std::min<std::size_t>(per_connection_cap ? static_cast<std::size_t>(max_connections_) : 2 * flying(),
+                                         static_cast<std::size_t>(max_connections_));
+      }
       [[fallthrough]];
     }
     case Growth::growing: {
-      // One mirror: the primary and the probe are all it gets; each finishes
-      // its range (every request costs a slow server its per-request time).
+      // One mirror: connections are added in steps while each step pays
+      // (every request costs a slow server its per-request time).
       // Several: slow-mirror stealing whenever a connection is free.
       if (!several_mirrors) {
-        growth_ = Growth::settled;
+        auto i = flying() < grow_to_ ? split_for(usable_.front(), now, true) : std::nullopt;
+        if (i) {
+          ++added_;
+          if (flying() >= grow_to_) begin_window(now);
+          return i;
+        }
+        // Nothing big enough left to split: measure what was added, if anything.
+        if (added_ > 0) begin_window(now);
+        else growth_ = Growth::settled;
         return std::nullopt;
       }
       // The fastest candidate measured so far takes the work (the least busy
@@ -187,6 +216,20 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       return std::nullopt;
   }
   return std::nullopt;
+}
+
+void SegmentedFetch::begin_window(Clock::time_point now) {
+  prev_conns_ = growth_ == Growth::single ? 1 : window_conns_;
+  window_conns_ = flying();
+  growth_ = Growth::probing;
+  probe_started_ = now;
+  window_bytes_ = bytes_written();
+  added_ = 0;
+}
+
+std::size_t SegmentedFetch::flying() const {
+  return static_cast<std::size_t>(
+      std::count_if(segments_.begin(), segments_.end(), [](const Segment& s) { return s.in_flight; }));
 }
 
 void SegmentedFetch::start(Segment& s, Clock::time_point now) {
@@ -211,17 +254,19 @@ double SegmentedFetch::candidate_rate(std::size_t candidate, Clock::time_point n
   return best;
 }
 
-std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate, Clock::time_point now) {
+std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate, Clock::time_point now, bool by_remainder) {
   // The victim is the segment expected to finish last: the largest remainder
   // over its measured rate (the largest remainder while nothing is measured).
   // Measured segments rank before unmeasured ones (those just started).
+  // `by_remainder`: the largest remainder (one mirror, connections alike:
+  // several added at once split the new pieces too, into even ones).
   std::size_t victim = segments_.size();
   bool victim_measured = false;
   double key = -1;
   for (std::size_t i = 0; i < segments_.size(); ++i) {
     const Segment& s = segments_[i];
     if (!s.in_flight || s.done()) continue;
-    const double r = rate_of(s, now);
+    const double r = by_remainder ? 0 : rate_of(s, now);
     const bool measured = r > 0;
     const double k = measured ? static_cast<double>(s.end - s.pos) / r : static_cast<double>(s.end - s.pos);
     if (victim == segments_.size() || (measured && !victim_measured) || (measured == victim_measured && k > key)) {

@@ -11,9 +11,16 @@
 //   is clearly below what the local side writes and hashes, and enough is
 //   left to gain. If the total rate does not rise by 20% once the probe is
 //   measured, stay there: the two requests finish their ranges, no more are
-//   made. With one mirror the probe is the last request either way; with
-//   several, grow up to max_connections by splitting, from the tail, the
-//   segment expected to finish last.
+//   made. If it does, grow by splitting, from the tail, the segment
+//   expected to finish last: with one mirror in steps that double the
+//   connections, or go straight to the cap when the last step scaled
+//   nearly linearly (a server's per-connection cap is what a second one
+//   shows; n+1 connections cannot add 20% past 5), each measured over the next
+//   probe window and kept only while the total rose by 20% again; with
+//   several, whenever a connection is free, up to max_connections.
+// - Added segments go on connections of their own (TransferRequest::
+//   own_connection): as HTTP/2 streams of the primary's connection they
+//   would share its cap.
 // - With several mirrors a free connection of the fastest one takes the
 //   larger half of the segment expected to finish last, or all of it when
 //   that segment's mirror is four times slower, so a slow mirror never holds
@@ -48,7 +55,8 @@
 namespace assetfetch {
 
 // The most connections one file may use: the automatic choice (4 with
-// several usable mirrors, 2 with one), capped by the user's limit
+// several usable mirrors, 8 with one, reached only while each step of
+// growth pays), capped by the user's limit
 // (JobOptions::max_connections_per_file; 0 or less: no cap).
 int connections_for_file(int user_limit, std::size_t usable_mirrors);
 
@@ -119,6 +127,7 @@ class SegmentedFetch {
   // or (nullopt) drop that candidate for this file and reassign.
   bool failed(std::size_t i, std::optional<std::chrono::milliseconds> retry_in, std::string* error);
   bool any_in_flight() const;
+  std::size_t flying() const;  // segments in flight
   bool has_usable_candidates() const { return !usable_.empty(); }
   // Writes every buffer and hashes whatever of the prefix can be hashed now.
   bool catch_up_hash(std::string* error);
@@ -134,7 +143,7 @@ class SegmentedFetch {
   bool flush_all(std::string* error);  // and drains the stage
   bool drain_stage(std::string* error);
   static constexpr std::size_t kWriteBuffer = 1u << 20;
-  std::optional<std::size_t> split_for(std::size_t candidate, Clock::time_point now);
+  std::optional<std::size_t> split_for(std::size_t candidate, Clock::time_point now, bool by_remainder = false);
   // The next connection to add, by the growth policy (design goals).
   std::optional<std::size_t> grow(Clock::time_point now);
   // The loop hardly waited for its sockets of late, or has not been
@@ -145,6 +154,8 @@ class SegmentedFetch {
   double rate_of(const Segment& s, Clock::time_point now) const;
   double candidate_rate(std::size_t candidate, Clock::time_point now) const;
   void start(Segment& s, Clock::time_point now);
+  // A measuring window starts: growth_ becomes probing.
+  void begin_window(Clock::time_point now);
   std::size_t in_flight_on(std::size_t candidate) const;
 
   const platform::File* file_;  // the partial; outlives this object
@@ -166,6 +177,13 @@ class SegmentedFetch {
   std::uint32_t probe_id_ = 0;
   Clock::time_point probe_started_{};
   double probe_finished_rate_ = 0;  // the probe's rate, if it finished early
+  // One mirror, growing in steps: the bytes written when the step's window
+  // began, the connections the step grows to, those added so far in it.
+  std::uint64_t window_bytes_ = 0;
+  std::size_t grow_to_ = 0;
+  std::size_t added_ = 0;
+  std::size_t prev_conns_ = 1, window_conns_ = 1;  // in flight in the last window and in this one
+  int steps_ = 0;  // steps that paid
   std::uint32_t next_id_ = 0;
   std::vector<std::pair<std::size_t, double>> finished_rates_;  // (candidate, bytes/s)
 };

@@ -42,6 +42,9 @@ void WholeFetch::maybe_start_segments() {
 std::unique_ptr<Transfer> WholeFetch::make_segment_request(std::size_t index) {
   const auto& s = seg_->segment(index);
   TransferRequest req = request_to(host_.walk(), in_.options, s.candidate, range_header(s.pos, s.end - s.pos), s.id);
+  // A segment is there to add a connection's worth of rate: never a stream
+  // of a connection already open (perhaps capped per connection).
+  req.own_connection = true;
   const std::uint32_t id = s.id;
   const std::uint64_t start = s.pos;
   const std::uint64_t size = seg_->size();
