@@ -27,6 +27,19 @@ std::optional<std::string> named_credential(const JsonNode& credentials, const c
   return expanded.value;
 }
 
+constexpr const char* kAccessKeyObject =
+    "an object such as {\"access_key_id\": \"${env:NAME}\", \"secret_access_key\": \"${env:NAME}\"}";
+
+// "credentials" as a string: true for "none" (unsigned or anonymous
+// requests); any other string fails, naming both forms. False for anything
+// else (the object the caller reads).
+bool credentials_are_none(const JsonNode& c, const char* none_means, const char* object_form) {
+  if (!c.value().is_string()) return false;
+  if (c.string() != "none")
+    c.fail("\"" + c.string() + "\" is not a credentials mode; use \"none\" (" + none_means + ") or " + object_form);
+  return true;
+}
+
 // "credentials": absent (the AWS chain), "none" (unsigned requests),
 // {"access_key_id", "secret_access_key", "session_token"} (named keys), or
 // {"instance_metadata": true} (the chain, IMDS at its link-local default
@@ -38,10 +51,7 @@ void parse_s3_credentials(const JsonNode& node, SourceSpec& source, Diagnostics&
   chain.region = store.s3_region;
   if (node.has("credentials")) {
     const JsonNode c = node.child("credentials");
-    if (c.value().is_string()) {
-      if (c.string() != "none")
-        c.fail("\"" + c.string() + "\" is not a credentials mode; use \"none\" (a public bucket, unsigned) or an "
-               "object such as {\"access_key_id\": \"${env:NAME}\", \"secret_access_key\": \"${env:NAME}\"}");
+    if (credentials_are_none(c, "a public bucket, unsigned", kAccessKeyObject)) {
       store.s3_unsigned = true;
       return;
     }
@@ -153,10 +163,7 @@ void parse_gcs_credentials(const JsonNode& node, StoreAccess& store, Diagnostics
                            std::optional<std::string>& unusable) {
   if (node.has("credentials")) {
     const JsonNode c = node.child("credentials");
-    if (c.value().is_string()) {
-      if (c.string() != "none")
-        c.fail("\"" + c.string() + "\" is not a credentials mode; use \"none\" (a public bucket, unsigned) or an "
-               "object such as {\"access_key_id\": \"${env:NAME}\", \"secret_access_key\": \"${env:NAME}\"}");
+    if (credentials_are_none(c, "a public bucket, unsigned", kAccessKeyObject)) {
       store.s3_unsigned = true;
       return;
     }
@@ -236,12 +243,7 @@ void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d,
   std::string account = azure_account_of(source.url_template);
   if (node.has("credentials")) {
     const JsonNode c = node.child("credentials");
-    if (c.value().is_string()) {
-      if (c.string() != "none")
-        c.fail("\"" + c.string() + "\" is not a credentials mode; use \"none\" (anonymous) or "
-               "{\"account_key\": \"${env:NAME}\"}");
-      return;
-    }
+    if (credentials_are_none(c, "anonymous", "{\"account_key\": \"${env:NAME}\"}")) return;
     c.object();
     c.only_keys({"account_key", "account_name"}, d);
     if (has_query) c.fail("the url has a SAS already; give either the SAS or \"credentials\"");
