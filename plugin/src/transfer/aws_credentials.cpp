@@ -14,7 +14,7 @@ namespace {
 
 // Bounded so that a machine without the service never waits long: one
 // connect second, a few seconds in all, no retries (the next request, after
-// kAwsRetryAfterFailure, asks again).
+// kSecretRetryAfterFailure, asks again).
 ObjectResponse ask(ObjectRequest r, std::chrono::milliseconds total) {
   static const RetryPolicy quick = [] {
     RetryPolicy p;
@@ -183,29 +183,6 @@ class ImdsProvider final : public AwsCredentialProvider {
 };
 
 }  // namespace
-
-std::optional<AwsCredentials> AwsCredentialProvider::current(std::string* why) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto now = std::chrono::system_clock::now();
-  if (cached_ && (!cached_->expiration || *cached_->expiration - kAwsRefreshMargin > now)) return cached_;
-  if (failed_at_ && std::chrono::steady_clock::now() - *failed_at_ < kAwsRetryAfterFailure) {
-    if (why) *why = failure_;
-    return std::nullopt;
-  }
-  std::string reason;
-  auto fresh = fetch(reason);
-  if (!fresh) {
-    failed_at_ = std::chrono::steady_clock::now();
-    failure_ = name() + ": " + reason;
-    if (why) *why = failure_;
-    // Keys that are still valid (inside the margin) are better than none.
-    if (cached_ && cached_->expiration && *cached_->expiration > now) return cached_;
-    return std::nullopt;
-  }
-  failed_at_.reset();
-  cached_ = std::move(fresh);
-  return cached_;
-}
 
 std::shared_ptr<AwsCredentialProvider> make_web_identity_provider(std::string token_file, std::string role_arn,
                                                                   std::string session_name,

@@ -2,7 +2,7 @@
 // AssumeRoleWithWebIdentity), container credentials (ECS/EKS endpoint) and
 // instance metadata (IMDSv2). Each is asked only when a request needs
 // credentials (never at config time), with short bounded timeouts, and asked
-// again before what it gave expires (kAwsRefreshMargin). Static keys (the
+// again before what it gave expires (refreshing_secret.h). Static keys (the
 // environment, a profile) need none of this: they sit in StoreAccess.
 #pragma once
 
@@ -11,6 +11,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+
+#include "transfer/refreshing_secret.h"
 
 namespace assetfetch {
 
@@ -21,37 +23,8 @@ struct AwsCredentials {
   std::optional<std::chrono::system_clock::time_point> expiration;
 };
 
-// Temporary credentials are fetched again when they expire within this much
-// (the margin the SDKs use), so a request is never signed with keys that
-// lapse while it runs.
-inline constexpr std::chrono::minutes kAwsRefreshMargin{5};
-
-// After a failed fetch, the next request asks again only after this long,
-// so a dead endpoint costs one timeout per interval, not one per request.
-inline constexpr std::chrono::seconds kAwsRetryAfterFailure{15};
-
-// Thread-safe: one fetch at a time; callers wait for it and share its answer.
-class AwsCredentialProvider {
- public:
-  virtual ~AwsCredentialProvider() = default;
-
-  // The current credentials, fetched when there are none or they expire
-  // within kAwsRefreshMargin. nullopt with the reason in `why` (never a
-  // secret) when the service gave none.
-  std::optional<AwsCredentials> current(std::string* why = nullptr);
-
-  // "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)", for messages.
-  virtual std::string name() const = 0;
-
- protected:
-  virtual std::optional<AwsCredentials> fetch(std::string& why) = 0;
-
- private:
-  std::mutex mu_;
-  std::optional<AwsCredentials> cached_;
-  std::optional<std::chrono::steady_clock::time_point> failed_at_;
-  std::string failure_;
-};
+// Temporary credentials: fetched, shared and refreshed by RefreshingSecret.
+class AwsCredentialProvider : public RefreshingSecret<AwsCredentials, &AwsCredentials::expiration> {};
 
 // STS AssumeRoleWithWebIdentity at `sts_endpoint` ("https://sts.amazonaws.com"),
 // the token read from `token_file` at each fetch (it is rotated on disk).

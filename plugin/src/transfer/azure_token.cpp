@@ -124,28 +124,6 @@ class WorkloadIdentity final : public AzureTokenProvider {
 
 }  // namespace
 
-std::optional<std::string> AzureTokenProvider::current(std::string* why) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto now = system_clock::now();
-  if (cached_ && (!cached_->expires || *cached_->expires - kAwsRefreshMargin > now)) return cached_->access_token;
-  if (failed_at_ && std::chrono::steady_clock::now() - *failed_at_ < kAwsRetryAfterFailure) {
-    if (why) *why = failure_;
-    return std::nullopt;
-  }
-  std::string reason;
-  auto fresh = fetch(reason);
-  if (!fresh) {
-    failed_at_ = std::chrono::steady_clock::now();
-    failure_ = name() + ": " + reason;
-    if (why) *why = failure_;
-    if (cached_ && cached_->expires && *cached_->expires > now) return cached_->access_token;
-    return std::nullopt;
-  }
-  failed_at_.reset();
-  cached_ = std::move(fresh);
-  return cached_->access_token;
-}
-
 std::shared_ptr<AzureTokenProvider> make_app_service_identity_provider(std::string endpoint, std::string secret,
                                                                        std::string client_id) {
   return std::make_shared<AppServiceIdentity>(std::move(endpoint), std::move(secret), std::move(client_id));

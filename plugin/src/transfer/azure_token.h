@@ -3,7 +3,7 @@
 // (IDENTITY_ENDPOINT + IDENTITY_HEADER) and workload identity (a federated
 // token file exchanged at the tenant's token endpoint, as AKS and GitHub
 // Actions OIDC set it up). Asked only when a request needs a token (never
-// at config time), with the AWS services' bounds (aws_credentials.h), and
+// at config time), with the bounds of refreshing_secret.h, and
 // again 5 minutes before the token expires. Requests carry it as
 // "Authorization: Bearer"; storage accepts that over HTTPS only.
 #pragma once
@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "transfer/refreshing_secret.h"
+
 namespace assetfetch {
 
 struct AzureToken {
@@ -21,26 +23,8 @@ struct AzureToken {
   std::optional<std::chrono::system_clock::time_point> expires;
 };
 
-// Thread-safe: one fetch at a time; callers wait for it and share its answer.
-class AzureTokenProvider {
- public:
-  virtual ~AzureTokenProvider() = default;
-
-  // The current token, fetched when there is none or it expires within the
-  // refresh margin; nullopt with the reason in `why` (never a secret).
-  std::optional<std::string> current(std::string* why = nullptr);
-
-  virtual std::string name() const = 0;  // for messages
-
- protected:
-  virtual std::optional<AzureToken> fetch(std::string& why) = 0;
-
- private:
-  std::mutex mu_;
-  std::optional<AzureToken> cached_;
-  std::optional<std::chrono::steady_clock::time_point> failed_at_;
-  std::string failure_;
-};
+// Tokens: fetched, shared and refreshed by RefreshingSecret.
+class AzureTokenProvider : public RefreshingSecret<AzureToken, &AzureToken::expires> {};
 
 // The resource (audience) tokens are asked for.
 inline constexpr const char* kAzureStorageResource = "https://storage.azure.com/";

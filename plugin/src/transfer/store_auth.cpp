@@ -17,7 +17,7 @@ curl_slist* apply_store_auth(CURL* easy, const StoreAccess& store, curl_slist* h
       // refuses it and the candidate fails over like any refused one.
       if (store.azure_token) {
         if (auto token = store.azure_token->current())
-          headers = curl.slist_append(headers, ("Authorization: Bearer " + *token).c_str());
+          headers = curl.slist_append(headers, ("Authorization: Bearer " + token->access_token).c_str());
       }
       break;
     case StoreKind::s3: {
