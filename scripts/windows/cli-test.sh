@@ -19,7 +19,7 @@ build=$(cd "${1:-$root/build-windows}" && pwd)
 linux=${AF_LINUX_BUILD:-$root/build}
 wine=/usr/lib/wine/wine64
 exe=$build/plugin/assetfetch.exe
-for f in "$exe" "$build/plugin/assetfetch.dll" "$build/plugin/libcurl-4.dll"; do
+for f in "$exe" "$build/plugin/assetfetch.dll" "$build/plugin/libcurl-4.dll" "$build/tests/windows/hold_file.exe"; do
   [ -f "$f" ] || { echo "no $f: run scripts/windows/test.sh first" >&2; exit 2; }
 done
 
@@ -48,12 +48,20 @@ cat > "$wrapper" <<WRAPPER
 LC_ALL=C.UTF-8 exec $wine "$exe" "\$@"
 WRAPPER
 chmod +x "$wrapper"
+# tests/windows/hold_file.c, which holds a file open without delete sharing
+# (WindowsHeldDestination.*), through Wine the same way.
+holder=$build/wine-cli/hold_file
+cat > "$holder" <<WRAPPER
+#!/bin/sh
+LC_ALL=C.UTF-8 exec $wine "$build/tests/windows/hold_file.exe" "\$@"
+WRAPPER
+chmod +x "$holder"
 
 suites=$( (grep -v '^#' "$root/tests/windows/wine_cli_tests.txt" || true) | awk 'NF {print $1}' | paste -sd: -)
 skips=$( (grep -v '^#' "$root/tests/windows/wine_cli_skips.txt" || true) | awk 'NF {print $1}' | paste -sd: -)
 echo "== CLI integration tests against assetfetch.exe under Wine ($("$wine" --version))"
 set +e
-AF_TEST_CLI=$wrapper timeout "${AF_CLI_TEST_TIMEOUT:-1200}" "$suite" \
+AF_TEST_CLI=$wrapper AF_TEST_WINDOWS_HOLDER=$holder timeout "${AF_CLI_TEST_TIMEOUT:-1200}" "$suite" \
   --gtest_filter="$suites${skips:+-$skips}" "$@" 2>&1 | grep -vE '^\[ +(OK|RUN) +\]'
 rc=${PIPESTATUS[0]}
 exit "$rc"

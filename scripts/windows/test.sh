@@ -2,8 +2,10 @@
 # Cross-builds assetfetch for Windows (mingw-w64) from the top-level
 # CMakeLists.txt -- assetfetch.exe, assetfetch.dll with its import library,
 # the static core -- and the tests that build for Windows, checks the DLL's
-# export list, and runs under Wine: platform_test.exe, engine_test.exe, then
-# the CLI integration tests against assetfetch.exe (scripts/windows/cli-test.sh).
+# export list, and runs under Wine: platform_test.exe, engine_test.exe, the C
+# ABI programs against assetfetch.dll (tests/c_abi, fetching from nginx on
+# 127.0.0.1), then the CLI integration tests against assetfetch.exe
+# (scripts/windows/cli-test.sh).
 # Usage: scripts/windows/test.sh [build-dir [gtest args]] (default
 # build-windows; gtest args go to the two unit test programs). Needs
 # scripts/windows/setup.sh once. Exits non-zero on a warning, a build error
@@ -56,7 +58,8 @@ else
   re2=$(timeout "$deps_timeout" "$root/scripts/windows/build-re2.sh" | tail -n 1)
   curl=$(timeout "$deps_timeout" "$root/scripts/windows/build-curl.sh" | tail -n 1)
   headers=$("$root/scripts/windows/header-only.sh" | tail -n 1)
-  targets=(assetfetch_cli assetfetch windows_exports windows_curl_dll platform_test engine_test)
+  targets=(assetfetch_cli assetfetch windows_exports windows_curl_dll platform_test engine_test
+           c_api_test c_api_0_2_test dlopen_test hold_file)
   if [ ! -f "$build/build.ninja" ]; then
     cmake -S "$source_dir" -B "$build" "${toolchain[@]}" \
       -Dre2_DIR="$re2/lib/cmake/re2" -DCURL_DIR="$curl/lib/cmake/CURL" \
@@ -95,6 +98,24 @@ for t in platform_test engine_test; do
   set -e
   [ "$rc" -eq 0 ] || status=$rc
 done
+if [ "${AF_WINDOWS_PLATFORM_ONLY:-0}" != 1 ]; then
+  # The C ABI programs, beside assetfetch.dll and libcurl-4.dll. nginx (a
+  # Linux process) serves what they write into its folder, which they name
+  # Z:/... (Wine's drive for /); without nginx they fetch file:// URLs.
+  http=()
+  [ -x /usr/sbin/nginx ] && http=(env AF_C_TEST_PATH_PREFIX=Z: "$root/tests/c_abi/with_http_server.sh")
+  dll=$build/plugin/assetfetch.dll
+  for t in c_api_test c_api_0_2_test dlopen_test; do
+    echo "== $t.exe under Wine, against assetfetch.dll"
+    args=()
+    [ "$t" = dlopen_test ] && args=("$(basename "$dll")")
+    set +e
+    (cd "$(dirname "$dll")" && timeout 300 "${http[@]}" "$wine" "./$t.exe" "${args[@]}") 2>&1 | tr -d '\r'
+    rc=${PIPESTATUS[0]}
+    set -e
+    [ "$rc" -eq 0 ] || { echo "== $t.exe failed ($rc)"; status=$rc; }
+  done
+fi
 if [ "${AF_WINDOWS_PLATFORM_ONLY:-0}" != 1 ] && [ "${AF_WINDOWS_NO_CLI_TESTS:-0}" != 1 ]; then
   "$root/scripts/windows/cli-test.sh" "$build" || status=$?
 fi

@@ -1,6 +1,6 @@
 /*
  * The additions of 0.2 to the C ABI, from C (compiled as C11, linked against
- * libassetfetch.so): a mirror config file in af_job_options, unverified
+ * libassetfetch.so, or assetfetch.dll on Windows): a mirror config file in af_job_options, unverified
  * downloads and require_verified_ranges, af_job_add_file_with_ranges2 (a hash
  * per range, sparse layout), af_file_is_verified, and the attempt, failover
  * and warning callbacks. The program returns non-zero when a check failed.
@@ -9,7 +9,6 @@
 
 #include "assetfetch/assetfetch.h"
 
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,32 +26,27 @@ static int g_n_caches;
 
 static char* new_dir(const char* name) {
   char* p = join_path(g_root, name);
-  if (p != NULL && mkdir(p, 0700) != 0) {
+  if (p != NULL && !make_dir(p)) {
     free(p);
     return NULL;
   }
   return p;
 }
 
-static void sha256_hex(const unsigned char* data, size_t size, char out[65]) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  unsigned int i;
-  static const char digits[] = "0123456789abcdef";
-  EVP_Digest(data, size, md, &n, EVP_sha256(), NULL);
-  for (i = 0; i < n && i < 32; ++i) {
-    out[2 * i] = digits[md[i] >> 4];
-    out[2 * i + 1] = digits[md[i] & 15];
-  }
-  out[64] = '\0';
-}
-
-/* The asset every test fetches: pseudo-random bytes in src/payload.bin. */
+/* The asset every test fetches: pseudo-random bytes (make_asset). */
 enum { kSize = 256 * 1024 + 77 };
 static unsigned char* g_data;
-static char g_hex[65];
-static char* g_src;     /* its path */
-static char* g_src_url; /* file:// URL of it */
+static char* g_src_url; /* http:// or file:// */
+
+/* SHA-256 of the asset and of the ranges the tests ask for, computed once
+ * with `sha256sum`; a generator that changed would fail as a mismatch. */
+static const char g_hex[] = "ff8bad3cfb34dcb04301c13f761490c18c11661d9b95c764b9678478b928552c";
+static const char kSha4096x100[] = "b113445124d8a1d635290ec37b497eaae818db2ab4fab7d0a329442f33d90dc5";
+static const char kSha100x50[] = "89309d8d575e3c249bc43825f4e4de3bfd79c3ff255f7d63cab5f116d5d2ffd5";
+static const char kSha0x1000[] = "f36608f6c849501cbc9154d19259657e83970aaac4708ef49097d4ad0bf1bcad";
+static const char kSha10x20[] = "0892f68cf72dc7fb60897123431e1874f46904c159aaf4af0dc173f161344ed5";
+
+static void copy_hex(char out[65], const char* hex) { memcpy(out, hex, 65); }
 
 static int make_asset(void) {
   size_t i;
@@ -64,11 +58,8 @@ static int make_asset(void) {
     x = x * 1103515245u + 12345u;
     g_data[i] = (unsigned char)(x >> 16);
   }
-  sha256_hex(g_data, kSize, g_hex);
-  g_src = join_path(dir, "payload.bin");
+  g_src_url = publish(dir, "payload.bin", g_data, kSize, NULL);
   free(dir);
-  if (g_src == NULL || !write_file(g_src, g_data, kSize)) return 0;
-  g_src_url = file_url(g_src);
   return g_src_url != NULL;
 }
 
@@ -147,6 +138,7 @@ static void test_config_source(void) {
   char* dest_dir = new_dir("config-dest");
   char* dest = dest_dir ? join_path(dest_dir, "asset.bin") : NULL;
   char* object = mirror ? join_path(mirror, g_hex) : NULL;
+  char* mirror_url = mirror ? file_url(mirror) : NULL;
   char* config = NULL;
   char* bad_config = NULL;
   char text[1024];
@@ -156,12 +148,12 @@ static void test_config_source(void) {
   af_file* file = NULL;
   int verified = 0;
 
-  if (dest == NULL || object == NULL || !write_file(object, g_data, kSize)) {
+  if (dest == NULL || object == NULL || mirror_url == NULL || !write_file(object, g_data, kSize)) {
     CHECK(!"setup");
     return;
   }
   snprintf(text, sizeof text,
-           "{\"sources\": [{\"url\": \"file://%s/{sha256}\", \"access\": \"read\"}]}\n", mirror);
+           "{\"sources\": [{\"url\": \"%s/{sha256}\", \"access\": \"read\"}]}\n", mirror_url);
   config = write_config("mirrors.json", text);
   bad_config = write_config("typo.json", "{\"sourcez\": []}\n");
   CHECK(config != NULL && bad_config != NULL);
@@ -213,6 +205,7 @@ static void test_config_source(void) {
   CHECK_CODE(af_file_is_verified(NULL, &verified), AF_E_BAD_HANDLE, (af_job*)NULL);
 
   free(mirror);
+  free(mirror_url);
   free(dest_dir);
   free(dest);
   free(object);
@@ -237,8 +230,8 @@ static void test_sparse(void) {
   if (dest == NULL) return;
   /* Each range has its own hash, so each is verified however it is fetched
    * (a range without one is verified only when cut from the whole file). */
-  sha256_hex(g_data + 4096, 100, range_hex);
-  sha256_hex(g_data + 100, 50, range_hex2);
+  copy_hex(range_hex, kSha4096x100);
+  copy_hex(range_hex2, kSha100x50);
   ranges[0].sha256 = range_hex;
   ranges[1].sha256 = range_hex2;
   options(&o, "cache-sparse");
@@ -316,7 +309,7 @@ static void test_range_hash_rules(void) {
   CHECK(count_entries(dest_dir) == 0);
 
   /* A range whose bytes do not match its own hash: AF_E_HASH_MISMATCH. */
-  sha256_hex(g_data, 1000, wrong);
+  copy_hex(wrong, kSha0x1000);
   wrong[0] = wrong[0] == '0' ? '1' : '0';
   ranges[0].sha256 = wrong;
   CHECK_CODE(af_job_add_file_with_ranges2(job, (const char* const*)&g_src_url, 1, dest, NULL, NULL,
@@ -351,7 +344,7 @@ static void test_verification_policy(void) {
   int verified = -1;
 
   if (dest == NULL) return;
-  sha256_hex(g_data + 10, 20, range_hex);
+  copy_hex(range_hex, kSha10x20);
   hashed[0].sha256 = range_hex;
 
   /* No hash at all needs allow_unverified. */
@@ -435,7 +428,7 @@ struct events {
   int attempts;
   int dead_attempts; /* attempts at DEAD_URL with an outcome */
   int failovers;
-  int failover_to_file; /* from DEAD_URL to the file:// URL, with a file handle */
+  int failover_to_file; /* from DEAD_URL to the asset's URL, with a file handle */
   int warnings;
   int recursive_refused;
 };
@@ -454,7 +447,7 @@ static void on_failover(af_job* job, af_file* file, const char* from, const char
   struct events* ev = (struct events*)user_data;
   ++ev->failovers;
   if (job == ev->job && file != NULL && strcmp(from, DEAD_URL) == 0 &&
-      strncmp(to, "file://", 7) == 0 && reason != NULL)
+      strcmp(to, g_src_url) == 0 && reason != NULL)
     ++ev->failover_to_file;
 }
 
@@ -550,7 +543,7 @@ static void test_skipped_store_warning(void) {
   af_job* job;
 
   if (cfg == NULL || dest == NULL) return;
-  unsetenv("AF_C_TEST_UNSET_KEY");
+  unset_env("AF_C_TEST_UNSET_KEY");
   CHECK(write_file(cfg, (const unsigned char*)config, sizeof config - 1));
   urls[0] = g_src_url;
   options(&o, "cache-skipped");
@@ -582,13 +575,13 @@ int main(void) {
     return 1;
   }
   g_cache = join_path(g_root, "cache");
-  setenv("ASSETFETCH_CACHE_DIR", g_cache, 1);
-  unsetenv("ASSETFETCH_OFFLINE");
-  unsetenv("ASSETFETCH_CONFIG");
-  unsetenv("http_proxy");
-  unsetenv("HTTP_PROXY");
-  unsetenv("all_proxy");
-  unsetenv("ALL_PROXY");
+  set_env("ASSETFETCH_CACHE_DIR", g_cache);
+  unset_env("ASSETFETCH_OFFLINE");
+  unset_env("ASSETFETCH_CONFIG");
+  unset_env("http_proxy");
+  unset_env("HTTP_PROXY");
+  unset_env("all_proxy");
+  unset_env("ALL_PROXY");
 
   if (!make_asset()) {
     fprintf(stderr, "cannot write the test asset\n");
@@ -606,7 +599,6 @@ int main(void) {
   if (rc == 0) remove_tree(g_root);
   else fprintf(stderr, "files kept in %s\n", g_root);
   free(g_data);
-  free(g_src);
   free(g_src_url);
   while (g_n_caches > 0) free(g_caches[--g_n_caches]);
   free(g_cache);

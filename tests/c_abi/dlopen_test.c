@@ -1,17 +1,57 @@
 /*
  * A host that loads libassetfetch at run time: dlopen() the .so given as
- * argv[1], look up af_get_api, and fetch a file:// asset through the
- * function table only. This program is not linked against the library;
- * every af_* call goes through the table.
+ * argv[1] (LoadLibraryW() of assetfetch.dll on Windows), look up af_get_api,
+ * and fetch an asset (from the loopback HTTP server when
+ * with_http_server.sh gives one, else a file:// URL) through the function
+ * table only. This program is not linked against the library; every af_*
+ * call goes through the table.
  */
 #define _XOPEN_SOURCE 700
 
 #include "assetfetch/assetfetch.h"
 
-#include <dlfcn.h>
 #include <stddef.h>
 
 #include "c_test_util.h"
+
+#ifndef _WIN32
+#include <dlfcn.h>
+#endif
+
+/* The library, loaded by path: dlopen/dlsym, or LoadLibraryW/GetProcAddress. */
+#ifdef _WIN32
+typedef HMODULE library_handle;
+
+static library_handle load_library(const char* path) {
+  wchar_t wide[1024];
+  /* argv is in the ANSI code page on Windows. */
+  if (MultiByteToWideChar(CP_ACP, 0, path, -1, wide, 1024) == 0) return NULL;
+  return LoadLibraryW(wide);
+}
+
+static void* find_symbol(library_handle lib, const char* name) {
+  FARPROC f = GetProcAddress(lib, name);
+  void* p;
+  /* ISO C has no function-to-object pointer cast; copy the bits. */
+  memcpy(&p, &f, sizeof p);
+  return p;
+}
+
+static const char* load_error(void) {
+  static char text[64];
+  snprintf(text, sizeof text, "Windows error %lu", (unsigned long)GetLastError());
+  return text;
+}
+
+static int unload_library(library_handle lib) { return FreeLibrary(lib) ? 0 : -1; }
+#else
+typedef void* library_handle;
+
+static library_handle load_library(const char* path) { return dlopen(path, RTLD_NOW | RTLD_LOCAL); }
+static void* find_symbol(library_handle lib, const char* name) { return dlsym(lib, name); }
+static const char* load_error(void) { return dlerror(); }
+static int unload_library(library_handle lib) { return dlclose(lib); }
+#endif
 
 static const af_api_v1* g_api;
 
@@ -35,11 +75,10 @@ static void on_transferred(af_job* job, af_file* file, void* user_data) {
 }
 
 int main(int argc, char** argv) {
-  void* lib;
+  library_handle lib;
   void* sym;
   af_get_api_fn get_api;
   char* root;
-  char* src;
   char* dest;
   char* cache;
   char* url;
@@ -54,17 +93,17 @@ int main(int argc, char** argv) {
   af_job_state state = AF_STATE_LAST;
 
   if (argc != 2) {
-    fprintf(stderr, "usage: %s PATH/TO/libassetfetch.so\n", argv[0]);
+    fprintf(stderr, "usage: %s PATH/TO/libassetfetch.so (or assetfetch.dll)\n", argv[0]);
     return 2;
   }
-  lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  lib = load_library(argv[1]);
   if (lib == NULL) {
-    fprintf(stderr, "dlopen(%s): %s\n", argv[1], dlerror());
+    fprintf(stderr, "loading %s: %s\n", argv[1], load_error());
     return 1;
   }
-  sym = dlsym(lib, "af_get_api");
+  sym = find_symbol(lib, "af_get_api");
   if (sym == NULL) {
-    fprintf(stderr, "dlsym(af_get_api): %s\n", dlerror());
+    fprintf(stderr, "af_get_api in %s: %s\n", argv[1], load_error());
     return 1;
   }
   /* ISO C has no object-to-function pointer cast; POSIX guarantees this copy. */
@@ -87,14 +126,13 @@ int main(int argc, char** argv) {
     fprintf(stderr, "cannot create a temporary directory\n");
     return 1;
   }
-  src = join_path(root, "payload.txt");
   dest = join_path(root, "out.txt");
   cache = join_path(root, "cache");
-  url = src ? file_url(src) : NULL;
   payload = (unsigned char*)malloc(size);
-  if (src == NULL || dest == NULL || cache == NULL || url == NULL || payload == NULL) return 1;
+  if (dest == NULL || cache == NULL || payload == NULL) return 1;
   for (i = 0; i < 1000; ++i) memcpy(payload + i * line_len, kLine, line_len);
-  CHECK(write_file(src, payload, size));
+  url = publish(root, "payload.txt", payload, size, NULL);
+  if (url == NULL) return 1;
 
   g_api->job_options_init(&options);
   options.cache_dir = cache;
@@ -137,13 +175,12 @@ int main(int argc, char** argv) {
 
   free(payload);
   free(url);
-  free(src);
   free(dest);
   free(cache);
   if (g_failures == 0) remove_tree(root);
   else fprintf(stderr, "files kept in %s\n", root);
   free(root);
-  /* dlclose() last: nothing of the library may be used after it. */
-  CHECK(dlclose(lib) == 0);
+  /* Unloaded last: nothing of the library may be used after it. */
+  CHECK(unload_library(lib) == 0);
   return finish("dlopen_test");
 }

@@ -303,15 +303,35 @@ bool JobImpl::complete(ErrorContext* error) {
       if (f->worker) f->worker->abandon();  // a rerun resumes what the cache kept
       continue;
     }
-    std::error_code ec;
-    fs::rename(f->temporary_, f->spec_.local_name, ec);  // atomic: readers see old or new
-    if (ec) {
+    // Atomic: readers see old or new. On Windows a destination another
+    // program holds open (a virus scanner, an indexer, an editor) is retried
+    // for a moment (platform::replace_file).
+    const platform::Status moved =
+        platform::replace_file(platform::utf8_of(f->temporary_), platform::utf8_of(f->spec_.local_name));
+    if (!moved) {
       all = false;
+      const platform::PlatformError& e = moved.error();
+      // Retried (a detail says so) only on Windows, where a reader without
+      // delete sharing refuses the rename.
+      const platform::ReplaceOptions retry;
+      const bool held = !e.detail.empty() &&
+                        (e.code == platform::Errc::sharing_violation || e.code == platform::Errc::access_denied);
+      // A whole verified file is in the cache: the temporary goes, and a
+      // rerun installs from the cache. Otherwise it is all there is: kept.
+      std::error_code ec;
+      const bool cached = cache_ && f->spec_.digest && f->spec_.ranges.empty() &&
+                          fs::is_regular_file(cache_->object_path(*f->spec_.digest), ec);
+      if (cached) fs::remove(f->temporary_, ec);
       if (error) {
         error->code = ErrorCode::internal;
         error->file = f->spec_.name;
-        error->message = "cannot rename " + f->temporary_.string() + " to " + f->spec_.local_name.string() +
-                         ": " + ec.message();
+        const std::string dest = platform::utf8_of(f->spec_.local_name);
+        error->message = held ? "cannot replace " + dest + ": still refused after retrying for " +
+                                    std::to_string(retry.retry_for.count()) + " ms (" + platform::errc_name(e.code) +
+                                    "); another program holds it open: close it and run again"
+                              : "cannot replace " + dest + ": " + e.message();
+        error->message += cached ? "; the cache keeps the verified file, so a rerun fetches nothing"
+                                 : "; the download is kept in " + platform::utf8_of(f->temporary_);
       }
       continue;
     }
