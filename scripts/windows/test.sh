@@ -4,8 +4,9 @@
 # the static core -- and the tests that build for Windows, checks the DLL's
 # export list, and runs under Wine: platform_test.exe, engine_test.exe, the C
 # ABI programs against assetfetch.dll (tests/c_abi, fetching from nginx on
-# 127.0.0.1), then the CLI integration tests against assetfetch.exe
-# (scripts/windows/cli-test.sh).
+# 127.0.0.1), the release zip (scripts/windows/zip-test.sh: unzipped into an
+# empty folder, --version and a fetch), then the CLI integration tests against
+# assetfetch.exe (scripts/windows/cli-test.sh).
 # Usage: scripts/windows/test.sh [build-dir [gtest args]] (default
 # build-windows; gtest args go to the two unit test programs). Needs
 # scripts/windows/setup.sh once. Exits non-zero on a warning, a build error
@@ -64,7 +65,11 @@ else
     cmake -S "$source_dir" -B "$build" "${toolchain[@]}" \
       -Dre2_DIR="$re2/lib/cmake/re2" -DCURL_DIR="$curl/lib/cmake/CURL" \
       -Dnlohmann_json_DIR="$headers/share/cmake/nlohmann_json" -DCLI11_DIR="$headers/share/cmake/CLI11" \
-      -DAF_WINDOWS_CURL_DLL="$curl/bin/libcurl-4.dll" >/dev/null
+      -DAF_WINDOWS_CURL_DLL="$curl/bin/libcurl-4.dll" \
+      -DASSETFETCH_BUNDLE_DLLS="$curl/bin/libcurl-4.dll" >/dev/null
+  elif ! grep -qx "ASSETFETCH_BUNDLE_DLLS:STRING=$curl/bin/libcurl-4.dll" "$build/CMakeCache.txt"; then
+    # A folder configured before the zip was checked here: the zip bundles libcurl-4.dll.
+    cmake "$build" -DASSETFETCH_BUNDLE_DLLS="$curl/bin/libcurl-4.dll" >/dev/null
   fi
 fi
 # Zero warnings in our sources (GoogleTest's own are not ours).
@@ -115,6 +120,9 @@ if [ "${AF_WINDOWS_PLATFORM_ONLY:-0}" != 1 ]; then
     set -e
     [ "$rc" -eq 0 ] || { echo "== $t.exe failed ($rc)"; status=$rc; }
   done
+  # The release zip (scripts/package.sh), unzipped into an empty folder and run.
+  echo "== the Windows zip under Wine"
+  "$root/scripts/windows/zip-test.sh" "$build" || { echo "== the zip check failed"; status=1; }
 fi
 if [ "${AF_WINDOWS_PLATFORM_ONLY:-0}" != 1 ] && [ "${AF_WINDOWS_NO_CLI_TESTS:-0}" != 1 ]; then
   "$root/scripts/windows/cli-test.sh" "$build" || status=$?
