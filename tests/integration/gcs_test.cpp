@@ -8,8 +8,10 @@
 
 #include <openssl/evp.h>
 
+#include <csignal>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "object_store_emulator.h"
 #include "object_store_util.h"
@@ -236,6 +238,128 @@ TEST_F(Gcs, NoneReadsUnsigned) {
   ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
   EXPECT_EQ(af_test::read_file(dir / "A" / "out.bin"), data);
   for (const auto& x : seen()) EXPECT_EQ(x.header("Authorization"), "") << x.method << " " << x.target;
+}
+
+// --- mirror --to gs://BUCKET/PREFIX -------------------------------------------
+
+// Writes a manifest of `n` assets (sha256 and size declared; sha512 not, so
+// the mirror computes it) served by the origin; returns their bytes.
+std::vector<std::string> mirror_manifest(af_test::TestServer& origin, const fs::path& file, int n) {
+  std::vector<std::string> bytes;
+  Json assets = Json::array();
+  for (int i = 0; i < n; ++i) {
+    bytes.push_back(af_test::random_bytes(50000 + i, 300 + i));
+    const std::string path = "/m/a" + std::to_string(i);
+    origin.add_file(path, bytes.back());
+    assets.push_back({{"name", "a" + std::to_string(i)}, {"urls", {origin.url(path)}},
+                      {"sha256", af_test::sha256_hex(bytes.back())}, {"size", bytes.back().size()}});
+  }
+  af_test::write_file(file, Json{{"assets", assets}}.dump());
+  af_test::write_file(file.parent_path() / "empty.json", "{}");
+  return bytes;
+}
+
+int count_puts(const std::vector<af_test::ProxiedExchange>& log) {
+  int n = 0;
+  for (const auto& x : log) n += x.method == "PUT";
+  return n;
+}
+
+struct GcsMirror : Gcs {
+  std::vector<std::string> args() const {
+    return {"mirror", (dir / "m.json").string(), "--to", "gs://gcs-cache/" + prefix, "--endpoint", proxy->endpoint()};
+  }
+  af_test::ProcessResult mirror(const std::string& machine, const af_test::EnvList& e) {
+    return af_it::run_machine(dir.path(), machine, args(), dir / "empty.json", e);
+  }
+  // Names of the store's objects for these assets (under both digests).
+  int names_in_store(const std::vector<std::string>& bytes) const {
+    int n = 0;
+    for (const auto& b : bytes)
+      for (const std::string& hex : {af_test::sha256_hex(b), af_test::sha512_hex(b)})
+        n += s3->object("gcs-cache", prefix + "/" + hex) == b;
+    return n;
+  }
+};
+
+// The same rules as --to s3://: seeded under both digests with GCS's
+// create-only precondition and the HMAC key (wrong AWS keys are not used);
+// a second run on a fresh machine reads the store, makes 0 PUTs and never
+// asks the origin. Control: the first run made the 2 PUTs.
+TEST_F(GcsMirror, SeedsABucketIdempotentlyAndReadsItFirst) {
+  const auto bytes = mirror_manifest(origin, dir / "m.json", 1);
+  const auto e = gcs_keys({{"AWS_ACCESS_KEY_ID", "AKIAWRONG"}, {"AWS_SECRET_ACCESS_KEY", "wrong"}});
+  auto r = mirror("A", e);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r) << describe(seen());
+  EXPECT_EQ(names_in_store(bytes), 2) << describe(seen());
+  EXPECT_EQ(count_puts(seen()), 2) << describe(seen());
+  for (const auto& x : seen()) {
+    const std::string auth = x.header("Authorization");
+    EXPECT_NE(auth.find("/auto/s3/aws4_request"), std::string::npos) << x.method << " " << auth;
+    if (x.method != "PUT") continue;
+    EXPECT_EQ(x.header("x-goog-if-generation-match"), "0");
+    EXPECT_EQ(x.header("If-None-Match"), "");
+    EXPECT_EQ(x.header("Content-MD5"), md5_base64(bytes[0]));
+  }
+  EXPECT_EQ(origin.requests_for("/m/a0").size(), 1u);
+  EXPECT_NE(r.err.find("mirror gs://gcs-cache/" + prefix), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("assetfetch-mirror-"), std::string::npos) << "an internal temporary path: " << r.err;
+  expect_no_secret(r);
+
+  start = proxy->exchanges().size();
+  r = mirror("B", e);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(count_puts(seen()), 0) << describe(seen());
+  EXPECT_EQ(origin.requests_for("/m/a0").size(), 1u) << "the origin was asked again";
+  EXPECT_NE(r.err.find("0 objects uploaded (2 already there)"), std::string::npos) << r.err;
+  expect_no_secret(r);
+}
+
+// A mirror SIGKILLed while its uploads are in flight: the rerun uploads
+// exactly the names the store still lacks, nothing twice.
+TEST_F(GcsMirror, ARerunAfterAKillUploadsOnlyWhatIsMissing) {
+  const auto bytes = mirror_manifest(origin, dir / "m.json", 3);
+  const auto e = gcs_keys();
+  proxy->hold("PUT", std::chrono::milliseconds(1500));
+  std::vector<std::string> argv{AF_CLI_PATH};
+  for (const auto& a : args()) argv.push_back(a);
+  argv.insert(argv.end(), {"--config", (dir / "empty.json").string(), "--cache-dir", (dir / "A" / "cache").string()});
+  auto child = af_test::start_process(argv, e);
+  const bool arrived = proxy->wait_for_arrival("PUT", "/gcs-cache/" + prefix + "/", std::chrono::seconds(60));
+  child.kill(SIGKILL);
+  child.wait(std::chrono::seconds(10));
+  proxy->hold("PUT", std::chrono::milliseconds(0));
+  ASSERT_TRUE(arrived) << describe(seen());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the held PUTs land meanwhile
+  const int before = names_in_store(bytes);
+  ASSERT_LT(before, 6) << "the kill came too late to interrupt anything";
+
+  start = proxy->exchanges().size();
+  auto r = af_it::run_machine(dir.path(), "A", args(), dir / "empty.json", e);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_EQ(names_in_store(bytes), 6) << describe(seen());
+  EXPECT_EQ(count_puts(seen()), 6 - before) << describe(seen());
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(origin.requests_for("/m/a" + std::to_string(i)).size(), 1u) << "asset " << i << " fetched again";
+}
+
+// Control: the AWS variables alone are not a GCS key. The mirror stops with
+// exit 2 naming the variables to set, before fetching or uploading anything.
+TEST_F(GcsMirror, WithoutAnHmacKeyItIsExit2BeforeAnything) {
+  mirror_manifest(origin, dir / "m.json", 1);
+  auto r = mirror("A", env({{"AWS_ACCESS_KEY_ID", S3Emulator::kAccessKey},
+                            {"AWS_SECRET_ACCESS_KEY", S3Emulator::kSecretKey},
+                            {"AWS_REGION", "us-east-1"}}));
+  EXPECT_EQ(r.exit_code, 2) << af_it::describe(r);
+  EXPECT_NE(r.err.find("GOOGLE_HMAC_ACCESS_ID"), std::string::npos) << r.err;
+  EXPECT_TRUE(seen().empty()) << describe(seen());
+  EXPECT_EQ(origin.requests_for("/m/a0").size(), 0u);
+  // --kind says the same as the scheme, or is refused.
+  auto args_s3 = args();
+  args_s3.insert(args_s3.end(), {"--kind", "s3"});
+  r = af_it::run_machine(dir.path(), "A", args_s3, dir / "empty.json", gcs_keys());
+  EXPECT_EQ(r.exit_code, 2) << af_it::describe(r);
+  EXPECT_NE(r.err.find("--kind gcs"), std::string::npos) << r.err;
 }
 
 // Bad input names the key and the fix (exit 2 from check).

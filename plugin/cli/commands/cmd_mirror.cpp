@@ -14,7 +14,8 @@
 // fetched through the engine (config sources, cache, failover, -j) as one job
 // into DIR/.incoming-<random>/ (same filesystem, so linking needs no copy).
 //
-// `--to s3://BUCKET/PREFIX` (with --endpoint, --region) or an Azure Blob
+// `--to s3://BUCKET/PREFIX` (with --endpoint, --region), `gs://BUCKET/PREFIX`
+// (Google Cloud Storage's XML API, as a "kind": "gcs" source) or an Azure Blob
 // container prefix (https://ACCOUNT.blob.core.windows.net/CONTAINER[/P]?SAS,
 // or any http(s) URL with --kind azure-blob) seeds a shared cache instead:
 // PREFIX/<sha256> and PREFIX/<sha512>, the names `sources` templates and
@@ -237,12 +238,15 @@ const RegisterCommand registered(
           ->required();
       sub.add_option("--to", a->to,
                      "mirror directory to fill (DIR/sha256/<hex>, DIR/sha512/<hex>), or a shared cache to seed: "
-                     "s3://BUCKET/PREFIX or an Azure container URL with its SAS (PREFIX/<sha256>, PREFIX/<sha512>)")
+                     "s3://BUCKET/PREFIX, gs://BUCKET/PREFIX or an Azure container URL with its SAS (PREFIX/<sha256>, "
+                     "PREFIX/<sha512>)")
           ->required();
-      sub.add_option("--kind", a->kind, "what --to is: dir, azure-blob or s3 (default: from --to)");
-      sub.add_option("--endpoint", a->endpoint, "--to s3://: the S3 endpoint, scheme://host[:port]; default: AWS_ENDPOINT_URL_S3, else the region's AWS endpoint");
-      sub.add_option("--region", a->region, "--to s3://: the SigV4 region; default: AWS_REGION, AWS_DEFAULT_REGION, else the AWS profile's");
-      sub.add_option("--addressing", a->addressing, "--to s3://: path (default) or virtual");
+      sub.add_option("--kind", a->kind, "what --to is: dir, azure-blob, s3 or gcs (default: from --to)");
+      sub.add_option("--endpoint", a->endpoint, "--to s3:// or gs://: the endpoint, scheme://host[:port]; default: "
+                     "AWS_ENDPOINT_URL_S3, else the region's AWS endpoint (s3://), https://storage.googleapis.com (gs://)");
+      sub.add_option("--region", a->region, "--to s3:// or gs://: the SigV4 region; default: AWS_REGION, "
+                     "AWS_DEFAULT_REGION, else the AWS profile's (s3://), auto (gs://)");
+      sub.add_option("--addressing", a->addressing, "--to s3:// or gs://: path (default) or virtual");
       sub.add_option("-j,--jobs", a->common.jobs,
                      "files fetched at once, at most (default: automatic, 8 over HTTP/1.1, 32 once the "
                      "server multiplexes over HTTP/2)")

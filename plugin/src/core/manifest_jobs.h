@@ -46,10 +46,10 @@ std::filesystem::path mirror_incoming_directory(const std::filesystem::path& par
 // --- mirror: what --to names, and an object store ------------------------------
 
 struct MirrorTarget {
-  bool store = false;  // an object store (s3:// or http(s)); else the directory `dir`
+  bool store = false;  // an object store (s3://, gs:// or http(s)); else the directory `dir`
   std::string dir;
 };
-// `to` with `kind` ("", dir, s3, azure-blob). A URL is a store only when
+// `to` with `kind` ("", dir, s3, gcs, azure-blob). A URL is a store only when
 // `kind` or an unambiguous host says which; any other URL is an InputError
 // (it never becomes a folder named after it). Messages never show a SAS.
 MirrorTarget mirror_target(const std::string& to, const std::string& kind);

@@ -120,8 +120,8 @@ MirrorTarget mirror_target(const std::string& to, const std::string& kind) {
   const auto url = split_url(to);
   const std::string scheme = url ? url->scheme : std::string();
   MirrorTarget out;
-  if (!kind.empty() && kind != "dir" && kind != "s3" && kind != "azure-blob")
-    throw InputError("--kind " + kind + " is not a mirror destination kind; use dir, azure-blob or s3");
+  if (!kind.empty() && kind != "dir" && kind != "s3" && kind != "gcs" && kind != "azure-blob")
+    throw InputError("--kind " + kind + " is not a mirror destination kind; use dir, azure-blob, s3 or gcs");
   if (url && scheme == "file") {
     if (!kind.empty() && kind != "dir")
       throw InputError("--to " + redact_url(to) + " is a file:// URL; --kind " + kind + " needs a store URL");
@@ -132,7 +132,8 @@ MirrorTarget mirror_target(const std::string& to, const std::string& kind) {
   }
   if (!url) {
     if (!kind.empty() && kind != "dir")
-      throw InputError("--kind " + kind + " needs a store URL in --to (s3://BUCKET/PREFIX or https://...), not a path");
+      throw InputError("--kind " + kind + " needs a store URL in --to (s3://BUCKET/PREFIX, gs://BUCKET/PREFIX or "
+                       "https://...), not a path");
     out.dir = to;
     return out;
   }
@@ -144,10 +145,16 @@ MirrorTarget mirror_target(const std::string& to, const std::string& kind) {
       throw InputError("--to s3://... is an S3 bucket; drop --kind " + kind + " or use --kind s3");
     return out;
   }
+  if (scheme == "gs") {
+    if (!kind.empty() && kind != "gcs")
+      throw InputError("--to gs://... is a Google Cloud Storage bucket; drop --kind " + kind + " or use --kind gcs");
+    return out;
+  }
   if (scheme != "https" && scheme != "http")
     throw InputError("--to " + redact_url(to) + ": a mirror destination is a directory, file:///PATH, "
-                     "s3://BUCKET/PREFIX or an http(s) store URL");
+                     "s3://BUCKET/PREFIX, gs://BUCKET/PREFIX or an http(s) store URL");
   if (kind == "s3") throw InputError("--to for --kind s3 is s3://BUCKET/PREFIX with --endpoint " + url_origin(to));
+  if (kind == "gcs") throw InputError("--to for --kind gcs is gs://BUCKET/PREFIX with --endpoint " + url_origin(to));
   const std::string origin = url_origin(to);
   if (kind.empty() && origin.find(".blob.core.windows.net:") == std::string::npos)
     throw InputError("--to " + redact_url(to) + ": which store is it? add --kind azure-blob (Azure, Azurite, "
@@ -170,9 +177,16 @@ Config mirror_store_config(const StoreFlags& a) {
     if (!a.endpoint.empty()) base["endpoint"] = a.endpoint;
     if (!a.region.empty()) base["region"] = a.region;
     if (!a.addressing.empty()) base["addressing"] = a.addressing;
+  } else if (url && url->scheme == "gs") {
+    // As a "kind": "gcs" source: storage.googleapis.com, region auto, the
+    // HMAC key from GOOGLE_HMAC_ACCESS_ID/GOOGLE_HMAC_SECRET (never the AWS chain).
+    base = {{"kind", "gcs"}};
+    if (!a.endpoint.empty()) base["endpoint"] = a.endpoint;
+    if (!a.region.empty()) base["region"] = a.region;
+    if (!a.addressing.empty()) base["addressing"] = a.addressing;
   } else {
     if (!a.endpoint.empty() || !a.region.empty())
-      throw InputError("--endpoint and --region are for --to s3://BUCKET/PREFIX only");
+      throw InputError("--endpoint and --region are for --to s3://BUCKET/PREFIX or gs://BUCKET/PREFIX only");
     base = {{"kind", "azure-blob"}};
     if (url && url->query) {
       prefix = a.to.substr(0, a.to.size() - url->query->size() - 1);
