@@ -136,10 +136,10 @@ int cache_verify(const fs::path& root, const CacheArgs& a) {
   return 1;
 }
 
-int cache_prune(const fs::path& root, const CacheArgs& a) {
+int cache_prune(const fs::path& root, const CacheArgs& a, const Config* sources) {
   std::optional<std::uint64_t> max;
   if (a.max_size_given) max = parse_byte_size(a.max_size, "--max-size");
-  PruneResult r = prune(root, max);
+  PruneResult r = prune(root, max, sources);
   if (a.common.json) {
     Json objs = Json::array(), tmps = Json::array();
     for (const auto& p : r.removed_objects) objs.push_back(p.string());
@@ -147,7 +147,8 @@ int cache_prune(const fs::path& root, const CacheArgs& a) {
     for (const auto& p : r.removed_temporaries) tmps.push_back(p.string());
     for (const auto& p : r.removed_locks) locks.push_back(p.string());
     std::cout << Json{{"event", "prune"}, {"total_before", r.total_before}, {"total_after", r.total_after},
-                      {"removed_objects", objs}, {"removed_temporaries", tmps}, {"removed_locks", locks}}
+                      {"removed_objects", objs}, {"removed_temporaries", tmps}, {"removed_locks", locks},
+                      {"removed_store_marks", r.removed_store_marks}, {"removed_store_folders", r.removed_store_folders}}
                      .dump()
               << "\n";
   } else if (!a.common.quiet) {
@@ -157,7 +158,8 @@ int cache_prune(const fs::path& root, const CacheArgs& a) {
     std::cerr << "assetfetch: " << root.string() << ": " << human_bytes(r.total_before) << " -> "
               << human_bytes(r.total_after) << " of objects; " << r.removed_objects.size() << " objects and "
               << r.removed_temporaries.size() << " stale temporaries and " << r.removed_locks.size()
-              << " unused locks removed\n";
+              << " unused locks removed; store records: " << r.removed_store_marks << " of objects no longer cached, "
+              << r.removed_store_folders << " stores unused and not configured\n";
   }
   return 0;
 }
@@ -176,7 +178,7 @@ int run_cache(CacheArgs& a) {
     }
     if (a.action == "list") return cache_list(root, a);
     if (a.action == "verify") return cache_verify(root, a);
-    return cache_prune(root, a);
+    return cache_prune(root, a, s.job.sources.get());
   } catch (const InputError& e) {
     std::cerr << "assetfetch: error: " << e.what() << "\n";
     return 2;

@@ -85,6 +85,9 @@ struct PruneResult {
   std::vector<std::filesystem::path> removed_objects;
   std::vector<std::filesystem::path> removed_temporaries;  // partials, records, journals, .bad, *.tmp, links
   std::vector<std::filesystem::path> removed_locks;
+  // <cache>/stores/ (writeback/store_marks.h): marks of objects no longer
+  // cached, and folders of stores unused and not configured.
+  std::size_t removed_store_marks = 0, removed_store_folders = 0;
 };
 
 // Removes, while holding each download's lock so no fetch can start on it:

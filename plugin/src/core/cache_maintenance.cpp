@@ -2,7 +2,9 @@
 // (core/maintenance.h).
 #include <set>
 
+#include "config/config.h"
 #include "core/maintenance.h"
+#include "writeback/store_marks.h"
 
 namespace assetfetch {
 
@@ -37,13 +39,20 @@ CacheListing list_cache(const fs::path& root) {
 
 std::vector<fs::path> verify_cache(const fs::path& root) { return verify_objects(root); }
 
-PruneResult prune(const fs::path& root, std::optional<std::uint64_t> max_size) {
+PruneResult prune(const fs::path& root, std::optional<std::uint64_t> max_size, const Config* sources) {
   const auto jobs = list_jobs(root, nullptr);  // an unreadable record protects nothing
   PruneResult r = prune_cache(root, max_size, resumable_keys(jobs));
   std::error_code ec;
   for (const auto& j : jobs)
     for (const auto& t : destination_temporaries(j.record))
       if (!t.owner_alive && fs::remove(t.file, ec)) r.removed_temporaries.push_back(t.file);
+  // Every source counts, read-only ones too: one may have been writable.
+  std::set<std::string> configured;
+  if (sources)
+    for (const auto& s : sources->sources) configured.insert(store_id_of_template(s.url_template));
+  const StoreMarksPruned marks = prune_store_marks(root, configured, fs::file_time_type::clock::now());
+  r.removed_store_marks = marks.marks;
+  r.removed_store_folders = marks.stores;
   return r;
 }
 

@@ -37,8 +37,12 @@ CacheListing list_cache(const std::filesystem::path& root);
 std::vector<std::filesystem::path> verify_cache(const std::filesystem::path& root);
 
 // prune_cache(), keeping the partials recorded jobs can resume, then the
-// temporaries of recorded jobs whose owner is gone (in removed_temporaries).
-PruneResult prune(const std::filesystem::path& root, std::optional<std::uint64_t> max_size);
+// temporaries of recorded jobs whose owner is gone (in removed_temporaries),
+// then the store marks (writeback/store_marks.h) of objects no longer cached
+// and of stores that `sources` (the config of the prune, may be null) does
+// not name and nothing used for 30 days: other configs may share the cache.
+PruneResult prune(const std::filesystem::path& root, std::optional<std::uint64_t> max_size,
+                  const Config* sources = nullptr);
 
 // --- Job records (<cache>/jobs/<name>.json) ---------------------------------
 

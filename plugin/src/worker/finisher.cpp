@@ -49,15 +49,19 @@ void write_back(const FileSpec& spec, const std::string& asset, const fs::path& 
                 const JobOptions& options, const StoreMarks& marks, WriteBackAfter after,
                 const std::function<void(const std::string&)>& warning) {
   const bool cache_hit = after == WriteBackAfter::cache_hit;
+  // Marks name the object as the cache does (spec.digest); without one, none.
+  const auto mark_of = [&](const Candidate& target) {
+    return spec.digest ? marks.path_of(target.url, *spec.digest, spec.extra_digest) : fs::path();
+  };
   for (const auto& target : spec.write_back) {
     if (target.url == served_by) {
-      StoreMarks::add(marks.path_of(target.url));  // it has the object: no hit needs to ask it
+      StoreMarks::add(mark_of(target));  // it has the object: no hit needs to ask it
       continue;
     }
     // Offline opens no connection, an upload included.
     if (options.offline && uploads_in_background(target)) continue;
-    if (cache_hit && marks.has(target.url)) continue;
-    WriteBackTask task{asset, target, object, options.retry, options.tls, marks.path_of(target.url)};
+    if (cache_hit && StoreMarks::has(mark_of(target))) continue;
+    WriteBackTask task{asset, target, object, options.retry, options.tls, mark_of(target)};
     if (uploads_in_background(target)) {
       WriteBackQueue::instance().submit(std::move(task));
       continue;
