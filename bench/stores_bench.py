@@ -12,8 +12,9 @@ once for information. Then each row is `sync MANIFEST --dest D -j 8` with an emp
 and an empty local cache per rep, the manifest's URLs on the origin; a store row's config names
 only that store (read-only) and sets `block_origin`, so every byte comes from the store (a miss
 fails the row). Reported per row: median and min-max wall time, median CPU of the tree, peak RSS,
-MiB/s, the ratio to the origin row, and the 1-minute load average before and after the row
-(the machine may be shared).
+MiB/s, the ratio to the origin row, and the lowest and highest 1-minute load average seen
+around the row's reps (the machine may be shared). The rows' reps are interleaved (rep 1 of every
+row, then rep 2, ...), so a change in load spreads over all rows.
 """
 import argparse
 import base64
@@ -273,19 +274,29 @@ http {{
 
     # ---- the timed rows
     dest, cache = os.path.join(RUN, "dest"), os.path.join(RUN, "cache")
-    runner = Runner(RUN, args.reps, log)
+    # Round-robin: rep i of every row, then rep i+1, so a change in the machine's load spreads over
+    # all rows instead of favouring the ones that ran first.
+    runner = Runner(RUN, 1, log)
     rows = [("origin (nginx), no team cache", empty, {})]
     for label, source, env, _ in stores:
         rows.append((label, config(os.path.join(RUN, f"store{len(rows)}.json"), [dict(source, access="read")], True),
                      env))
-    results = []
-    for label, cfg, env in rows:
-        before = os.getloadavg()[0]
-        tool = Tool(label, [cli, "sync", manifest, "--dest", dest, "-j", "8", "--config", cfg, "--cache-dir", cache,
-                            "--quiet"], prep=lambda: fresh(dest, cache), check=check_dir(dest, files), env=env,
-                    assetfetch=True)
-        res = runner.measure(label, tool)
-        results.append((label, res, before, os.getloadavg()[0]))
+    merged = {label: dict(times=[], cpu=[], rss=[], error=None, load=[]) for label, _, _ in rows}
+    for rep in range(args.reps):
+        for label, cfg, env in rows:
+            m = merged[label]
+            if m["error"]:
+                continue
+            before = os.getloadavg()[0]
+            tool = Tool(label, [cli, "sync", manifest, "--dest", dest, "-j", "8", "--config", cfg, "--cache-dir",
+                                cache, "--quiet"], prep=lambda: fresh(dest, cache),
+                        check=check_dir(dest, files) if rep == 0 else None, env=env, assetfetch=True)
+            res = runner.measure(f"{label} #{rep}", tool)
+            for k in ("times", "cpu", "rss"):
+                m[k] += res[k]
+            m["error"] = res["error"]
+            m["load"] += [before, os.getloadavg()[0]]
+    results = [(label, merged[label], min(merged[label]["load"]), max(merged[label]["load"])) for label, _, _ in rows]
 
     # ---- report
     total_mib = len(files) * MiB / MiB
@@ -295,9 +306,10 @@ http {{
     lines = [f"### Team-cache stores: `sync -j8` of {len(files)} x 1 MiB, warm store, empty local cache",
              "",
              f"{now}, {version}, {os.cpu_count()} cores, {args.reps} reps; `bench/stores_bench.py` "
-             f"(`bench/run --cases stores`). Load average (1 min) before / after each row: the machine is shared.",
+             f"(`bench/run --cases stores`), the rows' reps interleaved. Load average (1 min): lowest / highest seen "
+             f"around the row's reps (the machine is shared).",
              "",
-             "| source | median s | min-max s | CPU s | peak RSS MiB | MiB/s | / origin | load before / after |",
+             "| source | median s | min-max s | CPU s | peak RSS MiB | MiB/s | / origin | load low / high |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for label, res, before, after in results:
         if res["error"] or not res["times"]:
