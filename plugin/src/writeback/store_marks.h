@@ -11,7 +11,7 @@
 // A cache hit writes the object to each writable source that has no mark
 // (docs/mirrors.md, "Cache hits and a newly added store"): one HEAD, and an
 // upload when the store lacks it, once per cache, store and object; a hit
-// whose sources are all marked costs a stat or two each and no network. A
+// whose sources are all marked costs two stats each and no network. A
 // store that later loses objects is not noticed by hits.
 //
 // `cache prune` (prune_store_marks) drops the marks of objects the cache no
