@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "platform/file.h"
+#include "platform/local_socket.h"
 #include "platform/lock.h"
 #include "platform/path.h"
 #include "platform/process.h"
@@ -18,13 +19,34 @@ namespace af_platform_test {
 
 namespace p = assetfetch::platform;
 
+namespace {
+
+int dial(const std::string& socket) {
+  auto s = p::LocalSocket::connect(p::path_from_utf8(socket));
+  if (!s) return 5;
+  std::error_code ec;
+  if (!s->send_all("cwd " + p::utf8_of(std::filesystem::current_path(ec)) + "\n")) return 4;
+  std::string ignored;
+  for (int i = 0; i < 100; ++i) {  // bounded: 10 s
+    auto got = s->receive(ignored, std::chrono::milliseconds(100));
+    if (got && got.value() == 0) return 0;
+    if (!got && got.error().code != p::Errc::interrupted) return 0;
+  }
+  return 4;
+}
+
+}  // namespace
+
 // hold <file> <offset> <ready> <release>: locks one byte, creates <ready>,
 // waits (at most 30 s) for <release> to exist, exits 0. Exit 3: the byte was
 // held elsewhere; 4: an error.
 // try <file> <offset>: exit 0 when it could take the byte, 1 when held.
+// dial <socket>: connects to the local socket, sends "cwd <working folder>\n"
+// and waits (at most 10 s) for the other end to close; 5: could not connect.
 int run_helper(int argc, char** argv) {
   if (argc < 4) return 4;
   const std::string mode = argv[2];
+  if (mode == "dial") return dial(argv[3]);
   auto f = p::open_regular(argv[3], {.write = true, .create = true});
   if (!f || argc < 5) return 4;
   const std::uint64_t offset = std::stoull(argv[4]);

@@ -1,7 +1,9 @@
 // A process started to outlive its parent (the background service): its own
 // session, stdin/stdout/stderr on the null device (so it never holds the
 // caller's pipes open: CMake and vcpkg read those to their end) and no
-// other descriptor of the caller's, working folder "/", never waited for. Windows: not built yet, Errc::unsupported.
+// other descriptor of the caller's, working folder "/", never waited for.
+// Windows: no console, a process group of its own, no inherited handles,
+// working folder the Windows folder.
 #pragma once
 
 #include <string>

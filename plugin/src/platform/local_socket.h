@@ -1,16 +1,24 @@
 // Local sockets: the private per-user rendezvous of the optional background
-// service (service/). A Unix-domain socket (mode 0600) in a folder only its
-// user may enter (0700, owned by them, not a link); the peer's user is
-// checked on both ends (SO_PEERCRED), and another user's peer is refused.
+// service (service/). The peer's user is checked on both ends, and another
+// user's peer is refused.
 //
-// Windows: not built yet (a named pipe would do); every call returns
-// Errc::unsupported, and callers fetch in-process.
+// POSIX: a Unix-domain socket (mode 0600) at `path`, in a folder only its
+// user may enter (0700, owned by them, not a link); peers by SO_PEERCRED
+// (getpeereid on the BSDs).
+// Windows: a local named pipe, \\.\pipe\assetfetch-<user SID>-<hash of
+// `path`>, whose security descriptor grants only this user; the first
+// instance is made with FILE_FLAG_FIRST_PIPE_INSTANCE (a squatter's pipe
+// makes listen fail, never ours join it), remote clients are rejected, and
+// peers are checked by the user SID of their process token. `path` itself
+// is a small file naming the pipe, there while the listener lives (what
+// still_bound() checks, and what shows the service is up).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -21,7 +29,10 @@ namespace assetfetch::platform {
 // Creates `dir` (mode 0700) when missing, its parents as usual, then checks
 // it: a real folder (not a link), owned by this user, no access for group or
 // others. Errc::access_denied (detail: owner or mode found, and the fix)
-// when it is not private; the folder is never changed then.
+// when it is not private; the folder is never changed then. Windows: made
+// with a DACL for this user only; checked to be a real folder (no reparse
+// point) owned by this user (the pipe's own DACL keeps the transport
+// private, so its ACL is not inspected).
 Status ensure_private_dir(const std::filesystem::path& dir);
 
 class LocalSocket {
@@ -38,7 +49,7 @@ class LocalSocket {
   LocalSocket(const LocalSocket&) = delete;
   LocalSocket& operator=(const LocalSocket&) = delete;
 
-  bool valid() const { return fd_ >= 0; }
+  bool valid() const { return handle_ != -1; }
   // Sends all of `data` (never raises SIGPIPE).
   Status send_all(std::string_view data);
   // Waits up to `timeout` for bytes and appends those that arrived to `out`.
@@ -48,8 +59,8 @@ class LocalSocket {
 
  private:
   friend class LocalListener;
-  explicit LocalSocket(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit LocalSocket(std::intptr_t handle) : handle_(handle) {}
+  std::intptr_t handle_ = -1;  // a descriptor (POSIX) or a HANDLE (Windows); -1: none
 };
 
 class LocalListener {
@@ -75,9 +86,13 @@ class LocalListener {
   void close();
 
  private:
-  int fd_ = -1;
+  // POSIX: the listening socket. Windows: the pipe instance waiting for the
+  // next client (there is always one, so the name is never free to take).
+  std::intptr_t handle_ = -1;
   std::filesystem::path path_;
-  std::uint64_t dev_ = 0, ino_ = 0;
+  std::uint64_t dev_ = 0, ino_ = 0;  // the file at path_ (socket, or the Windows marker)
+  struct Pending;                    // Windows: the ConnectNamedPipe in flight
+  std::unique_ptr<Pending> pending_;
 };
 
 }  // namespace assetfetch::platform

@@ -19,11 +19,12 @@ if(WIN32)
     ${_af_platform_dir}/windows/terminal_windows.cpp
     ${_af_platform_dir}/windows/library_windows.cpp
     ${_af_platform_dir}/windows/sha_windows.cpp
+    ${_af_platform_dir}/windows/user_security.cpp
     ${_af_platform_dir}/windows/local_socket_windows.cpp
     ${_af_platform_dir}/windows/detached_process_windows.cpp)
   # Windows 10 headers (FileRenameInfoEx), UTF-16 W functions only.
   set(ASSETFETCH_PLATFORM_DEFINITIONS _WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX UNICODE _UNICODE)
-  set(ASSETFETCH_PLATFORM_LIBS bcrypt shell32)
+  set(ASSETFETCH_PLATFORM_LIBS bcrypt shell32 advapi32)
 else()
   list(APPEND ASSETFETCH_PLATFORM_SOURCES
     ${_af_platform_dir}/posix/error_posix.cpp

@@ -59,7 +59,11 @@ int close_on_exec(int fd) {
 
 int new_socket() { return close_on_exec(::socket(AF_UNIX, SOCK_STREAM, 0)); }
 
+int fd(std::intptr_t handle) { return static_cast<int>(handle); }
+
 }  // namespace
+
+struct LocalListener::Pending {};  // Windows only
 
 Status ensure_private_dir(const std::filesystem::path& dir) {
   std::error_code ec;
@@ -87,20 +91,20 @@ Status ensure_private_dir(const std::filesystem::path& dir) {
 
 LocalSocket::~LocalSocket() { close(); }
 
-LocalSocket::LocalSocket(LocalSocket&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+LocalSocket::LocalSocket(LocalSocket&& o) noexcept : handle_(o.handle_) { o.handle_ = -1; }
 
 LocalSocket& LocalSocket::operator=(LocalSocket&& o) noexcept {
   if (this != &o) {
     close();
-    fd_ = o.fd_;
-    o.fd_ = -1;
+    handle_ = o.handle_;
+    o.handle_ = -1;
   }
   return *this;
 }
 
 void LocalSocket::close() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  if (handle_ >= 0) ::close(fd(handle_));
+  handle_ = -1;
 }
 
 Result<LocalSocket> LocalSocket::connect(const std::filesystem::path& path) {
@@ -110,14 +114,14 @@ Result<LocalSocket> LocalSocket::connect(const std::filesystem::path& path) {
   if (!s.valid()) return last_error("create socket for", path.string());
   int rc = 0;
   do {
-    rc = ::connect(s.fd_, reinterpret_cast<const sockaddr*>(&addr.value()), sizeof(sockaddr_un));
+    rc = ::connect(fd(s.handle_), reinterpret_cast<const sockaddr*>(&addr.value()), sizeof(sockaddr_un));
   } while (rc != 0 && errno == EINTR);
   if (rc != 0) {
     // ECONNREFUSED: a socket file nobody listens on (a service that died).
     if (errno == ECONNREFUSED) return PlatformError{Errc::not_found, errno, "connect to", path.string(), {}};
     return last_error("connect to", path.string());
   }
-  const long uid = peer_uid(s.fd_);
+  const long uid = peer_uid(fd(s.handle_));
   if (uid != static_cast<long>(::geteuid()))
     return PlatformError{Errc::access_denied, 0, "connect to", path.string(),
                          "the process listening there runs as uid " + std::to_string(uid) + ", not as you"};
@@ -126,7 +130,7 @@ Result<LocalSocket> LocalSocket::connect(const std::filesystem::path& path) {
 
 Status LocalSocket::send_all(std::string_view data) {
   while (!data.empty()) {
-    const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd(handle_), data.data(), data.size(), MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       return last_error("send on", "local socket");
@@ -137,7 +141,7 @@ Status LocalSocket::send_all(std::string_view data) {
 }
 
 Result<std::size_t> LocalSocket::receive(std::string& out, std::chrono::milliseconds timeout) {
-  pollfd p{fd_, POLLIN, 0};
+  pollfd p{fd(handle_), POLLIN, 0};
   int rc = 0;
   do {
     rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
@@ -147,7 +151,7 @@ Result<std::size_t> LocalSocket::receive(std::string& out, std::chrono::millisec
   char buf[16384];
   ssize_t n = 0;
   do {
-    n = ::recv(fd_, buf, sizeof buf, 0);
+    n = ::recv(fd(handle_), buf, sizeof buf, 0);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     if (errno == ECONNRESET) return std::size_t{0};
@@ -170,11 +174,11 @@ Result<LocalListener> LocalListener::listen(const std::filesystem::path& path) {
     ::unlink(path.c_str());
   }
   LocalListener l;
-  l.fd_ = new_socket();
-  if (l.fd_ < 0) return last_error("create socket for", path.string());
+  l.handle_ = new_socket();
+  if (l.handle_ < 0) return last_error("create socket for", path.string());
   // Created 0600 (umask), and chmod'ed to be sure; the folder is private too.
   const mode_t old_mask = ::umask(077);
-  const int rc = ::bind(l.fd_, reinterpret_cast<const sockaddr*>(&addr.value()), sizeof(sockaddr_un));
+  const int rc = ::bind(fd(l.handle_), reinterpret_cast<const sockaddr*>(&addr.value()), sizeof(sockaddr_un));
   ::umask(old_mask);
   if (rc != 0) {
     if (errno == EADDRINUSE) return PlatformError{Errc::exists, errno, "listen at", path.string(), {}};
@@ -184,26 +188,26 @@ Result<LocalListener> LocalListener::listen(const std::filesystem::path& path) {
   if (::chmod(path.c_str(), 0600) != 0 || ::lstat(path.c_str(), &st) != 0) return last_error("protect", path.string());
   l.dev_ = static_cast<std::uint64_t>(st.st_dev);
   l.ino_ = static_cast<std::uint64_t>(st.st_ino);
-  if (::listen(l.fd_, 16) != 0) return last_error("listen at", path.string());
+  if (::listen(fd(l.handle_), 16) != 0) return last_error("listen at", path.string());
   return l;
 }
 
 LocalListener::~LocalListener() { close(); }
 
 LocalListener::LocalListener(LocalListener&& o) noexcept
-    : fd_(o.fd_), path_(std::move(o.path_)), dev_(o.dev_), ino_(o.ino_) {
-  o.fd_ = -1;
+    : handle_(o.handle_), path_(std::move(o.path_)), dev_(o.dev_), ino_(o.ino_) {
+  o.handle_ = -1;
   o.path_.clear();
 }
 
 LocalListener& LocalListener::operator=(LocalListener&& o) noexcept {
   if (this != &o) {
     close();
-    fd_ = o.fd_;
+    handle_ = o.handle_;
     path_ = std::move(o.path_);
     dev_ = o.dev_;
     ino_ = o.ino_;
-    o.fd_ = -1;
+    o.handle_ = -1;
     o.path_.clear();
   }
   return *this;
@@ -216,29 +220,29 @@ bool LocalListener::still_bound() const {
 }
 
 void LocalListener::close() {
-  if (fd_ >= 0) {
+  if (handle_ >= 0) {
     if (still_bound()) ::unlink(path_.c_str());
-    ::close(fd_);
+    ::close(fd(handle_));
   }
-  fd_ = -1;
+  handle_ = -1;
   path_.clear();
 }
 
 Result<LocalSocket> LocalListener::accept(std::chrono::milliseconds timeout) {
-  pollfd p{fd_, POLLIN, 0};
+  pollfd p{fd(handle_), POLLIN, 0};
   int rc = 0;
   do {
     rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
   } while (rc < 0 && errno == EINTR);
   if (rc < 0) return last_error("wait at", path_.string());
   if (rc == 0) return PlatformError{Errc::interrupted, 0, "wait at", path_.string(), {}};
-  LocalSocket s(close_on_exec(::accept(fd_, nullptr, nullptr)));
+  LocalSocket s(close_on_exec(::accept(fd(handle_), nullptr, nullptr)));
   if (!s.valid()) {
     if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED)
       return PlatformError{Errc::interrupted, errno, "accept at", path_.string(), {}};
     return last_error("accept at", path_.string());
   }
-  const long uid = peer_uid(s.fd_);
+  const long uid = peer_uid(fd(s.handle_));
   if (uid != static_cast<long>(::geteuid()))
     return PlatformError{Errc::access_denied, 0, "accept at", path_.string(),
                          "a process of uid " + std::to_string(uid) + " connected; refused"};

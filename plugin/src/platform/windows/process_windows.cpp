@@ -8,33 +8,6 @@
 
 namespace assetfetch::platform {
 
-namespace {
-
-// One argument as the C runtime's parser reads it back (CommandLineToArgvW
-// rules): quoted when it has a space, a tab or a quote; backslashes doubled
-// only before a quote.
-void append_quoted(std::wstring& cmd, const std::wstring& arg) {
-  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
-    cmd += arg;
-    return;
-  }
-  cmd += L'"';
-  std::size_t backslashes = 0;
-  for (wchar_t c : arg) {
-    if (c == L'\\') {
-      ++backslashes;
-      continue;
-    }
-    if (c == L'"') cmd.append(backslashes * 2 + 1, L'\\');
-    else cmd.append(backslashes, L'\\');
-    backslashes = 0;
-    cmd += c;
-  }
-  cmd.append(backslashes * 2, L'\\');
-  cmd += L'"';
-}
-
-}  // namespace
 
 std::uint64_t current_pid() { return ::GetCurrentProcessId(); }
 
@@ -72,13 +45,9 @@ Status random_bytes(void* buf, std::size_t len) {
 
 Result<Child> Child::spawn(const std::vector<std::string>& argv) {
   if (argv.empty()) return PlatformError{Errc::invalid_argument, 0, "start", "", "no program given"};
-  std::wstring cmd;
-  for (const std::string& a : argv) {
-    Result<std::u16string> w = utf8_to_utf16(a);
-    if (!w) return w.error();
-    if (!cmd.empty()) cmd += L' ';
-    append_quoted(cmd, std::wstring(w.value().begin(), w.value().end()));
-  }
+  Result<std::wstring> line = win::command_line(argv);
+  if (!line) return line.error();
+  std::wstring cmd = line.value();
   Result<std::u16string> app = utf8_to_utf16(argv[0]);
   if (!app) return app.error();
   const std::wstring application(app.value().begin(), app.value().end());

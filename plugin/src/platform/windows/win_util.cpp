@@ -4,6 +4,45 @@
 
 namespace assetfetch::platform::win {
 
+namespace {
+
+// One argument as the C runtime's parser reads it back (CommandLineToArgvW
+// rules): quoted when it has a space, a tab or a quote; backslashes doubled
+// only before a quote.
+void append_quoted(std::wstring& cmd, const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
+    cmd += arg;
+    return;
+  }
+  cmd += L'"';
+  std::size_t backslashes = 0;
+  for (wchar_t c : arg) {
+    if (c == L'\\') {
+      ++backslashes;
+      continue;
+    }
+    if (c == L'"') cmd.append(backslashes * 2 + 1, L'\\');
+    else cmd.append(backslashes, L'\\');
+    backslashes = 0;
+    cmd += c;
+  }
+  cmd.append(backslashes * 2, L'\\');
+  cmd += L'"';
+}
+
+}  // namespace
+
+Result<std::wstring> command_line(const std::vector<std::string>& argv) {
+  std::wstring cmd;
+  for (const std::string& a : argv) {
+    Result<std::u16string> w = utf8_to_utf16(a);
+    if (!w) return w.error();
+    if (!cmd.empty()) cmd += L' ';
+    append_quoted(cmd, std::wstring(w.value().begin(), w.value().end()));
+  }
+  return cmd;
+}
+
 Result<std::wstring> api_path(std::string_view utf8) {
   Result<std::u16string> wide = utf8_to_utf16(utf8);
   if (!wide) {
