@@ -1,6 +1,7 @@
 #include "service/service_paths.h"
 
 #include <cstdlib>
+#include <system_error>
 #include <string>
 
 #include "base/env_names.h"
@@ -20,9 +21,12 @@ Mode mode_from_environment() {
 }
 
 std::optional<std::filesystem::path> service_dir(const std::filesystem::path& cache_dir) {
+  // Absolute: the service it starts works in another folder ("/", or the
+  // Windows folder), and on Windows the pipe's name is derived from it.
+  std::error_code ec;
   if (const char* run = std::getenv(env::kXdgRuntimeDir); run && *run)
-    return std::filesystem::path(run) / "assetfetch";
-  if (!cache_dir.empty()) return cache_dir / "service";
+    return std::filesystem::absolute(std::filesystem::path(run) / "assetfetch", ec);
+  if (!cache_dir.empty()) return std::filesystem::absolute(cache_dir / "service", ec);
   return std::nullopt;
 }
 
