@@ -6,6 +6,7 @@
 #include "base/digest.h"
 #include "base/range.h"
 #include "core/job_record.h"
+#include "platform/path.h"
 #include "platform/process.h"
 
 namespace assetfetch::service {
@@ -142,8 +143,9 @@ const std::string& build_identity() {
     std::string id = ASSETFETCH_VERSION_STRING;
     if (auto exe = platform::executable_path()) {
       std::error_code ec;
-      const auto size = std::filesystem::file_size(exe.value(), ec);
-      const auto time = std::filesystem::last_write_time(exe.value(), ec);
+      const auto path = platform::path_from_utf8(exe.value());  // UTF-8, also on Windows
+      const auto size = std::filesystem::file_size(path, ec);
+      const auto time = std::filesystem::last_write_time(path, ec);
       if (!ec) id += " " + std::to_string(size) + "@" + std::to_string(time.time_since_epoch().count());
     }
     return id;
