@@ -145,7 +145,7 @@ Status ensure_private_dir(const std::filesystem::path& dir) {
   if (!(found == me.value()) && !(my_owner && found == my_owner.value()))
     return PlatformError{Errc::access_denied, 0, "use", where,
                          "the service's folder belongs to " + found.text + ", not to you (" + me->text +
-                             "); the service stays off. Remove it, or give --dir a folder of your own"};
+                             "); the service stays off. Remove it, or set XDG_RUNTIME_DIR to a folder of your own"};
   return {};
 }
 
