@@ -193,6 +193,7 @@ Result<LocalSocket> LocalSocket::connect(const std::filesystem::path& path) {
 }
 
 Status LocalSocket::send_all(std::string_view data) {
+  if (!valid()) return PlatformError{Errc::invalid_argument, 0, "send on", "local socket", "it is closed"};
   const HANDLE h = handle_of(handle_);
   win::UniqueHandle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
   if (!event) return win::error("send on", "local socket");
@@ -211,6 +212,8 @@ Status LocalSocket::send_all(std::string_view data) {
 }
 
 Result<std::size_t> LocalSocket::receive(std::string& out, std::chrono::milliseconds timeout) {
+  // (HANDLE)-1 is the current process's pseudo-handle: never passed on.
+  if (!valid()) return PlatformError{Errc::invalid_argument, 0, "receive on", "local socket", "it is closed"};
   const HANDLE h = handle_of(handle_);
   win::UniqueHandle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
   if (!event) return win::error("wait on", "local socket");
