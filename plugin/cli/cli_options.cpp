@@ -66,6 +66,7 @@ Settings resolve_settings(const CommonOptions& o, OptionFlags extra) {
   // A store left out (no credentials) is said once, before anything runs.
   for (const auto& line : r.warnings) std::cerr << "assetfetch: warning: " << line << "\n";
   s.job = std::move(r.job);
+  s.service = r.service;
   // A command names exactly the files it wants; only `job resume` restores.
   s.job.restore = false;
   return s;

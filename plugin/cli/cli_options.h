@@ -35,6 +35,7 @@ void add_common_options(CLI::App& app, CommonOptions& o);
 
 struct Settings {
   JobOptions job;  // job.sources: the mirror config
+  ServiceMode service = ServiceMode::off;  // run the job in the background service (service_job.h)
 };
 
 // The flags (and a command's own `extra` ones) through the core's

@@ -58,7 +58,7 @@ int run_fetch(FetchArgs& a) {
                                        : "fetch-" + asset;
     std::vector<FileSpec> specs;
     specs.push_back(std::move(spec));
-    const int rc = run_job_maybe_in_service(job_name, s.job, std::move(specs), reporter).exit_code;
+    const int rc = run_job_maybe_in_service(job_name, s, std::move(specs), reporter).exit_code;
     // Nothing checked these bytes: show their digest so the user can pin it.
     if (rc == 0 && a.no_verify && a.ranges.empty())
       reporter.digest(asset, digest_of_file(a.output, HashAlgorithm::sha256));

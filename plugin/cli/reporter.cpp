@@ -166,7 +166,7 @@ void Reporter::progress_bar(const Progress& p, const File& f, double secs) {
 
 void Reporter::start(const FileSpec& spec) {
   std::lock_guard lock(mu_);
-  if (!json_) return;
+  if (!json_ || !announced_.emplace(spec.name, spec.local_name.string()).second) return;
   Json j{{"event", "start"}, {"asset", spec.name}};
   if (!label_) j["path"] = spec.local_name.string();
   emit(j.dump());

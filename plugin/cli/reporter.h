@@ -11,6 +11,7 @@
 #include <iosfwd>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "assetfetch/job.h"
@@ -67,6 +68,9 @@ class Reporter {
   std::chrono::steady_clock::time_point last_json_progress_{};
   std::chrono::steady_clock::time_point last_line_{};
   std::map<const File*, std::chrono::steady_clock::time_point> first_progress_;
+  // (asset, destination) already announced: a job the service began and
+  // this process finishes says `start` once.
+  std::set<std::pair<std::string, std::string>> announced_;
   std::function<std::string(const FileSpec&)> label_;
 };
 

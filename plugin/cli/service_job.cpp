@@ -41,9 +41,10 @@ class RemoteView final : public File {
 
 }  // namespace
 
-std::optional<JobOutcome> run_job_in_service(const std::string& name, const JobOptions& options,
+std::optional<JobOutcome> run_job_in_service(const std::string& name, const Settings& settings,
                                              const std::vector<FileSpec>& specs, Reporter& reporter) {
-  if (service::mode_from_environment() == service::Mode::off) return std::nullopt;
+  if (settings.service != ServiceMode::automatic) return std::nullopt;
+  const JobOptions& options = settings.job;
   const auto dir = service::service_dir(options.cache_dir);
   if (!dir) {
     reporter.verbose("service: not used: no XDG_RUNTIME_DIR and no cache for its socket");
@@ -78,7 +79,7 @@ std::optional<JobOutcome> run_job_in_service(const std::string& name, const JobO
   events.accepted = [&](std::uint64_t pid) {
     reporter.verbose("service: fetching through the service (pid " + std::to_string(pid) + ")");
     // As run_job does before it resumes; a run that falls back in-process
-    // later announces its files again.
+    // later does not announce them again (Reporter::start says each once).
     reporter.set_files_total(static_cast<std::uint32_t>(request.files.size()));
     for (const auto& spec : request.files) reporter.start(spec);
   };
@@ -125,10 +126,10 @@ std::optional<JobOutcome> run_job_in_service(const std::string& name, const JobO
   return outcome;
 }
 
-JobOutcome run_job_maybe_in_service(const std::string& name, const JobOptions& options, std::vector<FileSpec> specs,
+JobOutcome run_job_maybe_in_service(const std::string& name, const Settings& settings, std::vector<FileSpec> specs,
                                     Reporter& reporter) {
-  if (auto remote = run_job_in_service(name, options, specs, reporter)) return *remote;
-  return run_job(name, options, std::move(specs), reporter);
+  if (auto remote = run_job_in_service(name, settings, specs, reporter)) return *remote;
+  return run_job(name, settings.job, std::move(specs), reporter);
 }
 
 }  // namespace assetfetch::cli

@@ -12,6 +12,7 @@
 #include "core/manifest_jobs.h"
 #include "reporter.h"
 #include "run_job.h"
+#include "service_job.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -47,7 +48,7 @@ int run_sync(SyncArgs& a) {
       return 0;
     }
     std::string name = a.job.empty() ? job_name_from(std::filesystem::path(a.manifest).stem().string()) : a.job;
-    JobOutcome o = run_job(name, s.job, std::move(specs), reporter);
+    JobOutcome o = run_job_maybe_in_service(name, s, std::move(specs), reporter);
     if (o.exit_code != exit_code_for(ErrorCode::bad_input) || o.fetched + o.from_cache > 0)
       reporter.summary(o.fetched, o.from_cache, o.failed);
     return o.exit_code;

@@ -98,7 +98,7 @@ int run_xscript(XScriptArgs& a) {
     } else {
       std::vector<FileSpec> specs;
       specs.push_back(std::move(spec));
-      rc = run_job_maybe_in_service("x-script-sha512-" + d.hex.substr(0, 32), s.job, std::move(specs), reporter)
+      rc = run_job_maybe_in_service("x-script-sha512-" + d.hex.substr(0, 32), s, std::move(specs), reporter)
                .exit_code;
     }
   } catch (const InputError& e) {

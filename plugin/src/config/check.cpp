@@ -23,6 +23,7 @@ std::string config_summary(const Config& c) {
                   count(c.fallback_mirrors.size(), "fallback mirror", "fallback mirrors");
   if (c.offline) s += ", offline";
   if (c.block_origin) s += ", origin blocked";
+  if (c.service) s += *c.service == ServiceMode::automatic ? ", service auto" : ", service off";
   return s;
 }
 

@@ -24,6 +24,11 @@ namespace assetfetch {
 
 enum class SourceAccess { read, write, readwrite };
 
+// Whether a command (or a library job) runs its transfers in the background
+// service (service/service_server.h): config "service", overridden by
+// $ASSETFETCH_SERVICE (core/resolve_options.h).
+enum class ServiceMode { off, automatic };
+
 // A content-addressed URL template: {sha256}, {sha512}, {name}.
 struct SourceSpec {
   std::string url_template;
@@ -64,6 +69,7 @@ struct Config {
   // max_connections_per_file); 0 when the key is absent (automatic).
   int max_connections = 0;
   std::optional<std::chrono::seconds> write_back_wait;  // "write_back": {"wait_s": N}
+  std::optional<ServiceMode> service;                   // "service": "auto" | "off"
   std::vector<std::string> warnings;  // e.g. missing ${env:} in `check` mode
   // One line per store left out because its credentials were not found
   // ("FILE: /sources/N (URL): why; the fix"); the commands print them, and

@@ -154,6 +154,18 @@ void parse_install(const JsonNode& install, Config& config) {
     install.fail(quoted_value(mode) + " is not an install mode; use \"copy\" or \"hardlink\"");
 }
 
+void parse_service(const JsonNode& node, Config& config) {
+  const std::string mode = node.string();
+  if (mode == "auto")
+    config.service = ServiceMode::automatic;
+  else if (mode == "off")
+    config.service = ServiceMode::off;
+  else
+    node.fail(quoted_value(mode) +
+              " is not a service mode; use \"auto\" (fetch through the background service, starting it when "
+              "needed) or \"off\" (fetch in this process)");
+}
+
 // Applied to a scratch config so its `clear` only drops entries of the same
 // string: the file's own "sources" stay (a file cannot contradict itself);
 // vcpkg sources come after them.
@@ -231,6 +243,7 @@ Config config_from_document(const JsonDocument& doc, const ConfigLoadOptions& op
     if (n.has("wait_s")) config.write_back_wait = std::chrono::seconds(n.child("wait_s").integer(0, 86400));
   });
   field("vcpkg_asset_sources", [&](const JsonNode& n) { parse_vcpkg(n, config); });
+  field("service", [&](const JsonNode& n) { parse_service(n, config); });
   d.throw_if_any(&doc.text);
   return config;
 }

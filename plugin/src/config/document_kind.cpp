@@ -21,7 +21,7 @@ const std::vector<std::string>& config_keys() {
   static const std::vector<std::string> keys = {
       "$schema", "cache_dir", "offline", "block_origin", "require_verified_ranges", "install",
       "sources", "rewrites", "fallback_mirrors", "retry", "tls", "vcpkg_asset_sources", "max_download_size",
-      "max_connections", "write_back", "min_free_space"};
+      "max_connections", "write_back", "min_free_space", "service"};
   return keys;
 }
 

@@ -6,6 +6,7 @@
 #include "cache/cache.h"
 #include "base/env_names.h"
 #include "base/input_error.h"
+#include "base/quoted_value.h"
 
 namespace assetfetch {
 
@@ -27,6 +28,16 @@ bool env_offline() {
   if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
   if (s == "0" || s == "false" || s == "no" || s == "off") return false;
   throw InputError(std::string(env::kOffline) + "=" + *v + ": not a yes/no value; use 1 (offline) or 0, or unset it");
+}
+
+std::optional<ServiceMode> env_service_mode() {
+  auto v = env_value(env::kService);
+  if (!v) return std::nullopt;
+  if (*v == "off" || *v == "0") return ServiceMode::off;
+  if (*v == "auto" || *v == "1") return ServiceMode::automatic;
+  throw InputError(std::string(env::kService) + "=" + quoted_value(*v) +
+                   " is not a service mode: use auto (fetch through the background service, starting it when "
+                   "needed) or off (fetch in this process), or unset it (the config's \"service\" decides)");
 }
 
 ResolvedOptions resolve_options(const OptionFlags& flags) {
@@ -66,6 +77,7 @@ ResolvedOptions resolve_options(const OptionFlags& flags) {
   job.max_connections_per_file = flags.max_connections_per_file ? *flags.max_connections_per_file
                                                                  : config->max_connections;
 
+  if (flags.reads_service) out.service = env_service_mode().value_or(config->service.value_or(ServiceMode::off));
   if (config->write_back_wait) job.write_back_wait = *config->write_back_wait;
   if (flags.vcpkg_asset_sources) {
     Config from_env;

@@ -38,12 +38,18 @@ struct OptionFlags {
   // vcpkg's X_VCPKG_ASSET_SOURCES (the x-script command): its x-azurl caches
   // join the config's sources, its x-block-origin blocks the origin.
   std::optional<std::string> vcpkg_asset_sources;
+  // Whether ResolvedOptions::service is read (config "service",
+  // $ASSETFETCH_SERVICE). The C ABI turns this off: its jobs run in-process
+  // (docs/ABI.md), so a bad value there must not fail af_job_create().
+  bool reads_service = true;
 };
 
 struct ResolvedOptions {
   std::shared_ptr<const Config> config;  // the mirror config (empty Config when none)
   bool config_given = false;
   JobOptions job;                        // job.sources is `config`
+  // $ASSETFETCH_SERVICE, else the config's "service", else off.
+  ServiceMode service = ServiceMode::off;
   // Said once before anything runs: a store left out for lack of
   // credentials (Config::skipped_stores), with where to put them.
   std::vector<std::string> warnings;
@@ -57,6 +63,11 @@ ResolvedOptions resolve_options(const OptionFlags& flags);
 // block_origin) leaves `spec` a URL to ask: add_file() builds the same walk
 // from spec.urls. Throws InputError as add_file() refuses (a bad rewrite).
 bool has_sources(const JobOptions& options, FileSpec spec);
+
+// ASSETFETCH_SERVICE's value: nullopt when unset or empty. Throws
+// InputError naming the variable and its values for anything but auto/off
+// (or 1/0).
+std::optional<ServiceMode> env_service_mode();
 
 // ASSETFETCH_OFFLINE's value: unset or empty is false. Throws InputError for
 // a value that is neither 1/true/yes/on nor 0/false/no/off.

@@ -5,20 +5,8 @@
 #include <string>
 
 #include "base/env_names.h"
-#include "base/input_error.h"
-#include "base/quoted_value.h"
 
 namespace assetfetch::service {
-
-Mode mode_from_environment() {
-  const char* v = std::getenv(env::kService);
-  const std::string value = v ? v : "";
-  if (value.empty() || value == "off" || value == "0") return Mode::off;
-  if (value == "auto" || value == "1") return Mode::automatic;
-  throw InputError(std::string(env::kService) + "=" + quoted_value(value) +
-                   " is not a service mode: use auto (fetch through the background service, starting it when "
-                   "needed) or off (fetch in this process)");
-}
 
 std::optional<std::filesystem::path> service_dir(const std::filesystem::path& cache_dir) {
   // Absolute: the service it starts works in another folder ("/", or the

@@ -1,7 +1,8 @@
 // Where the background service listens, and whether a client uses it.
 //
-// ASSETFETCH_SERVICE: "off" (the default: never touch the socket) or "auto"
-// (send single-asset jobs to the service, starting it when absent).
+// Whether a client uses it is ResolvedOptions::service (config "service",
+// overridden by ASSETFETCH_SERVICE): "off" (the default: never touch the
+// socket) or "auto" (send jobs to the service, starting it when absent).
 // The socket: $XDG_RUNTIME_DIR/assetfetch/service.sock, else
 // <cache dir>/service/service.sock; the folder is private (0700, this user).
 #pragma once
@@ -10,12 +11,6 @@
 #include <optional>
 
 namespace assetfetch::service {
-
-enum class Mode { off, automatic };
-
-// Reads ASSETFETCH_SERVICE. Throws InputError naming the variable and its
-// values when it holds anything else.
-Mode mode_from_environment();
 
 // The service's folder for a client whose cache is `cache_dir` (empty: no
 // cache); nullopt when there is neither XDG_RUNTIME_DIR nor a cache.
