@@ -8,6 +8,7 @@
 #include "core/job_record.h"
 #include "platform/path.h"
 #include "platform/process.h"
+#include "platform/path.h"
 
 namespace assetfetch::service {
 
@@ -41,7 +42,7 @@ std::optional<T> optional_from(const Json& j) {
 Json options_json(const JobOptions& o) {
   const RetryPolicy& r = o.retry;
   return Json{
-      {"cache_dir", o.cache_dir.string()},
+      {"cache_dir", platform::utf8_of(o.cache_dir)},
       {"offline", o.offline},
       {"block_origin", o.block_origin},
       {"require_verified_ranges", o.require_verified_ranges},
@@ -106,7 +107,7 @@ Json file_json(const FileSpec& f) {
   Json ranges = Json::array();
   for (const auto& r : f.ranges) ranges.push_back(recorded_range_text(r));
   return Json{{"name", f.name},
-              {"local_name", f.local_name.string()},
+              {"local_name", platform::utf8_of(f.local_name)},
               {"candidates", candidates},
               {"digest", digest_json(f.digest)},
               {"extra_digest", digest_json(f.extra_digest)},
