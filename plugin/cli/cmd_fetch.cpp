@@ -13,6 +13,7 @@
 #include "reporter.h"
 #include "run_job.h"
 #include "service_job.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -28,9 +29,9 @@ struct FetchArgs {
 
 int run_fetch(FetchArgs& a) {
   Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
-  std::string asset = std::filesystem::path(a.output).filename().string();
+  std::string asset = platform::utf8_of(platform::path_from_utf8(a.output).filename());
   try {
-    const std::string output_name = std::filesystem::path(a.output).filename().string();
+    const std::string output_name = platform::utf8_of(platform::path_from_utf8(a.output).filename());
     if (a.output.empty() || output_name.empty() || output_name == "." || output_name == "..")
       throw InputError("-o/--output " + quoted_value(a.output) + " does not name a file; give the path to write, "
                        "such as -o downloads/zlib.tar.gz");
