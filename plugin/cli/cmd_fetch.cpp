@@ -51,7 +51,7 @@ int run_fetch(FetchArgs& a) {
     spec.ranges_given = !a.ranges.empty();
     if (a.sparse && !spec.ranges_given) throw InputError("--sparse needs at least one --range");
     spec.layout = a.sparse ? Layout::sparse : Layout::concatenated;
-    spec.local_name = a.output;
+    spec.local_name = platform::path_from_utf8(a.output);
 
     Settings s = resolve_settings(a.common);
     spec.urls = a.urls;  // the core builds the candidate walk from the job's source policy
@@ -62,7 +62,7 @@ int run_fetch(FetchArgs& a) {
     const int rc = run_job_maybe_in_service(job_name, s.job, std::move(specs), reporter).exit_code;
     // Nothing checked these bytes: show their digest so the user can pin it.
     if (rc == 0 && a.no_verify && a.ranges.empty())
-      reporter.digest(asset, digest_of_file(a.output, HashAlgorithm::sha256));
+      reporter.digest(asset, digest_of_file(platform::path_from_utf8(a.output), HashAlgorithm::sha256));
     return rc;
   } catch (const InputError& e) {
     for (const auto& line : error_lines(e)) reporter.error(asset, ErrorCode::bad_input, line);

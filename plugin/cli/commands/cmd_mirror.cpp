@@ -72,7 +72,7 @@ int run_store_mirror(const MirrorArgs& a, Reporter& reporter) {
   const Config destination = mirror_store_config({a.to, a.endpoint, a.region, a.addressing});
   Settings s = resolve_settings(a.common);
   s.job.install = InstallMode::copy;
-  Manifest m = load_manifest(a.manifest);
+  Manifest m = load_manifest(platform::path_from_utf8(a.manifest));
   for (const auto& asset : m.assets)
     if (!asset.sha256 && !asset.sha512)
       throw InputError(platform::utf8_of(m.file) + ": asset '" + asset.name + "' has no sha256 or sha512; a shared cache is "
@@ -162,8 +162,8 @@ int run_mirror(MirrorArgs& a) {
     if (to_dir.empty()) throw InputError("mirror needs --to DIR (the directory to fill)");
     Settings s = resolve_settings(a.common);
     s.job.install = InstallMode::copy;  // the mirror's inodes are its own, never the cache's
-    Manifest m = load_manifest(a.manifest);
-    const fs::path dir = fs::absolute(to_dir);
+    Manifest m = load_manifest(platform::path_from_utf8(a.manifest));
+    const fs::path dir = fs::absolute(platform::path_from_utf8(to_dir));
     // The working directory .incoming-<random> is an internal detail: name the
     // blob's place in the mirror instead.
     reporter.set_destination_label([dir](const FileSpec& spec) {

@@ -41,8 +41,8 @@ int run_sync(SyncArgs& a) {
   Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
   try {
     Settings s = resolve_settings(a.common);
-    Manifest m = load_manifest(a.manifest);
-    auto specs = manifest_file_specs(m, std::filesystem::absolute(a.dest));
+    Manifest m = load_manifest(platform::path_from_utf8(a.manifest));
+    auto specs = manifest_file_specs(m, std::filesystem::absolute(platform::path_from_utf8(a.dest)));
     if (a.list_outputs) {
       print_outputs(specs, a.common.json);
       return 0;

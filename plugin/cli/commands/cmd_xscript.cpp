@@ -76,7 +76,7 @@ OptionFlags vcpkg_flags(const XScriptArgs& a) {
 
 int run_xscript(XScriptArgs& a) {
   Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
-  const fs::path dst = a.dst;
+  const fs::path dst = platform::path_from_utf8(a.dst);
   const std::string asset = asset_name_for(a.url);
   int rc = 0;
   try {

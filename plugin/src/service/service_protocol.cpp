@@ -67,7 +67,7 @@ Json options_json(const JobOptions& o) {
 
 JobOptions options_from(const Json& j) {
   JobOptions o;
-  o.cache_dir = j.at("cache_dir").get<std::string>();
+  o.cache_dir = platform::path_from_utf8(j.at("cache_dir").get<std::string>());
   o.offline = j.at("offline").get<bool>();
   o.block_origin = j.at("block_origin").get<bool>();
   o.require_verified_ranges = j.at("require_verified_ranges").get<bool>();
@@ -122,7 +122,7 @@ Json file_json(const FileSpec& f) {
 FileSpec file_from(const Json& j) {
   FileSpec f;
   f.name = j.at("name").get<std::string>();
-  f.local_name = j.at("local_name").get<std::string>();
+  f.local_name = platform::path_from_utf8(j.at("local_name").get<std::string>());
   for (const auto& c : j.at("candidates"))
     f.candidates.emplace_back(c.at("url").get<std::string>(), static_cast<CandidateKind>(c.at("kind").get<int>()),
                               c.at("headers").get<HeaderList>());
