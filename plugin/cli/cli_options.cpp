@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 #include "base/env_names.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 
@@ -54,8 +55,8 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
 
 Settings resolve_settings(const CommonOptions& o, OptionFlags extra) {
   OptionFlags flags = std::move(extra);
-  if (!o.config_file.empty()) flags.config_file = o.config_file;
-  if (!o.cache_dir.empty()) flags.cache_dir = o.cache_dir;
+  if (!o.config_file.empty()) flags.config_file = platform::path_from_utf8(o.config_file);
+  if (!o.cache_dir.empty()) flags.cache_dir = platform::path_from_utf8(o.cache_dir);
   flags.no_cache = o.no_cache;
   flags.offline = o.offline;
   flags.require_verified_ranges = o.require_verified;

@@ -13,6 +13,7 @@
 #include "reporter.h"
 #include "run_job.h"
 #include "service_job.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -28,9 +29,9 @@ struct FetchArgs {
 
 int run_fetch(FetchArgs& a) {
   Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
-  std::string asset = std::filesystem::path(a.output).filename().string();
+  std::string asset = platform::utf8_of(platform::path_from_utf8(a.output).filename());
   try {
-    const std::string output_name = std::filesystem::path(a.output).filename().string();
+    const std::string output_name = platform::utf8_of(platform::path_from_utf8(a.output).filename());
     if (a.output.empty() || output_name.empty() || output_name == "." || output_name == "..")
       throw InputError("-o/--output " + quoted_value(a.output) + " does not name a file; give the path to write, "
                        "such as -o downloads/zlib.tar.gz");
@@ -50,7 +51,7 @@ int run_fetch(FetchArgs& a) {
     spec.ranges_given = !a.ranges.empty();
     if (a.sparse && !spec.ranges_given) throw InputError("--sparse needs at least one --range");
     spec.layout = a.sparse ? Layout::sparse : Layout::concatenated;
-    spec.local_name = a.output;
+    spec.local_name = platform::path_from_utf8(a.output);
 
     Settings s = resolve_settings(a.common);
     spec.urls = a.urls;  // the core builds the candidate walk from the job's source policy
@@ -61,7 +62,7 @@ int run_fetch(FetchArgs& a) {
     const int rc = run_job_maybe_in_service(job_name, s, std::move(specs), reporter).exit_code;
     // Nothing checked these bytes: show their digest so the user can pin it.
     if (rc == 0 && a.no_verify && a.ranges.empty())
-      reporter.digest(asset, digest_of_file(a.output, HashAlgorithm::sha256));
+      reporter.digest(asset, digest_of_file(platform::path_from_utf8(a.output), HashAlgorithm::sha256));
     return rc;
   } catch (const InputError& e) {
     for (const auto& line : error_lines(e)) reporter.error(asset, ErrorCode::bad_input, line);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/terminal.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 
@@ -166,16 +167,16 @@ void Reporter::progress_bar(const Progress& p, const File& f, double secs) {
 
 void Reporter::start(const FileSpec& spec) {
   std::lock_guard lock(mu_);
-  if (!json_ || !announced_.emplace(spec.name, spec.local_name.string()).second) return;
+  if (!json_ || !announced_.emplace(spec.name, platform::utf8_of(spec.local_name)).second) return;
   Json j{{"event", "start"}, {"asset", spec.name}};
-  if (!label_) j["path"] = spec.local_name.string();
+  if (!label_) j["path"] = platform::utf8_of(spec.local_name);
   emit(j.dump());
 }
 
 void Reporter::done(const FileSpec& spec, const FileResult& r) {
   std::lock_guard lock(mu_);
   ++files_done_;
-  const std::string where = label_ ? label_(spec) : spec.local_name.string();
+  const std::string where = label_ ? label_(spec) : platform::utf8_of(spec.local_name);
   if (json_) {
     Json j{{"event", "done"}, {"asset", spec.name}, {"source", r.source}, {"bytes", r.bytes},
            {"from_cache", r.from_cache}, {"verified", r.verified}};

@@ -40,6 +40,7 @@ set(cli_allowed
   service/service_paths.h  # ASSETFETCH_SERVICE and the socket's folder
   service/service_server.h # `assetfetch service`
   platform/arguments.h     # main(): the arguments as UTF-8 (Windows: CommandLineToArgvW)
+  platform/path.h          # std::filesystem::path <-> UTF-8 (never the Windows ANSI code page)
 )
 
 set(problems "")

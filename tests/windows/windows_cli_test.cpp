@@ -8,9 +8,11 @@
 // /tmp/x for the test's own checks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "../integration/integration_util.h"
 #include "test_server.h"
@@ -37,6 +39,19 @@ std::string drive_z(const fs::path& p) {
 // A folder name with a space, Latin accents, Greek and a CJK character
 // (UTF-8 here, UTF-16 at the Windows API).
 const std::string kNonAscii = "d\xC3\xA9p\xC3\xB4t \xCE\xB1\xCE\xB2 \xE6\xBC\xA2";
+
+// The names in `folder`, byte for byte, sorted: what the program wrote (a
+// name mangled through the Windows ANSI code page differs from the UTF-8).
+std::vector<std::string> names_in(const fs::path& folder) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
+    out.push_back(it->path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+using Names = std::vector<std::string>;
 
 struct WindowsCli : af_test::CliTest {
   const std::string data = af_test::random_bytes(300000, 91);
@@ -75,6 +90,80 @@ TEST_F(WindowsCli, SpacesAndPathsPast260CharactersHoldTheBytes) {
 TEST_F(WindowsCli, NonAsciiFolderAndFileNamesHoldTheBytes) {
   const fs::path root = dir / ("with space " + kNonAscii);
   fetch_twice(*this, root, root / "out" / ("tool " + kNonAscii + ".zip"), sha, data);
+}
+
+TEST_F(WindowsCli, NonAsciiDestinationAndCacheFolderAreWrittenAtTheirUtf8Names) {
+  const std::string file = "tool " + kNonAscii + ".zip", cache_name = "cache " + kNonAscii;
+  auto r = cli({"fetch", origin.url("/tool%201.0.zip"), "--sha256", sha, "-o", (dir / "out" / file).string(),
+                "--cache-dir", (dir / cache_name).string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(names_in(dir.path()), (Names{cache_name, "out"}));
+  EXPECT_EQ(names_in(dir / "out"), Names{file});
+  EXPECT_EQ(af_test::read_file(dir / "out" / file), data);
+  EXPECT_EQ(names_in(dir / cache_name / "objects" / "sha256"), Names{sha});
+  // The same cache named by ASSETFETCH_CACHE_DIR (Windows: the environment
+  // is UTF-16, read as UTF-8): a hit, no second request, no second folder.
+  r = af_test::run_process({AF_CLI_PATH, "fetch", origin.url("/tool%201.0.zip"), "--sha256", sha, "-o",
+                            (dir / "out" / ("again " + file)).string()},
+                           {{"ASSETFETCH_CONFIG", ""}, {"ASSETFETCH_OFFLINE", ""},
+                            {"ASSETFETCH_CACHE_DIR", (dir / cache_name).string()}});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(names_in(dir.path()), (Names{cache_name, "out"}));
+  EXPECT_EQ(names_in(dir / "out"), (Names{"again " + file, file}));
+  EXPECT_EQ(origin.requests_for("/tool 1.0.zip").size(), 1u) << "the second fetch is a cache hit";
+}
+
+TEST_F(WindowsCli, NonAsciiManifestPathAndDestinationsAreWrittenAtTheirUtf8Names) {
+  const std::string manifest = "manifest " + kNonAscii + ".json", dest = "dest " + kNonAscii,
+                    sub = "sub " + kNonAscii, file = "tool " + kNonAscii + ".zip";
+  af_test::write_file(dir / manifest,
+                      Json{{"assets", Json::array({{{"name", "tool"},
+                                                    {"urls", {origin.url("/tool%201.0.zip")}},
+                                                    {"sha256", sha},
+                                                    {"destination", sub + "/" + file}}})}}
+                          .dump());
+  auto r = cli({"sync", (dir / manifest).string(), "--dest", (dir / dest).string(), "--cache-dir",
+                cache().string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(names_in(dir / dest), Names{sub});
+  EXPECT_EQ(names_in(dir / dest / sub), Names{file});
+  EXPECT_EQ(af_test::read_file(dir / dest / sub / file), data);
+}
+
+TEST_F(WindowsCli, MirrorInANonAsciiFolderPrintsAFileUrlThatServesOffline) {
+  const std::string mirror = "mirror " + kNonAscii, file = "tool " + kNonAscii + ".zip";
+  af_test::write_file(dir / "assets.json",
+                      Json{{"assets", Json::array({{{"name", "tool.zip"},
+                                                    {"urls", {origin.url("/tool%201.0.zip")}},
+                                                    {"sha256", sha}}})}}
+                          .dump());
+  auto r = cli({"mirror", (dir / "assets.json").string(), "--to", (dir / mirror).string(), "--cache-dir",
+                cache().string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  // Only the index: the .incoming folder (read-only blobs) is gone.
+  EXPECT_EQ(names_in(dir / mirror), (Names{"sha256", "sha512"}));
+  EXPECT_EQ(names_in(dir / mirror / "sha256"), Names{sha});
+  // The hint names a URL: file:///Z:/... under Windows, percent-encoded.
+  const std::string before = "{\"url\": \"";
+  const auto at = r.err.find(before);
+  ASSERT_NE(at, std::string::npos) << describe(r);
+  const auto end = r.err.find('"', at + before.size());
+  ASSERT_NE(end, std::string::npos) << describe(r);
+  const std::string url = r.err.substr(at + before.size(), end - at - before.size());
+  EXPECT_EQ(url.rfind(windows_cli() ? "file:///Z:/" : "file:///", 0), 0u) << url;
+  EXPECT_EQ(url.find_first_of("\\ "), std::string::npos) << url;
+  EXPECT_NE(url.find("/mirror%20d%C3%A9p%C3%B4t%20%CE%B1%CE%B2%20%E6%BC%A2/sha256/{sha256}"), std::string::npos) << url;
+  // That URL as the only source, in a config at a non-ASCII path, offline
+  // with an empty cache: the bytes come from the mirror.
+  const std::string config = "config " + kNonAscii + ".json";
+  af_test::write_file(dir / config, Json{{"sources", Json::array({{{"url", url}}})}}.dump());
+  origin.clear_log();
+  r = cli({"fetch", origin.url("/tool%201.0.zip"), "--sha256", sha, "-o", (dir / "out" / file).string(), "--offline",
+           "--config", (dir / config).string(), "--cache-dir", (dir / "cache 2").string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(names_in(dir / "out"), Names{file});
+  EXPECT_EQ(af_test::read_file(dir / "out" / file), data);
+  EXPECT_EQ(origin.request_count(), 0u);
 }
 
 TEST_F(WindowsCli, AFileMirrorOnADriveLetterServesOffline) {

@@ -13,6 +13,7 @@
 #include "command.h"
 #include "core/maintenance.h"
 #include "reporter.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -67,7 +68,7 @@ int cache_list(const fs::path& root, const CacheArgs& a) {
     if (a.common.json) {
       std::cout << Json{{"kind", "object"}, {"algo", algorithm_name(o.digest.algorithm)}, {"hex", o.digest.hex},
                         {"size", o.size}, {"last_use", format_time(o.last_use)}, {"last_use_unix", o.last_use},
-                        {"path", o.file.string()}}
+                        {"path", platform::utf8_of(o.file)}}
                        .dump()
                 << "\n";
     } else {
@@ -80,36 +81,36 @@ int cache_list(const fs::path& root, const CacheArgs& a) {
     if (a.common.json) {
       Json j{{"kind", "partial"}, {"type", partial_kind_name(p.kind)}, {"size", p.size},
              {"modified", format_time(p.modified)}, {"in_use", p.in_use}, {"link", p.is_link},
-             {"path", p.file.string()}};
+             {"path", platform::utf8_of(p.file)}};
       if (p.digest) {
         j["algo"] = algorithm_name(p.digest->algorithm);
         j["hex"] = p.digest->hex;
       }
       std::cout << j.dump() << "\n";
     } else {
-      std::cout << "partial  " << p.file.filename().string() << "  " << p.size << " bytes (" << human_bytes(p.size)
+      std::cout << "partial  " << platform::utf8_of(p.file.filename()) << "  " << p.size << " bytes (" << human_bytes(p.size)
                 << ")  " << partial_state(p) << ", modified " << format_time(p.modified) << "\n";
     }
   }
   for (const auto& l : locks) {
     if (a.common.json)
-      std::cout << Json{{"kind", "lock"}, {"held", l.held}, {"path", l.file.string()}}.dump() << "\n";
+      std::cout << Json{{"kind", "lock"}, {"held", l.held}, {"path", platform::utf8_of(l.file)}}.dump() << "\n";
     else
-      std::cout << "lock  " << l.file.filename().string() << "  " << (l.held ? "held by a running fetch" : "free")
+      std::cout << "lock  " << platform::utf8_of(l.file.filename()) << "  " << (l.held ? "held by a running fetch" : "free")
                 << "\n";
   }
   for (const auto& t : listing.temporaries) {
     if (a.common.json)
       std::cout << Json{{"kind", "temporary"}, {"size", t.size}, {"modified", format_time(t.modified)},
-                        {"pid", t.owner_pid}, {"owner_alive", t.owner_alive}, {"job", t.job}, {"path", t.file.string()}}
+                        {"pid", t.owner_pid}, {"owner_alive", t.owner_alive}, {"job", t.job}, {"path", platform::utf8_of(t.file)}}
                        .dump()
                 << "\n";
     else
-      std::cout << "temporary  " << t.file.string() << "  " << t.size << " bytes (" << human_bytes(t.size) << ")  "
+      std::cout << "temporary  " << platform::utf8_of(t.file) << "  " << t.size << " bytes (" << human_bytes(t.size) << ")  "
                 << temporary_state(t) << ", modified " << format_time(t.modified) << "\n";
   }
   if (!a.common.json && !a.common.quiet)
-    std::cerr << "assetfetch: " << root.string() << ": " << objects.size() << " objects (" << human_bytes(total)
+    std::cerr << "assetfetch: " << platform::utf8_of(root) << ": " << objects.size() << " objects (" << human_bytes(total)
               << ", hard-linked names counted each), " << partials.size() << " partial-download files, "
               << listing.temporaries.size() << " temporaries, " << locks.size() << " locks\n";
   return 0;
@@ -120,17 +121,17 @@ int cache_verify(const fs::path& root, const CacheArgs& a) {
   auto corrupt = verify_cache(root);
   if (a.common.json) {
     Json names = Json::array();
-    for (const auto& c : corrupt) names.push_back(c.string());
+    for (const auto& c : corrupt) names.push_back(platform::utf8_of(c));
     std::cout << Json{{"event", "verify"}, {"objects", n}, {"corrupt_removed", names}}.dump() << "\n";
   }
   if (corrupt.empty()) {
     if (!a.common.json && !a.common.quiet)
-      std::cerr << "assetfetch: " << root.string() << ": " << n << " objects verified, none corrupt\n";
+      std::cerr << "assetfetch: " << platform::utf8_of(root) << ": " << n << " objects verified, none corrupt\n";
     return 0;
   }
   std::cerr << "assetfetch: error: " << corrupt.size() << " of " << n
             << " cache objects were corrupt (bytes do not match their hash) and have been removed:\n";
-  for (const auto& c : corrupt) std::cerr << "  " << c.string() << "\n";
+  for (const auto& c : corrupt) std::cerr << "  " << platform::utf8_of(c) << "\n";
   std::cerr << "assetfetch: hint: the next fetch of those assets downloads them again; if this recurs, check the "
                "disk\n";
   return 1;
@@ -142,20 +143,20 @@ int cache_prune(const fs::path& root, const CacheArgs& a, const Config* sources)
   PruneResult r = prune(root, max, sources);
   if (a.common.json) {
     Json objs = Json::array(), tmps = Json::array();
-    for (const auto& p : r.removed_objects) objs.push_back(p.string());
+    for (const auto& p : r.removed_objects) objs.push_back(platform::utf8_of(p));
     Json locks = Json::array();
-    for (const auto& p : r.removed_temporaries) tmps.push_back(p.string());
-    for (const auto& p : r.removed_locks) locks.push_back(p.string());
+    for (const auto& p : r.removed_temporaries) tmps.push_back(platform::utf8_of(p));
+    for (const auto& p : r.removed_locks) locks.push_back(platform::utf8_of(p));
     std::cout << Json{{"event", "prune"}, {"total_before", r.total_before}, {"total_after", r.total_after},
                       {"removed_objects", objs}, {"removed_temporaries", tmps}, {"removed_locks", locks},
                       {"removed_store_marks", r.removed_store_marks}, {"removed_store_folders", r.removed_store_folders}}
                      .dump()
               << "\n";
   } else if (!a.common.quiet) {
-    for (const auto& p : r.removed_objects) std::cerr << "assetfetch: removed " << p.string() << "\n";
-    for (const auto& p : r.removed_temporaries) std::cerr << "assetfetch: removed stale " << p.string() << "\n";
-    for (const auto& p : r.removed_locks) std::cerr << "assetfetch: removed unused lock " << p.string() << "\n";
-    std::cerr << "assetfetch: " << root.string() << ": " << human_bytes(r.total_before) << " -> "
+    for (const auto& p : r.removed_objects) std::cerr << "assetfetch: removed " << platform::utf8_of(p) << "\n";
+    for (const auto& p : r.removed_temporaries) std::cerr << "assetfetch: removed stale " << platform::utf8_of(p) << "\n";
+    for (const auto& p : r.removed_locks) std::cerr << "assetfetch: removed unused lock " << platform::utf8_of(p) << "\n";
+    std::cerr << "assetfetch: " << platform::utf8_of(root) << ": " << human_bytes(r.total_before) << " -> "
               << human_bytes(r.total_after) << " of objects; " << r.removed_objects.size() << " objects and "
               << r.removed_temporaries.size() << " stale temporaries and " << r.removed_locks.size()
               << " unused locks removed; store records: " << r.removed_store_marks << " of objects no longer cached, "
@@ -173,7 +174,7 @@ int run_cache(CacheArgs& a) {
     if (s.job.cache_dir.empty()) throw InputError("no cache directory (--no-cache given?)");
     fs::path root = s.job.cache_dir;
     if (a.action == "path") {
-      std::cout << root.string() << "\n";
+      std::cout << platform::utf8_of(root) << "\n";
       return 0;
     }
     if (a.action == "list") return cache_list(root, a);

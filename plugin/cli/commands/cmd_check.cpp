@@ -12,6 +12,7 @@
 #include "command.h"
 #include "base/input_error.h"
 #include "config/check.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -27,7 +28,7 @@ int run_check(const CheckArgs& args) {
   if (args.kind == "manifest") kind = DocumentKind::manifest;
   if (args.kind == "config") kind = DocumentKind::config;
   try {
-    const CheckReport report = check_file(args.file, kind);
+    const CheckReport report = check_file(platform::path_from_utf8(args.file), kind);
     if (!args.quiet) {
       for (const auto& w : report.warnings) std::cerr << "assetfetch: warning: " << w << "\n";
       std::cout << report.summary << "\n";

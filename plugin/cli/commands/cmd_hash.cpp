@@ -20,6 +20,7 @@
 #include "core/maintenance.h"
 #include "reporter.h"
 #include "run_job.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -88,7 +89,7 @@ int run_hash(HashArgs& a) {
     const AdoptedFile adopted = adopt_file(s.job.cache_dir, work, d);
     std::string kept = "not kept (--no-cache)";
     if (adopted.kept == AdoptedFile::Kept::already_there) kept = "already in the cache";
-    if (adopted.kept == AdoptedFile::Kept::added) kept = "kept in the cache as " + adopted.object.string();
+    if (adopted.kept == AdoptedFile::Kept::added) kept = "kept in the cache as " + platform::utf8_of(adopted.object);
     if (!a.common.quiet)
       std::cerr << "assetfetch: " << name << ": " << human_bytes(size) << ", " << algorithm_name(algo) << " " << d.hex
                 << " (" << kept << ")\n";

@@ -16,6 +16,7 @@
 #include "core/maintenance.h"
 #include "reporter.h"
 #include "run_job.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -46,7 +47,7 @@ int job_list(const fs::path& root, const JobArgs& a) {
     std::cout << "\n";
   }
   if (records.empty() && !a.common.json && !a.common.quiet)
-    std::cerr << "assetfetch: no jobs under " << (root / "jobs").string() << "\n";
+    std::cerr << "assetfetch: no jobs under " << platform::utf8_of(root / "jobs") << "\n";
   return 0;
 }
 
@@ -62,7 +63,7 @@ int job_show(const fs::path& root, const JobArgs& a) {
   }
   std::cout << "job " << r.name << ": " << e.status << " (pid " << r.pid << ")\n";
   for (const auto& f : r.files) {
-    std::cout << "  " << (f.name.empty() ? "?" : f.name) << " -> " << f.local_name.string() << (f.completed ? "  done" : "")
+    std::cout << "  " << (f.name.empty() ? "?" : f.name) << " -> " << platform::utf8_of(f.local_name) << (f.completed ? "  done" : "")
               << "\n";
     if (f.digest) std::cout << "    " << algorithm_name(f.digest->algorithm) << " " << f.digest->hex << "\n";
     for (const auto& u : f.urls) std::cout << "    url " << u << "\n";
@@ -89,7 +90,7 @@ int job_resume(const Settings& s, const JobArgs& a, Reporter& reporter) {
 int job_cancel(const fs::path& root, const JobArgs& a) {
   const std::vector<fs::path> removed = cancel_job(root, a.name);
   if (!a.common.quiet) {
-    for (const auto& p : removed) std::cerr << "assetfetch: removed " << p.string() << "\n";
+    for (const auto& p : removed) std::cerr << "assetfetch: removed " << platform::utf8_of(p) << "\n";
     std::cerr << "assetfetch: job " << a.name << " cancelled\n";
   }
   return 0;

@@ -36,6 +36,7 @@
 #include "core/manifest_jobs.h"
 #include "reporter.h"
 #include "run_job.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -59,9 +60,9 @@ struct Tally {
 // reported, counted and removed.
 std::optional<fs::path> existing_blob(const fs::path& dir, const ManifestAsset& a, Tally& t, Reporter& reporter) {
   return mirror_existing_blob(dir, a, [&](const fs::path& p, HashAlgorithm algo) {
-    reporter.warning(a.name, "corrupt mirror blob " + p.string() + " (its bytes do not match the " +
+    reporter.warning(a.name, "corrupt mirror blob " + platform::utf8_of(p) + " (its bytes do not match the " +
                                  algorithm_name(algo) + "); removing it and fetching the asset again");
-    t.corrupt.push_back(a.name + " (" + p.string() + ")");
+    t.corrupt.push_back(a.name + " (" + platform::utf8_of(p) + ")");
   });
 }
 
@@ -71,10 +72,10 @@ int run_store_mirror(const MirrorArgs& a, Reporter& reporter) {
   const Config destination = mirror_store_config({a.to, a.endpoint, a.region, a.addressing});
   Settings s = resolve_settings(a.common);
   s.job.install = InstallMode::copy;
-  Manifest m = load_manifest(a.manifest);
+  Manifest m = load_manifest(platform::path_from_utf8(a.manifest));
   for (const auto& asset : m.assets)
     if (!asset.sha256 && !asset.sha512)
-      throw InputError(m.file.string() + ": asset '" + asset.name + "' has no sha256 or sha512; a shared cache is "
+      throw InputError(platform::utf8_of(m.file) + ": asset '" + asset.name + "' has no sha256 or sha512; a shared cache is "
                        "content-addressed and needs one");
   const std::string label = mirror_store_label(a.to);
   // The temporary directory is an internal detail: name the object instead.
@@ -106,7 +107,7 @@ int run_store_mirror(const MirrorArgs& a, Reporter& reporter) {
       spec.write_back.clear();  // uploaded below, under both names
       specs.push_back(std::move(spec));
     }
-    std::string name = a.job.empty() ? "mirror-" + fs::path(a.manifest).stem().string() : a.job;
+    std::string name = a.job.empty() ? "mirror-" + platform::utf8_of(platform::path_from_utf8(a.manifest).stem()) : a.job;
     rc = run_job(name, s.job, std::move(specs), reporter).exit_code;
     for (const ManifestAsset* asset : missing) {
       const fs::path blob = incoming / asset->name;
@@ -116,8 +117,7 @@ int run_store_mirror(const MirrorArgs& a, Reporter& reporter) {
       ++fetched;
     }
     r = wait_store_uploads(s.job.write_back_wait);
-    std::error_code ignored;
-    fs::remove_all(incoming, ignored);
+    mirror_remove_incoming(incoming);
   }
   for (const auto& f : r.failures) reporter.error(f.asset, ErrorCode::unavailable, "upload to " + f.target + " failed: " + f.reason);
   if (r.skipped > 0)
@@ -162,12 +162,12 @@ int run_mirror(MirrorArgs& a) {
     if (to_dir.empty()) throw InputError("mirror needs --to DIR (the directory to fill)");
     Settings s = resolve_settings(a.common);
     s.job.install = InstallMode::copy;  // the mirror's inodes are its own, never the cache's
-    Manifest m = load_manifest(a.manifest);
-    const fs::path dir = fs::absolute(to_dir);
+    Manifest m = load_manifest(platform::path_from_utf8(a.manifest));
+    const fs::path dir = fs::absolute(platform::path_from_utf8(to_dir));
     // The working directory .incoming-<random> is an internal detail: name the
     // blob's place in the mirror instead.
     reporter.set_destination_label([dir](const FileSpec& spec) {
-      return spec.digest ? mirror_index_path(dir, *spec.digest).string() : dir.string();
+      return spec.digest ? platform::utf8_of(mirror_index_path(dir, *spec.digest)) : platform::utf8_of(dir);
     });
     for (HashAlgorithm algo : {HashAlgorithm::sha256, HashAlgorithm::sha512})
       fs::create_directories(dir / algorithm_name(algo));
@@ -176,12 +176,12 @@ int run_mirror(MirrorArgs& a) {
     std::vector<const ManifestAsset*> missing;
     for (const auto& asset : m.assets) {
       if (!asset.sha256 && !asset.sha512)
-        throw InputError(m.file.string() + ": asset '" + asset.name +
+        throw InputError(platform::utf8_of(m.file) + ": asset '" + asset.name +
                          "' has no sha256 or sha512; a mirror is content-addressed and needs one");
       if (auto blob = existing_blob(dir, asset, tally, reporter)) {
         mirror_index_blob(dir, asset, *blob);
         ++tally.present;
-        reporter.verbose(asset.name + ": already in the mirror, verified (" + blob->string() + ")");
+        reporter.verbose(asset.name + ": already in the mirror, verified (" + platform::utf8_of(*blob) + ")");
       } else {
         missing.push_back(&asset);
       }
@@ -192,7 +192,7 @@ int run_mirror(MirrorArgs& a) {
       incoming = mirror_incoming_directory(dir, ".incoming-");
       std::vector<FileSpec> specs;
       for (const ManifestAsset* asset : missing) specs.push_back(mirror_file_spec(*asset, s.job, incoming));
-      std::string name = a.job.empty() ? "mirror-" + fs::path(a.manifest).stem().string() : a.job;
+      std::string name = a.job.empty() ? "mirror-" + platform::utf8_of(platform::path_from_utf8(a.manifest).stem()) : a.job;
       JobOutcome o = run_job(name, s.job, std::move(specs), reporter);
       rc = o.exit_code;
       for (const ManifestAsset* asset : missing) {
@@ -205,17 +205,19 @@ int run_mirror(MirrorArgs& a) {
     }
     if (!a.common.quiet || rc != 0) {
       if (reporter.json()) {
-        std::cout << nlohmann::json{{"event", "summary"}, {"dir", dir.string()}, {"fetched", tally.fetched},
+        std::cout << nlohmann::json{{"event", "summary"}, {"dir", platform::utf8_of(dir)}, {"fetched", tally.fetched},
                                     {"present", tally.present}, {"corrupt_replaced", tally.corrupt},
                                     {"failed", static_cast<int>(m.assets.size()) - tally.fetched - tally.present}}
                          .dump()
                   << "\n";
       } else {
-        std::cerr << "assetfetch: mirror " << dir.string() << ": " << tally.fetched << " fetched, " << tally.present
+        std::cerr << "assetfetch: mirror " << platform::utf8_of(dir) << ": " << tally.fetched << " fetched, " << tally.present
                   << " already present (verified), " << tally.replaced << " corrupt replaced, "
                   << (static_cast<int>(m.assets.size()) - tally.fetched - tally.present) << " failed\n";
-        if (rc == 0)
-          std::cerr << "assetfetch: use it offline with a config source {\"url\": \"file://" << dir.string()
+        // A URL on every OS: file:///srv/m, file:///C:/m (never file://C:\m), percent-encoded.
+        const auto url = platform::path_to_file_url(platform::utf8_of(dir));
+        if (rc == 0 && url)
+          std::cerr << "assetfetch: use it offline with a config source {\"url\": \"" << url.value()
                     << "/sha256/{sha256}\"} (or .../sha512/{sha512})\n";
       }
     }
@@ -223,10 +225,7 @@ int run_mirror(MirrorArgs& a) {
     reporter.error("", ErrorCode::bad_input, e.what());
     rc = exit_code_for(ErrorCode::bad_input);
   }
-  if (!incoming.empty()) {
-    std::error_code ec;
-    fs::remove_all(incoming, ec);
-  }
+  if (!incoming.empty()) mirror_remove_incoming(incoming);  // its blobs are read-only
   return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "reporter.h"
 #include "run_job.h"
 #include "service_job.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -30,10 +31,10 @@ struct SyncArgs {
 void print_outputs(const std::vector<FileSpec>& specs, bool json) {
   for (const auto& spec : specs) {
     if (json)
-      std::cout << nlohmann::json{{"event", "output"}, {"asset", spec.name}, {"path", spec.local_name.string()}}.dump()
+      std::cout << nlohmann::json{{"event", "output"}, {"asset", spec.name}, {"path", platform::utf8_of(spec.local_name)}}.dump()
                 << "\n";
     else
-      std::cout << spec.local_name.string() << "\n";
+      std::cout << platform::utf8_of(spec.local_name) << "\n";
   }
 }
 
@@ -41,13 +42,13 @@ int run_sync(SyncArgs& a) {
   Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
   try {
     Settings s = resolve_settings(a.common);
-    Manifest m = load_manifest(a.manifest);
-    auto specs = manifest_file_specs(m, std::filesystem::absolute(a.dest));
+    Manifest m = load_manifest(platform::path_from_utf8(a.manifest));
+    auto specs = manifest_file_specs(m, std::filesystem::absolute(platform::path_from_utf8(a.dest)));
     if (a.list_outputs) {
       print_outputs(specs, a.common.json);
       return 0;
     }
-    std::string name = a.job.empty() ? job_name_from(std::filesystem::path(a.manifest).stem().string()) : a.job;
+    std::string name = a.job.empty() ? job_name_from(platform::utf8_of(platform::path_from_utf8(a.manifest).stem())) : a.job;
     JobOutcome o = run_job_maybe_in_service(name, s, std::move(specs), reporter);
     if (o.exit_code != exit_code_for(ErrorCode::bad_input) || o.fetched + o.from_cache > 0)
       reporter.summary(o.fetched, o.from_cache, o.failed);

@@ -20,6 +20,7 @@
 #include "reporter.h"
 #include "run_job.h"
 #include "service_job.h"
+#include "platform/path.h"
 
 namespace assetfetch::cli {
 namespace {
@@ -55,7 +56,7 @@ int from_cache_only(const Settings& s, const Digest& d, const fs::path& dst, con
   reporter.error(asset, ErrorCode::offline_miss,
                  "origin blocked (config block_origin, vcpkg x-block-origin or --block-origin), no configured source "
                  "serves sha512 " + d.hex + ", and it is not in the local cache" +
-                     (s.job.cache_dir.empty() ? std::string(" (--no-cache)") : " " + s.job.cache_dir.string()) +
+                     (s.job.cache_dir.empty() ? std::string(" (--no-cache)") : " " + platform::utf8_of(s.job.cache_dir)) +
                      "; add a source with {sha512} to the config, or fill the cache on a connected machine");
   return exit_code_for(ErrorCode::offline_miss);
 }
@@ -75,7 +76,7 @@ OptionFlags vcpkg_flags(const XScriptArgs& a) {
 
 int run_xscript(XScriptArgs& a) {
   Reporter reporter(a.common.json, a.common.quiet, a.common.verbose, parse_progress_style(a.common.progress));
-  const fs::path dst = a.dst;
+  const fs::path dst = platform::path_from_utf8(a.dst);
   const std::string asset = asset_name_for(a.url);
   int rc = 0;
   try {
@@ -86,7 +87,7 @@ int run_xscript(XScriptArgs& a) {
     std::error_code ec;
     fs::create_directories(fs::absolute(dst).parent_path(), ec);
     if (ec)
-      throw std::runtime_error("cannot create the directory of DST " + fs::absolute(dst).parent_path().string() +
+      throw std::runtime_error("cannot create the directory of DST " + platform::utf8_of(fs::absolute(dst).parent_path()) +
                                ": " + ec.message());
     FileSpec spec;
     spec.name = asset;

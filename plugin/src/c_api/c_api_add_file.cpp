@@ -2,6 +2,7 @@
 // FileSpec (BITS' AddFile / AddFileWithRanges), then handed to the core.
 #include "c_api/c_api_internal.h"
 #include "base/url.h"
+#include "platform/path.h"
 
 namespace af_shim {
 
@@ -107,8 +108,8 @@ af_code add_file(af_job* job, const char* function, const char* const* urls, siz
     spec.allow_unverified = !spec.digest;
     if (af_code rc = ranges_from(job, fn, ranges, &spec); rc != AF_OK) return rc;
 
-    spec.local_name = std::filesystem::absolute(std::filesystem::path(local_path));
-    spec.name = spec.local_name.filename().string();
+    spec.local_name = std::filesystem::absolute(assetfetch::platform::path_from_utf8(local_path));
+    spec.name = assetfetch::platform::utf8_of(spec.local_name.filename());
     if (spec.name.empty())
       return save_error(job, AF_E_INVALID_ARG,
                         fn + ": local_path '" + local_path + "' names a directory, not a file");

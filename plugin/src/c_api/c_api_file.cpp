@@ -1,5 +1,6 @@
 // The C ABI: af_file_* (BITS IBackgroundCopyFile).
 #include "c_api/c_api_internal.h"
+#include "platform/path.h"
 
 using namespace af_shim;
 
@@ -64,7 +65,7 @@ AF_API af_code af_file_get_local_name(const af_file* file, char** path) {
   const af_job* job = file->job;
   return guarded(job, fn, [&]() -> af_code {
     if (path == nullptr) return save_error(job, AF_E_INVALID_ARG, std::string(fn) + ": path is NULL");
-    *path = copy_string(file->file->spec().local_name.string());
+    *path = copy_string(assetfetch::platform::utf8_of(file->file->spec().local_name));
     return AF_OK;
   });
 }

@@ -9,6 +9,7 @@
 
 #include "cache/install.h"
 #include "cache/unique_fd.h"
+#include "platform/environment.h"
 #include "platform/file.h"
 #include "platform/fs_ops.h"
 #include "platform/path.h"
@@ -56,9 +57,9 @@ std::string unsafe_entry(const fs::path& p, platform::FileKind want, platform::F
   platform::Result<platform::FileIdentity> id = platform::identity_of_path(platform::utf8_of(p));
   if (!id) return {};
   if (seen) *seen = id.value();
-  if (id.value().kind == platform::FileKind::link) return p.string() + " is a symbolic link";
+  if (id.value().kind == platform::FileKind::link) return platform::utf8_of(p) + " is a symbolic link";
   if (id.value().kind != want)
-    return p.string() + (want == platform::FileKind::directory ? " is not a directory" : " is not a regular file");
+    return platform::utf8_of(p) + (want == platform::FileKind::directory ? " is not a directory" : " is not a regular file");
   return {};
 }
 
@@ -73,9 +74,12 @@ std::string unsafe_entry(const fs::path& p, platform::FileKind want, platform::F
 Cache::Cache(fs::path root) : root_(std::move(root)), locks_(root_ / "locks" / "objects.lock") {}
 
 fs::path Cache::default_root() {
-  if (const char* v = std::getenv(env::kCacheDir); v && *v) return v;
-  if (const char* v = std::getenv(env::kXdgCacheHome); v && *v) return fs::path(v) / "assetfetch";
-  if (const char* v = std::getenv(env::kHome); v && *v) return fs::path(v) / ".cache" / "assetfetch";
+  // UTF-8 on every OS (Windows' getenv gives the ANSI code page).
+  if (auto v = platform::environment_value(env::kCacheDir); v && !v->empty()) return platform::path_from_utf8(*v);
+  if (auto v = platform::environment_value(env::kXdgCacheHome); v && !v->empty())
+    return platform::path_from_utf8(*v) / "assetfetch";
+  if (auto v = platform::environment_value(env::kHome); v && !v->empty())
+    return platform::path_from_utf8(*v) / ".cache" / "assetfetch";
   return fs::temp_directory_path() / "assetfetch-cache";
 }
 
@@ -146,7 +150,6 @@ void Cache::linking(const Digest& d, const std::function<void()>& link) const {
 
 Cache::Lookup Cache::lookup(const Digest& d) {
   fs::path obj = object_path(d);
-  std::error_code ec;
   // A link here is refused, never hashed or installed through; the same
   // lstat says whether it is there (one system call for a miss).
   platform::FileIdentity st;
@@ -168,8 +171,10 @@ Cache::Lookup Cache::lookup(const Digest& d) {
     }
     return Lookup::hit;
   }
-  fs::remove(obj, ec);
-  fs::remove(stamp_path(d), ec);
+  // Objects are read-only: platform::remove_file clears the attribute Windows
+  // would refuse the removal for.
+  (void)platform::remove_file(platform::utf8_of(obj));
+  (void)platform::remove_file(platform::utf8_of(stamp_path(d)));
   return Lookup::healed;
 }
 

@@ -138,7 +138,7 @@ std::vector<CacheObjectInfo> list_objects(const fs::path& root) {
   for (HashAlgorithm algo : kAlgorithms) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(cache.objects_dir(algo), ec)) {
-      std::string hex = e.path().filename().string();
+      std::string hex = platform::utf8_of(e.path().filename());
       if (hex.size() != digest_hex_length(algo) || !is_hex(hex)) continue;  // temporaries
       const auto st = regular_at(e.path());
       if (!st) continue;  // list_unsafe_objects
@@ -163,7 +163,7 @@ std::vector<fs::path> list_unsafe_objects(const fs::path& root) {
   for (HashAlgorithm algo : kAlgorithms) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(cache.objects_dir(algo), ec)) {
-      std::string hex = e.path().filename().string();
+      std::string hex = platform::utf8_of(e.path().filename());
       if (hex.size() != digest_hex_length(algo) || !is_hex(hex)) continue;
       const auto st = stat_of(e.path(), false);
       if (st && st->kind != platform::FileKind::regular) out.push_back(e.path());
@@ -181,7 +181,7 @@ std::vector<PartialInfo> list_partials(const fs::path& root) {
   for (const auto& e : fs::directory_iterator(cache.partial_dir(), ec)) {
     PartialInfo p;
     p.file = e.path();
-    const std::string name = e.path().filename().string();
+    const std::string name = platform::utf8_of(e.path().filename());
     const auto st = stat_of(e.path(), false);
     if (!st) continue;
     p.is_link = st->kind == platform::FileKind::link;
@@ -236,7 +236,7 @@ namespace {
 void prune_partials(const fs::path& root, const std::set<std::string>& resumable_keys, PruneResult& r) {
   std::map<std::string, std::vector<PartialInfo>> by_key;
   for (auto& p : list_partials(root))
-    if (!p.in_use) by_key[key_of(p.file.filename().string())].push_back(p);
+    if (!p.in_use) by_key[key_of(platform::utf8_of(p.file.filename()))].push_back(p);
   Cache cache(root);
   for (const auto& [key, entries] : by_key) {
     ObjectLock lock;  // names that are no digest have no download to wait for
@@ -288,7 +288,7 @@ std::vector<TemporaryInfo> list_temporaries(const fs::path& root) {
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const auto st = regular_at(it->path());
     if (!st) continue;
-    const long pid = temporary_owner(it->path().filename().string());
+    const long pid = temporary_owner(platform::utf8_of(it->path().filename()));
     if (pid <= 0) continue;
     TemporaryInfo t;
     t.file = it->path();

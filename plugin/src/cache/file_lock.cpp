@@ -29,7 +29,7 @@ bool FileLock::try_lock(const std::filesystem::path& lock_file) {
   for (int pass = 0; pass < 16; ++pass) {
     platform::File f = open_or_create_regular(lock_file);
     platform::Result<bool> taken = platform::try_lock_file(f);
-    if (!taken) throw std::system_error(taken.error().error_code(), lock_file.string());
+    if (!taken) throw std::system_error(taken.error().error_code(), platform::utf8_of(lock_file));
     if (!taken.value()) return false;
     platform::Result<platform::FileIdentity> held = platform::identity(f);
     platform::Result<platform::FileIdentity> named = platform::identity_of_path(name);
@@ -38,7 +38,7 @@ bool FileLock::try_lock(const std::filesystem::path& lock_file) {
       return true;
     }
   }
-  throw std::runtime_error("cannot hold the lock " + lock_file.string() + ": it keeps being removed");
+  throw std::runtime_error("cannot hold the lock " + platform::utf8_of(lock_file) + ": it keeps being removed");
 }
 
 void FileLock::unlock() {

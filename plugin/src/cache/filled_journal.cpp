@@ -151,7 +151,7 @@ void FilledJournal::open(const fs::path& file, std::uint64_t size, const SpanSet
 
 void FilledJournal::rewrite() {
   // A fresh file renamed over the old one: a kill leaves either journal whole.
-  NewTemporary tmp = create_temporary_in(file_.parent_path(), file_.filename().string(), "");
+  NewTemporary tmp = create_temporary_in(file_.parent_path(), platform::utf8_of(file_.filename()), "");
   std::string text = std::string(kMagic) + std::to_string(size_) + "\n";
   for (const auto& s : filled_.spans()) text += record_line(s.start, s.end);
   // The old journal's handle goes first: Windows cannot always replace a
@@ -162,7 +162,7 @@ void FilledJournal::rewrite() {
   if (s) s = platform::replace_file(tmp_path, platform::utf8_of(file_));
   if (!s) {
     (void)platform::remove_file(tmp_path);
-    throw std::system_error(s.error().error_code(), file_.string());
+    throw std::system_error(s.error().error_code(), platform::utf8_of(file_));
   }
   fd_ = std::move(tmp.fd);
   records_ = 0;

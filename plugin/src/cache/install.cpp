@@ -13,7 +13,7 @@ namespace assetfetch {
 namespace {
 
 [[noreturn]] void fail(const platform::PlatformError& e, const std::filesystem::path& p, const char* what) {
-  throw std::system_error(e.error_code(), std::string(what) + " " + p.string());
+  throw std::system_error(e.error_code(), std::string(what) + " " + platform::utf8_of(p));
 }
 
 using DevicePair = std::pair<std::uint64_t, std::uint64_t>;  // (source, destination)

@@ -39,7 +39,7 @@ void open_table(ObjectLocks::Table& t) {
 }
 
 [[noreturn]] void lock_failed(const platform::PlatformError& e, const fs::path& file) {
-  throw std::system_error(e.error_code(), "cannot lock " + file.string());
+  throw std::system_error(e.error_code(), "cannot lock " + platform::utf8_of(file));
 }
 
 }  // namespace

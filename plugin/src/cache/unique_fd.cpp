@@ -20,9 +20,9 @@ namespace {
   if (e.code == platform::Errc::is_directory || e.code == platform::Errc::not_regular) {
     if (e.native == 0)
       throw std::system_error(std::make_error_code(std::errc::invalid_argument),
-                              p.string() + " is not a regular file; remove it and run again");
+                              platform::utf8_of(p) + " is not a regular file; remove it and run again");
   }
-  throw std::system_error(e.error_code(), what + " " + p.string() + hint);
+  throw std::system_error(e.error_code(), what + " " + platform::utf8_of(p) + hint);
 }
 
 platform::File open_regular_or_throw(const fs::path& path, platform::OpenOptions options) {
@@ -81,7 +81,7 @@ NewTemporary create_temporary_in(const fs::path& dir, const std::string& stem, c
 
 void write_file_atomic(const fs::path& target, const std::string& content) {
   fs::create_directories(target.parent_path());
-  NewTemporary tmp = create_temporary_in(target.parent_path(), target.filename().string(), ".tmp");
+  NewTemporary tmp = create_temporary_in(target.parent_path(), platform::utf8_of(target.filename()), ".tmp");
   const std::string tmp_path = platform::utf8_of(tmp.path);
   if (platform::Status s = platform::write_all(tmp.fd, content.data(), content.size()); !s) {
     (void)platform::remove_file(tmp_path);
@@ -90,14 +90,14 @@ void write_file_atomic(const fs::path& target, const std::string& content) {
   tmp.fd.reset();
   if (platform::Status s = platform::replace_file(tmp_path, platform::utf8_of(target)); !s) {
     (void)platform::remove_file(tmp_path);
-    throw std::system_error(s.error().error_code(), "cannot rename " + tmp.path.string() + " to " + target.string());
+    throw std::system_error(s.error().error_code(), "cannot rename " + platform::utf8_of(tmp.path) + " to " + platform::utf8_of(target));
   }
 }
 
 fs::path create_private_directory(const fs::path& parent, const std::string& prefix) {
   platform::Result<std::string> dir = platform::make_private_directory(platform::utf8_of(parent), prefix);
   if (!dir)
-    throw std::system_error(dir.error().error_code(), "cannot create a directory in " + parent.string());
+    throw std::system_error(dir.error().error_code(), "cannot create a directory in " + platform::utf8_of(parent));
   return platform::path_from_utf8(dir.value());
 }
 

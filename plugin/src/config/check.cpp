@@ -1,6 +1,7 @@
 #include "config/check.h"
 
 #include "config/document_loaders.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -32,7 +33,7 @@ CheckReport check_document(const config_detail::JsonDocument& doc, std::optional
   if (!kind)
     if (const auto guess = config_detail::guess_kind(doc.root)) kind = guess->kind;
   report.kind = kind.value_or(DocumentKind::config);
-  const std::string file = doc.file.string();
+  const std::string file = platform::utf8_of(doc.file);
   if (report.kind == DocumentKind::manifest) {
     const Manifest m = config_detail::manifest_from_document(doc);
     report.summary = file + ": ok (manifest, " + count(m.assets.size(), "asset", "assets") + ")";

@@ -7,6 +7,7 @@
 #include "base/url.h"
 #include "config/url_template.h"
 #include "transfer/redact.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -15,7 +16,7 @@ namespace config_detail {
 namespace {
 
 std::filesystem::path resolve_against(const std::filesystem::path& file, const std::string& p) {
-  const std::filesystem::path path(p);
+  const std::filesystem::path path = platform::path_from_utf8(p);
   if (path.is_absolute()) return path.lexically_normal();
   return (std::filesystem::absolute(file).parent_path() / path).lexically_normal();
 }
@@ -137,7 +138,7 @@ void parse_tls(const JsonNode& node, const std::filesystem::path& file, Config& 
   node.only_keys({"verify", "ca_file"}, d);
   if (node.has("verify")) d.attempt([&] { config.tls.verify = node.child("verify").boolean(); });
   if (node.has("ca_file"))
-    d.attempt([&] { config.tls.ca_file = resolve_against(file, local_path(node.child("ca_file"))).string(); });
+    d.attempt([&] { config.tls.ca_file = platform::utf8_of(resolve_against(file, local_path(node.child("ca_file")))); });
   if (!config.tls.verify)
     config.warnings.push_back(node.child("verify").place() +
                               ": TLS verification is off; anyone on the path can serve bytes "
@@ -188,7 +189,7 @@ void parse_vcpkg(const JsonNode& vcpkg, Config& config) {
 Config config_from_document(const JsonDocument& doc, const ConfigLoadOptions& opts) {
   Diagnostics d = start_checking(doc, DocumentKind::config);
   const std::filesystem::path& file = doc.file;
-  const JsonNode root(doc.root, file.string());
+  const JsonNode root(doc.root, platform::utf8_of(file));
   root.only_keys(config_keys(), d);
   Config config;
   config.file = file;

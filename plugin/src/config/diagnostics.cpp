@@ -6,6 +6,7 @@
 
 
 #include "config/json_scan.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -86,7 +87,7 @@ void Diagnostics::throw_if_any(const std::string* text) const {
   if (not_shown_ > 0)
     placed.push_back({"", std::to_string(not_shown_) + " more errors not shown; fix the ones above first",
                       "", false, 0, 0});
-  throw ValidationError(file_.string(), std::move(placed));
+  throw ValidationError(platform::utf8_of(file_), std::move(placed));
 }
 
 }  // namespace config_detail

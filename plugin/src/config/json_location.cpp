@@ -105,7 +105,7 @@ namespace {
   std::stable_sort(also.begin(), also.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::pair(a.line, a.column) < std::pair(b.line, b.column);
   });
-  throw ValidationError(file.string(), std::move(also));
+  throw ValidationError(platform::utf8_of(file), std::move(also));
 }
 
 std::string too_large(std::uintmax_t bytes) {
@@ -117,7 +117,7 @@ std::string too_large(std::uintmax_t bytes) {
 
 JsonDocument parse_document(std::string text, const std::filesystem::path& file) {
   if (text.size() > kMaxDocumentBytes)
-    throw InputError(file.string() + ": " + too_large(text.size()));
+    throw InputError(platform::utf8_of(file) + ": " + too_large(text.size()));
   // nlohmann stops at a NUL as if the text ended there, which would accept
   // whatever follows; JSON text never holds a raw NUL.
   if (const std::size_t nul = text.find('\0'); nul != std::string::npos)
@@ -127,7 +127,7 @@ JsonDocument parse_document(std::string text, const std::filesystem::path& file)
                 "appended to it?");
   // Before the DOM parser: it would build every level of a deep nesting.
   JsonScan scan = scan_json(text);
-  if (scan.too_deep) throw ValidationError(file.string(), std::move(scan.problems));
+  if (scan.too_deep) throw ValidationError(platform::utf8_of(file), std::move(scan.problems));
   JsonDocument doc;
   try {
     doc.root = nlohmann::json::parse(text);
@@ -140,8 +140,8 @@ JsonDocument parse_document(std::string text, const std::filesystem::path& file)
             std::move(scan.problems));
   } catch (const nlohmann::json::exception& e) {
     // A number too large for a double: the scan has found and placed it.
-    if (!scan.problems.empty()) throw ValidationError(file.string(), std::move(scan.problems));
-    throw InputError(file.string() + ": cannot read the JSON: " + e.what());
+    if (!scan.problems.empty()) throw ValidationError(platform::utf8_of(file), std::move(scan.problems));
+    throw InputError(platform::utf8_of(file) + ": cannot read the JSON: " + e.what());
   }
   doc.file = file;
   doc.text = std::move(text);
@@ -150,7 +150,7 @@ JsonDocument parse_document(std::string text, const std::filesystem::path& file)
 }
 
 std::string read_text_file(const std::filesystem::path& file, const std::string& what) {
-  const std::string cannot = file.string() + ": cannot read " + what + ": ";
+  const std::string cannot = platform::utf8_of(file) + ": cannot read " + what + ": ";
   // A user's file: links are followed. A FIFO, a device or a socket is
   // refused without waiting for a writer.
   platform::Result<platform::File> in =
@@ -166,19 +166,19 @@ std::string read_text_file(const std::filesystem::path& file, const std::string&
   }
   platform::Result<platform::FileIdentity> id = platform::identity(in.value());
   if (!id) throw InputError(cannot + id.error().message());
-  if (id->size > kMaxDocumentBytes) throw InputError(file.string() + ": " + too_large(id->size));
+  if (id->size > kMaxDocumentBytes) throw InputError(platform::utf8_of(file) + ": " + too_large(id->size));
   std::string text;
   char buf[65536];
   // Bounded even if the file grows while it is read.
   while (text.size() <= kMaxDocumentBytes) {
     platform::Result<std::size_t> n = platform::read_some(in.value(), buf, sizeof buf);
     if (!n)
-      throw InputError(file.string() + ": error while reading " + what + ": " +
+      throw InputError(platform::utf8_of(file) + ": error while reading " + what + ": " +
                        platform::native_error_text(n.error().native));
     if (n.value() == 0) return text;
     text.append(buf, n.value());
   }
-  throw InputError(file.string() + ": " + too_large(text.size()));
+  throw InputError(platform::utf8_of(file) + ": " + too_large(text.size()));
 }
 
 JsonDocument read_document(const std::filesystem::path& file, const std::string& what) {

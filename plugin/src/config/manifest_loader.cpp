@@ -11,6 +11,7 @@
 #include "base/input_error.h"
 #include "base/range.h"
 #include "base/digest.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -239,7 +240,7 @@ bool assets_misspelt(const nlohmann::json& root) {
 
 Manifest manifest_from_document(const JsonDocument& doc) {
   Diagnostics d = start_checking(doc, DocumentKind::manifest);
-  const JsonNode root(doc.root, doc.file.string());
+  const JsonNode root(doc.root, platform::utf8_of(doc.file));
   root.only_keys(manifest_keys(), d);
   if (root.has("$schema")) d.attempt([&] { root.child("$schema").string(); });
   Manifest manifest;

@@ -1,4 +1,5 @@
 #include "config/manifest_paths.h"
+#include "platform/path.h"
 
 #include <cctype>
 #include <filesystem>
@@ -10,7 +11,7 @@ namespace {
 
 // "a/./b" and "a//b" are "a/b".
 std::string normal_form(const std::string& destination) {
-  return std::filesystem::path(destination).lexically_normal().generic_string();
+  return platform::generic_utf8_of(platform::path_from_utf8(destination).lexically_normal());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "config/safe_join.h"
 #include "base/input_error.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -18,16 +19,16 @@ std::filesystem::path DestinationJoiner::join(const std::string& relative, const
   auto refuse = [&](const std::string& why) {
     throw InputError(what + ": \"" + relative + "\" " + why);
   };
-  if (relative.empty()) refuse("is empty; name a file inside " + dir_.string());
+  if (relative.empty()) refuse("is empty; name a file inside " + platform::utf8_of(dir_));
   if (relative.find('\\') != std::string::npos) refuse("contains '\\'; use '/' between directories");
-  const fs::path rel(relative);
+  const fs::path rel = platform::path_from_utf8(relative);
   if (rel.is_absolute() || rel.has_root_name() || relative.front() == '/')
-    refuse("is absolute; give a path relative to " + dir_.string());
+    refuse("is absolute; give a path relative to " + platform::utf8_of(dir_));
   for (const auto& part : rel)
-    if (part == "..") refuse("contains '..', which would leave " + dir_.string());
+    if (part == "..") refuse("contains '..', which would leave " + platform::utf8_of(dir_));
   const fs::path joined = (dir_ / rel).lexically_normal();
   if (const std::string& outside = escape_of(joined.parent_path()); !outside.empty())
-    refuse("leads out of " + dir_.string() + " through a symbolic link (" + outside + ")");
+    refuse("leads out of " + platform::utf8_of(dir_) + " through a symbolic link (" + outside + ")");
   return joined;
 }
 
@@ -42,7 +43,7 @@ const std::string& DestinationJoiner::escape_of(const std::filesystem::path& fol
   std::string outside;
   if (!ec) {
     auto mismatch = std::mismatch(base_->begin(), base_->end(), parent.begin(), parent.end());
-    if (mismatch.first != base_->end()) outside = parent.string();
+    if (mismatch.first != base_->end()) outside = platform::utf8_of(parent);
   }
   return folders_.emplace(folder, std::move(outside)).first->second;
 }

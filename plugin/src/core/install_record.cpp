@@ -23,12 +23,12 @@ std::string sha256_of(const std::string& s) {
 }
 
 fs::path folder_record_path(const fs::path& cache_dir, const fs::path& dir) {
-  return cache_dir / "installed" / ("dir-" + sha256_of(dir.string()) + ".json");
+  return cache_dir / "installed" / ("dir-" + sha256_of(platform::utf8_of(dir)) + ".json");
 }
 
 // An older version's record: one file per destination.
 fs::path legacy_record_path(const fs::path& cache_dir, const fs::path& dest) {
-  return cache_dir / "installed" / sha256_of(dest.string());
+  return cache_dir / "installed" / sha256_of(platform::utf8_of(dest));
 }
 
 std::string file_state(const fs::path& p) {
@@ -84,7 +84,7 @@ InstallRecords::Entries& InstallRecords::loaded_locked(const fs::path& dir) {
   if (text.empty()) return it->second;
   try {
     auto j = nlohmann::json::parse(text);
-    if (j.value("dir", std::string()) != dir.string()) return it->second;  // a hash collision, or a forgery
+    if (j.value("dir", std::string()) != platform::utf8_of(dir)) return it->second;  // a hash collision, or a forgery
     for (const auto& [name, entry] : j.at("files").items())
       if (entry.is_array() && entry.size() == 2 && entry[0].is_string() && entry[1].is_string())
         it->second[name] = {entry[0].get<std::string>(), entry[1].get<std::string>()};
@@ -101,7 +101,7 @@ bool InstallRecords::in_place(const FileSpec& spec) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     const Entries& entries = loaded_locked(dest.parent_path());
-    if (auto it = entries.find(dest.filename().string()); it != entries.end())
+    if (auto it = entries.find(platform::utf8_of(dest.filename())); it != entries.end())
       return it->second.first == key && !it->second.second.empty() && it->second.second == file_state(dest);
   }
   return legacy_in_place(cache_dir_, dest, key);
@@ -113,7 +113,7 @@ void InstallRecords::add(const FileSpec& spec) {
   std::string state = file_state(dest);
   if (state.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  pending_[dest.parent_path()][dest.filename().string()] = {install_request_key(spec), std::move(state)};
+  pending_[dest.parent_path()][platform::utf8_of(dest.filename())] = {install_request_key(spec), std::move(state)};
 }
 
 void InstallRecords::save() {
@@ -135,7 +135,7 @@ void InstallRecords::save() {
       for (auto& [name, entry] : installs) merged[name] = entry;
       nlohmann::json files = nlohmann::json::object();
       for (const auto& [name, entry] : merged) files[name] = nlohmann::json::array({entry.first, entry.second});
-      const std::string text = nlohmann::json{{"dir", dir.string()}, {"files", std::move(files)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      const std::string text = nlohmann::json{{"dir", platform::utf8_of(dir)}, {"files", std::move(files)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       write_file_atomic(folder_record_path(cache_dir_, dir), text);
       std::lock_guard<std::mutex> lock(mu_);
       loaded_[dir] = std::move(merged);

@@ -30,7 +30,7 @@ namespace {
 bool destination_writable(const fs::path& dest, std::set<fs::path>& writable_dirs, std::string* why) {
   std::error_code ec;
   if (fs::is_directory(dest, ec)) {
-    *why = dest.string() + " is a directory; give a file path";
+    *why = platform::utf8_of(dest) + " is a directory; give a file path";
     return false;
   }
   fs::path dir = dest.parent_path();
@@ -44,11 +44,11 @@ bool destination_writable(const fs::path& dest, std::set<fs::path>& writable_dir
     dir = dir.parent_path();
   }
   if (!fs::is_directory(dir, ec)) {
-    *why = dir.string() + " is not a directory";
+    *why = platform::utf8_of(dir) + " is not a directory";
     return false;
   }
   if (!platform::can_write_directory(platform::utf8_of(dir))) {
-    *why = "cannot write into " + dir.string() + " (permission denied)";
+    *why = "cannot write into " + platform::utf8_of(dir) + " (permission denied)";
     return false;
   }
   writable_dirs.insert(folder);
@@ -124,7 +124,7 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
     std::lock_guard<std::mutex> lock(writable_dirs_mu_);
     writable = destination_writable(spec.local_name, writable_dirs_, &why);
   }
-  if (!writable) return reject("destination " + spec.local_name.string() + ": " + why);
+  if (!writable) return reject("destination " + platform::utf8_of(spec.local_name) + ": " + why);
   std::vector<std::string> notes;
   if (health_) order_by_health(*health_, spec, &notes);
   // Already in place and unchanged since installed: a stat, not a re-hash.

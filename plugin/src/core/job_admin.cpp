@@ -53,7 +53,7 @@ JobEntry find_job(const fs::path& root, const std::string& name) {
   const fs::path file = job_record_path(cache.jobs_dir(), name);  // throws for a bad name
   std::error_code ec;
   if (!fs::exists(file, ec))
-    throw InputError("no job '" + name + "' under " + cache.jobs_dir().string() +
+    throw InputError("no job '" + name + "' under " + platform::utf8_of(cache.jobs_dir()) +
                      " (`assetfetch job list` shows them)");
   JobRecord r = read_job_record(file);
   std::string status = status_of(r);
@@ -72,12 +72,12 @@ std::vector<TemporaryInfo> destination_temporaries(const JobRecord& record) {
   // destination folder is read once, however many of the job's files it holds.
   std::map<fs::path, std::set<std::string>> names_by_dir;
   for (const auto& f : record.files)
-    if (!f.local_name.empty()) names_by_dir[f.local_name.parent_path()].insert(f.local_name.filename().string());
+    if (!f.local_name.empty()) names_by_dir[f.local_name.parent_path()].insert(platform::utf8_of(f.local_name.filename()));
   std::vector<TemporaryInfo> out;
   for (const auto& [dir, names] : names_by_dir) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
-      const std::string n = e.path().filename().string();
+      const std::string n = platform::utf8_of(e.path().filename());
       long pid = 0;
       for (std::size_t dot = n.find('.'); dot != std::string::npos && pid == 0; dot = n.find('.', dot + 1))
         if (names.count(n.substr(0, dot)) && n.find(".part", dot) != std::string::npos)

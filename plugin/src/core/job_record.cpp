@@ -8,6 +8,7 @@
 #include "base/range.h"
 #include "base/digest.h"
 
+#include "platform/path.h"
 #include "platform/process.h"
 
 namespace assetfetch {
@@ -32,8 +33,8 @@ T field(const Json& j, const char* key, T fallback, const fs::path& file) {
   try {
     return j.at(key).get<T>();
   } catch (const Json::exception&) {
-    throw InputError("job record " + file.string() + ": \"" + key + "\" has the wrong type; remove the record with `assetfetch job cancel " +
-                     file.stem().string() + "`");
+    throw InputError("job record " + platform::utf8_of(file) + ": \"" + key + "\" has the wrong type; remove the record with `assetfetch job cancel " +
+                     platform::utf8_of(file.stem()) + "`");
   }
 }
 
@@ -48,7 +49,7 @@ Json to_json(const JobRecord& r) {
   for (const auto& f : r.files) {
     Json jf;
     jf["name"] = f.name;
-    jf["local_name"] = f.local_name.string();
+    jf["local_name"] = platform::utf8_of(f.local_name);
     jf["urls"] = f.urls;
     if (f.digest) jf[algorithm_name(f.digest->algorithm)] = f.digest->hex;
     if (f.ranges_given) {
@@ -65,23 +66,23 @@ Json to_json(const JobRecord& r) {
 
 JobRecord parse_job_record(const Json& j, const fs::path& file) {
   if (!j.is_object())
-    throw InputError("job record " + file.string() + " is not a JSON object; remove it with `assetfetch job cancel " +
-                     file.stem().string() + "`");
+    throw InputError("job record " + platform::utf8_of(file) + " is not a JSON object; remove it with `assetfetch job cancel " +
+                     platform::utf8_of(file.stem()) + "`");
   JobRecord r;
-  r.name = field<std::string>(j, "name", file.stem().string(), file);
+  r.name = field<std::string>(j, "name", platform::utf8_of(file.stem()), file);
   r.state = field<std::string>(j, "state", "unknown", file);
   r.pid = field<long>(j, "pid", 0, file);
   for (const auto& jf : field<Json>(j, "files", Json::array(), file)) {
     RecordedFile f;
     f.name = field<std::string>(jf, "name", "", file);
-    f.local_name = field<std::string>(jf, "local_name", "", file);
+    f.local_name = platform::path_from_utf8(field<std::string>(jf, "local_name", "", file));
     f.urls = field<std::vector<std::string>>(jf, "urls", {}, file);
     for (HashAlgorithm algo : {HashAlgorithm::sha256, HashAlgorithm::sha512}) {
       if (!f.digest && jf.contains(algorithm_name(algo)))
-        f.digest = parse_digest(algo, field<std::string>(jf, algorithm_name(algo), "", file), "job record " + file.string());
+        f.digest = parse_digest(algo, field<std::string>(jf, algorithm_name(algo), "", file), "job record " + platform::utf8_of(file));
     }
     for (const auto& rg : field<std::vector<std::string>>(jf, "ranges", {}, file))
-      f.ranges.push_back(parse_range_arg(rg, "job record " + file.string() + " range"));
+      f.ranges.push_back(parse_range_arg(rg, "job record " + platform::utf8_of(file) + " range"));
     f.ranges_given = jf.contains("ranges");
     f.layout = field<std::string>(jf, "layout", "", file) == "sparse" ? Layout::sparse : Layout::concatenated;
     f.completed = field<bool>(jf, "completed", false, file);
@@ -92,13 +93,13 @@ JobRecord parse_job_record(const Json& j, const fs::path& file) {
 
 JobRecord read_job_record(const fs::path& file) {
   std::ifstream in(file);
-  if (!in) throw InputError("cannot read job record " + file.string());
+  if (!in) throw InputError("cannot read job record " + platform::utf8_of(file));
   Json j;
   try {
     j = Json::parse(in);
   } catch (const Json::exception& e) {
-    throw InputError("job record " + file.string() + " is not valid JSON (" + e.what() +
-                     "); remove it with `assetfetch job cancel " + file.stem().string() + "`");
+    throw InputError("job record " + platform::utf8_of(file) + " is not valid JSON (" + e.what() +
+                     "); remove it with `assetfetch job cancel " + platform::utf8_of(file.stem()) + "`");
   }
   return parse_job_record(j, file);
 }

@@ -42,6 +42,8 @@ void mirror_index_blob(const std::filesystem::path& dir, const ManifestAsset& as
 FileSpec mirror_file_spec(const ManifestAsset& asset, const JobOptions& options, const std::filesystem::path& incoming);
 // A new private working directory "<parent>/<prefix><random>".
 std::filesystem::path mirror_incoming_directory(const std::filesystem::path& parent, const std::string& prefix);
+// Removes that directory and all in it, read-only files too (on Windows too).
+void mirror_remove_incoming(const std::filesystem::path& incoming);
 
 // --- mirror: what --to names, and an object store ------------------------------
 

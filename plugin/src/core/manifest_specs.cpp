@@ -2,6 +2,7 @@
 #include "base/quoted_value.h"
 #include "config/safe_join.h"
 #include "core/manifest_jobs.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -19,7 +20,7 @@ std::vector<FileSpec> manifest_file_specs(const Manifest& manifest, const std::f
     s.ranges_given = a.ranges_given;
     s.layout = a.sparse ? Layout::sparse : Layout::concatenated;
     std::string rel = a.destination.empty() ? default_file_name(a.urls.at(0)) : a.destination;
-    s.local_name = dest.join(rel, manifest.file.string() + ": asset " + quoted_value(a.name) + " destination");
+    s.local_name = dest.join(rel, platform::utf8_of(manifest.file) + ": asset " + quoted_value(a.name) + " destination");
     s.urls = a.urls;  // add_file() builds the candidate walk from the job's source policy
     specs.push_back(std::move(s));
   }

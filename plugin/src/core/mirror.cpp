@@ -10,6 +10,7 @@
 #include "core/source_policy.h"
 #include "platform/file.h"
 #include "platform/fs_ops.h"
+#include "platform/path.h"
 #include "transfer/redact.h"
 #include "verify/hasher.h"
 #include "writeback/upload.h"
@@ -29,8 +30,8 @@ std::optional<Digest> declared(const ManifestAsset& a, HashAlgorithm algo) {
 }
 
 bool same_file(const fs::path& a, const fs::path& b) {
-  const auto ia = platform::identity_of_path(a.string(), true);
-  const auto ib = platform::identity_of_path(b.string(), true);
+  const auto ia = platform::identity_of_path(platform::utf8_of(a), true);
+  const auto ib = platform::identity_of_path(platform::utf8_of(b), true);
   return ia && ib && ia.value().same_file(ib.value());
 }
 
@@ -52,7 +53,7 @@ void link_as(const fs::path& blob, const fs::path& target) {
   fs::remove(tmp, ec);
   fs::create_hard_link(blob, tmp, ec);
   if (ec)
-    throw std::runtime_error("cannot hard-link " + blob.string() + " as " + target.string() + ": " + ec.message() +
+    throw std::runtime_error("cannot hard-link " + platform::utf8_of(blob) + " as " + platform::utf8_of(target) + ": " + ec.message() +
                              " (the mirror directory must be on one filesystem that supports hard links)");
   fs::rename(tmp, target);
 }
@@ -87,13 +88,13 @@ std::optional<fs::path> mirror_existing_blob(const fs::path& dir, const Manifest
       continue;
     }
     on_corrupt(p, algo);
-    fs::remove(p, ec);
+    (void)platform::remove_file(platform::utf8_of(p));  // read-only: Windows needs the attribute cleared
   }
   return good;  // mirror_index_blob() relinks any other name that is a different inode
 }
 
 void mirror_index_blob(const fs::path& dir, const ManifestAsset& a, const fs::path& blob) {
-  (void)platform::make_read_only(blob.string());
+  (void)platform::make_read_only(platform::utf8_of(blob));
   for (const Digest& d : mirror_digests(a, blob)) link_as(blob, mirror_index_path(dir, d));
 }
 
@@ -104,7 +105,7 @@ FileSpec mirror_file_spec(const ManifestAsset& a, const JobOptions& options, con
   s.digest = a.sha256 ? a.sha256 : a.sha512;
   if (a.sha256 && a.sha512) s.extra_digest = a.sha512;
   s.size = a.size;
-  s.local_name = incoming / a.name;  // names are unique, [A-Za-z0-9_.-]+
+  s.local_name = incoming / platform::path_from_utf8(a.name);  // names are unique, [A-Za-z0-9_.-]+
   s.candidates = build_candidates(*config, identity_of(a), a.urls);
   s.write_back = write_back_targets(*config, identity_of(a));
   return s;  // the whole file, whatever ranges the manifest asks a sync for
@@ -112,6 +113,17 @@ FileSpec mirror_file_spec(const ManifestAsset& a, const JobOptions& options, con
 
 fs::path mirror_incoming_directory(const fs::path& parent, const std::string& prefix) {
   return create_private_directory(parent, prefix);
+}
+
+void mirror_remove_incoming(const fs::path& incoming) {
+  // Its blobs are read-only (mirror_index_blob): Windows refuses to delete
+  // those through std::filesystem; platform::remove_file clears the attribute.
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::recursive_directory_iterator it(incoming, ec), end; !ec && it != end; it.increment(ec))
+    if (!fs::is_directory(it->symlink_status(ec))) files.push_back(it->path());
+  for (const fs::path& f : files) (void)platform::remove_file(platform::utf8_of(f));
+  fs::remove_all(incoming, ec);
 }
 
 // --- an object store ----------------------------------------------------------

@@ -7,15 +7,17 @@
 #include "base/env_names.h"
 #include "base/input_error.h"
 #include "base/quoted_value.h"
+#include "platform/environment.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
 namespace {
 
 std::optional<std::string> env_value(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::string(v);
+  std::optional<std::string> v = platform::environment_value(name);  // UTF-8 on Windows too
+  if (v && v->empty()) return std::nullopt;
+  return v;
 }
 
 }  // namespace
@@ -44,7 +46,7 @@ ResolvedOptions resolve_options(const OptionFlags& flags) {
   ResolvedOptions out;
   std::optional<std::filesystem::path> config_file = flags.config_file;
   if (!config_file && flags.config_from_env) {
-    if (auto v = env_value(env::kConfig)) config_file = *v;
+    if (auto v = env_value(env::kConfig)) config_file = platform::path_from_utf8(*v);
   }
   auto config = std::make_shared<Config>();
   if (config_file) {
@@ -54,7 +56,7 @@ ResolvedOptions resolve_options(const OptionFlags& flags) {
 
   JobOptions& job = out.job;
   if (flags.cache_dir) job.cache_dir = *flags.cache_dir;
-  else if (auto v = env_value(env::kCacheDir)) job.cache_dir = *v;
+  else if (auto v = env_value(env::kCacheDir)) job.cache_dir = platform::path_from_utf8(*v);
   else if (config->cache_dir) job.cache_dir = *config->cache_dir;
   else job.cache_dir = Cache::default_root();
   if (flags.no_cache) job.cache_dir.clear();

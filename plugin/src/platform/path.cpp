@@ -107,6 +107,11 @@ std::string utf8_of(const std::filesystem::path& p) {
   return std::string(s.begin(), s.end());
 }
 
+std::string generic_utf8_of(const std::filesystem::path& p) {
+  const std::u8string s = p.generic_u8string();
+  return std::string(s.begin(), s.end());
+}
+
 std::filesystem::path path_from_utf8(std::string_view utf8) {
   return std::filesystem::path(std::u8string(utf8.begin(), utf8.end()));
 }

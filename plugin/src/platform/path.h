@@ -24,6 +24,8 @@ std::string utf16_to_utf8(std::u16string_view utf16);
 // std::filesystem::path <-> UTF-8 without the Windows ANSI code page
 // (fs::path(std::string) on Windows reads the bytes as ANSI, not UTF-8).
 std::string utf8_of(const std::filesystem::path& p);
+// The same with '/' as the separator on every OS (generic_u8string).
+std::string generic_utf8_of(const std::filesystem::path& p);
 std::filesystem::path path_from_utf8(std::string_view utf8);
 
 // An absolute, normalized Windows path in the form the W functions accept at

@@ -2,6 +2,7 @@
 # the Windows cross build of its tests (tests/windows/CMakeLists.txt).
 set(_af_platform_dir ${CMAKE_CURRENT_LIST_DIR})
 set(ASSETFETCH_PLATFORM_SOURCES
+  ${_af_platform_dir}/environment.cpp
   ${_af_platform_dir}/error.cpp
   ${_af_platform_dir}/path.cpp
   ${_af_platform_dir}/fs_copy.cpp

@@ -8,6 +8,7 @@
 #include "platform/process.h"
 #include "service/line_channel.h"
 #include "service/service_paths.h"
+#include "platform/path.h"
 
 namespace assetfetch::service {
 
@@ -59,7 +60,7 @@ std::optional<JobRequest> make_request(const std::string& name, const JobOptions
   // The service works in another folder: every path it gets is absolute.
   if (!request.options.cache_dir.empty()) request.options.cache_dir = std::filesystem::absolute(options.cache_dir);
   if (!request.options.tls.ca_file.empty())
-    request.options.tls.ca_file = std::filesystem::absolute(options.tls.ca_file).string();
+    request.options.tls.ca_file = platform::utf8_of(std::filesystem::absolute(platform::path_from_utf8(options.tls.ca_file)));
   request.env = transfer_environment();
   try {
     const auto config = job_source_config(options);
@@ -83,7 +84,7 @@ std::optional<JobRequest> make_request(const std::string& name, const JobOptions
 std::vector<std::string> start_command(const std::filesystem::path& dir) {
   auto exe = platform::executable_path();
   if (!exe) return {};
-  return {exe.value(), "service", "--idle-exit", "60", "--dir", dir.string()};
+  return {exe.value(), "service", "--idle-exit", "60", "--dir", platform::utf8_of(dir)};
 }
 
 RemoteOutcome run_remote(const ClientOptions& options, const JobRequest& request, const RemoteEvents& events,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/env_names.h"
+#include "platform/path.h"
 
 namespace assetfetch::service {
 
@@ -13,7 +14,7 @@ std::optional<std::filesystem::path> service_dir(const std::filesystem::path& ca
   // Windows folder), and on Windows the pipe's name is derived from it.
   std::error_code ec;
   if (const char* run = std::getenv(env::kXdgRuntimeDir); run && *run)
-    return std::filesystem::absolute(std::filesystem::path(run) / "assetfetch", ec);
+    return std::filesystem::absolute(platform::path_from_utf8(run) / "assetfetch", ec);
   if (!cache_dir.empty()) return std::filesystem::absolute(cache_dir / "service", ec);
   return std::nullopt;
 }

@@ -8,6 +8,7 @@
 #include "core/job_record.h"
 #include "platform/path.h"
 #include "platform/process.h"
+#include "platform/path.h"
 
 namespace assetfetch::service {
 
@@ -41,7 +42,7 @@ std::optional<T> optional_from(const Json& j) {
 Json options_json(const JobOptions& o) {
   const RetryPolicy& r = o.retry;
   return Json{
-      {"cache_dir", o.cache_dir.string()},
+      {"cache_dir", platform::utf8_of(o.cache_dir)},
       {"offline", o.offline},
       {"block_origin", o.block_origin},
       {"require_verified_ranges", o.require_verified_ranges},
@@ -66,7 +67,7 @@ Json options_json(const JobOptions& o) {
 
 JobOptions options_from(const Json& j) {
   JobOptions o;
-  o.cache_dir = j.at("cache_dir").get<std::string>();
+  o.cache_dir = platform::path_from_utf8(j.at("cache_dir").get<std::string>());
   o.offline = j.at("offline").get<bool>();
   o.block_origin = j.at("block_origin").get<bool>();
   o.require_verified_ranges = j.at("require_verified_ranges").get<bool>();
@@ -106,7 +107,7 @@ Json file_json(const FileSpec& f) {
   Json ranges = Json::array();
   for (const auto& r : f.ranges) ranges.push_back(recorded_range_text(r));
   return Json{{"name", f.name},
-              {"local_name", f.local_name.string()},
+              {"local_name", platform::utf8_of(f.local_name)},
               {"candidates", candidates},
               {"digest", digest_json(f.digest)},
               {"extra_digest", digest_json(f.extra_digest)},
@@ -121,7 +122,7 @@ Json file_json(const FileSpec& f) {
 FileSpec file_from(const Json& j) {
   FileSpec f;
   f.name = j.at("name").get<std::string>();
-  f.local_name = j.at("local_name").get<std::string>();
+  f.local_name = platform::path_from_utf8(j.at("local_name").get<std::string>());
   for (const auto& c : j.at("candidates"))
     f.candidates.emplace_back(c.at("url").get<std::string>(), static_cast<CandidateKind>(c.at("kind").get<int>()),
                               c.at("headers").get<HeaderList>());

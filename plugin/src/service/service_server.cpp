@@ -15,6 +15,7 @@
 #include "service/service_paths.h"
 #include "service/service_protocol.h"
 #include "transfer/curl_share.h"
+#include "platform/path.h"
 
 namespace assetfetch::service {
 
@@ -152,7 +153,7 @@ int run_server(const ServerOptions& options, std::string* error) {
   auto listener = platform::LocalListener::listen(socket_path(options.dir));
   if (!listener) {
     if (listener.error().code == platform::Errc::exists) {
-      if (options.log) options.log("another service listens at " + socket_path(options.dir).string());
+      if (options.log) options.log("another service listens at " + platform::utf8_of(socket_path(options.dir)));
       return 0;
     }
     *error = listener.error().message();
@@ -166,7 +167,7 @@ int run_server(const ServerOptions& options, std::string* error) {
   }
   const auto old_int = std::signal(SIGINT, on_service_stop);
   const auto old_term = std::signal(SIGTERM, on_service_stop);
-  if (options.log) options.log("listening at " + socket_path(options.dir).string());
+  if (options.log) options.log("listening at " + platform::utf8_of(socket_path(options.dir)));
 
   // Clients wait in line for the one worker (the connection share is not
   // for concurrent threads), at most kQueueWait each: a client still waiting

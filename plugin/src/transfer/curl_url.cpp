@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "transfer/curl_api.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 namespace {
@@ -65,7 +66,7 @@ std::optional<std::filesystem::path> curl_file_path(std::string_view url) {
   if (!u || lower(part(u, CURLUPART_SCHEME, 0).value_or("")) != "file") return std::nullopt;
   auto path = part(u, CURLUPART_PATH, CURLU_URLDECODE);
   if (!path || path->empty()) return std::nullopt;
-  return std::filesystem::path(*path);
+  return platform::path_from_utf8(*path);
 }
 
 std::string curl_with_host(std::string_view url, const std::string& host) {

@@ -11,6 +11,7 @@
 #include "transfer/free_space.h"
 #include "transfer/redact.h"
 #include "transfer/store_auth.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 namespace {
@@ -238,7 +239,7 @@ bool Transfer::refuse(TransferFault fault, std::string reason) {
 bool Transfer::room_for(std::uint64_t coming, std::uint64_t received, const std::optional<FreeSpace>& known) {
   const auto space = known ? known : free_space(request_.space_dir);
   if (!space || space->available >= space_floor_ + kSpaceHeadroom + coming) return true;
-  const std::string where = "the filesystem of " + request_.space_dir.string() + " has " + human_size(space->available) +
+  const std::string where = "the filesystem of " + platform::utf8_of(request_.space_dir) + " has " + human_size(space->available) +
                             " free and its floor is " + human_size(space_floor_) + " (min_free_space)";
   const std::string fix =
       "; nothing declares this file's size: declare it (the manifest's \"size\"), free some space, or lower "

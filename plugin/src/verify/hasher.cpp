@@ -18,7 +18,7 @@ void read_chunks(const std::filesystem::path& file, std::uint64_t offset, std::u
   // links before, user-named files may be links).
   platform::Result<platform::File> f =
       platform::open_regular(platform::utf8_of(file), {.follow_links = true});
-  if (!f) throw std::system_error(f.error().error_code(), file.string());
+  if (!f) throw std::system_error(f.error().error_code(), platform::utf8_of(file));
   platform::advise_sequential(f.value());
   std::vector<char> buf(1 << 20);
   std::uint64_t left = length;
@@ -27,10 +27,10 @@ void read_chunks(const std::filesystem::path& file, std::uint64_t offset, std::u
     std::size_t want = buf.size();
     if (left != kLengthToEof && left < want) want = static_cast<std::size_t>(left);
     platform::Result<std::size_t> n = platform::read_at(f.value(), buf.data(), want, pos);
-    if (!n) throw std::system_error(n.error().error_code(), file.string());
+    if (!n) throw std::system_error(n.error().error_code(), platform::utf8_of(file));
     if (n.value() == 0) {
       if (left == kLengthToEof) break;
-      throw std::runtime_error(file.string() + ": file is shorter than expected");
+      throw std::runtime_error(platform::utf8_of(file) + ": file is shorter than expected");
     }
     sink(buf.data(), n.value());
     pos += n.value();

@@ -6,6 +6,7 @@
 #include "worker/finisher.h"
 #include "worker/ranged_fetch.h"
 #include "worker/whole_fetch.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -24,7 +25,7 @@ FileWorker::FileWorker(const FileSpec& spec, const JobOptions& options, Cache* c
 FileWorker::~FileWorker() = default;
 
 std::string FileWorker::asset_label() const {
-  return spec_.name.empty() ? temporary_.filename().string() : spec_.name;
+  return spec_.name.empty() ? platform::utf8_of(temporary_.filename()) : spec_.name;
 }
 
 std::uint64_t FileWorker::bytes_transferred() const {

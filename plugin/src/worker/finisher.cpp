@@ -8,6 +8,7 @@
 #include "verify/hasher.h"
 #include "writeback/write_back_object.h"
 #include "writeback/writeback_queue.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -29,7 +30,7 @@ std::variant<std::uint64_t, Failure> cut_ranges(const FileSpec& spec, const fs::
   UniqueFd in = open_regular_readonly(whole);
   UniqueFd out = open_new_temporary(temporary, true);
   if (spec.layout == Layout::sparse && !platform::truncate(out, size))
-    return Failure{ErrorCode::internal, ErrorCause::local_file, "cannot size " + temporary.string()};
+    return Failure{ErrorCode::internal, ErrorCause::local_file, "cannot size " + platform::utf8_of(temporary)};
   std::uint64_t total = 0;
   for (const auto& p : placed) {
     copy_fd_range(in.get(), p.offset, out.get(), p.output_offset, p.length);

@@ -4,6 +4,7 @@
 
 #include "platform/file.h"
 #include "transfer/curl_url.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -21,13 +22,13 @@ namespace {
 platform::Result<platform::File> open_source(const fs::path& src) {
   platform::OpenOptions options;
   options.follow_links = true;
-  return platform::open_regular(src.string(), options);
+  return platform::open_regular(platform::utf8_of(src), options);
 }
 
 std::string cannot_open(const fs::path& src, const platform::PlatformError& e) {
   if (e.code == platform::Errc::not_regular || e.code == platform::Errc::is_directory)
-    return src.string() + " is not a regular file";
-  return "cannot open " + src.string() + ": " + platform::native_error_text(e.native);
+    return platform::utf8_of(src) + " is not a regular file";
+  return "cannot open " + platform::utf8_of(src) + ": " + platform::native_error_text(e.native);
 }
 
 LocalRead stream(const platform::File& f, std::uint64_t offset, std::uint64_t length, const LocalSink& sink,
@@ -38,7 +39,7 @@ LocalRead stream(const platform::File& f, std::uint64_t offset, std::uint64_t le
     const std::size_t want = length < buf.size() ? static_cast<std::size_t>(length) : buf.size();
     auto n = platform::read_at(f, buf.data(), want, offset);
     if (!n || n.value() == 0) {
-      r.error = "reading " + src.string() + ": " + (n ? std::string("file shrank") : platform::native_error_text(n.error().native));
+      r.error = "reading " + platform::utf8_of(src) + ": " + (n ? std::string("file shrank") : platform::native_error_text(n.error().native));
       return r;
     }
     if (!sink(buf.data(), n.value())) {
@@ -64,12 +65,12 @@ LocalRead read_local(const fs::path& src, std::uint64_t from_offset, const Local
   }
   auto id = platform::identity(f.value());
   if (!id || id->kind != platform::FileKind::regular) {
-    r.error = src.string() + " is not a regular file";
+    r.error = platform::utf8_of(src) + " is not a regular file";
     return r;
   }
   const std::uint64_t size = id->size;
   if (declared_size && size != *declared_size) {
-    r.error = src.string() + " has " + std::to_string(size) + " bytes but the declared size is " +
+    r.error = platform::utf8_of(src) + " has " + std::to_string(size) + " bytes but the declared size is " +
               std::to_string(*declared_size);
     return r;
   }

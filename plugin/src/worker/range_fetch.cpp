@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "cache/install.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -46,7 +47,7 @@ bool RangeFetch::place(std::optional<std::uint64_t> remote_size, std::string* wh
             [this](std::size_t a, std::size_t b) { return states_[a].placed.offset < states_[b].placed.offset; });
   remote_size_ = remote_size;
   if (spec_.layout == Layout::sparse && !platform::truncate(out_, *remote_size)) {
-    *why = "cannot size " + temporary_.string();
+    *why = "cannot size " + platform::utf8_of(temporary_);
     return false;
   }
   // Ranges already in the cache under their own digest are copied, not
@@ -195,7 +196,7 @@ bool RangeFetch::write(std::uint32_t id, const char* data, std::size_t n, Refusa
     std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(n, rs.placed.length - rs.received));
     if (auto st = platform::write_all_at(out_, data, piece, rs.placed.output_offset + rs.received); !st) {
       *refusal = {TransferFault::local_write,
-                  "writing " + temporary_.string() + ": " + platform::native_error_text(st.error().native)};
+                  "writing " + platform::utf8_of(temporary_) + ": " + platform::native_error_text(st.error().native)};
       return false;
     }
     if (const auto& d = spec_.ranges[index].digest) {

@@ -4,6 +4,7 @@
 #include "worker/local_source.h"
 #include "worker/requests.h"
 #include "worker/whole_fetch.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -118,7 +119,7 @@ bool RangedFetch::read_local_ranges(const fs::path& source, std::string* why) {
   std::error_code ec;
   auto size = fs::file_size(source, ec);
   if (ec) {
-    *why = "cannot read " + source.string() + ": " + ec.message();
+    *why = "cannot read " + platform::utf8_of(source) + ": " + ec.message();
     return false;
   }
   // Ranges placed without a size (no EOF length) may still lie past this

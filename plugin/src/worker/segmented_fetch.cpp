@@ -1,4 +1,5 @@
 #include "worker/segmented_fetch.h"
+#include "platform/path.h"
 
 #include <algorithm>
 #include <cstring>
@@ -307,7 +308,7 @@ bool SegmentedFetch::write(std::size_t i, const char* data, std::size_t n, bool*
     // In order (s.buf is empty here: hashed_ <= flushed <= pos): the stage
     // writes, journals and hashes it off this thread.
     if (auto failed = stage_->append({file_, journal_, hasher_}, s.pos, data, take)) {
-      *error = "writing " + part_.string() + ": " + failed->describe();
+      *error = "writing " + platform::utf8_of(part_) + ": " + failed->describe();
       return false;
     }
     hashed_ += take;
@@ -342,7 +343,7 @@ bool SegmentedFetch::flush(Segment& s, std::string* error) {
   const char* data = s.buf.data();
   const std::size_t n = s.buf.size();
   if (auto st = platform::write_all_at(*file_, data, n, s.flushed); !st) {
-    *error = "writing " + part_.string() + ": " + platform::native_error_text(st.error().native);
+    *error = "writing " + platform::utf8_of(part_) + ": " + platform::native_error_text(st.error().native);
     return false;
   }
   if (journal_) journal_->record(s.flushed, s.flushed + n);
@@ -354,7 +355,7 @@ bool SegmentedFetch::flush(Segment& s, std::string* error) {
 bool SegmentedFetch::drain_stage(std::string* error) {
   if (!stage_) return true;
   auto failed = stage_->drain();
-  if (failed) *error = "writing " + part_.string() + ": " + failed->describe();
+  if (failed) *error = "writing " + platform::utf8_of(part_) + ": " + failed->describe();
   return !failed;
 }
 
@@ -433,8 +434,8 @@ bool SegmentedFetch::failed(std::size_t i, std::optional<std::chrono::millisecon
 std::vector<std::pair<std::string, std::size_t>> SegmentedFetch::differing(const fs::path& assembled,
                                                                           const fs::path& good) const {
   std::vector<std::pair<std::string, std::size_t>> out;
-  auto a = platform::open_regular(assembled.string());
-  auto g = platform::open_regular(good.string());
+  auto a = platform::open_regular(platform::utf8_of(assembled));
+  auto g = platform::open_regular(platform::utf8_of(good));
   if (!a || !g) return out;
   std::vector<char> ba(1 << 20), bg(1 << 20);
   auto read_exactly = [](const platform::File& f, char* buf, std::size_t want, std::uint64_t at) {

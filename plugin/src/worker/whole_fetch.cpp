@@ -7,6 +7,7 @@
 #include "verify/hasher.h"
 #include "worker/local_source.h"
 #include "worker/requests.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -49,7 +50,7 @@ WholeFetch::~WholeFetch() {
 
 void WholeFetch::open_partial() {
   if (!cached_) {
-    part_ = in_.spec.ranges_given ? fs::path(in_.temporary.string() + ".whole") : in_.temporary;
+    part_ = in_.spec.ranges_given ? platform::path_from_utf8(platform::utf8_of(in_.temporary) + ".whole") : in_.temporary;
     part_fd_ = open_new_temporary(part_, true);
     return;
   }
@@ -58,7 +59,7 @@ void WholeFetch::open_partial() {
   part_ = cache.partial_path(key);
   fs::create_directories(part_.parent_path());
   std::error_code ec;
-  fs::remove(fs::path(part_.string() + ".bad"), ec);  // a killed run's leftover
+  fs::remove(platform::path_from_utf8(platform::utf8_of(part_) + ".bad"), ec);  // a killed run's leftover
   part_fd_ = open_or_create_regular(part_);
   auto id = platform::identity(part_fd_);
   if (!id) throw_platform(id.error());
@@ -218,7 +219,7 @@ bool WholeFetch::write(const char* data, std::size_t n, Refusal* refusal) {
   // libcurl's 16 KiB into a pool buffer (and waits when the pool is empty).
   if (!stage_) stage_ = std::make_unique<WriteStage>();
   if (auto failed = stage_->append({&part_fd_, &journal_, &*hasher_}, filled_, data, n)) {
-    *refusal = {TransferFault::local_write, "writing " + part_.string() + ": " + failed->describe()};
+    *refusal = {TransferFault::local_write, "writing " + platform::utf8_of(part_) + ": " + failed->describe()};
     return false;
   }
   filled_ += n;
@@ -231,7 +232,7 @@ bool WholeFetch::flush_writes(Refusal* refusal) {
   auto failed = stage_->drain();
   if (!failed) return true;
   // ENOSPC, EIO...: a local failure, not the source's; the file fails.
-  std::string why = "writing " + part_.string() + ": " + failed->describe();
+  std::string why = "writing " + platform::utf8_of(part_) + ": " + failed->describe();
   if (refusal) *refusal = {TransferFault::local_write, why};
   else host_.fail(ErrorCode::internal, ErrorCause::local_file, why);
   return false;
@@ -322,7 +323,7 @@ void WholeFetch::restart() {
   resumed_bytes_ = false;
   if (hasher_) hasher_->reset();
   if (part_fd_ && !platform::truncate(part_fd_, 0))
-    host_.fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + part_.string());
+    host_.fail(ErrorCode::internal, ErrorCause::local_file, "cannot truncate " + platform::utf8_of(part_));
 }
 
 void WholeFetch::release_buffers() {

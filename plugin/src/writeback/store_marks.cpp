@@ -5,6 +5,7 @@
 
 #include "base/url.h"
 #include "verify/hasher.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -105,7 +106,7 @@ StoreMarksPruned prune_store_marks(const fs::path& cache_root, const std::set<st
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const fs::path store = it->path();
-    const std::string name = store.filename().string();
+    const std::string name = platform::utf8_of(store.filename());
     if (!real_directory(store)) continue;  // a link or a stray: not ours to judge
     std::error_code e;
     if (is_hex(name, 2)) {  // the layout before store folders: <2 hex>/<62 hex>, nothing says which object
@@ -121,7 +122,7 @@ StoreMarksPruned prune_store_marks(const fs::path& cache_root, const std::set<st
     }
     std::size_t removed = 0;
     for (fs::directory_iterator m(store, e), mend; !e && m != mend; m.increment(e)) {
-      const auto object = object_of_mark(objects, m->path().filename().string());
+      const auto object = object_of_mark(objects, platform::utf8_of(m->path().filename()));
       if (!object) continue;
       std::error_code s;
       if (fs::symlink_status(*object, s).type() != fs::file_type::not_found) continue;

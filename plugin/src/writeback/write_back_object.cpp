@@ -7,6 +7,7 @@
 #include "transfer/curl_url.h"
 #include "transfer/redact.h"
 #include "transfer/transfer.h"
+#include "platform/path.h"
 
 namespace assetfetch {
 
@@ -31,7 +32,7 @@ std::string write_back_object(const fs::path& object, const Candidate& target, c
     req.headers = target.headers;
     req.retry = &options.retry;
     req.tls = &options.tls;
-    req.put_file = object.string();
+    req.put_file = platform::utf8_of(object);
     Transfer t(std::move(req), nullptr, nullptr);
     CURLcode code = curl_api().easy_perform(t.handle());
     TransferResult r = t.finish(code);
