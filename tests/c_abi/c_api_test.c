@@ -234,15 +234,15 @@ static void test_options(const char* cache) {
   /* Library jobs fetch in-process: $ASSETFETCH_SERVICE is not read, so a bad
      value there fails nothing; a bad $ASSETFETCH_OFFLINE (the control: a
      variable the library reads) does. */
-  setenv("ASSETFETCH_SERVICE", "bogus", 1);
+  set_env("ASSETFETCH_SERVICE", "bogus");
   CHECK_CODE(af_job_create("opts-service", &o, &job), AF_OK, (af_job*)NULL);
   CHECK_CODE(af_job_destroy(job), AF_OK, (af_job*)NULL);
   job = NULL;
-  unsetenv("ASSETFETCH_SERVICE");
-  setenv("ASSETFETCH_OFFLINE", "bogus", 1);
+  unset_env("ASSETFETCH_SERVICE");
+  set_env("ASSETFETCH_OFFLINE", "bogus");
   CHECK_CODE(af_job_create("opts-offline", &o, &job), AF_E_INVALID_ARG, (af_job*)NULL);
   CHECK(job == NULL);
-  unsetenv("ASSETFETCH_OFFLINE");
+  unset_env("ASSETFETCH_OFFLINE");
 }
 
 /* --- AddFileWithRanges rules, SetRemoteName, GetFileRanges ------------------------ */
