@@ -1,8 +1,10 @@
 // main() of platform_test: gtest, or with --helper a child process that the
-// lock tests start (a second process, also under Wine).
+// lock and command tests start (a second process, also under Wine).
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -22,9 +24,26 @@ namespace p = assetfetch::platform;
 // waits (at most 30 s) for <release> to exist, exits 0. Exit 3: the byte was
 // held elsewhere; 4: an error.
 // try <file> <offset>: exit 0 when it could take the byte, 1 when held.
+// For run_command(): json (credential_process JSON on stdout, a complaint on
+// stderr, exit 0); args <words...> (each argument on a line of its own);
+// exit <n> (exits n, printing nothing); sleep (60 s, then exit 0).
 int run_helper(int argc, char** argv) {
+  const std::string mode = argc > 2 ? argv[2] : "";
+  if (mode == "json") {
+    std::fputs("a complaint on stderr\n", stderr);
+    std::fputs(R"({"Version": 1, "AccessKeyId": "AKIDHELPER", "SecretAccessKey": "s"})", stdout);
+    return 0;
+  }
+  if (mode == "args") {
+    for (int i = 3; i < argc; ++i) std::printf("%s\n", argv[i]);
+    return 0;
+  }
+  if (mode == "exit" && argc > 3) return std::atoi(argv[3]);
+  if (mode == "sleep") {
+    std::this_thread::sleep_for(std::chrono::seconds(60));
+    return 0;
+  }
   if (argc < 4) return 4;
-  const std::string mode = argv[2];
   auto f = p::open_regular(argv[3], {.write = true, .create = true});
   if (!f || argc < 5) return 4;
   const std::uint64_t offset = std::stoull(argv[4]);

@@ -8,34 +8,6 @@
 
 namespace assetfetch::platform {
 
-namespace {
-
-// One argument as the C runtime's parser reads it back (CommandLineToArgvW
-// rules): quoted when it has a space, a tab or a quote; backslashes doubled
-// only before a quote.
-void append_quoted(std::wstring& cmd, const std::wstring& arg) {
-  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
-    cmd += arg;
-    return;
-  }
-  cmd += L'"';
-  std::size_t backslashes = 0;
-  for (wchar_t c : arg) {
-    if (c == L'\\') {
-      ++backslashes;
-      continue;
-    }
-    if (c == L'"') cmd.append(backslashes * 2 + 1, L'\\');
-    else cmd.append(backslashes, L'\\');
-    backslashes = 0;
-    cmd += c;
-  }
-  cmd.append(backslashes * 2, L'\\');
-  cmd += L'"';
-}
-
-}  // namespace
-
 std::uint64_t current_pid() { return ::GetCurrentProcessId(); }
 
 bool pid_alive(std::uint64_t pid) {
@@ -77,7 +49,7 @@ Result<Child> Child::spawn(const std::vector<std::string>& argv) {
     Result<std::u16string> w = utf8_to_utf16(a);
     if (!w) return w.error();
     if (!cmd.empty()) cmd += L' ';
-    append_quoted(cmd, std::wstring(w.value().begin(), w.value().end()));
+    win::append_quoted(cmd, std::wstring(w.value().begin(), w.value().end()));
   }
   Result<std::u16string> app = utf8_to_utf16(argv[0]);
   if (!app) return app.error();
@@ -141,10 +113,6 @@ void Child::kill() {
 void Child::close() {
   if (handle_ != nullptr) ::CloseHandle(handle_);
   handle_ = nullptr;
-}
-
-Result<CommandOutput> run_command(const std::string&, std::chrono::milliseconds, std::size_t) {
-  return PlatformError{Errc::unsupported, 0, "run", "credential_process", "not built for Windows yet"};
 }
 
 }  // namespace assetfetch::platform
