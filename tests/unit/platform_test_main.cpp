@@ -26,7 +26,8 @@ namespace p = assetfetch::platform;
 // try <file> <offset>: exit 0 when it could take the byte, 1 when held.
 // For run_command(): json (credential_process JSON on stdout, a complaint on
 // stderr, exit 0); args <words...> (each argument on a line of its own);
-// exit <n> (exits n, printing nothing); sleep (60 s, then exit 0).
+// exit <n> (exits n, printing nothing); sleep <file> (3 s, then creates
+// <file>: it exists only if the helper outlived a timeout).
 int run_helper(int argc, char** argv) {
   const std::string mode = argc > 2 ? argv[2] : "";
   if (mode == "json") {
@@ -39,9 +40,9 @@ int run_helper(int argc, char** argv) {
     return 0;
   }
   if (mode == "exit" && argc > 3) return std::atoi(argv[3]);
-  if (mode == "sleep") {
-    std::this_thread::sleep_for(std::chrono::seconds(60));
-    return 0;
+  if (mode == "sleep" && argc > 3) {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    return p::create_exclusive(argv[3]) ? 0 : 4;
   }
   if (argc < 4) return 4;
   auto f = p::open_regular(argv[3], {.write = true, .create = true});

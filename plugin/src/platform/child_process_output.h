@@ -19,9 +19,9 @@ struct CommandOutput {
 };
 
 // Runs `command` and reads its stdout until every writer has closed it, then
-// reaps it. Killed after `timeout` (Errc::interrupted); on Windows with
-// whatever it started (one job object), so a grandchild holding the pipe
-// cannot keep us waiting.
+// reaps it. Killed after `timeout` (Errc::interrupted) with whatever it
+// started (its own process group; on Windows one job object), so a
+// grandchild holding the pipe cannot keep us or our caller waiting.
 // POSIX: through the shell (/bin/sh -c). Windows: no shell, as the AWS CLI
 // runs it there: the line is split by the C runtime's rules
 // (CommandLineToArgvW: "C:\Program Files\x\creds.exe" --flag "a b"), the

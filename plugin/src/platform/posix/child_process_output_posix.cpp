@@ -58,10 +58,18 @@ Result<CommandOutput> run_command(const std::string& command, std::chrono::milli
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   ::posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);  // the copy on fd 1 stays open across exec
+  // A process group of its own, so a timeout stops what the shell started
+  // too (a program the shell forked would otherwise live on, holding our
+  // stderr and whatever waits for its end).
+  posix_spawnattr_t attributes;
+  ::posix_spawnattr_init(&attributes);
+  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  ::posix_spawnattr_setpgroup(&attributes, 0);
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
   pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv), environ);
+  const int rc = ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, const_cast<char* const*>(argv), environ);
   ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attributes);
   write_end.reset();  // EOF comes when the command's copies close
   if (rc != 0) return PlatformError{errc_of_native(rc), rc, "run", "/bin/sh", {}};
   CommandOutput result;
@@ -85,7 +93,7 @@ Result<CommandOutput> run_command(const std::string& command, std::chrono::milli
       result.out.append(buf, std::min(static_cast<std::size_t>(n), max_output - result.out.size()));
   }
   read_end.reset();
-  if (timed_out) ::kill(pid, SIGKILL);
+  if (timed_out) ::kill(-pid, SIGKILL);  // the whole group
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
