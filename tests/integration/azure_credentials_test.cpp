@@ -5,9 +5,17 @@
 // each one reads and writes back. Controls: without any, the container
 // (private) refuses; a key of another account is not used. No output holds
 // the key or the signature derived from it.
-// Bearer tokens: a managed identity (App Service's IDENTITY_ENDPOINT) and a
-// workload identity (federated token file) served by loopback token servers,
-// the storage calls against Azurite over HTTPS with `--oauth basic`.
+// Without any, the store is skipped with one warning naming what was looked
+// for. A key's account SAS is signed again before it lapses: one config kept
+// past the SAS's lifetime (shortened through the internal load option) still
+// reads, with a new `se=`.
+// Bearer tokens: a workload identity (federated token file), a managed
+// identity (App Service's IDENTITY_ENDPOINT) and a VM's instance metadata
+// service (IMDS at AZURE_POD_IDENTITY_AUTHORITY_HOST), in the Azure SDKs'
+// order, served by loopback token servers, the storage calls against Azurite
+// over HTTPS with `--oauth basic`. No test reaches 169.254.169.254: every
+// run points AZURE_POD_IDENTITY_AUTHORITY_HOST at a loopback server or at
+// kNoImds, a loopback port where nothing listens.
 #include <gtest/gtest.h>
 
 #include <httplib.h>
@@ -15,11 +23,15 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <thread>
 #include <nlohmann/json.hpp>
 
+#include "assetfetch/job.h"
 #include "base/base64.h"
+#include "config/config.h"
 #include "object_store_emulator.h"
 #include "object_store_util.h"
+#include "recording_proxy.h"
 #include "test_ca.h"
 #include "test_server.h"
 #include "test_util.h"
@@ -31,6 +43,10 @@ using af_test::AzuriteEmulator;
 using af_test::TempDir;
 using af_test::TestServer;
 using Json = nlohmann::json;
+
+// The instance metadata service as a machine outside Azure has it: none
+// (port 1 on loopback refuses at once).
+constexpr const char* kNoImds = "http://127.0.0.1:1";
 
 // Azurite's well-known development key (public, documented by Microsoft).
 constexpr const char* kDevKey =
@@ -84,11 +100,13 @@ struct AzureCredentials : ::testing::Test {
     return args;
   }
   static af_test::EnvList with(af_test::EnvList env) {
-    for (const char* name : {"AZURE_STORAGE_KEY", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_CONNECTION_STRING"}) {
+    for (const char* name : {"AZURE_STORAGE_KEY", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_CONNECTION_STRING",
+                             "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AZURE_FEDERATED_TOKEN_FILE"}) {
       bool set = false;
       for (const auto& [k, v] : env) set = set || k == name;
       if (!set) env.emplace_back(name, "");
     }
+    env.emplace_back("AZURE_POD_IDENTITY_AUTHORITY_HOST", kNoImds);
     env.emplace_back("ASSETFETCH_CONFIG", "");
     env.emplace_back("ASSETFETCH_OFFLINE", "");
     return env;
@@ -113,12 +131,102 @@ struct AzureCredentials : ::testing::Test {
 };
 std::unique_ptr<AzuriteEmulator> AzureCredentials::azurite;
 
-TEST_F(AzureCredentials, WithoutCredentialsThePrivateContainerRefuses) {
+// Nothing found (no key, no identity, no instance metadata service): the
+// store is skipped with one warning naming each place looked at, the origin
+// serves (exit 0), nothing is sent to the store; quickly, since a refused
+// IMDS probe ends at once.
+TEST_F(AzureCredentials, WithoutCredentialsTheStoreIsSkipped) {
   config();
+  const auto started = std::chrono::steady_clock::now();
   auto r = af_it::run_machine(dir.path(), "A", fetch_args("A", {"-v"}), dir / "af.json", with({}));
+  const auto took = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);  // the origin serves
-  EXPECT_NE(r.err.find("write-back to"), std::string::npos) << "anonymous writes were accepted: " << r.err;
   EXPECT_FALSE(azurite->get_blob(container, hex));
+  EXPECT_EQ(r.err.find("write-back to"), std::string::npos) << "a skipped store got an upload: " << r.err;
+  const auto warning = r.err.find("no Azure credentials found");
+  ASSERT_NE(warning, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("no Azure credentials found", warning + 1), std::string::npos) << "one warning: " << r.err;
+  for (const char* looked : {"/sources/0", "AZURE_STORAGE_KEY", "AZURE_STORAGE_CONNECTION_STRING",
+                             "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT",
+                             "the instance metadata service at http://127.0.0.1:1", "this store is skipped"})
+    EXPECT_NE(r.err.find(looked), std::string::npos) << looked << " is not named: " << r.err;
+  EXPECT_LT(took, std::chrono::seconds(20));
+}
+
+// An account SAS from a key lapses (24 hours; here 3 seconds through the
+// internal load option). A host keeping one loaded config past that signs a
+// new one: the read after the first SAS expired carries a new `se=` and
+// succeeds. Control: Azurite refuses the first SAS by then.
+TEST_F(AzureCredentials, AnAccountSasIsSignedAgainBeforeItLapses) {
+  af_test::RecordingProxy proxy(azurite->port());
+  Json s{{"kind", "azure-blob"}, {"access", "readwrite"},
+         {"url", proxy.endpoint() + "/devstoreaccount1/" + container + "/{sha512}"},
+         {"credentials", {{"account_key", "${env:AF_TEST_REFRESH_KEY}"}}}};
+  af_test::write_file(dir / "af.json", Json{{"retry", {{"attempts", 1}, {"backoff_ms", 10}}},
+                                            {"sources", Json::array({s})}}.dump(2));
+  af_test::set_env("AF_TEST_REFRESH_KEY", kDevKey);
+  assetfetch::ConfigLoadOptions options;
+  options.azure_sas_lifetime = std::chrono::seconds(3);
+  auto config = std::make_shared<assetfetch::Config>(assetfetch::load_config(dir / "af.json", options));
+  af_test::set_env("AF_TEST_REFRESH_KEY", nullptr);
+  ASSERT_EQ(config->sources.size(), 1u);
+
+  const auto fetch = [&](const std::string& machine) {
+    assetfetch::JobOptions o;
+    o.cache_dir = dir / machine / "cache";
+    o.sources = config;
+    o.retry.attempts = 1;
+    o.retry.backoff = std::chrono::milliseconds(10);
+    auto job = assetfetch::create_job("refresh", o);
+    assetfetch::FileSpec spec;
+    spec.name = "tool";
+    spec.urls = {origin.url("/pkg/tool.tar.gz")};
+    spec.local_name = dir / machine / "out.bin";
+    spec.digest = assetfetch::Digest{assetfetch::HashAlgorithm::sha512, hex};
+    assetfetch::ErrorContext error;
+    EXPECT_NE(job->add_file(spec, &error), nullptr) << error.message;
+    job->resume();
+    const auto state = job->wait(std::chrono::seconds(60));
+    job->complete(&error);
+    const auto uploads = job->wait_uploads(std::chrono::seconds(60));
+    EXPECT_TRUE(uploads.failures.empty()) << uploads.failures.front().reason;
+    return state;
+  };
+  const auto se_of = [](const af_test::ProxiedExchange& e) {
+    const auto at = e.target.find("se=");
+    return at == std::string::npos ? std::string() : e.target.substr(at + 3, e.target.find('&', at) - at - 3);
+  };
+  // Machine A: from the origin, written back with the first SAS.
+  ASSERT_EQ(fetch("A"), assetfetch::JobState::transferred);
+  ASSERT_EQ(azurite->get_blob(container, hex), data) << "the write-back did not land";
+  std::string first_se, first_query;
+  for (const auto& e : proxy.exchanges())
+    if (e.method == "PUT" && e.status == 201) first_se = se_of(e), first_query = e.target.substr(e.target.find('?') + 1);
+  ASSERT_FALSE(first_se.empty());
+
+  // Past the first SAS's expiry (whole seconds, plus a margin for the clock).
+  std::this_thread::sleep_for(std::chrono::milliseconds(4500));
+  httplib::Client control("127.0.0.1", azurite->port());
+  auto stale = control.Get("/devstoreaccount1/" + container + "/" + hex + "?" + first_query,
+                           httplib::Headers{{"x-ms-version", "2021-08-06"}});
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 403) << "Azurite still takes the first SAS; the test proves nothing";
+
+  // Machine B, the same config, the origin gone: only the store can serve.
+  origin.stop();
+  const std::size_t before = proxy.exchanges().size();
+  ASSERT_EQ(fetch("B"), assetfetch::JobState::transferred);
+  EXPECT_EQ(af_test::read_file(dir / "B" / "out.bin"), data);
+  const auto all = proxy.exchanges();
+  bool read = false;
+  for (std::size_t i = before; i < all.size(); ++i) {
+    if (all[i].method != "GET") continue;
+    read = true;
+    EXPECT_TRUE(all[i].status == 200 || all[i].status == 206) << all[i].status;
+    EXPECT_NE(se_of(all[i]), first_se) << "the lapsed SAS was sent again";
+    EXPECT_NE(all[i].target.find("sig="), std::string::npos);
+  }
+  EXPECT_TRUE(read) << "machine B did not read the store";
 }
 
 TEST_F(AzureCredentials, DevelopmentConnectionString) {
@@ -229,10 +337,10 @@ struct AzureIdentity : ::testing::Test {
     af_test::EnvList all = env;
     for (const char* name : {"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID",
                              "AZURE_TENANT_ID", "AZURE_AUTHORITY_HOST", "AZURE_STORAGE_KEY",
-                             "AZURE_STORAGE_CONNECTION_STRING"}) {
+                             "AZURE_STORAGE_CONNECTION_STRING", "AZURE_POD_IDENTITY_AUTHORITY_HOST"}) {
       bool set = false;
       for (const auto& [k, v] : env) set = set || k == name;
-      if (!set) all.emplace_back(name, "");
+      if (!set) all.emplace_back(name, std::string(name) == "AZURE_POD_IDENTITY_AUTHORITY_HOST" ? kNoImds : "");
     }
     all.emplace_back("ASSETFETCH_CONFIG", "");
     all.emplace_back("ASSETFETCH_OFFLINE", "");
@@ -322,6 +430,88 @@ TEST_F(AzureIdentity, WorkloadIdentityExchangesTheFederatedToken) {
                          {"AZURE_AUTHORITY_HOST", identity.url("/")}},
                         token);
   EXPECT_EQ(asked.load(), 2) << "one token per process (machines A and B)";
+}
+
+// A VM's managed identity through the instance metadata service: probed
+// without the Metadata header (IMDS answers 400, which counts as "here"),
+// then asked with it, api-version 2018-02-01 and the user-assigned
+// identity AZURE_CLIENT_ID names.
+TEST_F(AzureIdentity, InstanceMetadataTokenReadsAndWrites) {
+  const std::string token = storage_token(3600);
+  std::atomic<int> probes{0}, asked{0};
+  identity.script("GET", "/metadata/identity/oauth2/token", [&](const af_test::RequestRecord& q, const std::string&) {
+    const auto metadata = q.headers.find("Metadata");
+    if (metadata == q.headers.end()) {
+      ++probes;
+      return af_test::TestServer::Answer{400, R"({"error":"invalid_request","error_description":"Required metadata header not specified"})"};
+    }
+    ++asked;
+    if (metadata->second != "true" || q.target.find("api-version=2018-02-01") == std::string::npos ||
+        q.target.find("resource=https%3A%2F%2Fstorage.azure.com%2F") == std::string::npos ||
+        q.target.find("client_id=the-vm-identity") == std::string::npos)
+      return af_test::TestServer::Answer{400, R"({"error":"invalid_request"})"};
+    return af_test::TestServer::Answer{200, Json{{"access_token", token}, {"expires_in", "3599"},
+                                                 {"resource", "https://storage.azure.com/"}, {"token_type", "Bearer"}}.dump()};
+  });
+  std::string host = identity.url("/");
+  host.pop_back();  // the SDKs take the host without a path
+  expect_read_and_write({{"AZURE_POD_IDENTITY_AUTHORITY_HOST", host}, {"AZURE_CLIENT_ID", "the-vm-identity"}}, token);
+  EXPECT_EQ(asked.load(), 2) << "one token per process (machines A and B)";
+  EXPECT_GE(probes.load(), 2) << "each process probes before it relies on IMDS";
+}
+
+// The Azure SDKs' order (DefaultAzureCredential): workload identity, then
+// App Service's managed identity, then instance metadata. With all three
+// set, only the first is asked (IMDS not even probed); without it, the
+// second; then the third. Machine A writes the blob; B, C and D (origin
+// stopped) can only read the store, with the token of the source in turn.
+TEST_F(AzureIdentity, IdentitiesAreAskedInTheSdksOrder) {
+  const std::string token = storage_token(3600);
+  std::atomic<int> workload{0}, app_service{0}, imds{0}, imds_probes{0};
+  const auto answer = [&](std::atomic<int>& counter) {
+    return [&](const af_test::RequestRecord&, const std::string&) {
+      ++counter;
+      return af_test::TestServer::Answer{200, Json{{"access_token", token}, {"expires_in", 3599}}.dump()};
+    };
+  };
+  identity.script("POST", "/tenant-1/oauth2/v2.0/token", answer(workload));
+  identity.script("GET", "/msi/token", answer(app_service));
+  identity.script("GET", "/metadata/identity/oauth2/token", [&](const af_test::RequestRecord& q, const std::string&) {
+    ++(q.headers.count("Metadata") ? imds : imds_probes);
+    return af_test::TestServer::Answer{200, Json{{"access_token", token}, {"expires_in", 3599}}.dump()};
+  });
+  af_test::write_file(dir / "federated.jwt", "the-federated-assertion\n");
+  const af_test::EnvList workload_env{{"AZURE_FEDERATED_TOKEN_FILE", (dir / "federated.jwt").string()},
+                                      {"AZURE_CLIENT_ID", "the-client"},
+                                      {"AZURE_TENANT_ID", "tenant-1"},
+                                      {"AZURE_AUTHORITY_HOST", identity.url("/")}};
+  const af_test::EnvList app_service_env{{"IDENTITY_ENDPOINT", identity.url("/msi/token")}, {"IDENTITY_HEADER", "s"}};
+  const af_test::EnvList imds_env{{"AZURE_POD_IDENTITY_AUTHORITY_HOST", identity.url("/")}};
+  const auto joined = [](std::initializer_list<af_test::EnvList> lists) {
+    af_test::EnvList all;
+    for (const auto& l : lists) all.insert(all.end(), l.begin(), l.end());
+    return all;
+  };
+
+  auto a = fetch("A", joined({workload_env, app_service_env, imds_env}), {"-v"});
+  ASSERT_EQ(a.exit_code, 0) << af_it::describe(a);
+  ASSERT_EQ(azurite->get_blob(container, hex), data) << "the write-back did not land";
+  EXPECT_EQ(workload.load(), 1);
+  EXPECT_EQ(app_service.load(), 0);
+  EXPECT_EQ(imds.load() + imds_probes.load(), 0);
+
+  origin.stop();
+  auto b = fetch("B", joined({app_service_env, imds_env}));
+  ASSERT_EQ(b.exit_code, 0) << af_it::describe(b);
+  EXPECT_EQ(app_service.load(), 1);
+  EXPECT_EQ(imds.load() + imds_probes.load(), 0);
+
+  auto c = fetch("C", imds_env);
+  ASSERT_EQ(c.exit_code, 0) << af_it::describe(c);
+  EXPECT_EQ(imds.load(), 1);
+  EXPECT_GE(imds_probes.load(), 1);
+  EXPECT_EQ(workload.load() + app_service.load(), 2);
+  for (const char* machine : {"B", "C"}) EXPECT_EQ(af_test::read_file(dir / machine / "out.bin"), data);
 }
 
 // The token service fails: the store gets no token, the private container

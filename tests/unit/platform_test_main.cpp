@@ -1,8 +1,10 @@
 // main() of platform_test: gtest, or with --helper a child process that the
-// lock tests start (a second process, also under Wine).
+// lock and command tests start (a second process, also under Wine).
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -43,9 +45,27 @@ int dial(const std::string& socket) {
 // try <file> <offset>: exit 0 when it could take the byte, 1 when held.
 // dial <socket>: connects to the local socket, sends "cwd <working folder>\n"
 // and waits (at most 10 s) for the other end to close; 5: could not connect.
+// For run_command(): json (credential_process JSON on stdout, a complaint on
+// stderr, exit 0); args <words...> (each argument on a line of its own);
+// exit <n> (exits n, printing nothing); sleep <file> (3 s, then creates
+// <file>: it exists only if the helper outlived a timeout).
 int run_helper(int argc, char** argv) {
+  const std::string mode = argc > 2 ? argv[2] : "";
+  if (mode == "json") {
+    std::fputs("a complaint on stderr\n", stderr);
+    std::fputs(R"({"Version": 1, "AccessKeyId": "AKIDHELPER", "SecretAccessKey": "s"})", stdout);
+    return 0;
+  }
+  if (mode == "args") {
+    for (int i = 3; i < argc; ++i) std::printf("%s\n", argv[i]);
+    return 0;
+  }
+  if (mode == "exit" && argc > 3) return std::atoi(argv[3]);
+  if (mode == "sleep" && argc > 3) {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    return p::create_exclusive(argv[3]) ? 0 : 4;
+  }
   if (argc < 4) return 4;
-  const std::string mode = argv[2];
   if (mode == "dial") return dial(argv[3]);
   auto f = p::open_regular(argv[3], {.write = true, .create = true});
   if (!f || argc < 5) return 4;

@@ -52,6 +52,7 @@ enum class StoreKind { http, azure_blob, s3 };
 
 class AwsCredentialProvider;  // temporary AWS credentials (src/transfer/aws_credentials.h)
 class AzureTokenProvider;     // Azure AD tokens (src/transfer/azure_token.h)
+class AzureSasProvider;       // an account SAS signed with a key (src/transfer/azure_sas.h)
 
 // Per-candidate object-storage settings. Secrets here are never shown, put in
 // job records or written under the cache directory.
@@ -72,6 +73,9 @@ struct StoreAccess {
   // Azure Blob: a bearer token from a managed or workload identity, asked
   // when a request is sent (none when the URL carries a SAS).
   std::shared_ptr<AzureTokenProvider> azure_token;
+  // Azure Blob: an account SAS from an account key, appended to each
+  // request's query and signed again before it expires.
+  std::shared_ptr<AzureSasProvider> azure_sas;
   // Objects larger than this are uploaded in blocks (Azure Put Block) or parts
   // (S3 multipart) of block_size bytes. 0: the backend's default.
   std::uint64_t single_upload_max = 0;

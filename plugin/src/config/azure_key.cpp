@@ -8,6 +8,7 @@
 #include "base/base64.h"
 #include "base/percent_encode.h"
 #include "base/url.h"
+#include "transfer/azure_sas.h"
 #include "transfer/azure_token.h"
 #include "verify/hmac.h"
 
@@ -21,7 +22,6 @@ constexpr const char* kDevKey =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 // SAS version 2019-12-12: its string to sign has no encryption scope line.
 constexpr const char* kSasVersion = "2019-12-12";
-constexpr std::chrono::hours kSasLifetime{24};
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -61,6 +61,31 @@ std::string connection_value(const std::string& text, std::string_view name) {
   return {};
 }
 
+// Signs with the key it holds when a request first needs a SAS, and again
+// before that one expires.
+class AccountKeySigner final : public AzureSasProvider {
+ public:
+  AccountKeySigner(std::string account, std::string key, std::string where, std::chrono::seconds lifetime)
+      : account_(std::move(account)), key_(std::move(key)), where_(std::move(where)), lifetime_(lifetime) {}
+  std::string name() const override { return "account key (" + where_ + ")"; }
+
+ protected:
+  std::optional<AzureSas> fetch(std::string& why) override {
+    // Whole seconds: "se" has no fraction, so the expiry kept is the one signed.
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    auto query = azure_account_sas(account_, key_, now, lifetime_);
+    if (!query) {
+      why = "the account key is not base64";
+      return std::nullopt;
+    }
+    return AzureSas{std::move(*query), now + lifetime_};
+  }
+
+ private:
+  std::string account_, key_, where_;
+  std::chrono::seconds lifetime_;
+};
+
 }  // namespace
 
 std::string azure_account_of(const std::string& url) {
@@ -80,10 +105,10 @@ std::string azure_account_of(const std::string& url) {
 }
 
 std::optional<std::string> azure_account_sas(const std::string& account, const std::string& key,
-                                             std::chrono::system_clock::time_point now) {
+                                             std::chrono::system_clock::time_point now, std::chrono::seconds lifetime) {
   const auto secret = base64_decode(key);
   if (!secret || secret->empty()) return std::nullopt;
-  const std::string expiry = utc_text(now + kSasLifetime);
+  const std::string expiry = utc_text(now + lifetime);
   const std::string permissions = "rwc", services = "b", types = "o";
   const std::string to_sign = account + "\n" + permissions + "\n" + services + "\n" + types + "\n\n" + expiry +
                               "\n\n\n" + kSasVersion + "\n";
@@ -93,7 +118,14 @@ std::optional<std::string> azure_account_sas(const std::string& account, const s
          "&sig=" + percent_encode(base64(reinterpret_cast<const unsigned char*>(mac.data()), mac.size()));
 }
 
-AzureKeyLookup azure_key_from_environment(const std::string& account, std::chrono::system_clock::time_point now) {
+std::shared_ptr<AzureSasProvider> azure_account_sas_signer(const std::string& account, const std::string& key,
+                                                           std::string where, std::chrono::seconds lifetime) {
+  const auto secret = base64_decode(key);
+  if (!secret || secret->empty()) return nullptr;
+  return std::make_shared<AccountKeySigner>(account, key, std::move(where), lifetime);
+}
+
+AzureKeyLookup azure_key_from_environment(const std::string& account, std::chrono::seconds sas_lifetime) {
   AzureKeyLookup out;
   std::vector<std::string> looked;
   const auto use = [&](const std::string& name, const std::string& key, const std::string& where) {
@@ -101,8 +133,8 @@ AzureKeyLookup azure_key_from_environment(const std::string& account, std::chron
       looked.push_back(where + " (for account " + name + ", not " + account + ")");
       return false;
     }
-    out.sas = azure_account_sas(account.empty() ? name : account, key, now);
-    if (!out.sas) out.problem = where + ": the account key is not base64 (copy it from the portal's Access keys)";
+    out.signer = azure_account_sas_signer(account.empty() ? name : account, key, where, sas_lifetime);
+    if (!out.signer) out.problem = where + ": the account key is not base64 (copy it from the portal's Access keys)";
     return true;
   };
   const std::string key = env("AZURE_STORAGE_KEY");
@@ -131,16 +163,25 @@ AzureKeyLookup azure_key_from_environment(const std::string& account, std::chron
 }
 
 std::shared_ptr<AzureTokenProvider> azure_identity_from_environment(std::string& looked_at) {
-  const std::string endpoint = env("IDENTITY_ENDPOINT"), secret = env("IDENTITY_HEADER");
   const std::string client = env("AZURE_CLIENT_ID");
-  if (!endpoint.empty() && !secret.empty()) return make_app_service_identity_provider(endpoint, secret, client);
+  // DefaultAzureCredential's order: workload identity, then managed identity
+  // (App Service's endpoint, else the instance metadata service).
   const std::string token_file = env("AZURE_FEDERATED_TOKEN_FILE"), tenant = env("AZURE_TENANT_ID");
   if (!token_file.empty() && !client.empty() && !tenant.empty()) {
     std::string authority = env("AZURE_AUTHORITY_HOST");
     if (authority.empty()) authority = "https://login.microsoftonline.com/";
     return make_workload_identity_provider(authority, tenant, client, token_file);
   }
-  looked_at = "IDENTITY_ENDPOINT + IDENTITY_HEADER, AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID";
+  const std::string endpoint = env("IDENTITY_ENDPOINT"), secret = env("IDENTITY_HEADER");
+  if (!endpoint.empty() && !secret.empty()) return make_app_service_identity_provider(endpoint, secret, client);
+  std::string imds = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
+  const bool overridden = !imds.empty();
+  if (!overridden) imds = kAzureImdsHost;
+  const std::string probe = probe_instance_metadata(imds);
+  if (probe.empty()) return make_instance_metadata_identity_provider(imds, client);
+  looked_at = "AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID, IDENTITY_ENDPOINT + IDENTITY_HEADER, "
+              "the instance metadata service at " + imds + (overridden ? " (AZURE_POD_IDENTITY_AUTHORITY_HOST)" : "") +
+              " (" + probe + ")";
   return nullptr;
 }
 

@@ -4,11 +4,13 @@
 // AZURE_STORAGE_CONNECTION_STRING (AccountName + AccountKey, a
 // SharedAccessSignature, or UseDevelopmentStorage=true: Azurite's
 // well-known account). The key never travels: it signs an account SAS
-// (blob service, objects, read/write/create, valid 24 hours from the load),
-// as `az storage account generate-sas` does, and requests carry that.
-// Without a key: a managed identity (IDENTITY_ENDPOINT + IDENTITY_HEADER) or
-// a workload identity (AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID +
-// AZURE_TENANT_ID), whose tokens are asked later (transfer/azure_token.h).
+// (blob service, objects, read/write/create, valid 24 hours), as `az storage
+// account generate-sas` does, when a request first needs one and again 5
+// minutes before it expires (transfer/azure_sas.h), and requests carry that.
+// Without a key: a workload identity (AZURE_FEDERATED_TOKEN_FILE +
+// AZURE_CLIENT_ID + AZURE_TENANT_ID), a managed identity (IDENTITY_ENDPOINT +
+// IDENTITY_HEADER), else the VM's instance metadata service, in the Azure
+// SDKs' order; their tokens are asked later (transfer/azure_token.h).
 #pragma once
 
 #include <chrono>
@@ -17,6 +19,7 @@
 #include <string>
 
 namespace assetfetch {
+class AzureSasProvider;
 class AzureTokenProvider;
 }
 
@@ -28,21 +31,30 @@ namespace assetfetch::config_detail {
 std::string azure_account_of(const std::string& url);
 
 struct AzureKeyLookup {
-  std::optional<std::string> sas;  // the query to use (no '?'), when found
-  std::string looked_at;           // for the warning when nothing is found
-  std::string problem;             // a malformed key or connection string (what, no secret)
+  std::shared_ptr<AzureSasProvider> signer;  // an account key was found
+  std::optional<std::string> sas;            // a connection string's SAS (no '?')
+  std::string looked_at;                     // for the warning when nothing is found
+  std::string problem;                       // a malformed key or connection string (what, no secret)
 };
 
-// The environment's credentials for `account` ("" accepts any account).
-AzureKeyLookup azure_key_from_environment(const std::string& account,
-                                          std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+// The environment's credentials for `account` ("" accepts any account);
+// `sas_lifetime`: ConfigLoadOptions::azure_sas_lifetime.
+AzureKeyLookup azure_key_from_environment(const std::string& account, std::chrono::seconds sas_lifetime);
 
-// An account SAS signed with the base64 `key`; nullopt when the key is not base64.
+// Signs account SASes for `account` with the base64 `key`; nullptr when the
+// key is not base64. `where` names the key in messages ("AZURE_STORAGE_KEY").
+std::shared_ptr<AzureSasProvider> azure_account_sas_signer(const std::string& account, const std::string& key,
+                                                           std::string where, std::chrono::seconds lifetime);
+
+// An account SAS signed with the base64 `key`, valid `lifetime` from `now`;
+// nullopt when the key is not base64.
 std::optional<std::string> azure_account_sas(const std::string& account, const std::string& key,
-                                             std::chrono::system_clock::time_point now);
+                                             std::chrono::system_clock::time_point now, std::chrono::seconds lifetime);
 
-// The identity service the environment names, or nullptr; `looked_at` gets
-// what was looked for.
+// The identity service the environment names, in the Azure SDKs' order, or
+// nullptr; `looked_at` gets what was looked for. The instance metadata
+// service (IMDS) comes last, and only when it answers a probe
+// (transfer/azure_token.h: a machine outside Azure has none).
 std::shared_ptr<AzureTokenProvider> azure_identity_from_environment(std::string& looked_at);
 
 }  // namespace assetfetch::config_detail

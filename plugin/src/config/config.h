@@ -83,6 +83,10 @@ struct ConfigLoadOptions {
   // In `check`, a missing ${env:NAME} is a warning (recorded in warnings)
   // instead of an error.
   bool missing_env_is_warning = false;
+  // How long an Azure account SAS signed with an account key is valid
+  // (re-signed 5 minutes before it ends). Internal: tests shorten it to see
+  // a long-lived host re-sign; no file or flag sets it.
+  std::chrono::seconds azure_sas_lifetime{24 * 3600};
 };
 
 Config load_config(const std::filesystem::path& file, const ConfigLoadOptions& opts = {});

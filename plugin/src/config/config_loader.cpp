@@ -38,7 +38,7 @@ SourceSpec parse_source(const JsonNode& node, const ConfigLoadOptions& opts, std
   SourceSpec source;
   if (node.has("url")) d.attempt([&] { source.url_template = node.child("url").non_empty_string(); });
   // "kind" and its keys; an s3:// url becomes the endpoint's URL here.
-  const bool url_checkable = parse_store_keys(node, source, d, unusable);
+  const bool url_checkable = parse_store_keys(node, source, d, unusable, opts);
   if (!node.has("url")) {
     d.add(node.pointer(), "missing \"url\"; add a URL template such as \"https://cache.example/{sha256}\"");
   } else if (url_checkable) {

@@ -235,10 +235,11 @@ void expand_sas(const JsonNode& node, SourceSpec& source, std::optional<std::str
 
 // An Azure source whose URL carries no SAS: "credentials": "none" (anonymous,
 // a public container), {"account_key": "${env:NAME}"[, "account_name": ...]},
-// else the environment (azure_key.h). A key becomes an account SAS in the
-// URL's query. Else a managed or workload identity's bearer token. Nothing
-// found: anonymous requests, as a public container needs.
-void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable) {
+// else the environment (azure_key.h). A key signs account SASes at request
+// time (StoreAccess::azure_sas). Else a workload or managed identity's bearer
+// token. Nothing found: the store is unusable (skipped with a warning).
+void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable,
+                       std::chrono::seconds sas_lifetime) {
   const bool has_query = source.url_template.find('?') != std::string::npos;
   std::string account = azure_account_of(source.url_template);
   if (node.has("credentials")) {
@@ -257,15 +258,19 @@ void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d,
     }
     if (account.empty())
       c.fail("the url does not name the storage account (ACCOUNT.blob.core.windows.net); add \"account_name\"");
-    const auto sas = azure_account_sas(account, *key, std::chrono::system_clock::now());
-    if (!sas) c.child("account_key").fail("the account key is not base64; copy it from the portal's Access keys");
-    source.url_template += "?" + *sas;
+    source.store.azure_sas = azure_account_sas_signer(account, *key, c.child("account_key").place(), sas_lifetime);
+    if (!source.store.azure_sas)
+      c.child("account_key").fail("the account key is not base64; copy it from the portal's Access keys");
     return;
   }
   if (has_query) return;
-  const AzureKeyLookup found = azure_key_from_environment(account);
+  const AzureKeyLookup found = azure_key_from_environment(account, sas_lifetime);
   if (!found.problem.empty()) {
     unusable = found.problem;
+    return;
+  }
+  if (found.signer) {
+    source.store.azure_sas = found.signer;
     return;
   }
   if (found.sas) {
@@ -274,6 +279,10 @@ void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d,
   }
   std::string identities;
   source.store.azure_token = azure_identity_from_environment(identities);
+  if (!source.store.azure_token)
+    unusable = "no Azure credentials found (looked at: " + found.looked_at + ", " + identities +
+               "); put a SAS in the url's query (?${env:AZ_SAS}), export AZURE_STORAGE_CONNECTION_STRING, or give "
+               "\"credentials\" (\"none\" for a public container)";
 }
 
 }  // namespace
@@ -291,7 +300,8 @@ std::optional<std::string> azure_sas_problem(const std::string& url_template) {
   return std::nullopt;
 }
 
-bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable) {
+bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable,
+                      const ConfigLoadOptions& opts) {
   bool kind_ok = true;
   if (node.has("kind")) {
     kind_ok = d.attempt([&] {
@@ -320,7 +330,7 @@ bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, 
   if (kind == StoreKind::azure_blob && node.has("url"))
     return d.attempt([&] {
       expand_sas(node, source, unusable);
-      if (!unusable) azure_credentials(node, source, d, unusable);
+      if (!unusable) azure_credentials(node, source, d, unusable, opts.azure_sas_lifetime);
     });
   if (kind != StoreKind::s3) return true;
   if (!node.has("url")) return false;  // the caller reports the missing url

@@ -20,7 +20,8 @@ inline constexpr std::initializer_list<const char*> kSourceKeys = {
 // not one). Returns false when the url must not be checked further.
 // `unusable` is set when the store's credentials are not found (the source
 // is then left out with a warning, not an error).
-bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable);
+bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable,
+                      const ConfigLoadOptions& opts);
 
 // Problems with an Azure Blob URL template: the SAS must be the query.
 std::optional<std::string> azure_sas_problem(const std::string& url_template);

@@ -22,19 +22,6 @@ Result<std::string> executable_path();
 // Fills `buf` from the OS's random source (getentropy / BCryptGenRandom).
 Status random_bytes(void* buf, std::size_t len);
 
-// What run_command() saw: the exit code and up to max_output bytes of stdout
-// (stderr is the caller's own, so a helper's complaint reaches the user).
-struct CommandOutput {
-  int exit_code = -1;
-  std::string out;
-};
-
-// Runs `command` through the shell (/bin/sh -c) with stdin from /dev/null,
-// reading its stdout until it exits; killed after `timeout` (Errc::interrupted).
-// For AWS credential_process. Windows: Errc::unsupported (not built yet).
-Result<CommandOutput> run_command(const std::string& command, std::chrono::milliseconds timeout,
-                                  std::size_t max_output);
-
 class Child {
  public:
   // Starts argv[0] (a path; not searched on PATH) with the given arguments,

@@ -17,6 +17,7 @@ if(WIN32)
     ${_af_platform_dir}/windows/lock_windows.cpp
     ${_af_platform_dir}/windows/fs_ops_windows.cpp
     ${_af_platform_dir}/windows/process_windows.cpp
+    ${_af_platform_dir}/windows/child_process_output_windows.cpp
     ${_af_platform_dir}/windows/terminal_windows.cpp
     ${_af_platform_dir}/windows/library_windows.cpp
     ${_af_platform_dir}/windows/sha_windows.cpp
@@ -36,6 +37,7 @@ else()
     ${_af_platform_dir}/posix/mechanisms_posix.cpp
     ${_af_platform_dir}/posix/fs_ops_posix.cpp
     ${_af_platform_dir}/posix/process_posix.cpp
+    ${_af_platform_dir}/posix/child_process_output_posix.cpp
     ${_af_platform_dir}/posix/terminal_posix.cpp
     ${_af_platform_dir}/posix/library_posix.cpp
     ${_af_platform_dir}/posix/local_socket_posix.cpp

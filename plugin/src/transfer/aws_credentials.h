@@ -41,7 +41,7 @@ std::shared_ptr<AwsCredentialProvider> make_container_provider(std::string url, 
 // the instance's role name, then its credentials.
 std::shared_ptr<AwsCredentialProvider> make_imds_provider(std::string endpoint);
 
-// Runs `command` (a profile's credential_process) through the shell at each
+// Runs `command` (a profile's credential_process; platform/child_process_output.h) at each
 // fetch and reads its JSON ({"Version": 1, "AccessKeyId", "SecretAccessKey",
 // "SessionToken", "Expiration"}); `profile` names it in messages (the command
 // itself is never printed: it may carry secrets). At most 30 s per run.

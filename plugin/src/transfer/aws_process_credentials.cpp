@@ -2,7 +2,7 @@
 // (aws_credentials.h, make_process_provider).
 #include <cctype>
 
-#include "platform/process.h"
+#include "platform/child_process_output.h"
 #include "transfer/aws_credentials.h"
 
 namespace assetfetch {

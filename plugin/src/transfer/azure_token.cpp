@@ -122,7 +122,57 @@ class WorkloadIdentity final : public AzureTokenProvider {
   std::string authority_, tenant_, client_id_, token_file_;
 };
 
+// The token path under an IMDS host ("http://169.254.169.254", or the
+// override with or without a trailing '/').
+std::string imds_token_url(const std::string& host) {
+  std::string url = host;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url + "/metadata/identity/oauth2/token";
+}
+
+class InstanceMetadataIdentity final : public AzureTokenProvider {
+ public:
+  InstanceMetadataIdentity(std::string host, std::string client_id)
+      : host_(std::move(host)), client_id_(std::move(client_id)) {}
+  std::string name() const override { return "managed identity (instance metadata at " + host_ + ")"; }
+
+ protected:
+  std::optional<AzureToken> fetch(std::string& why) override {
+    ObjectRequest r;
+    r.method = "GET";
+    r.url = imds_token_url(host_) + "?api-version=2018-02-01&resource=" + percent_encode(kAzureStorageResource);
+    if (!client_id_.empty()) r.url += "&client_id=" + percent_encode(client_id_);
+    r.headers.emplace_back("Metadata", "true");
+    return token_of(ask(r), why);
+  }
+
+ private:
+  std::string host_, client_id_;
+};
+
 }  // namespace
+
+std::shared_ptr<AzureTokenProvider> make_instance_metadata_identity_provider(std::string host, std::string client_id) {
+  return std::make_shared<InstanceMetadataIdentity>(std::move(host), std::move(client_id));
+}
+
+std::string probe_instance_metadata(const std::string& host) {
+  static const RetryPolicy probe = [] {
+    RetryPolicy p;
+    p.connect_timeout = kImdsProbeConnectTimeout;
+    p.no_progress_timeout = std::chrono::seconds(2);
+    return p;
+  }();
+  ObjectRequest r;
+  r.method = "GET";
+  r.url = imds_token_url(host);
+  r.retry = &probe;
+  r.total_timeout = std::chrono::seconds(3);
+  r.no_proxy = true;
+  const ObjectResponse answer = perform_object_request(r);
+  if (!answer.transport_failed) return {};
+  return answer.error.empty() ? "no answer" : answer.error;
+}
 
 std::shared_ptr<AzureTokenProvider> make_app_service_identity_provider(std::string endpoint, std::string secret,
                                                                        std::string client_id) {

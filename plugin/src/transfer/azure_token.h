@@ -1,10 +1,11 @@
 // Azure AD (Entra ID) access tokens for Blob storage from an identity
-// service: App Service / Functions / Container Apps managed identity
-// (IDENTITY_ENDPOINT + IDENTITY_HEADER) and workload identity (a federated
-// token file exchanged at the tenant's token endpoint, as AKS and GitHub
-// Actions OIDC set it up). Asked only when a request needs a token (never
-// at config time), with the bounds of refreshing_secret.h, and
-// again 5 minutes before the token expires. Requests carry it as
+// service: workload identity (a federated token file exchanged at the
+// tenant's token endpoint, as AKS and GitHub Actions OIDC set it up), App
+// Service / Functions / Container Apps managed identity (IDENTITY_ENDPOINT +
+// IDENTITY_HEADER) and a VM's managed identity through the instance metadata
+// service (IMDS). Asked only when a request needs a token (never at config
+// time; IMDS is only probed then), with the bounds of refreshing_secret.h,
+// and again 5 minutes before the token expires. Requests carry it as
 // "Authorization: Bearer"; storage accepts that over HTTPS only.
 #pragma once
 
@@ -33,6 +34,22 @@ inline constexpr const char* kAzureStorageResource = "https://storage.azure.com/
 // X-IDENTITY-HEADER: <secret> (App Service managed identity).
 std::shared_ptr<AzureTokenProvider> make_app_service_identity_provider(std::string endpoint, std::string secret,
                                                                        std::string client_id);
+
+// The instance metadata service's address; the Azure SDKs' override
+// AZURE_POD_IDENTITY_AUTHORITY_HOST replaces it (aad-pod-identity, tests).
+inline constexpr const char* kAzureImdsHost = "http://169.254.169.254";
+// A machine outside Azure has no IMDS: the probe gives up after this long
+// (the SDKs' probe: a 1-second connect, no retry).
+inline constexpr std::chrono::seconds kImdsProbeConnectTimeout{1};
+
+// GET <host>/metadata/identity/oauth2/token?api-version=2018-02-01&resource=...
+// [&client_id=...] with "Metadata: true" (a VM's or scale set's identity).
+std::shared_ptr<AzureTokenProvider> make_instance_metadata_identity_provider(std::string host, std::string client_id);
+
+// Whether an instance metadata service answers at `host`: any HTTP answer to
+// a request without the Metadata header (which IMDS refuses with 400) counts,
+// as in the SDKs; "" when it does, else why not (no secret in it).
+std::string probe_instance_metadata(const std::string& host);
 
 // POST <authority><tenant>/oauth2/v2.0/token, client credentials with the
 // contents of `token_file` (read at each fetch) as the client assertion.

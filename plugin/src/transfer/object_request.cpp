@@ -148,7 +148,7 @@ ObjectResponse perform_object_request(const ObjectRequest& r) {
   const bool with_body = r.method == "PUT" || r.method == "POST";
   if (with_body && !r.content_type.empty())
     headers = curl.slist_append(headers, ("Content-Type: " + r.content_type).c_str());
-  if (r.store) headers = apply_store_auth(e, *r.store, headers);
+  if (r.store) headers = apply_store_auth(e, *r.store, r.url, headers);
   curl.easy_setopt(e, CURLOPT_HTTPHEADER, headers);
   const auto length = static_cast<curl_off_t>(r.body_fd != platform::kNoHandle ? r.body_length : r.body_text.size());
   curl.easy_setopt(e, CURLOPT_READFUNCTION, &on_read);

@@ -1,12 +1,13 @@
 #include "transfer/store_auth.h"
 
 #include "transfer/aws_credentials.h"
+#include "transfer/azure_sas.h"
 #include "transfer/azure_token.h"
 #include "transfer/curl_url.h"
 
 namespace assetfetch {
 
-curl_slist* apply_store_auth(CURL* easy, const StoreAccess& store, curl_slist* headers) {
+curl_slist* apply_store_auth(CURL* easy, const StoreAccess& store, const std::string& url, curl_slist* headers) {
   const CurlApi& curl = curl_api();
   switch (store.kind) {
     case StoreKind::http:
@@ -18,6 +19,12 @@ curl_slist* apply_store_auth(CURL* easy, const StoreAccess& store, curl_slist* h
       if (store.azure_token) {
         if (auto token = store.azure_token->current())
           headers = curl.slist_append(headers, ("Authorization: Bearer " + token->access_token).c_str());
+      }
+      if (store.azure_sas) {
+        if (auto sas = store.azure_sas->current()) {
+          const std::string signed_url = url + (url.find('?') == std::string::npos ? "?" : "&") + sas->query;
+          curl.easy_setopt(easy, CURLOPT_URL, signed_url.c_str());
+        }
       }
       break;
     case StoreKind::s3: {

@@ -172,7 +172,7 @@ Transfer::Transfer(TransferRequest request, HeaderCheck check, BodySink sink)
   header_list_ = curl_api().slist_append(header_list_, "Accept-Encoding: identity");
   for (const auto& [name, value] : request_.headers)
     header_list_ = curl_api().slist_append(header_list_, (name + ": " + value).c_str());
-  if (request_.store) header_list_ = apply_store_auth(easy_, *request_.store, header_list_);
+  if (request_.store) header_list_ = apply_store_auth(easy_, *request_.store, request_.url, header_list_);
   curl_api().easy_setopt(easy_, CURLOPT_HTTPHEADER, header_list_);
   if (!request_.range.empty()) curl_api().easy_setopt(easy_, CURLOPT_RANGE, request_.range.c_str());
   curl_api().easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Transfer::on_header);

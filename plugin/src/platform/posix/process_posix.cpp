@@ -1,12 +1,9 @@
 // Processes on POSIX.
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <thread>
 
@@ -110,54 +107,5 @@ void Child::kill() {
 }
 
 void Child::close() {}
-
-Result<CommandOutput> run_command(const std::string& command, std::chrono::milliseconds timeout,
-                                  std::size_t max_output) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) return last_error("run", "a pipe");
-  posix_spawn_file_actions_t actions;
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-  ::posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  ::posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
-  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv), environ);
-  ::posix_spawn_file_actions_destroy(&actions);
-  ::close(pipe_fds[1]);
-  if (rc != 0) {
-    ::close(pipe_fds[0]);
-    return PlatformError{errc_of_native(rc), rc, "run", "/bin/sh", {}};
-  }
-  CommandOutput result;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool timed_out = false;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{pipe_fds[0], POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) continue;  // the deadline check above ends it
-    char buf[4096];
-    const ssize_t n = ::read(pipe_fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // EOF: the command closed its output
-    if (result.out.size() < max_output)
-      result.out.append(buf, std::min(static_cast<std::size_t>(n), max_output - result.out.size()));
-  }
-  ::close(pipe_fds[0]);
-  if (timed_out) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) return PlatformError{Errc::interrupted, 0, "run", "the command", "it ran too long and was stopped"};
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
 
 }  // namespace assetfetch::platform

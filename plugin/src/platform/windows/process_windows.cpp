@@ -112,8 +112,4 @@ void Child::close() {
   handle_ = nullptr;
 }
 
-Result<CommandOutput> run_command(const std::string&, std::chrono::milliseconds, std::size_t) {
-  return PlatformError{Errc::unsupported, 0, "run", "credential_process", "not built for Windows yet"};
-}
-
 }  // namespace assetfetch::platform

@@ -4,34 +4,6 @@
 
 namespace assetfetch::platform::win {
 
-namespace {
-
-// One argument as the C runtime's parser reads it back (CommandLineToArgvW
-// rules): quoted when it has a space, a tab or a quote; backslashes doubled
-// only before a quote.
-void append_quoted(std::wstring& cmd, const std::wstring& arg) {
-  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
-    cmd += arg;
-    return;
-  }
-  cmd += L'"';
-  std::size_t backslashes = 0;
-  for (wchar_t c : arg) {
-    if (c == L'\\') {
-      ++backslashes;
-      continue;
-    }
-    if (c == L'"') cmd.append(backslashes * 2 + 1, L'\\');
-    else cmd.append(backslashes, L'\\');
-    backslashes = 0;
-    cmd += c;
-  }
-  cmd.append(backslashes * 2, L'\\');
-  cmd += L'"';
-}
-
-}  // namespace
-
 Result<std::wstring> command_line(const std::vector<std::string>& argv) {
   std::wstring cmd;
   for (const std::string& a : argv) {
@@ -71,5 +43,29 @@ std::string utf8_of_api_path(std::wstring_view wide) {
 }
 
 PlatformError error(std::string op, std::string_view path) { return last_error(std::move(op), std::string(path)); }
+
+// One argument as the C runtime's parser reads it back (CommandLineToArgvW
+// rules): quoted when it has a space, a tab or a quote; backslashes doubled
+// only before a quote.
+void append_quoted(std::wstring& cmd, const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
+    cmd += arg;
+    return;
+  }
+  cmd += L'"';
+  std::size_t backslashes = 0;
+  for (wchar_t c : arg) {
+    if (c == L'\\') {
+      ++backslashes;
+      continue;
+    }
+    if (c == L'"') cmd.append(backslashes * 2 + 1, L'\\');
+    else cmd.append(backslashes, L'\\');
+    backslashes = 0;
+    cmd += c;
+  }
+  cmd.append(backslashes * 2, L'\\');
+  cmd += L'"';
+}
 
 }  // namespace assetfetch::platform::win

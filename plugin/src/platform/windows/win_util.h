@@ -23,6 +23,10 @@ Result<std::wstring> command_line(const std::vector<std::string>& argv);
 // The error of the last failed call (GetLastError) as a PlatformError.
 PlatformError error(std::string op, std::string_view path);
 
+// Appends `arg` to a command line so the C runtime's parser
+// (CommandLineToArgvW rules) reads it back unchanged.
+void append_quoted(std::wstring& cmd, const std::wstring& arg);
+
 // Sharing every handle of ours allows: others may read, write, rename and
 // remove the file while we hold it, as on POSIX.
 constexpr DWORD kShareAll = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
