@@ -13,6 +13,15 @@ MiB = 1024 * 1024
 RUN_TIMEOUT = 600  # seconds; a hung tool is killed and reported as failed
 
 
+def load1():
+    """The 1-minute load average: the machine is shared, so every row records it before and after."""
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def rm(*paths):
     for p in paths:
         if os.path.isdir(p) and not os.path.islink(p):
@@ -141,7 +150,8 @@ class Runner:
     def measure(self, key, tool):
         if key in self.measured:
             return self.measured[key]
-        res = dict(label=tool.label, times=[], cpu=[], rss=[], extra=[], error=None, assetfetch=tool.assetfetch)
+        res = dict(label=tool.label, times=[], cpu=[], rss=[], extra=[], error=None, assetfetch=tool.assetfetch,
+                   load=(load1(), None))
         reps = min(self.reps, tool.reps) if tool.reps else self.reps
         for i in range(reps):
             if tool.prep:
@@ -166,6 +176,7 @@ class Runner:
                 res["extra"].append(extra)
             self.log(f"  {tool.label} [{i + 1}/{reps}]: {wall:.3f} s, cpu {cpu:.2f} s, rss {rss:.1f} MiB"
                      + (f", {extra}" if extra is not None else ""))
+        res["load"] = (res["load"][0], load1())
         self.measured[key] = res
         return res
 
