@@ -109,6 +109,31 @@ TEST_F(Resume, CorruptedResumedBytesAreFetchedAgainNotBlamedOnTheServer) {
   EXPECT_TRUE(af_it::files_under(cache / "partial").empty());
 }
 
+// A journal whose record is gone (a `cache prune` killed between the two
+// removals) is never resumed from: without the record the run does not even
+// look for a journal, truncates the partial and asks from byte 0, and the
+// journal it rewrites for this download goes when the file is done.
+TEST_F(Resume, AJournalWithoutItsRecordIsNeverTrusted) {
+  ASSERT_NO_FATAL_FAILURE(kill_after(2u << 20));
+  const fs::path journal = cache / "partial" / ("sha256-" + sha + ".filled");
+  const fs::path record = cache / "partial" / ("sha256-" + sha + ".json");
+  ASSERT_TRUE(fs::exists(journal));
+  ASSERT_TRUE(fs::remove(record));
+  std::string bytes = af_test::read_file(part);
+  ASSERT_GT(bytes.size(), 1000u);
+  bytes[1000] = static_cast<char>(bytes[1000] ^ 0x5a);  // the journal would vouch for this span
+  af_test::write_file(part, bytes);
+
+  auto r = rerun();
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(af_test::read_file(out) == data);
+  auto reqs = server.requests_for("/big.bin");
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].range, "bytes=0-") << "resumed from a journal that had lost its record";
+  EXPECT_EQ(r.err.find("did not verify"), std::string::npos) << r.err;
+  EXPECT_TRUE(af_it::files_under(cache / "partial").empty());
+}
+
 // A fetch that fails (its only server went away mid-transfer: exit 4) keeps
 // what it received in the cache, like a killed one: the next run, from any
 // URL serving the same hash, continues with a Range request.

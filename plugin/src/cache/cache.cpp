@@ -231,14 +231,18 @@ void Cache::touch(const Digest& d) {
   if (ec) fs::last_write_time(object_path(d), fs::file_time_type::clock::now(), ec);
 }
 
-std::optional<PartialMeta> Cache::read_partial_meta(const Digest& d) const {
+std::optional<PartialMeta> Cache::read_partial_meta(const Digest& d, bool* absent) const {
+  if (absent) *absent = false;
   fs::path p = partial_path(d);
   p.replace_extension(".json");
   // One open for the common case (no record): the platform's open refuses a
   // link (O_NOFOLLOW) and a non-regular file, as check_entry would.
   platform::Result<platform::File> f = platform::open_regular(platform::utf8_of(p), {});
   if (!f) {
-    if (f.error().code == platform::Errc::not_found) return std::nullopt;
+    if (f.error().code == platform::Errc::not_found) {
+      if (absent) *absent = true;
+      return std::nullopt;
+    }
     check_entry(p);  // names a link or a folder planted here
     return std::nullopt;
   }

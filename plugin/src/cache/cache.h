@@ -107,7 +107,9 @@ class Cache {
   // re-hash; otherwise the next use re-hashes, as for any changed object.
   void linking(const Digest& d, const std::function<void()>& link) const;
 
-  std::optional<PartialMeta> read_partial_meta(const Digest& d) const;
+  // `absent` (optional) is set when no record is there at all (not merely
+  // unreadable or torn).
+  std::optional<PartialMeta> read_partial_meta(const Digest& d, bool* absent = nullptr) const;
   void write_partial_meta(const Digest& d, const PartialMeta& meta) const;
   // Removes the partial, its validators, its journal and a kept .bad copy.
   void remove_partial(const Digest& d) const;

@@ -51,7 +51,7 @@ void copy_fd_range(platform::NativeHandle in, std::uint64_t in_offset, platform:
   copy_fd_range(fin.file(), in_offset, fout.file(), out_offset, length);
 }
 
-bool clone_or_copy(const std::filesystem::path& from, const std::filesystem::path& to) {
+bool clone_or_copy(const std::filesystem::path& from, const std::filesystem::path& to, std::uint64_t* size_out) {
   UniqueFd in = open_regular_readonly(from);
   platform::Result<platform::FileIdentity> in_id = platform::identity(in);
   if (!in_id) fail(in_id.error(), from, "cannot stat");
@@ -59,6 +59,7 @@ bool clone_or_copy(const std::filesystem::path& from, const std::filesystem::pat
   // new file is never opened through a link.
   UniqueFd out = open_new_temporary(to, true);
   const std::uint64_t size = in_id.value().size;
+  if (size_out) *size_out = size;  // `from` is read-only (an object) or ours alone: what it held is what `to` gets
   if (size < kCloneMinSize) {
     // Read and write: copy_file_range itself clones on XFS and btrfs.
     copy_or_throw(platform::copy_through_buffer(in, 0, out, 0, size));

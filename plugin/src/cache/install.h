@@ -20,7 +20,8 @@ inline constexpr std::uint64_t kCloneMinSize = std::uint64_t{1} << 20;
 // Creates `to` anew (replacing whatever is at that name, never following a
 // link there) with the contents of `from`, which must be a regular file, not
 // a link. Returns true when a reflink was used (never below kCloneMinSize).
-bool clone_or_copy(const std::filesystem::path& from, const std::filesystem::path& to);
+// `size` (optional) gets the bytes `to` holds: the caller needs no stat of it.
+bool clone_or_copy(const std::filesystem::path& from, const std::filesystem::path& to, std::uint64_t* size = nullptr);
 
 // Copies `length` bytes from `in` at in_offset to `out` at out_offset
 // (platform::copy_range: copy_file_range where the OS has it, else a

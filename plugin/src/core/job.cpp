@@ -26,10 +26,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The nearest existing ancestor must be a writable directory.
-bool destination_writable(const fs::path& dest, std::set<fs::path>& writable_dirs, std::string* why) {
+// The nearest existing ancestor must be a writable directory. `exists` says
+// whether something is at `dest` (the same stat: an absent destination cannot
+// be "in place", so add_file asks no install record about it).
+bool destination_writable(const fs::path& dest, std::set<fs::path>& writable_dirs, std::string* why, bool* exists) {
   std::error_code ec;
-  if (fs::is_directory(dest, ec)) {
+  const fs::file_status st = fs::status(dest, ec);
+  *exists = fs::exists(st);
+  if (fs::is_directory(st)) {
     *why = platform::utf8_of(dest) + " is a directory; give a file path";
     return false;
   }
@@ -120,15 +124,16 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
   spec.local_name = fs::absolute(spec.local_name);
   std::string why;
   bool writable = false;
+  bool dest_exists = true;
   {
     std::lock_guard<std::mutex> lock(writable_dirs_mu_);
-    writable = destination_writable(spec.local_name, writable_dirs_, &why);
+    writable = destination_writable(spec.local_name, writable_dirs_, &why, &dest_exists);
   }
   if (!writable) return reject("destination " + platform::utf8_of(spec.local_name) + ": " + why);
   std::vector<std::string> notes;
   if (health_) order_by_health(*health_, spec, &notes);
   // Already in place and unchanged since installed: a stat, not a re-hash.
-  const bool in_place = options_.skip_in_place && installs_ && installs_->in_place(spec);
+  const bool in_place = options_.skip_in_place && dest_exists && installs_ && installs_->in_place(spec);
   const std::string asset = spec.name;
   File* added = insert_file(std::move(spec), in_place);
   if (!notes.empty()) {
@@ -232,11 +237,15 @@ bool JobImpl::resume() {
     lock.lock();
   }
   remove_stale_temporaries();
+  std::set<fs::path> folders_made;  // a sync of thousands of files into a few folders: one stat each
   for (auto& f : files_) {
     if (f->in_place) continue;
     if (!f->worker || f->worker->phase() == FileWorker::Phase::failed) {
       std::error_code ec;
-      fs::create_directories(f->spec_.local_name.parent_path(), ec);
+      if (fs::path folder = f->spec_.local_name.parent_path(); !folders_made.count(folder)) {
+        fs::create_directories(folder, ec);
+        folders_made.insert(std::move(folder));
+      }
       f->worker = std::make_unique<FileWorker>(f->spec_, options_, cache_ ? &*cache_ : nullptr,
                                                events_for(f.get()), f->temporary_, &loop_meter_);
       if (f->pending_remote_name) f->worker->set_pending_remote_name(*std::exchange(f->pending_remote_name, std::nullopt));

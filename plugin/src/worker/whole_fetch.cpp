@@ -7,6 +7,7 @@
 #include "verify/hasher.h"
 #include "worker/local_source.h"
 #include "worker/requests.h"
+#include "platform/file.h"
 #include "platform/path.h"
 
 namespace assetfetch {
@@ -57,10 +58,18 @@ void WholeFetch::open_partial() {
   Cache& cache = *in_.cache;
   const Digest& key = partial_key(in_.spec);
   part_ = cache.partial_path(key);
-  fs::create_directories(part_.parent_path());
   std::error_code ec;
   fs::remove(platform::path_from_utf8(platform::utf8_of(part_) + ".bad"), ec);  // a killed run's leftover
-  part_fd_ = open_or_create_regular(part_);
+  // partial/ exists but for a new cache (or after it was removed): create it
+  // only when the open says it is missing, not with a stat per asset.
+  platform::Result<platform::File> opened =
+      platform::open_regular(platform::utf8_of(part_), {.write = true, .create = true});
+  if (opened) {
+    part_fd_ = std::move(opened).value();
+  } else {
+    if (opened.error().code == platform::Errc::not_found) fs::create_directories(part_.parent_path());
+    part_fd_ = open_or_create_regular(part_);  // again; or the error, with its hint
+  }
   auto id = platform::identity(part_fd_);
   if (!id) throw_platform(id.error());
   // Resume only what the journal says was written (never the length:
@@ -69,7 +78,8 @@ void WholeFetch::open_partial() {
   // The record is read even for an empty partial: a link planted at its name
   // is refused (symlink_test). An asset that had none, and writes none (below
   // kResumableSize), skips the truncation and the removals at the end.
-  auto meta = cache.read_partial_meta(key);
+  bool no_record = false;
+  auto meta = cache.read_partial_meta(key, &no_record);
   records_ = meta.has_value() || id->size > 0;
   // Unverified bytes resume only with a validator for If-Range (next_request).
   if (meta && meta->remote_size_known && meta->remote_size > 0 && id->size > 0 &&
@@ -79,7 +89,15 @@ void WholeFetch::open_partial() {
     kept.clip(std::min<std::uint64_t>(id->size, meta->remote_size));
   }
   if (kept.empty()) {
-    close_journal(true);  // a stale journal must never be resumed from
+    // A stale journal must never be resumed from. With no record at all there
+    // is none of ours to remove (a small asset's common case: no unlink): a
+    // journal is created only after its record (check_headers) and removed
+    // before it (deliver, refetch_resumed, drop_mismatched,
+    // Cache::remove_partial). One a killed `cache prune` left behind is still
+    // never trusted: it is read only beside a record, and a new record's
+    // journal is rewritten (FilledJournal::open) before any byte is written;
+    // the next prune removes it.
+    close_journal(!no_record);
     if (id->size > 0) {
       if (auto t = platform::truncate(part_fd_, 0); !t) throw_platform(t.error());
     }
