@@ -83,6 +83,10 @@ class FileImpl final : public File {
   bool restored = false;  // from the job record; a re-add of the same destination replaces it
   // Transfer thread only: bytes moved since the last publish.
   bool progressed = false;
+  // Transfer thread only: its worker was asked for a request, handed an
+  // answer or a remote name since the last publish (else it cannot have
+  // changed, and publish_all_locked skips it).
+  bool touched = false;
 };
 
 class JobImpl final : public Job {
@@ -138,7 +142,7 @@ class JobImpl final : public Job {
   // Sleeps until `until` or until stop_thread() wakes the loop; the poll
   // itself when libcurl is loaded, else a condition variable.
   void idle_until(class MultiSession& session, Clock::time_point until);
-  void publish_all_locked();
+  void publish_all_locked(bool every_file = false);
   void queue_transferred(FileImpl* file);
   // Runs the queued events with no lock held (transfer thread only).
   void deliver_events();

@@ -24,12 +24,17 @@ constexpr auto kMaxIdle = std::chrono::milliseconds(250);
 
 }  // namespace
 
-void JobImpl::publish_all_locked() {
+void JobImpl::publish_all_locked(bool every_file) {
   const auto now = Clock::now();
   for (auto& f : files_) {
     if (!f->worker) continue;
     // A settled worker does not change again: its last snapshot stands.
     if (settled(f->snapshot.phase) && f->snapshot.published && !f->progressed) continue;
+    // Nor does one the loop left alone since (the files queued behind the
+    // running ones): copying 1000 snapshots per turn of the loop was 8% of a
+    // sync's CPU for 1000 small files, and grows with the square of the count.
+    if (!every_file && f->snapshot.published && !f->touched && !f->progressed) continue;
+    f->touched = false;
     f->publish_locked();
     if (!f->progressed) continue;
     f->progressed = false;
@@ -94,7 +99,10 @@ JobImpl::Turn JobImpl::schedule_locked(MultiSession& session) {
   for (auto& f : files_) {
     auto* w = f->worker.get();
     if (!w) continue;  // already in place
-    if (f->pending_remote_name) w->set_pending_remote_name(*std::exchange(f->pending_remote_name, std::nullopt));
+    if (f->pending_remote_name) {
+      w->set_pending_remote_name(*std::exchange(f->pending_remote_name, std::nullopt));
+      f->touched = true;
+    }
     auto ph = w->phase();
     if (settled(ph)) continue;
     turn.all_settled = false;
@@ -105,6 +113,7 @@ JobImpl::Turn JobImpl::schedule_locked(MultiSession& session) {
     // A file already transferring may add segments; a new one waits for a slot.
     if (ph != FileWorker::Phase::transferring && !slot_free()) continue;
     bool was_busy = ph == FileWorker::Phase::transferring;
+    f->touched = true;
     for (int k = 0; k < 8; ++k) {  // bounded: one transfer per call
       auto t = w->next(now);
       if (!t) break;
@@ -176,6 +185,7 @@ void JobImpl::run() {
       std::lock_guard<std::mutex> lock(mu_);
       session.for_each_done([this, &finished_any](MultiSession::Entry& e, CURLcode code) {
         finished_any = true;
+        e.file->touched = true;
         e.file->worker->on_transfer_done(*e.transfer, code);
         if (e.file->worker->phase() == FileWorker::Phase::done) queue_transferred(e.file);
       });
@@ -214,7 +224,7 @@ void JobImpl::run() {
         state_ = JobState::transferred;
       }
     }
-    publish_all_locked();
+    publish_all_locked(true);  // interrupt() above changed the workers it stopped
   }
   {
     std::lock_guard<std::mutex> lock(wake_mu_);
