@@ -44,13 +44,10 @@ Status random_bytes(void* buf, std::size_t len) {
 }
 
 Result<Child> Child::spawn(const std::vector<std::string>& argv) {
-  if (argv.empty()) return PlatformError{Errc::invalid_argument, 0, "start", "", "no program given"};
-  Result<std::wstring> line = win::command_line(argv);
-  if (!line) return line.error();
-  std::wstring cmd = line.value();
-  Result<std::u16string> app = utf8_to_utf16(argv[0]);
-  if (!app) return app.error();
-  const std::wstring application(app.value().begin(), app.value().end());
+  Result<win::ProcessCommand> command = win::process_command(argv);
+  if (!command) return command.error();
+  const std::wstring& application = command.value().application;
+  std::wstring& cmd = command.value().line;
   STARTUPINFOW si{};
   si.cb = sizeof si;
   PROCESS_INFORMATION pi{};

@@ -15,6 +15,15 @@ Result<std::wstring> command_line(const std::vector<std::string>& argv) {
   return cmd;
 }
 
+Result<ProcessCommand> process_command(const std::vector<std::string>& argv) {
+  if (argv.empty()) return PlatformError{Errc::invalid_argument, 0, "start", "", "no program given"};
+  Result<std::wstring> line = command_line(argv);
+  if (!line) return line.error();
+  Result<std::u16string> app = utf8_to_utf16(argv[0]);
+  if (!app) return app.error();
+  return ProcessCommand{std::wstring(app.value().begin(), app.value().end()), std::move(line.value())};
+}
+
 Result<std::wstring> api_path(std::string_view utf8) {
   Result<std::u16string> wide = utf8_to_utf16(utf8);
   if (!wide) {

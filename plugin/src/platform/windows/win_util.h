@@ -20,6 +20,13 @@ Result<std::wstring> api_path(std::string_view utf8);
 std::string utf8_of_api_path(std::wstring_view wide);
 // argv as one command line the C runtime's parser splits back into argv.
 Result<std::wstring> command_line(const std::vector<std::string>& argv);
+// What CreateProcessW takes for argv: the program (argv[0], never searched
+// for on PATH) and the whole command line (writable, as CreateProcessW wants).
+struct ProcessCommand {
+  std::wstring application;
+  std::wstring line;
+};
+Result<ProcessCommand> process_command(const std::vector<std::string>& argv);
 // The error of the last failed call (GetLastError) as a PlatformError.
 PlatformError error(std::string op, std::string_view path);
 
