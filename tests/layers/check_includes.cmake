@@ -41,6 +41,7 @@ set(cli_allowed
   service/service_server.h # `assetfetch service`
   platform/arguments.h     # main(): the arguments as UTF-8 (Windows: CommandLineToArgvW)
   platform/path.h          # std::filesystem::path <-> UTF-8 (never the Windows ANSI code page)
+  platform/environment.h   # x-script's X_VCPKG_ASSET_SOURCES as UTF-8 (Windows' getenv is ANSI)
 )
 
 set(problems "")

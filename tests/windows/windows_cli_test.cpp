@@ -166,6 +166,29 @@ TEST_F(WindowsCli, MirrorInANonAsciiFolderPrintsAFileUrlThatServesOffline) {
   EXPECT_EQ(origin.request_count(), 0u);
 }
 
+// ${env:NAME} in a config reads the variable as UTF-8: Windows' getenv()
+// gives the ANSI code page, which turned "dépôt αβ 漢" into "d\xE9p\xF4t ?? ?".
+TEST_F(WindowsCli, ANonAsciiEnvironmentValueReachesTheServerAsUtf8) {
+  origin.add_file("/cas/" + sha, data);
+  af_test::write_file(dir / "config.json",
+                      Json{{"sources", Json::array({{{"url", origin.url("/cas/{sha256}")},
+                                                     {"headers", {{"X-Team", "${env:AF_TEST_TEAM}"}}}}})}}
+                          .dump());
+  af_test::EnvList env = af_test::kCliCleanEnv;
+  env.emplace_back("AF_TEST_TEAM", kNonAscii);
+  auto r = af_test::run_process({AF_CLI_PATH, "fetch", origin.url("/tool%201.0.zip"), "--sha256", sha, "-o",
+                                 (dir / "out.zip").string(), "--config", (dir / "config.json").string(),
+                                 "--cache-dir", cache().string()},
+                                env, std::chrono::seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(af_test::read_file(dir / "out.zip"), data);
+  const auto requests = origin.requests_for("/cas/" + sha);
+  ASSERT_FALSE(requests.empty()) << "the team source comes first";
+  const auto it = requests.front().headers.find("X-Team");
+  ASSERT_NE(it, requests.front().headers.end());
+  EXPECT_EQ(it->second, kNonAscii);
+}
+
 TEST_F(WindowsCli, AFileMirrorOnADriveLetterServesOffline) {
   if (!windows_cli()) GTEST_SKIP() << "a drive letter in a file:// URL is Windows' spelling (cli-test.sh)";
   const fs::path mirror = dir / "mirror";

@@ -17,6 +17,7 @@
 #include "cli_options.h"
 #include "command.h"
 #include "core/maintenance.h"
+#include "platform/environment.h"
 #include "reporter.h"
 #include "run_job.h"
 #include "service_job.h"
@@ -69,7 +70,9 @@ int from_cache_only(const Settings& s, const Digest& d, const fs::path& dst, con
 // entry is this very command, so the "ignored" note about it is dropped.
 OptionFlags vcpkg_flags(const XScriptArgs& a) {
   OptionFlags flags;
-  if (const char* text = std::getenv("X_VCPKG_ASSET_SOURCES"); text && *text) flags.vcpkg_asset_sources = text;
+  // UTF-8 on Windows too: its file:// sources may name non-ASCII folders.
+  if (auto text = platform::environment_value("X_VCPKG_ASSET_SOURCES"); text && !text->empty())
+    flags.vcpkg_asset_sources = *text;
   flags.block_origin = a.block_origin;
   return flags;
 }

@@ -8,6 +8,7 @@
 #include "base/base64.h"
 #include "base/percent_encode.h"
 #include "base/url.h"
+#include "platform/environment.h"
 #include "transfer/azure_sas.h"
 #include "transfer/azure_token.h"
 #include "verify/hmac.h"
@@ -24,8 +25,7 @@ constexpr const char* kDevKey =
 constexpr const char* kSasVersion = "2019-12-12";
 
 std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
+  return platform::environment_value(name).value_or("");
 }
 
 bool same_text(std::string_view a, std::string_view b) {

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "platform/environment.h"
+
 namespace assetfetch::config_detail {
 
 namespace {
@@ -38,8 +40,8 @@ EnvExpansion expand_env(std::string_view text) {
                        "}\" is not a valid variable reference; NAME must match [A-Za-z_][A-Za-z0-9_]*";
       return result;
     }
-    if (const char* v = std::getenv(name.c_str()))
-      result.value += v;
+    if (std::optional<std::string> v = platform::environment_value(name.c_str()))
+      result.value += *v;
     else
       result.missing.push_back(name);
     pos = close + 1;

@@ -6,6 +6,7 @@
 #include "config/env_expand.h"
 #include "base/input_error.h"
 #include "base/url.h"
+#include "platform/environment.h"
 #include "transfer/aws_credential_chain.h"
 #include "transfer/azure_blob.h"
 #include "transfer/s3_sigv4.h"
@@ -151,8 +152,7 @@ constexpr const char* kGcsIdVar = "GOOGLE_HMAC_ACCESS_ID";
 constexpr const char* kGcsSecretVar = "GOOGLE_HMAC_SECRET";
 
 std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
+  return platform::environment_value(name).value_or("");
 }
 
 // "credentials": "none" (unsigned, a public bucket), {"access_key_id",

@@ -6,9 +6,9 @@
 #include "base/digest.h"
 #include "base/range.h"
 #include "core/job_record.h"
+#include "platform/environment.h"
 #include "platform/path.h"
 #include "platform/process.h"
-#include "platform/path.h"
 
 namespace assetfetch::service {
 
@@ -160,7 +160,7 @@ std::map<std::string, std::string> transfer_environment() {
                                        "CURL_SSL_BACKEND"};
   std::map<std::string, std::string> env;
   for (const char* name : kNames)
-    if (const char* v = std::getenv(name)) env[name] = v;
+    if (std::optional<std::string> v = platform::environment_value(name)) env[name] = *v;
   return env;
 }
 

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "platform/environment.h"
+
 namespace assetfetch {
 
 namespace {
@@ -82,8 +84,7 @@ AwsProfile read_aws_profile() {
 }
 
 std::string aws_env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
+  return platform::environment_value(name).value_or("");
 }
 
 }  // namespace assetfetch
