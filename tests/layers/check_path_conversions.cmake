@@ -11,6 +11,8 @@
 #    declares as a JsonNode, or a .child(...)/.element(...) call, is left alone);
 #  - string -> path by name: fs::path(x), std::filesystem::path{x},
 #    fs::path p(x) with anything but a string literal or nothing.
+#  - environment reads: getenv(...) gives the ANSI code page on Windows too;
+#    platform::environment_value (platform/environment.h) gives UTF-8.
 # Implicit conversions (`dir / name`, a std::string passed for a const path&)
 # have no spelling to grep: scripts/check-path-conversions.sh finds those with
 # clang-query, and the WindowsCli tests write non-ASCII names under Wine.
@@ -20,6 +22,7 @@ if(NOT PLUGIN)
 endif()
 
 set(to_string_regex "(\\.|->)(string|generic_string|u8string|generic_u8string|wstring|generic_wstring|native)\\(\\)")
+set(getenv_regex "(^|[^A-Za-z0-9_])getenv *\\(")
 set(to_path_regex "(std::filesystem|filesystem|fs)::path *[({] *[^)}\" ]|(std::filesystem|filesystem|fs)::path +[a-z_][A-Za-z0-9_]* *[({] *[A-Za-z_][A-Za-z0-9_.>-]* *[)}] *;")
 
 # Lines allowed anyway: "<file relative to plugin/>|<regex of the line>|<why>".
@@ -32,7 +35,7 @@ foreach(rel IN LISTS sources)
   if(rel MATCHES "^src/platform/")
     continue()
   endif()
-  file(STRINGS "${PLUGIN}/${rel}" lines REGEX "${to_string_regex}|${to_path_regex}")
+  file(STRINGS "${PLUGIN}/${rel}" lines REGEX "${to_string_regex}|${to_path_regex}|${getenv_regex}")
   if(NOT lines)
     continue()
   endif()
@@ -43,8 +46,10 @@ foreach(rel IN LISTS sources)
       continue()
     endif()
     set(why "")
-    if(line MATCHES "${to_path_regex}")
-      set(why "builds a path from narrow text: use platform::path_from_utf8")
+    if(line MATCHES "${getenv_regex}")
+      set(why "reads the environment in the ANSI code page on Windows: use platform::environment_value (platform/environment.h)")
+    elseif(line MATCHES "${to_path_regex}")
+      set(why "builds a path from narrow text: use platform::path_from_utf8 (platform/path.h)")
     else()
       # Every receiver of .string() & co. on the line must be a JsonNode.
       set(rest "${line}")
@@ -61,7 +66,7 @@ foreach(rel IN LISTS sources)
             continue()
           endif()
         endif()
-        set(why "converts a path to narrow text: use platform::utf8_of (or generic_utf8_of)")
+        set(why "converts a path to narrow text: use platform::utf8_of (or generic_utf8_of) (platform/path.h)")
         break()
       endwhile()
     endif()
@@ -78,13 +83,13 @@ foreach(rel IN LISTS sources)
       endif()
     endforeach()
     if(NOT ok)
-      list(APPEND problems "plugin/${rel}: ${line}\n    ${why} (platform/path.h)")
+      list(APPEND problems "plugin/${rel}: ${line}\n    ${why}")
     endif()
   endforeach()
 endforeach()
 
 if(problems)
   list(JOIN problems "\n  " text)
-  message(FATAL_ERROR "path <-> string conversions outside the platform layer:\n  ${text}")
+  message(FATAL_ERROR "path <-> string conversions or environment reads outside the platform layer:\n  ${text}")
 endif()
 message(STATUS "path <-> string conversions only through platform/path.h")
