@@ -3,7 +3,8 @@
 # cmake/packaging.cmake, with libcurl-4.dll from ASSETFETCH_BUNDLE_DLLS) and
 # checks it under Wine the way a user meets it: unzipped into an empty folder,
 # `assetfetch.exe --version`, and one fetch from nginx on 127.0.0.1 whose
-# bytes are compared. Nothing from the build folder is on Wine's search path:
+# bytes are compared; then a C host program (dlopen_test) in a folder of its
+# own loading the zip's DLL by path. Nothing from the build folder is on Wine's search path:
 # the zip's own bin/ must hold what the program loads.
 # Usage: scripts/windows/zip-test.sh [windows-build] (default build-windows,
 # configured by scripts/windows/test.sh). Exits non-zero on any failure.
@@ -49,4 +50,12 @@ export AF_ZIP_EXE=$exe AF_ZIP_WORK=$work AF_WINE=$wine
   cmp "$AF_C_TEST_HTTP_ROOT/asset.bin" "$AF_ZIP_WORK/out/asset.bin"
   grep -Eq "^GET /asset.bin .* 20[06] 1000000$" "$AF_C_TEST_HTTP_LOG"
 '
-echo "zip: $(basename "$zip") ($(stat -c %s "$zip") bytes): --version and a fetch from 127.0.0.1 pass"
+# A host program in a folder of its own loads the zip's assetfetch.dll by path
+# (dlopen_test: LoadLibraryW) and fetches over HTTP: libcurl-4.dll must come
+# from beside the DLL, not from beside the host (platform/windows/library_windows.cpp).
+mkdir "$work/host"
+cp "$build/plugin/dlopen_test.exe" "$work/host/"
+(cd "$work/host" && AF_C_TEST_PATH_PREFIX=Z: "$root/tests/c_abi/with_http_server.sh" \
+  "$wine" ./dlopen_test.exe "Z:$(dirname "$exe")/assetfetch.dll") 2>&1 | tr -d '\r'
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "zip-test.sh: a host in another folder could not use the zip's DLL" >&2; exit 1; }
+echo "zip: $(basename "$zip") ($(stat -c %s "$zip") bytes): --version, a fetch from 127.0.0.1 and a host in another folder pass"

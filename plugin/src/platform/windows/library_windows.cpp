@@ -1,5 +1,9 @@
-// Run-time loading on Windows: LoadLibraryExW, searching the program's own
-// folder and System32 only (never the current directory).
+// Run-time loading on Windows: LoadLibraryExW, first from the folder of the
+// module holding this code (assetfetch.dll, or assetfetch.exe), then the
+// program's own folder and System32 only (never the current directory). The
+// first matters to a host that loads assetfetch.dll from another folder: the
+// zip ships libcurl-4.dll beside it, and Windows' default search would look
+// beside the host program instead.
 #include <windows.h>
 
 #include "platform/library.h"
@@ -8,12 +12,39 @@
 
 namespace assetfetch::platform {
 
+namespace {
+
+// The folder of the module (DLL or EXE) this function was linked into, with
+// a trailing backslash; empty when Windows cannot say.
+std::wstring own_module_folder() {
+  HMODULE self = nullptr;
+  if (!::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                            reinterpret_cast<LPCWSTR>(&own_module_folder), &self))
+    return {};
+  std::wstring path(32768, L'\0');
+  const DWORD n = ::GetModuleFileNameW(self, path.data(), static_cast<DWORD>(path.size()));
+  if (n == 0 || n >= path.size()) return {};
+  path.resize(n);
+  const std::size_t slash = path.find_last_of(L"\\/");
+  return slash == std::wstring::npos ? std::wstring() : path.substr(0, slash + 1);
+}
+
+}  // namespace
+
 Result<Library> Library::open(std::string_view name) {
   Result<std::u16string> w = utf8_to_utf16(name);
   if (!w) return w.error();
   const std::wstring wide(w.value().begin(), w.value().end());
   Library lib;
-  lib.handle_ = ::LoadLibraryExW(wide.c_str(), nullptr, LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
+  // A bare name first beside this module (a full path: LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR
+  // also lets its own dependencies come from that folder).
+  if (wide.find_first_of(L"\\/:") == std::wstring::npos) {
+    const std::wstring folder = own_module_folder();
+    if (!folder.empty())
+      lib.handle_ = ::LoadLibraryExW((folder + wide).c_str(), nullptr,
+                                     LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
+  }
+  if (!lib.handle_) lib.handle_ = ::LoadLibraryExW(wide.c_str(), nullptr, LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
   if (!lib.handle_) return win::error("load", name);
   return lib;
 }
