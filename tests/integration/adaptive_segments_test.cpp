@@ -80,8 +80,8 @@ TEST(AdaptiveSegments, AThrottledFirstMirrorHandsOverToTheFastOne) {
   ASSERT_EQ(both.state, JobState::transferred) << both.error.message;
   EXPECT_TRUE(af_test::read_file(tmp / "b.bin") == data);
   // The throttled mirror alone would take 16 s; the probe starts after
-  // 0.75 s, so the fast mirror's time plus that plus a wide margin.
-  EXPECT_LT(both.seconds, alone.seconds + 0.75 + 4.0)
+  // 0.5 s, so the fast mirror's time plus that plus a wide margin.
+  EXPECT_LT(both.seconds, alone.seconds + 0.5 + 4.0)
       << "fast alone " << alone.seconds << " s, throttled first " << both.seconds << " s";
   std::uint64_t slow_bytes = 0;
   for (const auto& e : slow.access_log(1)) slow_bytes += e.body_bytes;

@@ -64,6 +64,30 @@ TEST(PerConnectionCap, OneMirrorGetsMoreThanTwoConnectionsWhileTheyPay) {
   EXPECT_LT(served_s, 0.7 * one_connection_s) << "one capped connection alone takes " << one_connection_s << " s";
 }
 
+// The probe's window ends early when the probe, at the same age since its
+// first byte, has as many bytes as the first request had (a cap per
+// connection shows at once): with a 2 s window, the connections past the
+// probe start well before the window's end. Without the rule they start
+// when it ends (2 s after the probe).
+TEST(PerConnectionCap, TheProbeWindowEndsOnceTheProbeKeepsPace) {
+  af_test::remove_proxy_env();
+  af_test::TempDir tmp{"af-conncap"};
+  const std::string data = af_test::random_bytes(40u << 20, 33);
+  af_test::TestServer server;
+  server.add_file("/f", data);
+  server.set_fault("/f", af_test::Fault{.throttle_bytes_per_s = 4u << 20});  // one connection: 10 s
+  JobOptions o = defaults(tmp / "cache");
+  o.segment_probe_after = 2s;
+  af_it::FetchRun r = af_it::fetch_one(o, {server.url("/f")}, data, tmp / "out.bin");
+  ASSERT_EQ(r.state, JobState::transferred) << r.error.message;
+  EXPECT_TRUE(af_test::read_file(tmp / "out.bin") == data);
+  auto spans = server.answer_spans();
+  ASSERT_GE(spans.size(), 3u) << "no growth past the probe";
+  std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+  const double probe_to_third = std::chrono::duration<double>(spans[2].start - spans[1].start).count();
+  EXPECT_LT(probe_to_third, 1.5) << "the connections after the probe waited for the whole 2 s window";
+}
+
 TEST(PerConnectionCap, TheUsersLimitStillCaps) {
   af_test::remove_proxy_env();
   af_test::TempDir tmp{"af-conncap"};

@@ -210,7 +210,7 @@ struct JobOptions {
   int max_connections_per_file = 0;
   std::uint64_t segment_threshold = 32u << 20;
   std::uint64_t segment_min_split = 2u << 20;
-  std::chrono::milliseconds segment_probe_after{750};
+  std::chrono::milliseconds segment_probe_after{500};
   double segment_local_capacity = 200.0 * (1u << 20);
   // A body of unknown size is never written past this many bytes.
   std::uint64_t max_download_size = std::uint64_t{64} << 30;

@@ -148,16 +148,22 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
       return i;
     }
     case Growth::probing: {
-      if (now - probe_started_ < tuning_.probe_after) return std::nullopt;
+      const auto in_window = now - probe_started_;
+      const bool early = in_window < tuning_.probe_after;
+      if (early && !(steps_ == 0 && !several_mirrors && probe_keeps_pace(now))) return std::nullopt;
       // The total rate over the window since the last connections were
       // added; the first step is also judged by the requests' own rates.
-      const double secs = std::chrono::duration<double>(now - probe_started_).count();
+      const double secs = std::chrono::duration<double>(in_window).count();
       const double window_rate = static_cast<double>(bytes_written() - window_bytes_) / secs;
       double total = window_rate;
       if (steps_ == 0) {
         total = probe_finished_rate_;
         for (const auto& s : segments_) total += rate_of(s, now);
       }
+      const double linear_gain =
+          static_cast<double>(window_conns_) / static_cast<double>(std::max<std::size_t>(1, prev_conns_));
+      // Ended early, the probe is still in its ramp: its average understates it.
+      if (early) total = std::max(total, linear_gain * single_rate_);
       if (total < 1.2 * single_rate_) {
         growth_ = Growth::settled;  // no gain: the requests finish, no more
         return std::nullopt;
@@ -170,8 +176,7 @@ std::optional<std::size_t> SegmentedFetch::grow(Clock::time_point now) {
         // limits, or until nothing is left worth splitting. A step whose
         // gain kept pace with its connections (80% of linear) shows a cap
         // per connection: straight to the cap, each window costs time.
-        const double linear = static_cast<double>(window_conns_) / static_cast<double>(std::max<std::size_t>(1, prev_conns_));
-        const bool per_connection_cap = total >= 0.8 * linear * single_rate_;
+        const bool per_connection_cap = total >= 0.8 * linear_gain * single_rate_;
         single_rate_ = window_rate;
         if (window_rate >= tuning_.local_capacity || local_side_limits(now)) {
           growth_ = Growth::settled;
@@ -225,6 +230,7 @@ void SegmentedFetch::begin_window(Clock::time_point now) {
   growth_ = Growth::probing;
   probe_started_ = now;
   window_bytes_ = bytes_written();
+  if (const Segment* primary = find(0)) primary_window_pos_ = primary->pos;
   added_ = 0;
 }
 
@@ -238,6 +244,38 @@ void SegmentedFetch::start(Segment& s, Clock::time_point now) {
   s.flushed = s.pos;
   s.began = now;
   s.began_pos = s.pos;
+  s.first_byte = {};
+}
+
+void SegmentedFetch::note_bytes(Segment& s) {
+  if (s.first_byte != Clock::time_point{} && !(s.id == 0 && growth_ == Growth::single)) return;
+  const auto now = Clock::now();
+  if (s.first_byte == Clock::time_point{}) {
+    s.first_byte = now;
+    if (s.id != 0) setup_time_ = std::max(setup_time_, now - s.began);
+  }
+  if (s.id != 0 || growth_ != Growth::single) return;
+  // The primary's ramp, step by step, for probe_keeps_pace().
+  const auto step = static_cast<std::size_t>((now - s.first_byte) / kRampStep);
+  if (step >= kRampSteps) return;
+  while (primary_ramp_.size() < step) primary_ramp_.push_back(primary_ramp_last_);
+  primary_ramp_last_ = s.pos - s.began_pos;
+}
+
+bool SegmentedFetch::probe_keeps_pace(Clock::time_point now) const {
+  const Segment* probe = find(probe_id_);
+  const Segment* primary = find(0);
+  if (!probe || !primary || !probe->in_flight || !primary->in_flight || probe->first_byte == Clock::time_point{})
+    return false;
+  const auto age = now - probe->first_byte;
+  const auto step = static_cast<std::size_t>(age / kRampStep);
+  if (age < kRampMinAge || step >= primary_ramp_.size()) return false;
+  const double probe_bytes = static_cast<double>(probe->pos - probe->began_pos);
+  // The primary's rate since the probe started: a shared bottleneck would
+  // slow it down as the probe ramps.
+  const double secs = std::chrono::duration<double>(now - probe_started_).count();
+  const double primary_rate = static_cast<double>(primary->pos - primary_window_pos_) / secs;
+  return probe_bytes >= 0.8 * static_cast<double>(primary_ramp_[step]) && primary_rate >= 0.8 * single_rate_;
 }
 
 double SegmentedFetch::rate_of(const Segment& s, Clock::time_point now) const {
@@ -281,6 +319,11 @@ std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate, Cloc
   const std::uint64_t most = v.end - v.pos;
   if (most < 2 * min_split_) return std::nullopt;
   const double victim_rate = rate_of(v, now);
+  // A new connection pays only when the victim has more left than twice
+  // what one took to its first byte (TCP, TLS, the request: three round
+  // trips), or the piece would arrive no sooner.
+  if (victim_rate > 0 && static_cast<double>(most) / victim_rate < 2 * std::chrono::duration<double>(setup_time_).count())
+    return std::nullopt;
   const double thief_rate = candidate_rate(candidate, now);
   std::uint64_t mid = v.pos + most / 2;
   // A victim four times slower than the thief hands over everything it has
@@ -302,6 +345,7 @@ std::optional<std::size_t> SegmentedFetch::split_for(std::size_t candidate, Cloc
 bool SegmentedFetch::write(std::size_t i, const char* data, std::size_t n, bool* segment_done, std::string* error) {
   Segment& s = segments_[i];
   *segment_done = false;
+  note_bytes(s);
   std::uint64_t room = s.end > s.pos ? s.end - s.pos : 0;
   std::size_t take = n < room ? n : static_cast<std::size_t>(room);
   if (stage_ && s.pos == hashed_) {

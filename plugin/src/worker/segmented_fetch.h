@@ -16,7 +16,9 @@
 //   connections, or go straight to the cap when the last step scaled
 //   nearly linearly (a server's per-connection cap is what a second one
 //   shows; n+1 connections cannot add 20% past 5), each measured over the next
-//   probe window and kept only while the total rose by 20% again; with
+//   probe window and kept only while the total rose by 20% again (the
+//   probe's window ends early when the probe's bytes since its first byte
+//   keep pace with what the primary had at the same age); with
 //   several, whenever a connection is free, up to max_connections.
 // - Added segments go on connections of their own (TransferRequest::
 //   own_connection): as HTTP/2 streams of the primary's connection they
@@ -74,6 +76,7 @@ class SegmentedFetch {
     int attempts = 0;
     Clock::time_point retry_at{};
     Clock::time_point began{};  // when its current request started
+    Clock::time_point first_byte{};  // its first body byte (unset: none yet)
     std::uint64_t began_pos = 0;  // pos then
     std::uint64_t flushed = 0;    // bytes before this offset are on disk
     std::vector<char> buf;        // received, not yet written (from `flushed`)
@@ -91,7 +94,7 @@ class SegmentedFetch {
   struct Tuning {
     int max_connections = 2;
     std::uint64_t min_split = 2u << 20;  // segments smaller than this are never split
-    std::chrono::milliseconds probe_after{750};
+    std::chrono::milliseconds probe_after{500};
     double local_capacity = 200.0 * (1u << 20);  // bytes/s one stream may reach before extra ones can help
     // The job's loop (may be null): one that hardly waits for its sockets is
     // limited by this side, and a second connection to the same mirror
@@ -154,6 +157,13 @@ class SegmentedFetch {
   double rate_of(const Segment& s, Clock::time_point now) const;
   double candidate_rate(std::size_t candidate, Clock::time_point now) const;
   void start(Segment& s, Clock::time_point now);
+  // Records a segment's first byte, and the primary's ramp while single.
+  void note_bytes(Segment& s);
+  // The probe, at the same age since its first byte, has as many bytes as
+  // the primary had (80%), and the primary has not slowed down: a cap per
+  // connection, shown before the window ends (a new connection's handshake
+  // and slow start take most of a window at 50 ms RTT).
+  bool probe_keeps_pace(Clock::time_point now) const;
   // A measuring window starts: growth_ becomes probing.
   void begin_window(Clock::time_point now);
   std::size_t in_flight_on(std::size_t candidate) const;
@@ -184,6 +194,16 @@ class SegmentedFetch {
   std::size_t added_ = 0;
   std::size_t prev_conns_ = 1, window_conns_ = 1;  // in flight in the last window and in this one
   int steps_ = 0;  // steps that paid
+  // The primary's bytes by the end of each kRampStep since its first byte
+  // (the first kRampSteps), and the primary's position when the window began.
+  static constexpr std::chrono::milliseconds kRampStep{25};
+  static constexpr std::size_t kRampSteps = 80;
+  static constexpr std::chrono::milliseconds kRampMinAge{150};
+  std::vector<std::uint64_t> primary_ramp_;
+  std::uint64_t primary_ramp_last_ = 0;
+  std::uint64_t primary_window_pos_ = 0;
+  // The longest an added request took to its first byte.
+  Clock::duration setup_time_{};
   std::uint32_t next_id_ = 0;
   std::vector<std::pair<std::size_t, double>> finished_rates_;  // (candidate, bytes/s)
 };
