@@ -35,15 +35,22 @@ JobOptions defaults(const fs::path& cache) {
   return o;
 }
 
-TEST(PerConnectionCap, OneMirrorGetsMoreThanTwoConnectionsWhileTheyPay) {
-  af_test::remove_proxy_env();
+// 40 MiB at /f, 4 MiB/s per answer: one connection takes 10 s.
+struct CappedMirror {
+  explicit CappedMirror(std::uint32_t seed) : data(af_test::random_bytes(40u << 20, seed)) {
+    af_test::remove_proxy_env();
+    server.add_file("/f", data);
+    server.set_fault("/f", af_test::Fault{.throttle_bytes_per_s = 4u << 20});
+  }
   af_test::TempDir tmp{"af-conncap"};
-  const std::string data = af_test::random_bytes(40u << 20, 31);
+  std::string data;
   af_test::TestServer server;
-  server.add_file("/f", data);
-  // 4 MiB/s per answer: one connection takes 10 s.
+};
+
+TEST(PerConnectionCap, OneMirrorGetsMoreThanTwoConnectionsWhileTheyPay) {
+  CappedMirror m(31);
+  auto& [tmp, data, server] = m;
   const double one_connection_s = static_cast<double>(data.size()) / (4u << 20);
-  server.set_fault("/f", af_test::Fault{.throttle_bytes_per_s = 4u << 20});
   af_it::FetchRun r = af_it::fetch_one(defaults(tmp / "cache"), {server.url("/f")}, data, tmp / "out.bin");
   ASSERT_EQ(r.state, JobState::transferred) << r.error.message;
   EXPECT_TRUE(af_test::read_file(tmp / "out.bin") == data);
@@ -70,12 +77,8 @@ TEST(PerConnectionCap, OneMirrorGetsMoreThanTwoConnectionsWhileTheyPay) {
 // probe start well before the window's end. Without the rule they start
 // when it ends (2 s after the probe).
 TEST(PerConnectionCap, TheProbeWindowEndsOnceTheProbeKeepsPace) {
-  af_test::remove_proxy_env();
-  af_test::TempDir tmp{"af-conncap"};
-  const std::string data = af_test::random_bytes(40u << 20, 33);
-  af_test::TestServer server;
-  server.add_file("/f", data);
-  server.set_fault("/f", af_test::Fault{.throttle_bytes_per_s = 4u << 20});  // one connection: 10 s
+  CappedMirror m(33);
+  auto& [tmp, data, server] = m;
   JobOptions o = defaults(tmp / "cache");
   o.segment_probe_after = 2s;
   af_it::FetchRun r = af_it::fetch_one(o, {server.url("/f")}, data, tmp / "out.bin");
@@ -89,12 +92,8 @@ TEST(PerConnectionCap, TheProbeWindowEndsOnceTheProbeKeepsPace) {
 }
 
 TEST(PerConnectionCap, TheUsersLimitStillCaps) {
-  af_test::remove_proxy_env();
-  af_test::TempDir tmp{"af-conncap"};
-  const std::string data = af_test::random_bytes(40u << 20, 32);
-  af_test::TestServer server;
-  server.add_file("/f", data);
-  server.set_fault("/f", af_test::Fault{.throttle_bytes_per_s = 4u << 20});
+  CappedMirror m(32);
+  auto& [tmp, data, server] = m;
   JobOptions o = defaults(tmp / "cache");
   o.max_connections_per_file = 3;
   af_it::FetchRun r = af_it::fetch_one(o, {server.url("/f")}, data, tmp / "out.bin");
