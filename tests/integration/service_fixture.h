@@ -1,5 +1,5 @@
 // Shared by the background service's tests (service_test.cpp,
-// service_sync_test.cpp): a private XDG_RUNTIME_DIR, a service started in the
+// service_pool_test.cpp, service_sync_test.cpp): a private XDG_RUNTIME_DIR, a service started in the
 // foreground, an nginx origin (TLS, HTTP/2) that logs each answer's
 // connection number, and the cache journal's byte count.
 #pragma once
@@ -75,9 +75,10 @@ class Service : public ::testing::Test {
     return pid;
   }
 
-  // service_test.cpp: each runs over TLS + HTTP/2 and over plain HTTP/1.1.
+  // service_test.cpp and service_pool_test.cpp: each runs over TLS +
+  // HTTP/2 and over plain HTTP/1.1.
   void sequential_processes_share_one_connection(bool tls);
-  void concurrent_processes_wait_in_line(bool tls);
+  void concurrent_processes_share_the_workers(bool tls);
 
   af_test::TempDir tmp;
   std::vector<long> started_services_;

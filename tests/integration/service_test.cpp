@@ -97,75 +97,9 @@ TEST_F(Service, SequentialProcessesShareOneConnection) { sequential_processes_sh
 
 TEST_F(Service, SequentialProcessesShareOneConnectionWithoutTls) { sequential_processes_share_one_connection(false); }
 
-// Processes started at once wait in line for the service (one job at a time)
-// and still share its one connection (over TLS and HTTP/2, and plain HTTP/1.1).
-void Service::concurrent_processes_wait_in_line(bool tls) {
-  const auto files = names(4);
-  Http2Origin origin(tmp.path() / "origin", files, tls);
-  const fs::path config = af_it::write_config(
-      tmp.path() / "config.json", 2, tls ? "\"tls\": {\"ca_file\": \"" + origin.ca.ca_file + "\"}" : std::string());
-  af_test::ChildProcess service = start_service();
-  std::vector<af_test::ChildProcess> clients;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    auto e = env("auto");
-    e.emplace_back("ASSETFETCH_CONFIG", config.string());
-    e.emplace_back("ASSETFETCH_CACHE_DIR", (tmp.path() / "cache").string());
-    clients.push_back(af_test::start_process({af_it::cli_path(), "fetch", origin.nginx->url(files[i]), "--sha256",
-                                              af_test::sha256_hex(origin.data[i]), "-o",
-                                              (tmp.path() / "out" / files[i]).string(), "-v"},
-                                             e));
-  }
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    const af_test::ProcessResult r = clients[i].wait(30s);
-    ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
-    EXPECT_NE(r.err.find("fetching through the service"), std::string::npos) << r.err;
-    EXPECT_EQ(af_test::read_file(tmp.path() / "out" / files[i]), origin.data[i]);
-  }
-  EXPECT_EQ(origin.connections(files.size()).size(), 1u);
-}
-
 }  // namespace af_service_test
 
 namespace {
-
-TEST_F(Service, ConcurrentProcessesWaitInLineAndShareOneConnection) { concurrent_processes_wait_in_line(true); }
-
-TEST_F(Service, ConcurrentProcessesWaitInLineAndShareOneConnectionWithoutTls) {
-  concurrent_processes_wait_in_line(false);
-}
-
-// A client that waits in line longer than the service allows (3 s) is told
-// "busy" and fetches in-process, with the right bytes and exit 0.
-TEST_F(Service, BusyTheClientFetchesInProcess) {
-  af_test::TestServer server;
-  const std::string slow_data = af_test::random_bytes(5 << 20, 12);
-  const std::string data = af_test::random_bytes(20000, 13);
-  server.add_file("/slow.bin", slow_data);
-  server.add_file("/a.bin", data);
-  af_test::Fault slow;
-  slow.throttle_bytes_per_s = 1 << 20;  // about 5 s: the service is busy with it
-  server.set_fault("/slow.bin", slow);
-  af_test::ChildProcess service = start_service();
-  auto e = env("auto");
-  e.emplace_back("ASSETFETCH_CACHE_DIR", (tmp.path() / "cache").string());
-  e.emplace_back("ASSETFETCH_CONFIG", "");
-  af_test::ChildProcess first = af_test::start_process(
-      {af_it::cli_path(), "fetch", server.url("/slow.bin"), "--sha256", af_test::sha256_hex(slow_data), "-o",
-       (tmp.path() / "slow.bin").string(), "-v"},
-      e);
-  for (int i = 0; i < 500 && server.requests_for("/slow.bin").empty(); ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_FALSE(server.requests_for("/slow.bin").empty()) << first.stderr_so_far();
-  const auto r = af_it::run_cli({"fetch", server.url("/a.bin"), "--sha256", af_test::sha256_hex(data), "-o", "a.bin",
-                                 "-v"},
-                                tmp.path() / "cache", tmp.path() / "w", env("auto"));
-  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
-  EXPECT_NE(r.err.find("busy"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("fetching through the service"), std::string::npos) << r.err;
-  EXPECT_EQ(af_test::read_file(tmp.path() / "w" / "a.bin"), data);
-  const af_test::ProcessResult f = first.wait(30s);
-  ASSERT_EQ(f.exit_code, 0) << af_it::describe(f);
-  EXPECT_EQ(af_test::read_file(tmp.path() / "slow.bin"), slow_data);
-}
 
 // vcpkg's x-script goes through the service too.
 TEST_F(Service, XScriptGoesThroughTheService) {

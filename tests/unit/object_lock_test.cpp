@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "cache/cache.h"
@@ -56,6 +57,36 @@ TEST(ObjectLocks, SeparateDescriptorsExcludeEachOtherUntilReleased) {
   }
   EXPECT_FALSE(second.held_elsewhere(nullptr));
   EXPECT_TRUE(second.try_lock(c).held()) << "released on destruction";
+}
+
+// Two jobs of one process (the service's workers) each open the lock file
+// (a Cache, and its ObjectLocks, per job): racing threads, each with its own
+// descriptor, never hold one object at the same time. Classic fcntl locks
+// belong to the process and would let both in; OFD locks and the classic
+// fallback's per-handle table must not.
+TEST(ObjectLocks, ThreadsWithTheirOwnDescriptorsNeverHoldOneObjectTogether) {
+  af_test::TempDir dir;
+  const Digest d = digest('e');
+  std::atomic<int> holders{0}, most{0}, taken{0};
+  auto race = [&] {
+    ObjectLocks mine(dir / "objects.lock");
+    for (int i = 0; i < 2000; ++i) {  // bounded
+      ObjectLock l = mine.try_lock(d);
+      if (!l.held()) continue;
+      const int now = ++holders;
+      int seen = most.load();
+      while (now > seen && !most.compare_exchange_weak(seen, now)) {
+      }
+      ++taken;
+      std::this_thread::yield();
+      --holders;
+    }
+  };
+  std::thread a(race), b(race);
+  a.join();
+  b.join();
+  EXPECT_EQ(most.load(), 1);
+  EXPECT_GT(taken.load(), 0);
 }
 
 TEST(ObjectLocks, AbsentFileIsNotCreatedByAProbe) {

@@ -24,6 +24,7 @@
 #include "config/config.h"
 #include "core/install_record.h"
 #include "core/mirror_health.h"
+#include "transfer/curl_api.h"
 #include "transfer/loop_meter.h"
 #include "worker/file_worker.h"
 
@@ -124,6 +125,8 @@ class JobImpl final : public Job {
   UploadReport wait_uploads(std::chrono::milliseconds limit) override;
 
   JobState state_locked() const { return state_; }
+  // Before resume(): the transfers join `share` (core/job_in_share.h).
+  void set_connection_share(CURLSH* share) { connection_share_ = share; }
   mutable std::mutex mu_;
   std::condition_variable cv_;
 
@@ -176,6 +179,7 @@ class JobImpl final : public Job {
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
   class MultiSession* live_session_ = nullptr;  // under wake_mu_
+  CURLSH* connection_share_ = nullptr;  // set before the transfer thread starts
   bool running_ = false;
   Clock::time_point last_progress_{};  // transfer thread only
   // How much of its time the transfer loop waits for sockets (transfer

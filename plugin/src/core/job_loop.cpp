@@ -151,7 +151,7 @@ void JobImpl::queue_transferred(FileImpl* file) {
 }
 
 void JobImpl::run() {
-  MultiSession session;
+  MultiSession session(connection_share_);
   {
     std::lock_guard<std::mutex> lock(wake_mu_);
     live_session_ = &session;

@@ -32,6 +32,7 @@ void MultiSession::add(FileImpl* file, std::unique_ptr<Transfer> transfer) {
     // over HTTP/2 the transfers share one (PIPEWAIT) as streams.
     curl_api().multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(kAutoParallelFiles));
   }
+  if (share_) curl_api().easy_setopt(transfer->handle(), CURLOPT_SHARE, share_);
   curl_api().multi_add_handle(multi_, transfer->handle());
   active_.push_back(Entry{file, std::move(transfer)});
 }

@@ -26,7 +26,10 @@ class MultiSession {
     std::unique_ptr<Transfer> transfer;
   };
 
-  MultiSession() = default;
+  // With `share` (the background service's worker: transfer/curl_share.h),
+  // every transfer added joins it, so connections, DNS answers and TLS
+  // sessions outlive the job for the next one of that worker.
+  explicit MultiSession(CURLSH* share = nullptr) : share_(share) {}
   MultiSession(const MultiSession&) = delete;
   MultiSession& operator=(const MultiSession&) = delete;
   ~MultiSession();
@@ -64,6 +67,7 @@ class MultiSession {
  private:
   void detach(const Entry& e);
 
+  CURLSH* share_ = nullptr;
   std::mutex handle_mu_;  // the multi handle's creation and cleanup against wakeup()
   CURLM* multi_ = nullptr;
   std::vector<Entry> active_;

@@ -8,19 +8,10 @@ bool LineChannel::send(const nlohmann::json& message) {
   return socket_.send_all(message.dump() + "\n").ok();
 }
 
-LineChannel::Read LineChannel::next(nlohmann::json* out, std::chrono::milliseconds timeout) {
+LineChannel::Read LineChannel::wait_for_line(std::chrono::milliseconds timeout, std::size_t* end) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {  // bounded by the deadline, or by the peer closing
-    if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-      std::string line = buffer_.substr(0, nl);
-      buffer_.erase(0, nl + 1);
-      try {
-        *out = nlohmann::json::parse(line);
-        return Read::message;
-      } catch (const std::exception&) {
-        return Read::garbled;
-      }
-    }
+    if (*end = buffer_.find('\n'); *end != std::string::npos) return Read::message;
     if (closed_) return Read::closed;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() < 0) return Read::timeout;
@@ -31,6 +22,23 @@ LineChannel::Read LineChannel::next(nlohmann::json* out, std::chrono::millisecon
     } else if (got.value() == 0) {
       closed_ = true;
     }
+  }
+}
+
+LineChannel::Read LineChannel::next(nlohmann::json* out, std::chrono::milliseconds timeout) {
+  Read r = peek(out, timeout);
+  if (r == Read::message || r == Read::garbled) buffer_.erase(0, buffer_.find('\n') + 1);
+  return r;
+}
+
+LineChannel::Read LineChannel::peek(nlohmann::json* out, std::chrono::milliseconds timeout) {
+  std::size_t end = 0;
+  if (Read r = wait_for_line(timeout, &end); r != Read::message) return r;
+  try {
+    *out = nlohmann::json::parse(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(end));
+    return Read::message;
+  } catch (const std::exception&) {
+    return Read::garbled;
   }
 }
 

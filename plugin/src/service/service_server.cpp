@@ -1,19 +1,19 @@
 #include "service/service_server.h"
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <filesystem>
 #include <csignal>
 #include <memory>
 #include <mutex>
-#include <thread>
 
+#include "base/url.h"
+#include "core/job_in_share.h"
 #include "platform/local_socket.h"
 #include "platform/process.h"
 #include "service/line_channel.h"
 #include "service/service_paths.h"
 #include "service/service_protocol.h"
+#include "service/worker_pool.h"
 #include "transfer/curl_share.h"
 #include "platform/path.h"
 
@@ -26,9 +26,6 @@ using namespace std::chrono_literals;
 
 std::atomic<int> g_stop{0};
 
-// How long a client waits in line for the worker, and how many may wait.
-constexpr auto kQueueWait = std::chrono::seconds(3);
-constexpr std::size_t kMaxQueued = 64;
 extern "C" void on_service_stop(int sig) { g_stop.store(sig); }
 
 bool finished(JobState s) {
@@ -46,9 +43,25 @@ std::string refusal(const Json& j) {
   return {};
 }
 
-// Runs one client's job and streams its events; returns when the client has
-// its result or is gone.
-void serve_client(LineChannel& channel, const ServerOptions& options) {
+// The origin of the request's first http(s) candidate, or empty: the pool
+// prefers the worker whose connections went there last.
+std::string first_origin(const Json& request) {
+  try {
+    const Json& files = request.at("files");
+    if (files.empty()) return {};
+    for (const Json& c : files.at(0).at("candidates")) {
+      const std::string url = c.at("url").get<std::string>();
+      if (url.starts_with("http:") || url.starts_with("https:")) return url_origin(url);
+    }
+  } catch (const std::exception&) {
+    // A malformed request: serve_client refuses it.
+  }
+  return {};
+}
+
+// Runs one client's job in `share` (its worker's) and streams its events;
+// returns when the client has its result or is gone.
+void serve_client(LineChannel& channel, const ServerOptions& options, ConnectionShare& share) {
   Json msg;
   if (channel.next(&msg, 10s) != LineChannel::Read::message) return;
   if (std::string why = refusal(msg); !why.empty()) {
@@ -74,7 +87,7 @@ void serve_client(LineChannel& channel, const ServerOptions& options) {
   };
   auto last_progress = std::make_shared<std::chrono::steady_clock::time_point>();
   request.options.restore = false;  // the client's own run restores; this one only runs what it was given
-  auto job = create_job(request.name, request.options);
+  auto job = create_job_in_share(request.name, request.options, share);
   if (ErrorContext e = job->error(); e.code != ErrorCode::ok) {
     channel.send(Json{{"e", "create_failed"}, {"error", to_json(e)}});
     return;
@@ -159,96 +172,63 @@ int run_server(const ServerOptions& options, std::string* error) {
     *error = listener.error().message();
     return 1;
   }
+  // The workers and the accept loop log at once: one line at a time.
+  ServerOptions opts = options;
+  if (options.log) {
+    auto log_mu = std::make_shared<std::mutex>();
+    opts.log = [log_mu, log = options.log](const std::string& line) {
+      std::lock_guard lock(*log_mu);
+      log(line);
+    };
+  }
+  // Clients wait in line only while every worker runs a job, at most
+  // kQueueWait each: a client still waiting then, or one past kMaxQueued, is
+  // told "busy" and fetches in-process.
+  std::unique_ptr<WorkerPool> pool;
   try {
-    enable_shared_connections();
+    pool = std::make_unique<WorkerPool>(
+        kWorkers, [&opts](LineChannel& channel, ConnectionShare& share) { serve_client(channel, opts, share); },
+        first_origin, opts.log);
   } catch (const std::exception& e) {
     *error = e.what();
     return 1;
   }
   const auto old_int = std::signal(SIGINT, on_service_stop);
   const auto old_term = std::signal(SIGTERM, on_service_stop);
-  if (options.log) options.log("listening at " + platform::utf8_of(socket_path(options.dir)));
+  if (opts.log) opts.log("listening at " + platform::utf8_of(socket_path(options.dir)));
 
-  // Clients wait in line for the one worker (the connection share is not
-  // for concurrent threads), at most kQueueWait each: a client still waiting
-  // then, or one past kMaxQueued, is told "busy" and fetches in-process.
-  struct Waiting {
-    std::shared_ptr<LineChannel> channel;
-    std::chrono::steady_clock::time_point since;
-  };
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Waiting> queue;
-  bool running_job = false, stopping = false;
-  auto last_active = std::chrono::steady_clock::now();
-  std::thread worker([&] {
-    std::unique_lock lock(mu);
-    while (!stopping) {  // bounded by the accept loop setting `stopping`
-      cv.wait_for(lock, 250ms, [&] { return stopping || !queue.empty(); });
-      if (stopping || queue.empty()) continue;
-      Waiting w = std::move(queue.front());
-      queue.pop_front();
-      running_job = true;
-      lock.unlock();
-      try {
-        serve_client(*w.channel, options);
-      } catch (const std::exception& e) {
-        if (options.log) options.log(std::string("job failed inside the service: ") + e.what());
-      }
-      w.channel->close();
-      lock.lock();
-      running_job = false;
-      last_active = std::chrono::steady_clock::now();
-    }
-  });
-  auto tell_busy = [](std::vector<Waiting>& out) {
-    for (auto& w : out) {
-      w.channel->send(Json{{"e", "busy"}});
-      w.channel->close();
+  auto tell_busy = [](std::vector<WorkerPool::Channel>& out) {
+    for (auto& channel : out) {
+      channel->send(Json{{"e", "busy"}});
+      channel->close();
     }
     out.clear();
   };
   // Bounded by the idle time, a stop signal, or the socket being taken away.
   while (g_stop.load() == 0) {
     auto peer = listener->accept(100ms);
-    if (!peer && peer.error().code == platform::Errc::access_denied && options.log) options.log(peer.error().message());
-    std::vector<Waiting> refused;
-    bool leave = false;
-    {
-      std::lock_guard lock(mu);
-      const auto now = std::chrono::steady_clock::now();
-      if (peer) {
-        auto channel = std::make_shared<LineChannel>(std::move(peer.value()));
-        if (queue.size() >= kMaxQueued) refused.push_back({channel, now});
-        else queue.push_back({channel, now});
-        cv.notify_one();
-      }
-      while (!queue.empty() && now - queue.front().since > kQueueWait) {
-        refused.push_back(std::move(queue.front()));
-        queue.pop_front();
-      }
-      const bool idle = !running_job && queue.empty();
-      leave = idle && ((options.idle_exit.count() > 0 && now - last_active >= options.idle_exit) ||
-                       !listener->still_bound());
+    if (!peer && peer.error().code == platform::Errc::access_denied && opts.log) opts.log(peer.error().message());
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<WorkerPool::Channel> refused;
+    if (peer) {
+      if (opts.log) opts.log("client connected");
+      auto channel = std::make_shared<LineChannel>(std::move(peer.value()));
+      if (!pool->enqueue(channel, now)) refused.push_back(channel);
     }
-    if (options.log && peer) options.log("client connected");
-    if (options.log && !refused.empty()) options.log(std::to_string(refused.size()) + " client(s) told busy");
+    for (auto& channel : pool->take_expired(now)) refused.push_back(std::move(channel));
+    const auto idle = pool->idle_since();
+    const bool leave = idle && ((options.idle_exit.count() > 0 && now - *idle >= options.idle_exit) ||
+                                !listener->still_bound());
+    if (opts.log && !refused.empty()) opts.log(std::to_string(refused.size()) + " client(s) told busy");
     tell_busy(refused);
     if (leave) break;
   }
-  std::vector<Waiting> left;
-  {
-    std::lock_guard lock(mu);
-    stopping = true;
-    left.assign(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.end()));
-    queue.clear();
-  }
-  cv.notify_one();
+  std::vector<WorkerPool::Channel> left = pool->stop();
   tell_busy(left);
-  worker.join();
+  pool.reset();  // waits for the jobs running (they stop at a stop signal)
   std::signal(SIGINT, old_int == SIG_ERR ? SIG_DFL : old_int);
   std::signal(SIGTERM, old_term == SIG_ERR ? SIG_DFL : old_term);
-  if (options.log) options.log("leaving");
+  if (opts.log) opts.log("leaving");
   return 0;
 }
 

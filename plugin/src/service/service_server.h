@@ -1,8 +1,9 @@
 // The background service (`assetfetch service`): a long-lived process of
-// one user that runs the single-asset jobs its clients send over the private
-// socket (service_protocol.h), one at a time, in one libcurl share, so each
-// client's file reuses the connection the last one left warm (BITS' model:
-// a service holds the transfers; a client never depends on it).
+// one user that runs the jobs its clients send over the private socket
+// (service_protocol.h), several at once (worker_pool.h), each worker in a
+// libcurl share of its own, so a client's file reuses the connection an
+// earlier job left warm (BITS' model: a service holds the transfers; a
+// client never depends on it).
 #pragma once
 
 #include <chrono>

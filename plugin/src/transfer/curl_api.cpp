@@ -58,6 +58,7 @@ CurlApi load() {
   bind(lib, api.free, "curl_free");
   bind(lib, api.share_init, "curl_share_init");
   bind(lib, api.share_setopt, "curl_share_setopt");
+  bind(lib, api.share_cleanup, "curl_share_cleanup");
   api.global_init(CURL_GLOBAL_DEFAULT);
   lib.keep_loaded();  // the library stays loaded for the life of the process
   return api;

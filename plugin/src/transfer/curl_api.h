@@ -42,6 +42,7 @@ struct CurlApi {
   void (*free)(void*);
   CURLSH* (*share_init)();
   CURLSHcode (*share_setopt)(CURLSH*, CURLSHoption, ...);
+  CURLSHcode (*share_cleanup)(CURLSH*);
 };
 
 // Loads libcurl (and runs curl_global_init) once. Throws std::runtime_error

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "transfer/curl_share.h"
 #include "transfer/free_space.h"
 #include "transfer/redact.h"
 #include "transfer/store_auth.h"
@@ -128,8 +127,6 @@ Transfer::Transfer(TransferRequest request, HeaderCheck check, BodySink sink)
   const RetryPolicy& retry = request_.retry ? *request_.retry : defaults;
   curl_api().easy_setopt(easy_, CURLOPT_URL, request_.url.c_str());
   curl_api().easy_setopt(easy_, CURLOPT_PRIVATE, this);
-  // In the background service: connections stay warm from job to job.
-  if (CURLSH* share = shared_connections()) curl_api().easy_setopt(easy_, CURLOPT_SHARE, share);
   curl_api().easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_buffer_);
   curl_api().easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
   curl_api().easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
