@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <regex>
 #include <set>
 #include <string>
@@ -209,6 +210,50 @@ TEST_F(Service, AllWorkersBusyTheClientFetchesInProcess) {
     EXPECT_EQ(af_test::read_file(tmp.path() / ("stalled" + std::to_string(i) + ".bin")), stalled_data[i]);
   }
   EXPECT_EQ(workers_that_ran(service.stderr_so_far()).size(), kWorkers) << service.stderr_so_far();
+}
+
+// SIGTERM while two workers run stalled jobs: the service stops both jobs
+// (as an interrupted run: the cache keeps their bytes), leaves at once with
+// exit 0, and each client finishes in-process with the right bytes.
+TEST_F(Service, AStopSignalEndsEveryRunningJobAndTheService) {
+  af_test::TestServer server;
+  af_test::Fault stall;
+  stall.stall_after_bytes = 16 << 10;
+  stall.stall_ms = 8000;
+  stall.times = 1;  // the service's request stalls; the in-process one does not
+  std::vector<std::string> data;
+  for (int i = 0; i < 2; ++i) {
+    data.push_back(af_test::random_bytes(64 << 10, static_cast<std::uint32_t>(40 + i)));
+    server.add_file("/s" + std::to_string(i) + ".bin", data.back());
+    server.set_fault("/s" + std::to_string(i) + ".bin", stall);
+  }
+  af_test::ChildProcess service = start_service();
+  auto e = env("auto");
+  e.emplace_back("ASSETFETCH_CACHE_DIR", (tmp.path() / "cache").string());
+  e.emplace_back("ASSETFETCH_CONFIG", "");
+  std::vector<af_test::ChildProcess> clients;
+  for (int i = 0; i < 2; ++i) {
+    const std::string name = "s" + std::to_string(i) + ".bin";
+    clients.push_back(af_test::start_process({af_it::cli_path(), "fetch", server.url("/" + name), "--sha256",
+                                              af_test::sha256_hex(data[i]), "-o", (tmp.path() / name).string(), "-v"},
+                                             e));
+  }
+  for (int i = 0; i < 2; ++i)
+    ASSERT_TRUE(wait_for_requests(server, "/s" + std::to_string(i) + ".bin")) << service.stderr_so_far();
+  const auto stopped_at = std::chrono::steady_clock::now();
+  service.kill(SIGTERM);
+  const af_test::ProcessResult s = service.wait(10s);
+  if (!windows_cli()) {  // Wine does not deliver SIGTERM to the Windows program as a signal
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, 3s) << "not waiting out the stalls";
+    EXPECT_NE(s.err.find("leaving"), std::string::npos) << s.err;
+  }
+  for (int i = 0; i < 2; ++i) {
+    const af_test::ProcessResult r = clients[i].wait(30s);
+    ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+    EXPECT_NE(r.err.find("fetching in this process"), std::string::npos) << r.err;
+    EXPECT_EQ(af_test::read_file(tmp.path() / ("s" + std::to_string(i) + ".bin")), data[i]);
+  }
 }
 
 }  // namespace
