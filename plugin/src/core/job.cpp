@@ -11,7 +11,6 @@
 #include "base/job_name.h"
 #include "core/install_record.h"
 #include "core/job_impl.h"
-#include "core/job_in_share.h"
 #include "core/multi_session.h"
 #include "base/range.h"
 #include "core/source_policy.h"
@@ -377,12 +376,6 @@ bool JobImpl::cancel() {
 
 std::unique_ptr<Job> create_job(std::string name, JobOptions options) {
   return std::make_unique<JobImpl>(std::move(name), std::move(options));
-}
-
-std::unique_ptr<Job> create_job_in_share(std::string name, JobOptions options, ConnectionShare& share) {
-  auto job = std::make_unique<JobImpl>(std::move(name), std::move(options));
-  job->set_connection_share(share.handle());
-  return job;
 }
 
 }  // namespace assetfetch

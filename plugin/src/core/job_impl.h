@@ -24,8 +24,8 @@
 #include "config/config.h"
 #include "core/install_record.h"
 #include "core/mirror_health.h"
-#include "transfer/curl_api.h"
 #include "transfer/loop_meter.h"
+#include "transfer/curl_api.h"
 #include "worker/file_worker.h"
 
 namespace assetfetch {
@@ -125,10 +125,10 @@ class JobImpl final : public Job {
   UploadReport wait_uploads(std::chrono::milliseconds limit) override;
 
   JobState state_locked() const { return state_; }
-  // Before resume(): the transfers join `share` (core/job_in_share.h).
-  void set_connection_share(CURLSH* share) { connection_share_ = share; }
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  // Before resume(): the transfers join `share` (core/job_in_share.h).
+  void set_connection_share(CURLSH* share) { connection_share_ = share; }
 
  private:
   using Event = std::function<void(const JobCallbacks&)>;

@@ -1,13 +1,14 @@
 #include "service/service_server.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <csignal>
 #include <memory>
 #include <mutex>
+#include <thread>
 
-#include "base/url.h"
-#include "core/job_in_share.h"
 #include "platform/local_socket.h"
 #include "platform/process.h"
 #include "service/line_channel.h"
@@ -15,6 +16,8 @@
 #include "service/service_protocol.h"
 #include "service/worker_pool.h"
 #include "transfer/curl_share.h"
+#include "base/url.h"
+#include "core/job_in_share.h"
 #include "platform/path.h"
 
 namespace assetfetch::service {
@@ -87,7 +90,7 @@ void serve_client(LineChannel& channel, const ServerOptions& options, Connection
   };
   auto last_progress = std::make_shared<std::chrono::steady_clock::time_point>();
   request.options.restore = false;  // the client's own run restores; this one only runs what it was given
-  auto job = create_job_in_share(request.name, request.options, share);
+  auto job = create_job(request.name, request.options);
   if (ErrorContext e = job->error(); e.code != ErrorCode::ok) {
     channel.send(Json{{"e", "create_failed"}, {"error", to_json(e)}});
     return;
@@ -121,6 +124,7 @@ void serve_client(LineChannel& channel, const ServerOptions& options, Connection
     }
     order.push_back(added);
   }
+  use_connection_share(*job, share);  // the worker's connections, warm from its last job
   job->resume();
   // Bounded by the job (it ends in transferred, error or cancelled), by the
   // client going away, or by a stop signal.
