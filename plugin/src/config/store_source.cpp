@@ -239,7 +239,8 @@ void expand_sas(const JsonNode& node, SourceSpec& source, std::optional<std::str
 // time (StoreAccess::azure_sas). Else a workload or managed identity's bearer
 // token. Nothing found: the store is unusable (skipped with a warning).
 void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable,
-                       std::chrono::seconds sas_lifetime) {
+                       const ConfigLoadOptions& opts) {
+  const std::chrono::seconds sas_lifetime = opts.azure_sas_lifetime;
   const bool has_query = source.url_template.find('?') != std::string::npos;
   std::string account = azure_account_of(source.url_template);
   if (node.has("credentials")) {
@@ -278,7 +279,7 @@ void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d,
     return;
   }
   std::string identities;
-  source.store.azure_token = azure_identity_from_environment(identities);
+  source.store.azure_token = azure_identity_from_environment(identities, opts.cache_dir.value_or(std::filesystem::path()));
   if (!source.store.azure_token)
     unusable = "no Azure credentials found (looked at: " + found.looked_at + ", " + identities +
                "); put a SAS in the url's query (?${env:AZ_SAS}), export AZURE_STORAGE_CONNECTION_STRING, or give "
@@ -330,7 +331,7 @@ bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, 
   if (kind == StoreKind::azure_blob && node.has("url"))
     return d.attempt([&] {
       expand_sas(node, source, unusable);
-      if (!unusable) azure_credentials(node, source, d, unusable, opts.azure_sas_lifetime);
+      if (!unusable) azure_credentials(node, source, d, unusable, opts);
     });
   if (kind != StoreKind::s3) return true;
   if (!node.has("url")) return false;  // the caller reports the missing url
