@@ -5,8 +5,9 @@
 // each one reads and writes back. Controls: without any, the container
 // (private) refuses; a key of another account is not used. No output holds
 // the key or the signature derived from it.
-// Without any, the store is skipped with one warning naming what was looked
-// for. A key's account SAS is signed again before it lapses: one config kept
+// Without any, the first process's request goes without credentials (the
+// instance metadata service is probed only then) and the next ones skip the
+// store with one warning naming what was looked for. A key's account SAS is signed again before it lapses: one config kept
 // past the SAS's lifetime (shortened through the internal load option) still
 // reads, with a new `se=`.
 // Bearer tokens: a workload identity (federated token file), a managed
@@ -132,16 +133,35 @@ struct AzureCredentials : ::testing::Test {
 std::unique_ptr<AzuriteEmulator> AzureCredentials::azurite;
 
 // Nothing found (no key, no identity, no instance metadata service): the
-// store is skipped with one warning naming each place looked at, the origin
-// serves (exit 0), nothing is sent to the store; quickly, since a refused
-// IMDS probe ends at once.
+// first process learns it only when the store is needed (the IMDS probe is
+// lazy): its request goes without credentials, the private container
+// refuses, the origin serves (exit 0), the write-back says why and nothing
+// lands. The absence is remembered (azure_imds_test.cpp), so the next
+// process skips the store with one warning naming each place looked at
+// and sends it nothing; quickly, since a refused probe ends at once.
 TEST_F(AzureCredentials, WithoutCredentialsTheStoreIsSkipped) {
-  config();
+  af_test::RecordingProxy proxy(azurite->port());
+  Json s{{"kind", "azure-blob"}, {"access", "readwrite"},
+         {"url", proxy.endpoint() + "/devstoreaccount1/" + container + "/{sha512}"}};
+  af_test::write_file(dir / "af.json", Json{{"retry", {{"attempts", 1}, {"backoff_ms", 10}, {"no_progress_timeout_s", 2}}},
+                                            {"sources", Json::array({s})}}.dump(2));
   const auto started = std::chrono::steady_clock::now();
-  auto r = af_it::run_machine(dir.path(), "A", fetch_args("A", {"-v"}), dir / "af.json", with({}));
+  auto first = af_it::run_machine(dir.path(), "A", fetch_args("A", {"-v"}), dir / "af.json", with({}));
+  ASSERT_EQ(first.exit_code, 0) << af_it::describe(first);  // the origin serves
+  EXPECT_FALSE(azurite->get_blob(container, hex));
+  EXPECT_NE(first.err.find("no credentials: managed identity (instance metadata at http://127.0.0.1:1): no instance "
+                           "metadata service"),
+            std::string::npos) << first.err;
+  for (const auto& e : proxy.exchanges()) {
+    EXPECT_EQ(e.method, "GET") << "the store got more than the read: " << e.target;
+    EXPECT_GE(e.status, 400) << "the private container served an anonymous read";
+  }
+
+  const std::size_t before = proxy.exchanges().size();
+  auto r = af_it::run_machine(dir.path(), "A", fetch_args("A2", {"-v"}), dir / "af.json", with({}));
   const auto took = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);  // the origin serves
-  EXPECT_FALSE(azurite->get_blob(container, hex));
+  EXPECT_EQ(proxy.exchanges().size(), before) << "a skipped store was asked";
   EXPECT_EQ(r.err.find("write-back to"), std::string::npos) << "a skipped store got an upload: " << r.err;
   const auto warning = r.err.find("no Azure credentials found");
   ASSERT_NE(warning, std::string::npos) << r.err;
@@ -150,7 +170,7 @@ TEST_F(AzureCredentials, WithoutCredentialsTheStoreIsSkipped) {
                              "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT",
                              "the instance metadata service at http://127.0.0.1:1", "this store is skipped"})
     EXPECT_NE(r.err.find(looked), std::string::npos) << looked << " is not named: " << r.err;
-  EXPECT_LT(took, std::chrono::seconds(20));
+  EXPECT_LT(took, std::chrono::seconds(40));
 }
 
 // An account SAS from a key lapses (24 hours; here 3 seconds through the

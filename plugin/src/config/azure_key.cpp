@@ -11,6 +11,7 @@
 #include "platform/environment.h"
 #include "transfer/azure_sas.h"
 #include "transfer/azure_token.h"
+#include "transfer/imds_absence.h"
 #include "verify/hmac.h"
 
 namespace assetfetch::config_detail {
@@ -162,7 +163,8 @@ AzureKeyLookup azure_key_from_environment(const std::string& account, std::chron
   return out;
 }
 
-std::shared_ptr<AzureTokenProvider> azure_identity_from_environment(std::string& looked_at) {
+std::shared_ptr<AzureTokenProvider> azure_identity_from_environment(std::string& looked_at,
+                                                                   const std::filesystem::path& cache_dir) {
   const std::string client = env("AZURE_CLIENT_ID");
   // DefaultAzureCredential's order: workload identity, then managed identity
   // (App Service's endpoint, else the instance metadata service).
@@ -177,11 +179,14 @@ std::shared_ptr<AzureTokenProvider> azure_identity_from_environment(std::string&
   std::string imds = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
   const bool overridden = !imds.empty();
   if (!overridden) imds = kAzureImdsHost;
-  const std::string probe = probe_instance_metadata(imds);
-  if (probe.empty()) return make_instance_metadata_identity_provider(imds, client);
+  // Not probed here: the provider probes when a request first needs a
+  // token. A recent "none here" skips the store now, as any store without
+  // credentials is skipped.
+  const auto absent = remembered_imds_absence(cache_dir, imds);
+  if (!absent) return make_instance_metadata_identity_provider(imds, client, cache_dir);
   looked_at = "AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID, IDENTITY_ENDPOINT + IDENTITY_HEADER, "
               "the instance metadata service at " + imds + (overridden ? " (AZURE_POD_IDENTITY_AUTHORITY_HOST)" : "") +
-              " (" + probe + ")";
+              " (" + describe_imds_absence(*absent, imds_absence_file(cache_dir, imds)) + ")";
   return nullptr;
 }
 

@@ -10,10 +10,12 @@
 // Without a key: a workload identity (AZURE_FEDERATED_TOKEN_FILE +
 // AZURE_CLIENT_ID + AZURE_TENANT_ID), a managed identity (IDENTITY_ENDPOINT +
 // IDENTITY_HEADER), else the VM's instance metadata service, in the Azure
-// SDKs' order; their tokens are asked later (transfer/azure_token.h).
+// SDKs' order; their tokens are asked later (transfer/azure_token.h), and
+// IMDS is probed only then.
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,8 +55,11 @@ std::optional<std::string> azure_account_sas(const std::string& account, const s
 
 // The identity service the environment names, in the Azure SDKs' order, or
 // nullptr; `looked_at` gets what was looked for. The instance metadata
-// service (IMDS) comes last, and only when it answers a probe
-// (transfer/azure_token.h: a machine outside Azure has none).
-std::shared_ptr<AzureTokenProvider> azure_identity_from_environment(std::string& looked_at);
+// service (IMDS) comes last and is not probed here: its provider probes
+// when a request first needs a token (transfer/azure_token.h: a machine
+// outside Azure has none). Only a recent "none here" remembered under
+// `cache_dir` (transfer/imds_absence.h) makes it nullptr.
+std::shared_ptr<AzureTokenProvider> azure_identity_from_environment(std::string& looked_at,
+                                                                   const std::filesystem::path& cache_dir);
 
 }  // namespace assetfetch::config_detail

@@ -87,6 +87,14 @@ struct ConfigLoadOptions {
   // (re-signed 5 minutes before it ends). Internal: tests shorten it to see
   // a long-lived host re-sign; no file or flag sets it.
   std::chrono::seconds azure_sas_lifetime{24 * 3600};
+  // The cache folder the job will use, where a config remembers between
+  // processes what is costly to learn (an instance metadata service found
+  // absent: config/azure_key.h). resolve_options() sets it when a flag or
+  // the environment names the folder ("" with no cache at all); unset, the
+  // config's "cache_dir" is used, else `default_cache_dir` (resolve_options'
+  // precedence). Both empty: nothing is remembered.
+  std::optional<std::filesystem::path> cache_dir;
+  std::filesystem::path default_cache_dir;
 };
 
 Config load_config(const std::filesystem::path& file, const ConfigLoadOptions& opts = {});

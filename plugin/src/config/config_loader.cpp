@@ -203,10 +203,13 @@ Config config_from_document(const JsonDocument& doc, const ConfigLoadOptions& op
   field("require_verified_ranges", [&](const JsonNode& n) { config.require_verified_ranges = n.boolean(); });
   field("install", [&](const JsonNode& n) { parse_install(n, config); });
   field("sources", [&](const JsonNode& n) {
+    // "cache_dir" is read above, so the stores know the job's cache folder.
+    ConfigLoadOptions for_sources = opts;
+    if (!for_sources.cache_dir) for_sources.cache_dir = config.cache_dir.value_or(opts.default_cache_dir);
     for (std::size_t i = 0; i < n.array().size(); ++i)
       d.attempt([&] {
         std::optional<std::string> unusable;
-        SourceSpec source = parse_source(n.element(i), opts, config.warnings, d, unusable);
+        SourceSpec source = parse_source(n.element(i), for_sources, config.warnings, d, unusable);
         if (!unusable) return config.sources.push_back(std::move(source));
         const JsonNode url = n.element(i).child("url");
         const std::string line = n.element(i).place() + " (" + redact_url(url.string()) + "): " + *unusable +

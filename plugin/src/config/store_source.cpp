@@ -41,6 +41,36 @@ bool credentials_are_none(const JsonNode& c, const char* none_means, const char*
   return true;
 }
 
+// The opening S3 and GCS stores share: "credentials" absent (nullopt),
+// "none" (unsigned requests: `store.s3_unsigned`, nullopt), else the object,
+// checked to hold only `keys`.
+std::optional<JsonNode> key_credentials_object(const JsonNode& node, StoreAccess& store,
+                                               std::initializer_list<const char*> keys, Diagnostics& d) {
+  if (!node.has("credentials")) return std::nullopt;
+  const JsonNode c = node.child("credentials");
+  if (credentials_are_none(c, "a public bucket, unsigned", kAccessKeyObject)) {
+    store.s3_unsigned = true;
+    return std::nullopt;
+  }
+  c.object();
+  c.only_keys(keys, d);
+  return c;
+}
+
+// The named key pair of a credentials object (and its session token when
+// `with_token`); `missing` names the first unset ${env:NAME}.
+struct NamedKeyPair {
+  std::optional<std::string> id, secret, token;
+  std::string missing;
+};
+NamedKeyPair named_key_pair(const JsonNode& c, bool with_token) {
+  NamedKeyPair k;
+  k.id = named_credential(c, "access_key_id", k.missing);
+  k.secret = named_credential(c, "secret_access_key", k.missing);
+  if (with_token) k.token = named_credential(c, "session_token", k.missing);
+  return k;
+}
+
 // "credentials": absent (the AWS chain), "none" (unsigned requests),
 // {"access_key_id", "secret_access_key", "session_token"} (named keys), or
 // {"instance_metadata": true} (the chain, IMDS at its link-local default
@@ -50,29 +80,22 @@ void parse_s3_credentials(const JsonNode& node, SourceSpec& source, Diagnostics&
   StoreAccess& store = source.store;
   AwsChainOptions chain;
   chain.region = store.s3_region;
-  if (node.has("credentials")) {
-    const JsonNode c = node.child("credentials");
-    if (credentials_are_none(c, "a public bucket, unsigned", kAccessKeyObject)) {
-      store.s3_unsigned = true;
-      return;
-    }
-    c.object();
-    c.only_keys({"access_key_id", "secret_access_key", "session_token", "instance_metadata"}, d);
-    if (c.has("instance_metadata")) chain.allow_default_imds = c.child("instance_metadata").boolean();
-    std::string missing;
-    const auto id = named_credential(c, "access_key_id", missing);
-    const auto secret = named_credential(c, "secret_access_key", missing);
-    const auto token = named_credential(c, "session_token", missing);
-    if (id || secret || token) {
-      if (!id || !secret)
-        c.fail("give both \"access_key_id\" and \"secret_access_key\" (or neither, for the AWS credential chain)");
-      if (!missing.empty()) {
-        unusable = missing + "; export it or remove \"credentials\" to use the AWS credential chain";
+  const auto c = key_credentials_object(
+      node, store, {"access_key_id", "secret_access_key", "session_token", "instance_metadata"}, d);
+  if (store.s3_unsigned) return;
+  if (c) {
+    if (c->has("instance_metadata")) chain.allow_default_imds = c->child("instance_metadata").boolean();
+    const NamedKeyPair k = named_key_pair(*c, true);
+    if (k.id || k.secret || k.token) {
+      if (!k.id || !k.secret)
+        c->fail("give both \"access_key_id\" and \"secret_access_key\" (or neither, for the AWS credential chain)");
+      if (!k.missing.empty()) {
+        unusable = k.missing + "; export it or remove \"credentials\" to use the AWS credential chain";
         return;
       }
-      store.s3_access_key_id = *id;
-      store.s3_secret_access_key = *secret;
-      store.s3_session_token = token.value_or("");
+      store.s3_access_key_id = *k.id;
+      store.s3_secret_access_key = *k.secret;
+      store.s3_session_token = k.token.value_or("");
       return;
     }
   }
@@ -161,26 +184,19 @@ std::string env_or_empty(const char* name) {
 // identity, container, instance metadata) is never asked for a GCS store.
 void parse_gcs_credentials(const JsonNode& node, StoreAccess& store, Diagnostics& d,
                            std::optional<std::string>& unusable) {
-  if (node.has("credentials")) {
-    const JsonNode c = node.child("credentials");
-    if (credentials_are_none(c, "a public bucket, unsigned", kAccessKeyObject)) {
-      store.s3_unsigned = true;
+  const auto c = key_credentials_object(node, store, {"access_key_id", "secret_access_key"}, d);
+  if (store.s3_unsigned) return;
+  if (c) {
+    const NamedKeyPair k = named_key_pair(*c, false);
+    if (!k.id || !k.secret)
+      c->fail("give both \"access_key_id\" and \"secret_access_key\" (the GCS HMAC key), or remove \"credentials\" "
+              "to use GOOGLE_HMAC_ACCESS_ID and GOOGLE_HMAC_SECRET");
+    if (!k.missing.empty()) {
+      unusable = k.missing + "; export it, or remove \"credentials\" to use GOOGLE_HMAC_ACCESS_ID and GOOGLE_HMAC_SECRET";
       return;
     }
-    c.object();
-    c.only_keys({"access_key_id", "secret_access_key"}, d);
-    std::string missing;
-    const auto id = named_credential(c, "access_key_id", missing);
-    const auto secret = named_credential(c, "secret_access_key", missing);
-    if (!id || !secret)
-      c.fail("give both \"access_key_id\" and \"secret_access_key\" (the GCS HMAC key), or remove \"credentials\" to "
-             "use GOOGLE_HMAC_ACCESS_ID and GOOGLE_HMAC_SECRET");
-    if (!missing.empty()) {
-      unusable = missing + "; export it, or remove \"credentials\" to use GOOGLE_HMAC_ACCESS_ID and GOOGLE_HMAC_SECRET";
-      return;
-    }
-    store.s3_access_key_id = *id;
-    store.s3_secret_access_key = *secret;
+    store.s3_access_key_id = *k.id;
+    store.s3_secret_access_key = *k.secret;
     return;
   }
   const std::string id = env_or_empty(kGcsIdVar);
@@ -239,7 +255,8 @@ void expand_sas(const JsonNode& node, SourceSpec& source, std::optional<std::str
 // time (StoreAccess::azure_sas). Else a workload or managed identity's bearer
 // token. Nothing found: the store is unusable (skipped with a warning).
 void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d, std::optional<std::string>& unusable,
-                       std::chrono::seconds sas_lifetime) {
+                       const ConfigLoadOptions& opts) {
+  const std::chrono::seconds sas_lifetime = opts.azure_sas_lifetime;
   const bool has_query = source.url_template.find('?') != std::string::npos;
   std::string account = azure_account_of(source.url_template);
   if (node.has("credentials")) {
@@ -278,7 +295,7 @@ void azure_credentials(const JsonNode& node, SourceSpec& source, Diagnostics& d,
     return;
   }
   std::string identities;
-  source.store.azure_token = azure_identity_from_environment(identities);
+  source.store.azure_token = azure_identity_from_environment(identities, opts.cache_dir.value_or(std::filesystem::path()));
   if (!source.store.azure_token)
     unusable = "no Azure credentials found (looked at: " + found.looked_at + ", " + identities +
                "); put a SAS in the url's query (?${env:AZ_SAS}), export AZURE_STORAGE_CONNECTION_STRING, or give "
@@ -330,7 +347,7 @@ bool parse_store_keys(const JsonNode& node, SourceSpec& source, Diagnostics& d, 
   if (kind == StoreKind::azure_blob && node.has("url"))
     return d.attempt([&] {
       expand_sas(node, source, unusable);
-      if (!unusable) azure_credentials(node, source, d, unusable, opts.azure_sas_lifetime);
+      if (!unusable) azure_credentials(node, source, d, unusable, opts);
     });
   if (kind != StoreKind::s3) return true;
   if (!node.has("url")) return false;  // the caller reports the missing url

@@ -48,18 +48,25 @@ ResolvedOptions resolve_options(const OptionFlags& flags) {
   if (!config_file && flags.config_from_env) {
     if (auto v = env_value(env::kConfig)) config_file = platform::path_from_utf8(*v);
   }
+  // The cache folder before the config is read (a flag, the environment),
+  // so the loader can use the job's folder (ConfigLoadOptions::cache_dir).
+  std::optional<std::filesystem::path> cache_dir_given;
+  if (flags.cache_dir) cache_dir_given = *flags.cache_dir;
+  else if (auto v = env_value(env::kCacheDir)) cache_dir_given = platform::path_from_utf8(*v);
+  if (flags.no_cache) cache_dir_given = std::filesystem::path();
   auto config = std::make_shared<Config>();
   if (config_file) {
-    *config = load_config(*config_file);
+    ConfigLoadOptions load;
+    load.cache_dir = cache_dir_given;
+    load.default_cache_dir = Cache::default_root();
+    *config = load_config(*config_file, load);
     out.config_given = true;
   }
 
   JobOptions& job = out.job;
-  if (flags.cache_dir) job.cache_dir = *flags.cache_dir;
-  else if (auto v = env_value(env::kCacheDir)) job.cache_dir = platform::path_from_utf8(*v);
+  if (cache_dir_given) job.cache_dir = *cache_dir_given;
   else if (config->cache_dir) job.cache_dir = *config->cache_dir;
   else job.cache_dir = Cache::default_root();
-  if (flags.no_cache) job.cache_dir.clear();
 
   job.offline = flags.offline || env_offline() || config->offline;
   job.block_origin = config->block_origin;

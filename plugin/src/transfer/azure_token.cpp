@@ -7,6 +7,7 @@
 #include "assetfetch/job.h"
 #include "base/percent_encode.h"
 #include "transfer/aws_credentials.h"
+#include "transfer/imds_absence.h"
 #include "transfer/object_request.h"
 
 namespace assetfetch {
@@ -130,14 +131,45 @@ std::string imds_token_url(const std::string& host) {
   return url + "/metadata/identity/oauth2/token";
 }
 
+// A JSON object, as IMDS's errors are; a proxy's or portal's page is not.
+bool json_object(const std::string& body) {
+  const auto first = body.find_first_not_of(" \t\r\n");
+  const auto last = body.find_last_not_of(" \t\r\n");
+  return first != std::string::npos && body[first] == '{' && body[last] == '}' &&
+         body.find('"', first) != std::string::npos;
+}
+
 class InstanceMetadataIdentity final : public AzureTokenProvider {
  public:
-  InstanceMetadataIdentity(std::string host, std::string client_id)
-      : host_(std::move(host)), client_id_(std::move(client_id)) {}
+  InstanceMetadataIdentity(std::string host, std::string client_id, std::filesystem::path cache_dir)
+      : host_(std::move(host)), client_id_(std::move(client_id)), cache_dir_(std::move(cache_dir)) {}
   std::string name() const override { return "managed identity (instance metadata at " + host_ + ")"; }
 
  protected:
+  // Runs under RefreshingSecret's lock: one probe at a time, and after a
+  // "none" the next one kImdsAbsenceMemory later (a host that runs for days).
   std::optional<AzureToken> fetch(std::string& why) override {
+    if (!answered_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!absent_.empty() && now - absent_since_ >= kImdsAbsenceMemory) absent_.clear();
+      if (absent_.empty()) {
+        if (auto remembered = remembered_imds_absence(cache_dir_, host_)) {
+          absent_ = describe_imds_absence(*remembered, imds_absence_file(cache_dir_, host_));
+          absent_since_ = now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::chrono::system_clock::now() - remembered->at);
+        } else if (std::string no = probe_instance_metadata(host_); !no.empty()) {
+          remember_imds_absence(cache_dir_, host_, no);
+          absent_ = no;
+          absent_since_ = now;
+        } else {
+          answered_ = true;
+        }
+      }
+      if (!answered_) {
+        why = "no instance metadata service (" + absent_ + ")";
+        return std::nullopt;
+      }
+    }
     ObjectRequest r;
     r.method = "GET";
     r.url = imds_token_url(host_) + "?api-version=2018-02-01&resource=" + percent_encode(kAzureStorageResource);
@@ -148,12 +180,17 @@ class InstanceMetadataIdentity final : public AzureTokenProvider {
 
  private:
   std::string host_, client_id_;
+  std::filesystem::path cache_dir_;
+  bool answered_ = false;  // the probe found IMDS
+  std::string absent_;     // why there is none, learnt at absent_since_
+  std::chrono::steady_clock::time_point absent_since_;
 };
 
 }  // namespace
 
-std::shared_ptr<AzureTokenProvider> make_instance_metadata_identity_provider(std::string host, std::string client_id) {
-  return std::make_shared<InstanceMetadataIdentity>(std::move(host), std::move(client_id));
+std::shared_ptr<AzureTokenProvider> make_instance_metadata_identity_provider(std::string host, std::string client_id,
+                                                                             std::filesystem::path cache_dir) {
+  return std::make_shared<InstanceMetadataIdentity>(std::move(host), std::move(client_id), std::move(cache_dir));
 }
 
 std::string probe_instance_metadata(const std::string& host) {
@@ -170,8 +207,11 @@ std::string probe_instance_metadata(const std::string& host) {
   r.total_timeout = std::chrono::seconds(3);
   r.no_proxy = true;
   const ObjectResponse answer = perform_object_request(r);
-  if (!answer.transport_failed) return {};
-  return answer.error.empty() ? "no answer" : answer.error;
+  if (answer.transport_failed) return answer.error.empty() ? "no answer" : answer.error;
+  if (!json_object(answer.body))
+    return "HTTP " + std::to_string(answer.status) + " from something that is not the instance metadata service "
+           "(its body is not JSON)";
+  return {};
 }
 
 std::shared_ptr<AzureTokenProvider> make_app_service_identity_provider(std::string endpoint, std::string secret,

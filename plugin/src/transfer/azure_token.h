@@ -4,12 +4,13 @@
 // Service / Functions / Container Apps managed identity (IDENTITY_ENDPOINT +
 // IDENTITY_HEADER) and a VM's managed identity through the instance metadata
 // service (IMDS). Asked only when a request needs a token (never at config
-// time; IMDS is only probed then), with the bounds of refreshing_secret.h,
+// time; IMDS is probed then too, once), with the bounds of refreshing_secret.h,
 // and again 5 minutes before the token expires. Requests carry it as
 // "Authorization: Bearer"; storage accepts that over HTTPS only.
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,11 +45,20 @@ inline constexpr std::chrono::seconds kImdsProbeConnectTimeout{1};
 
 // GET <host>/metadata/identity/oauth2/token?api-version=2018-02-01&resource=...
 // [&client_id=...] with "Metadata: true" (a VM's or scale set's identity).
-std::shared_ptr<AzureTokenProvider> make_instance_metadata_identity_provider(std::string host, std::string client_id);
+// Before its first token it probes the host (probe_instance_metadata), so
+// the probe costs nothing until a request to the store needs a token. A
+// host that does not answer fails every fetch for kImdsAbsenceMemory
+// without another probe, and is remembered under `cache_dir` for the next
+// processes (imds_absence.h; empty: not remembered).
+std::shared_ptr<AzureTokenProvider> make_instance_metadata_identity_provider(std::string host, std::string client_id,
+                                                                             std::filesystem::path cache_dir);
 
-// Whether an instance metadata service answers at `host`: any HTTP answer to
-// a request without the Metadata header (which IMDS refuses with 400) counts,
-// as in the SDKs; "" when it does, else why not (no secret in it).
+// Whether an instance metadata service answers at `host`: "" when it does,
+// else why not (no secret in it). A request without the Metadata header,
+// which IMDS refuses with 400 and a JSON error ({"error": ...}); an answer
+// whose body is not a JSON object is something else on the way (Docker
+// Desktop's proxy answers 403 "... unreachable network"; a captive portal
+// its page) and means no IMDS here.
 std::string probe_instance_metadata(const std::string& host);
 
 // POST <authority><tenant>/oauth2/v2.0/token, client credentials with the
