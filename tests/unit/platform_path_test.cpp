@@ -74,6 +74,7 @@ TEST(PlatformFileUrl, WindowsDriveLettersAndShares) {
 TEST(PlatformFileUrl, PosixPaths) {
   EXPECT_EQ(url_to("file:///srv/mirror/a%20b", PathStyle::posix), "/srv/mirror/a b");
   EXPECT_EQ(url_to("file://localhost/x", PathStyle::posix), "/x");
+  EXPECT_EQ(url_to("file:///srv/x?query#frag", PathStyle::posix), "/srv/x");
   EXPECT_EQ(url_to("file://", PathStyle::posix), "/");
 }
 

@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "platform/file.h"
-#include "transfer/curl_url.h"
 #include "platform/path.h"
 
 namespace assetfetch {
@@ -11,8 +10,10 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 
 fs::path local_path_from_url(const std::string& url) {
-  // Parsed as libcurl parses it (transfer/curl_url.h); an unparsable URL names no file.
-  return curl_file_path(url).value_or(fs::path());
+  // The one conversion (platform/path.h), shared with mirror --to and
+  // file:// write-back; a URL that names no local file gives no path.
+  platform::Result<std::string> path = platform::file_url_to_path(url);
+  return path ? platform::path_from_utf8(path.value()) : fs::path();
 }
 
 namespace {

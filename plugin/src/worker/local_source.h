@@ -12,7 +12,9 @@
 
 namespace assetfetch {
 
-// file:///a/b%20c → /a/b c. Only local (empty or "localhost") hosts.
+// file:///a/b%20c → /a/b c; file:///C:/x → C:\x and file://server/share/x →
+// \\server\share\x on Windows (platform::file_url_to_path). Only local
+// (empty or "localhost") hosts on POSIX; an empty path for any other URL.
 std::filesystem::path local_path_from_url(const std::string& url);
 
 struct LocalRead {
