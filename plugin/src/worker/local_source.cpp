@@ -9,11 +9,10 @@ namespace assetfetch {
 
 namespace fs = std::filesystem;
 
-fs::path local_path_from_url(const std::string& url) {
-  // The one conversion (platform/path.h), shared with mirror --to and
-  // file:// write-back; a URL that names no local file gives no path.
+platform::Result<fs::path> local_path_from_url(const std::string& url) {
   platform::Result<std::string> path = platform::file_url_to_path(url);
-  return path ? platform::path_from_utf8(path.value()) : fs::path();
+  if (!path) return path.error();
+  return platform::path_from_utf8(path.value());
 }
 
 namespace {
