@@ -127,6 +127,26 @@ TEST_F(Mirror, MissingSecondIndexIsRestoredWithoutDownload) {
   EXPECT_TRUE(same_inode(blob256(assets[0]), blob512(assets[0])));
 }
 
+// An index name that is a separate, read-only copy (the mirror's blobs are
+// read-only) is relinked to the verified blob: the rename over a read-only
+// name that POSIX allows and Windows refuses (under Wine the run failed).
+TEST_F(Mirror, AReadOnlyIndexCopyIsRelinkedOverToTheBlob) {
+  ASSERT_EQ(mirror("cache1").exit_code, 0);
+  const Asset& both = assets[2];
+  fs::remove(blob512(both));
+  af_test::write_file(blob512(both), both.data);
+  fs::permissions(blob512(both), fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  ASSERT_FALSE(same_inode(blob256(both), blob512(both)));
+  origin.clear_log();
+  auto r = mirror("cache2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(origin.request_count(), 0u);
+  EXPECT_TRUE(same_inode(blob256(both), blob512(both)));
+  EXPECT_EQ(af_test::read_file(blob512(both)), both.data);
+  for (const auto& e : fs::directory_iterator(dir / "mirror" / "sha512"))
+    EXPECT_EQ(e.path().filename().string().find(".link.tmp"), std::string::npos) << e.path();
+}
+
 TEST_F(Mirror, OfflineSyncFromTheMirrorMakesNoRequest) {
   ASSERT_EQ(mirror("cache1").exit_code, 0);
   origin.clear_log();

@@ -13,6 +13,9 @@
 #    fs::path p(x) with anything but a string literal or nothing.
 #  - environment reads: getenv(...) gives the ANSI code page on Windows too;
 #    platform::environment_value (platform/environment.h) gives UTF-8.
+#  - folder listings: std::filesystem's (recursive_)directory_iterator,
+#    remove_all and is_empty list the current folder for a folder past 260
+#    characters under mingw-w64; platform/directory.h lists at any length.
 # Implicit conversions (`dir / name`, a std::string passed for a const path&)
 # have no spelling to grep: scripts/check-path-conversions.sh finds those with
 # clang-query, and the WindowsCli tests write non-ASCII names under Wine.
@@ -23,6 +26,7 @@ endif()
 
 set(to_string_regex "(\\.|->)(string|generic_string|u8string|generic_u8string|wstring|generic_wstring|native)\\(\\)")
 set(getenv_regex "(^|[^A-Za-z0-9_])getenv *\\(")
+set(listing_regex "(^|[^A-Za-z0-9_])(directory_iterator|remove_all|is_empty) *[(<{ ]")
 set(to_path_regex "(std::filesystem|filesystem|fs)::path *[({] *[^)}\" ]|(std::filesystem|filesystem|fs)::path +[a-z_][A-Za-z0-9_]* *[({] *[A-Za-z_][A-Za-z0-9_.>-]* *[)}] *;")
 
 # Lines allowed anyway: "<file relative to plugin/>|<regex of the line>|<why>".
@@ -35,7 +39,7 @@ foreach(rel IN LISTS sources)
   if(rel MATCHES "^src/platform/")
     continue()
   endif()
-  file(STRINGS "${PLUGIN}/${rel}" lines REGEX "${to_string_regex}|${to_path_regex}|${getenv_regex}")
+  file(STRINGS "${PLUGIN}/${rel}" lines REGEX "${to_string_regex}|${to_path_regex}|${getenv_regex}|${listing_regex}")
   if(NOT lines)
     continue()
   endif()
@@ -48,6 +52,8 @@ foreach(rel IN LISTS sources)
     set(why "")
     if(line MATCHES "${getenv_regex}")
       set(why "reads the environment in the ANSI code page on Windows: use platform::environment_value (platform/environment.h)")
+    elseif(line MATCHES "${listing_regex}")
+      set(why "lists a folder through std::filesystem (the wrong folder past 260 characters under mingw-w64): use platform::list_directory, list_tree or remove_tree (platform/directory.h)")
     elseif(line MATCHES "${to_path_regex}")
       set(why "builds a path from narrow text: use platform::path_from_utf8 (platform/path.h)")
     else()
@@ -90,6 +96,6 @@ endforeach()
 
 if(problems)
   list(JOIN problems "\n  " text)
-  message(FATAL_ERROR "path <-> string conversions or environment reads outside the platform layer:\n  ${text}")
+  message(FATAL_ERROR "path <-> string conversions, environment reads or folder listings outside the platform layer:\n  ${text}")
 endif()
-message(STATUS "path <-> string conversions only through platform/path.h")
+message(STATUS "path <-> string conversions only through platform/path.h, listings through platform/directory.h")

@@ -40,16 +40,8 @@ TEST(CurlUrl, WhatCurlCannotParseHasNoOriginSoGetsNoCredentials) {
   EXPECT_EQ(curl_scheme("::"), "");
 }
 
-// file:// sources and S3 virtual-hosted endpoints are read by the same parser.
-TEST(CurlUrl, FilePathIsDecodedAndOnlyLocal) {
-  using assetfetch::curl_file_path;
-  EXPECT_EQ(curl_file_path("file:///srv/mirror/a%20b.bin"), std::filesystem::path("/srv/mirror/a b.bin"));
-  EXPECT_EQ(curl_file_path("file://localhost/srv/x"), std::filesystem::path("/srv/x"));
-  EXPECT_EQ(curl_file_path("file:///srv/x?query#frag"), std::filesystem::path("/srv/x"));
-  EXPECT_FALSE(curl_file_path("file://other.example/srv/x"));
-  EXPECT_FALSE(curl_file_path("https://a.example/srv/x"));
-}
-
+// S3 virtual-hosted endpoints are read by the same parser. (file:// URLs are
+// turned into paths by platform::file_url_to_path: platform_path_test.cpp.)
 TEST(CurlUrl, WithHostKeepsSchemePortAndPath) {
   using assetfetch::curl_with_host;
   EXPECT_EQ(assetfetch::curl_host("https://S3.Example:9000/"), "s3.example");

@@ -199,6 +199,23 @@ TEST(PlatformReplace, ReplacesAtomically) {
   EXPECT_EQ(get(dir / "dest"), "new");
 }
 
+// A read-only destination (a mirror's index from an earlier run, a cache
+// object) is replaced, as POSIX rename() replaces it; Windows (and Wine)
+// refuse a plain rename over it. Its other hard link keeps the old bytes.
+TEST(PlatformReplace, ReplacesAReadOnlyDestination) {
+  Scratch dir;
+  ASSERT_TRUE(dir.ok());
+  put(dir / "new.part", "new");
+  put(dir / "dest", "old");
+  ASSERT_TRUE(hard_link(dir / "dest", dir / "other name"));
+  ASSERT_TRUE(make_read_only(dir / "dest"));
+  Status s = replace_file(dir / "new.part", dir / "dest", {.retry_for = 300ms});
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(get(dir / "dest"), "new");
+  EXPECT_FALSE(exists(dir / "new.part"));
+  EXPECT_EQ(get(dir / "other name"), "old");
+}
+
 // Another program holds the destination open without delete sharing (what
 // std::ifstream does on Windows, like an indexer or a virus scanner).
 TEST(PlatformReplace, DestinationHeldOpenElsewhere) {
@@ -356,10 +373,9 @@ TEST(PlatformPaths, NonAsciiNamesPastMaxPath) {
   EXPECT_EQ(get(file), "newer");
   ASSERT_TRUE(hard_link(file, folder + "/second \xE5\x90\x8D"));
   EXPECT_EQ(get(folder + "/second \xE5\x90\x8D"), "newer");
-  // The folder's non-ASCII name reads back through std::filesystem in UTF-8.
-  // (Listed from the short parent: mingw-w64's std::filesystem::directory_iterator
-  // does not handle a folder past 260 characters under Wine, and lists the
-  // current folder instead; listings belong in the platform layer too.)
+  // The folder's non-ASCII name reads back through std::filesystem in UTF-8
+  // (listed from the short parent; the long folder itself is listed through
+  // platform::list_directory in platform_directory_test.cpp).
   bool listed = false;
   for (const auto& e : std::filesystem::directory_iterator(path_from_utf8(dir.path())))
     listed = listed || utf8_of(e.path().filename()) == part;

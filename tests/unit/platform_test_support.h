@@ -7,6 +7,7 @@
 #include <system_error>
 #include <vector>
 
+#include "platform/directory.h"
 #include "platform/fs_ops.h"
 #include "platform/path.h"
 
@@ -21,9 +22,10 @@ class Scratch {
     auto dir = assetfetch::platform::make_private_directory(parent, "af-platform-");
     if (dir) path_ = dir.value();
   }
+  // platform::remove_tree: read-only files and folders past 260 characters
+  // too (std::filesystem::remove_all under mingw-w64 does neither).
   ~Scratch() {
-    std::error_code ec;
-    std::filesystem::remove_all(assetfetch::platform::path_from_utf8(path_), ec);
+    if (!path_.empty()) (void)assetfetch::platform::remove_tree(path_);
   }
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;

@@ -10,6 +10,7 @@
 #include "cache/object_lock.h"
 #include "verify/hasher.h"
 
+#include "platform/directory.h"
 #include "platform/file.h"
 #include "platform/fs_ops.h"
 #include "platform/path.h"
@@ -39,6 +40,17 @@ std::optional<platform::FileIdentity> regular_at(const fs::path& p) {
   auto id = stat_of(p, false);
   if (!id || id->kind != platform::FileKind::regular) return std::nullopt;
   return id;
+}
+
+// The paths in `dir`; none when it cannot be listed (a missing part of the
+// cache holds nothing). platform::list_directory, not std::filesystem:
+// mingw-w64's iterator lists the wrong folder past 260 characters.
+std::vector<fs::path> paths_in(const fs::path& dir) {
+  std::vector<fs::path> out;
+  const auto entries = platform::list_directory(platform::utf8_of(dir));
+  if (!entries) return out;
+  for (const auto& e : entries.value()) out.push_back(dir / platform::path_from_utf8(e.name));
+  return out;
 }
 
 std::time_t seconds(std::int64_t ns) { return static_cast<std::time_t>(ns / 1000000000); }
@@ -136,15 +148,14 @@ std::vector<CacheObjectInfo> list_objects(const fs::path& root) {
   Cache cache(root);
   cache.check_tree();  // never list (or remove) through a linked folder
   for (HashAlgorithm algo : kAlgorithms) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(cache.objects_dir(algo), ec)) {
-      std::string hex = platform::utf8_of(e.path().filename());
+    for (const fs::path& file : paths_in(cache.objects_dir(algo))) {
+      std::string hex = platform::utf8_of(file.filename());
       if (hex.size() != digest_hex_length(algo) || !is_hex(hex)) continue;  // temporaries
-      const auto st = regular_at(e.path());
+      const auto st = regular_at(file);
       if (!st) continue;  // list_unsafe_objects
       CacheObjectInfo o;
       o.digest = Digest{algo, hex};
-      o.file = e.path();
+      o.file = file;
       o.size = st->size;
       o.dev = st->device;
       o.ino = st->file_id;
@@ -161,12 +172,11 @@ std::vector<fs::path> list_unsafe_objects(const fs::path& root) {
   const Cache cache(root);
   cache.check_tree();
   for (HashAlgorithm algo : kAlgorithms) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(cache.objects_dir(algo), ec)) {
-      std::string hex = platform::utf8_of(e.path().filename());
+    for (const fs::path& file : paths_in(cache.objects_dir(algo))) {
+      std::string hex = platform::utf8_of(file.filename());
       if (hex.size() != digest_hex_length(algo) || !is_hex(hex)) continue;
-      const auto st = stat_of(e.path(), false);
-      if (st && st->kind != platform::FileKind::regular) out.push_back(e.path());
+      const auto st = stat_of(file, false);
+      if (st && st->kind != platform::FileKind::regular) out.push_back(file);
     }
   }
   return out;
@@ -177,12 +187,11 @@ std::vector<PartialInfo> list_partials(const fs::path& root) {
   Cache cache(root);
   cache.check_tree();
   std::map<std::string, bool> held;  // by key: one probe per download
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(cache.partial_dir(), ec)) {
+  for (const fs::path& file : paths_in(cache.partial_dir())) {
     PartialInfo p;
-    p.file = e.path();
-    const std::string name = platform::utf8_of(e.path().filename());
-    const auto st = stat_of(e.path(), false);
+    p.file = file;
+    const std::string name = platform::utf8_of(file.filename());
+    const auto st = stat_of(file, false);
     if (!st) continue;
     p.is_link = st->kind == platform::FileKind::link;
     p.kind = st->kind != platform::FileKind::regular ? PartialKind::stray : classify_partial(name);
@@ -203,10 +212,9 @@ std::vector<LockInfo> list_locks(const fs::path& root) {
   std::vector<LockInfo> out;
   const Cache cache(root);
   cache.check_tree();
-  std::error_code ec;
   const ObjectLocks objects(cache.lock_file());
-  for (const auto& e : fs::directory_iterator(cache.locks_dir(), ec))
-    out.push_back({e.path(), e.path() == objects.file() ? objects.held_elsewhere(nullptr) : file_lock_held(e.path())});
+  for (const fs::path& file : paths_in(cache.locks_dir()))
+    out.push_back({file, file == objects.file() ? objects.held_elsewhere(nullptr) : file_lock_held(file)});
   std::sort(out.begin(), out.end(), [](const LockInfo& a, const LockInfo& b) { return a.file < b.file; });
   return out;
 }
@@ -283,15 +291,17 @@ void prune_locks(const fs::path& root, PruneResult& r) {
 std::vector<TemporaryInfo> list_temporaries(const fs::path& root) {
   std::vector<TemporaryInfo> out;
   Cache(root).check_tree();  // never list (or remove) through a linked folder
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    const auto st = regular_at(it->path());
+  const auto entries = platform::list_tree(platform::utf8_of(root));  // unreadable folders left out
+  if (!entries) return out;
+  for (const auto& e : entries.value()) {
+    if (e.kind != platform::FileKind::regular) continue;
+    const fs::path file = root / platform::path_from_utf8(e.name);
+    const auto st = regular_at(file);
     if (!st) continue;
-    const long pid = temporary_owner(platform::utf8_of(it->path().filename()));
+    const long pid = temporary_owner(platform::utf8_of(file.filename()));
     if (pid <= 0) continue;
     TemporaryInfo t;
-    t.file = it->path();
+    t.file = file;
     t.size = st->size;
     t.modified = seconds(st->mtime_ns);
     t.owner_pid = pid;

@@ -9,6 +9,7 @@
 #include "cache/cache.h"
 #include "core/maintenance.h"
 
+#include "platform/directory.h"
 #include "platform/file.h"
 #include "platform/path.h"
 
@@ -29,9 +30,14 @@ std::vector<JobEntry> list_jobs(const fs::path& root, std::vector<std::string>* 
   const Cache cache(root);
   cache.check_tree();
   std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(cache.jobs_dir(), ec))
-    if (e.path().extension() == ".json") files.push_back(e.path());
+  // platform::list_directory: mingw-w64's directory_iterator lists the wrong
+  // folder past 260 characters. No jobs/ folder: no jobs.
+  if (const auto entries = platform::list_directory(platform::utf8_of(cache.jobs_dir())); entries) {
+    for (const auto& e : entries.value()) {
+      const fs::path file = cache.jobs_dir() / platform::path_from_utf8(e.name);
+      if (file.extension() == ".json") files.push_back(file);
+    }
+  }
   std::sort(files.begin(), files.end());
   std::vector<JobEntry> out;
   for (const auto& f : files) {
@@ -75,18 +81,20 @@ std::vector<TemporaryInfo> destination_temporaries(const JobRecord& record) {
     if (!f.local_name.empty()) names_by_dir[f.local_name.parent_path()].insert(platform::utf8_of(f.local_name.filename()));
   std::vector<TemporaryInfo> out;
   for (const auto& [dir, names] : names_by_dir) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      const std::string n = platform::utf8_of(e.path().filename());
+    const auto entries = platform::list_directory(platform::utf8_of(dir));
+    if (!entries) continue;  // the folder is gone: no temporaries in it
+    for (const auto& e : entries.value()) {
+      const std::string& n = e.name;
       long pid = 0;
       for (std::size_t dot = n.find('.'); dot != std::string::npos && pid == 0; dot = n.find('.', dot + 1))
         if (names.count(n.substr(0, dot)) && n.find(".part", dot) != std::string::npos)
           pid = temporary_owner(n.substr(dot + 1));
       if (pid <= 0) continue;
-      platform::Result<platform::FileIdentity> st = platform::identity_of_path(platform::utf8_of(e.path()));
+      const fs::path file = dir / platform::path_from_utf8(n);
+      platform::Result<platform::FileIdentity> st = platform::identity_of_path(platform::utf8_of(file));
       if (!st || st.value().kind != platform::FileKind::regular) continue;
       TemporaryInfo t;
-      t.file = e.path();
+      t.file = file;
       t.size = st.value().size;
       t.modified = static_cast<std::time_t>(st.value().mtime_ns / 1000000000);
       t.owner_pid = pid;

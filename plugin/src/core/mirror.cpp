@@ -8,6 +8,7 @@
 #include "core/manifest_jobs.h"
 #include "transfer/aws_credential_chain.h"
 #include "core/source_policy.h"
+#include "platform/directory.h"
 #include "platform/file.h"
 #include "platform/fs_ops.h"
 #include "platform/path.h"
@@ -43,19 +44,24 @@ bool blob_matches(const fs::path& p, const Digest& d) {
   }
 }
 
-// Atomically makes `target` another name of `blob`'s inode.
+// Atomically makes `target` another name of `blob`'s inode. `target` may be
+// a read-only name (an index of an earlier run): platform::replace_file
+// replaces it on Windows too, where a plain rename is refused.
 void link_as(const fs::path& blob, const fs::path& target) {
   if (same_file(blob, target)) return;
   fs::create_directories(target.parent_path());
   fs::path tmp = target;
   tmp += "." + random_suffix() + ".link.tmp";
-  std::error_code ec;
-  fs::remove(tmp, ec);
-  fs::create_hard_link(blob, tmp, ec);
-  if (ec)
-    throw std::runtime_error("cannot hard-link " + platform::utf8_of(blob) + " as " + platform::utf8_of(target) + ": " + ec.message() +
+  const std::string from = platform::utf8_of(blob), tmp_name = platform::utf8_of(tmp);
+  (void)platform::remove_file(tmp_name);
+  if (platform::Status linked = platform::hard_link(from, tmp_name); !linked)
+    throw std::runtime_error("cannot hard-link " + from + " as " + platform::utf8_of(target) + ": " +
+                             platform::native_error_text(linked.error().native) +
                              " (the mirror directory must be on one filesystem that supports hard links)");
-  fs::rename(tmp, target);
+  if (platform::Status replaced = platform::replace_file(tmp_name, platform::utf8_of(target)); !replaced) {
+    (void)platform::remove_file(tmp_name);
+    throw std::runtime_error(replaced.error().message());
+  }
 }
 
 }  // namespace
@@ -117,13 +123,9 @@ fs::path mirror_incoming_directory(const fs::path& parent, const std::string& pr
 
 void mirror_remove_incoming(const fs::path& incoming) {
   // Its blobs are read-only (mirror_index_blob): Windows refuses to delete
-  // those through std::filesystem; platform::remove_file clears the attribute.
-  std::error_code ec;
-  std::vector<fs::path> files;
-  for (fs::recursive_directory_iterator it(incoming, ec), end; !ec && it != end; it.increment(ec))
-    if (!fs::is_directory(it->symlink_status(ec))) files.push_back(it->path());
-  for (const fs::path& f : files) (void)platform::remove_file(platform::utf8_of(f));
-  fs::remove_all(incoming, ec);
+  // those through std::filesystem, and mingw-w64's remove_all lists the wrong
+  // folder past 260 characters; platform::remove_tree does neither.
+  (void)platform::remove_tree(platform::utf8_of(incoming));
 }
 
 // --- an object store ----------------------------------------------------------
@@ -137,9 +139,14 @@ MirrorTarget mirror_target(const std::string& to, const std::string& kind) {
   if (url && scheme == "file") {
     if (!kind.empty() && kind != "dir")
       throw InputError("--to " + redact_url(to) + " is a file:// URL; --kind " + kind + " needs a store URL");
-    out.dir = std::string(url->after_scheme);
-    if (out.dir.empty() || out.dir.front() != '/')
-      throw InputError("--to " + redact_url(to) + ": a file:// URL names an absolute path (file:///srv/mirror)");
+    // Percent escapes decoded; file:///C:/... and file://server/share/... on
+    // Windows; another machine's host refused (platform::file_url_to_path,
+    // the conversion file:// sources go through too).
+    if (url->after_scheme.empty())
+      throw InputError("--to " + redact_url(to) + " names no folder; write file:///PATH");
+    platform::Result<std::string> path = platform::file_url_to_path(to);
+    if (!path) throw InputError("--to " + redact_url(to) + ": " + path.error().detail);
+    out.dir = path.value();
     return out;
   }
   if (!url) {

@@ -21,8 +21,9 @@ struct ReplaceOptions {
 // Renames `from` over `to` atomically: a link at `to` is replaced, never
 // written through. POSIX rename(); Windows SetFileInformationByHandle with
 // FileRenameInfoEx and POSIX semantics where the OS has it, else
-// MoveFileExW(MOVEFILE_REPLACE_EXISTING). On failure `from` is still there
-// and `to` is unchanged.
+// MoveFileExW(MOVEFILE_REPLACE_EXISTING). A read-only `to` is replaced as
+// POSIX rename() replaces it (Windows refuses until the read-only attribute is
+// ignored or cleared). On failure `from` is still there and `to` is unchanged.
 Status replace_file(std::string_view from, std::string_view to, ReplaceOptions options = {});
 
 // Makes `out` share `in`'s blocks (FICLONE on XFS/btrfs). Errc::unsupported

@@ -185,6 +185,10 @@ Result<std::string> file_url_to_path(std::string_view url, PathStyle style) {
     out = decoded.substr(1);
   } else if (is_drive(decoded)) {
     out = decoded;
+  } else if (decoded.size() > 1 && decoded[0] == '/') {
+    // file:///folder/x: rooted on the current drive (\folder\x), as libcurl
+    // and Windows itself read it.
+    out = decoded;
   } else {
     return bad("convert", shown,
                "a Windows file:// URL names a drive or a share: file:///C:/folder/... or "

@@ -42,10 +42,10 @@ inline constexpr PathStyle kNativeStyle = PathStyle::posix;
 #endif
 
 // "file:///C:/x%20y" -> "C:\x y", "file://server/share/x" -> "\\server\share\x",
-// "file://localhost/C:/x" -> "C:\x" (windows); "file:///x" and
-// "file://localhost/x" -> "/x" (posix). A host other than localhost on
-// POSIX, a Windows URL without a drive or share, a %00 or a bad escape:
-// Errc::invalid_argument with the fix in the detail.
+// "file://localhost/C:/x" -> "C:\x", "file:///x/y" -> "\x\y" (the current
+// drive) (windows); "file:///x" and "file://localhost/x" -> "/x" (posix). A
+// host other than localhost on POSIX, a Windows URL with no path, a %00 or a
+// bad escape: Errc::invalid_argument with the fix in the detail.
 Result<std::string> file_url_to_path(std::string_view url, PathStyle style = kNativeStyle);
 // The inverse: an absolute path -> a file:// URL, bytes outside the
 // unreserved set percent-encoded. Errc::invalid_argument for a relative path.

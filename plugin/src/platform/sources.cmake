@@ -5,6 +5,7 @@ set(ASSETFETCH_PLATFORM_SOURCES
   ${_af_platform_dir}/environment.cpp
   ${_af_platform_dir}/error.cpp
   ${_af_platform_dir}/path.cpp
+  ${_af_platform_dir}/directory.cpp
   ${_af_platform_dir}/fs_copy.cpp
   ${_af_platform_dir}/program_path.cpp
   ${_af_platform_dir}/thread_name.cpp)
@@ -16,6 +17,7 @@ if(WIN32)
     ${_af_platform_dir}/windows/file_windows.cpp
     ${_af_platform_dir}/windows/lock_windows.cpp
     ${_af_platform_dir}/windows/fs_ops_windows.cpp
+    ${_af_platform_dir}/windows/directory_windows.cpp
     ${_af_platform_dir}/windows/process_windows.cpp
     ${_af_platform_dir}/windows/child_process_output_windows.cpp
     ${_af_platform_dir}/windows/terminal_windows.cpp
@@ -36,6 +38,7 @@ else()
     ${_af_platform_dir}/posix/classic_locks.cpp
     ${_af_platform_dir}/posix/mechanisms_posix.cpp
     ${_af_platform_dir}/posix/fs_ops_posix.cpp
+    ${_af_platform_dir}/posix/directory_posix.cpp
     ${_af_platform_dir}/posix/process_posix.cpp
     ${_af_platform_dir}/posix/child_process_output_posix.cpp
     ${_af_platform_dir}/posix/terminal_posix.cpp

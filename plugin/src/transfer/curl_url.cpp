@@ -5,7 +5,6 @@
 #include <optional>
 
 #include "transfer/curl_api.h"
-#include "platform/path.h"
 
 namespace assetfetch {
 namespace {
@@ -59,14 +58,6 @@ std::string curl_host(std::string_view url) {
   UrlHandle u = parse(url);
   if (!u) return {};
   return lower(part(u, CURLUPART_HOST, 0).value_or(""));
-}
-
-std::optional<std::filesystem::path> curl_file_path(std::string_view url) {
-  UrlHandle u = parse(url);
-  if (!u || lower(part(u, CURLUPART_SCHEME, 0).value_or("")) != "file") return std::nullopt;
-  auto path = part(u, CURLUPART_PATH, CURLU_URLDECODE);
-  if (!path || path->empty()) return std::nullopt;
-  return platform::path_from_utf8(*path);
 }
 
 std::string curl_with_host(std::string_view url, const std::string& host) {

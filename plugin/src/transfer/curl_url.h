@@ -11,8 +11,6 @@
 // Thread safety: pure functions. They load libcurl on first use (curl_api()).
 #pragma once
 
-#include <filesystem>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,9 +23,6 @@ std::string curl_origin(std::string_view url);
 std::string curl_scheme(std::string_view url);
 // The host, lowercased (IPv6 in brackets); empty when libcurl cannot parse `url`.
 std::string curl_host(std::string_view url);
-// The local path a file:// URL names, percent-decoded; nullopt when libcurl
-// cannot parse it as one (a host other than "" or "localhost", say).
-std::optional<std::filesystem::path> curl_file_path(std::string_view url);
 // `url` with its host replaced by `host` (S3 virtual-hosted addressing),
 // without a trailing '/'; empty when libcurl cannot parse either.
 std::string curl_with_host(std::string_view url, const std::string& host);

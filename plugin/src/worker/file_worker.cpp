@@ -68,7 +68,12 @@ std::unique_ptr<Transfer> FileWorker::next(Clock::time_point now) {
       continue;
     }
     if (url_scheme(walk_.url()) == "file") {
-      strategy_->read_local(local_path_from_url(walk_.url()));
+      auto local = local_path_from_url(walk_.url());
+      if (!local) {
+        failover(ErrorCause::local_file, local.error().detail);  // names no local file: why, and the fix
+        continue;
+      }
+      strategy_->read_local(local.value());
       continue;
     }
     return strategy_->next_request();

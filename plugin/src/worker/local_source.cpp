@@ -3,16 +3,16 @@
 #include <vector>
 
 #include "platform/file.h"
-#include "transfer/curl_url.h"
 #include "platform/path.h"
 
 namespace assetfetch {
 
 namespace fs = std::filesystem;
 
-fs::path local_path_from_url(const std::string& url) {
-  // Parsed as libcurl parses it (transfer/curl_url.h); an unparsable URL names no file.
-  return curl_file_path(url).value_or(fs::path());
+platform::Result<fs::path> local_path_from_url(const std::string& url) {
+  platform::Result<std::string> path = platform::file_url_to_path(url);
+  if (!path) return path.error();
+  return platform::path_from_utf8(path.value());
 }
 
 namespace {

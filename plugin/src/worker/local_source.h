@@ -9,11 +9,15 @@
 #include <string>
 
 #include "assetfetch/job.h"
+#include "platform/error.h"
 
 namespace assetfetch {
 
-// file:///a/b%20c → /a/b c. Only local (empty or "localhost") hosts.
-std::filesystem::path local_path_from_url(const std::string& url);
+// file:///a/b%20c → /a/b c; file:///C:/x → C:\x and file://server/share/x →
+// \\server\share\x on Windows (platform::file_url_to_path, which mirror --to
+// and file:// write-back use too). A URL that names no local file (another
+// host on POSIX) is Errc::invalid_argument with the reason in its detail.
+platform::Result<std::filesystem::path> local_path_from_url(const std::string& url);
 
 struct LocalRead {
   bool ok = false;

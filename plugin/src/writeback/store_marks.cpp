@@ -4,8 +4,10 @@
 #include <system_error>
 
 #include "base/url.h"
-#include "verify/hasher.h"
+#include "platform/directory.h"
+#include "platform/fs_ops.h"
 #include "platform/path.h"
+#include "verify/hasher.h"
 
 namespace assetfetch {
 
@@ -103,38 +105,44 @@ StoreMarksPruned prune_store_marks(const fs::path& cache_root, const std::set<st
   StoreMarksPruned out;
   const fs::path dir = cache_root / "stores", objects = cache_root / "objects";
   if (!real_directory(dir)) return out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const fs::path store = it->path();
-    const std::string name = platform::utf8_of(store.filename());
-    if (!real_directory(store)) continue;  // a link or a stray: not ours to judge
+  // Listed and removed through platform/: mingw-w64's directory_iterator
+  // (and remove_all, built on it) lists the wrong folder past 260 characters.
+  const auto stores = platform::list_directory(platform::utf8_of(dir));
+  if (!stores) return out;
+  for (const auto& entry : stores.value()) {
+    if (entry.kind != platform::FileKind::directory) continue;  // a link or a stray: not ours to judge
+    const std::string& name = entry.name;
+    const fs::path store = dir / platform::path_from_utf8(name);
     std::error_code e;
     if (is_hex(name, 2)) {  // the layout before store folders: <2 hex>/<62 hex>, nothing says which object
-      if (fs::remove_all(store, e) != static_cast<std::uintmax_t>(-1) && !e) ++out.stores;
+      if (platform::remove_tree(platform::utf8_of(store))) ++out.stores;
       continue;
     }
     if (!is_hex(name, kStoreIdLength)) continue;
     const auto used = fs::last_write_time(store, e);
     if (e) continue;
     if (!configured.count(name) && now - used > std::chrono::hours(24 * kStoreIdleDays)) {
-      if (fs::remove_all(store, e) != static_cast<std::uintmax_t>(-1) && !e) ++out.stores;
+      if (platform::remove_tree(platform::utf8_of(store))) ++out.stores;
       continue;
     }
+    const auto marks = platform::list_directory(platform::utf8_of(store));
+    if (!marks) continue;
     std::size_t removed = 0;
-    for (fs::directory_iterator m(store, e), mend; !e && m != mend; m.increment(e)) {
-      const auto object = object_of_mark(objects, platform::utf8_of(m->path().filename()));
+    for (const auto& mark : marks.value()) {
+      if (mark.kind != platform::FileKind::regular) continue;
+      const auto object = object_of_mark(objects, mark.name);
       if (!object) continue;
       std::error_code s;
       if (fs::symlink_status(*object, s).type() != fs::file_type::not_found) continue;
-      std::error_code r;
-      if (fs::symlink_status(m->path(), r).type() == fs::file_type::regular && fs::remove(m->path(), r)) ++removed;
+      if (platform::remove_file(platform::utf8_of(store / platform::path_from_utf8(mark.name)))) ++removed;
     }
     out.marks += removed;
     if (removed == 0) continue;
     // Removing entries is not using the store: keep its time. A folder left
     // empty goes (remove() leaves one a fetch has just written to).
     fs::last_write_time(store, used, e);
-    if (fs::is_empty(store, e) && !e) fs::remove(store, e);
+    if (const auto left = platform::list_directory(platform::utf8_of(store)); left && left.value().empty())
+      (void)platform::remove_directory(platform::utf8_of(store));
   }
   return out;
 }

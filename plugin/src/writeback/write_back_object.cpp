@@ -4,7 +4,6 @@
 #include "cache/unique_fd.h"
 #include "platform/process.h"
 #include "transfer/curl_api.h"
-#include "transfer/curl_url.h"
 #include "transfer/redact.h"
 #include "transfer/transfer.h"
 #include "platform/path.h"
@@ -16,8 +15,10 @@ namespace fs = std::filesystem;
 std::string write_back_object(const fs::path& object, const Candidate& target, const JobOptions& options) {
   try {
     if (url_scheme(target.url) == "file") {
-      const fs::path dest = curl_file_path(target.url).value_or(fs::path());
-      if (dest.empty()) return "not a local file:// URL";
+      // The conversion file:// sources and mirror --to use (platform/path.h).
+      const platform::Result<std::string> local = platform::file_url_to_path(target.url);
+      if (!local) return "not a local file:// URL: " + local.error().detail;
+      const fs::path dest = platform::path_from_utf8(local.value());
       std::error_code ec;
       if (fs::exists(dest, ec)) return {};  // content-addressed: already there
       fs::create_directories(dest.parent_path());

@@ -18,6 +18,9 @@ namespace {
 // _WIN32_WINNT value no Windows version has.
 constexpr auto kFileRenameInfoEx = static_cast<FILE_INFO_BY_HANDLE_CLASS>(22);
 
+// FILE_RENAME_FLAG_IGNORE_READONLY_ATTRIBUTE (Windows 10 1809), not in mingw-w64 10's headers.
+constexpr DWORD kRenameIgnoreReadOnly = 0x40;
+
 // Set once the OS (or Wine) has refused FileRenameInfoEx: MoveFileExW from then on.
 std::atomic<bool> posix_rename_unavailable{false};
 
@@ -25,7 +28,7 @@ bool retryable(DWORD e) { return e == ERROR_SHARING_VIOLATION || e == ERROR_ACCE
 
 // One attempt with POSIX semantics: the name is replaced even while others
 // hold the old file open with delete sharing. Returns the Win32 error, 0 on success.
-DWORD rename_posix(const std::wstring& from, const std::wstring& to) {
+DWORD rename_posix(const std::wstring& from, const std::wstring& to, DWORD extra_flags = 0) {
   HANDLE h = ::CreateFileW(from.c_str(), DELETE | SYNCHRONIZE, win::kShareAll, nullptr, OPEN_EXISTING,
                            FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS, nullptr);
   if (h == INVALID_HANDLE_VALUE) return ::GetLastError();
@@ -35,7 +38,7 @@ DWORD rename_posix(const std::wstring& from, const std::wstring& to) {
   const std::size_t bytes = offsetof(FILE_RENAME_INFO, FileName) + (nt.size() + 1) * sizeof(wchar_t);
   std::vector<std::byte> buf(bytes);
   auto* info = reinterpret_cast<FILE_RENAME_INFO*>(buf.data());
-  info->Flags = FILE_RENAME_FLAG_REPLACE_IF_EXISTS | FILE_RENAME_FLAG_POSIX_SEMANTICS;
+  info->Flags = FILE_RENAME_FLAG_REPLACE_IF_EXISTS | FILE_RENAME_FLAG_POSIX_SEMANTICS | extra_flags;
   info->RootDirectory = nullptr;
   info->FileNameLength = static_cast<DWORD>(nt.size() * sizeof(wchar_t));
   std::copy(nt.begin(), nt.end(), info->FileName);
@@ -44,6 +47,11 @@ DWORD rename_posix(const std::wstring& from, const std::wstring& to) {
   const DWORD err = ok ? 0 : ::GetLastError();
   ::CloseHandle(h);
   return err;
+}
+
+// What an OS without FileRenameInfoEx (or one of its flags) answers.
+bool posix_rename_refused(DWORD e) {
+  return e == ERROR_INVALID_PARAMETER || e == ERROR_NOT_SUPPORTED || e == ERROR_INVALID_FUNCTION;
 }
 
 DWORD rename_once(const std::wstring& from, const std::wstring& to) {
@@ -57,6 +65,31 @@ DWORD rename_once(const std::wstring& from, const std::wstring& to) {
   return ::MoveFileExW(from.c_str(), to.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)
              ? 0
              : ::GetLastError();
+}
+
+// Windows refuses to replace a read-only name (a mirror's index, a cache
+// object) where POSIX rename() replaces it. After an access denial: when `to`
+// is a read-only file, renames over it anyway and returns the rename's
+// result; otherwise ERROR_ACCESS_DENIED (a real refusal, or a holder the
+// caller waits out).
+DWORD replace_read_only(const std::wstring& from, const std::wstring& to) {
+  const DWORD a = ::GetFileAttributesW(to.c_str());
+  if (a == INVALID_FILE_ATTRIBUTES || !(a & FILE_ATTRIBUTE_READONLY) || (a & FILE_ATTRIBUTE_DIRECTORY))
+    return ERROR_ACCESS_DENIED;
+  if (!posix_rename_unavailable.load(std::memory_order_relaxed)) {
+    const DWORD e = rename_posix(from, to, kRenameIgnoreReadOnly);
+    if (!posix_rename_refused(e)) return e;  // else Windows before 1809: clear the attribute
+  }
+  // Clear the attribute, rename, and set it again if the rename failed. (A
+  // handle on `to` kept across the rename would make MoveFileExW, and Wine,
+  // refuse; so other hard links of the replaced file, if it had any, stay
+  // writable.)
+  DWORD writable = a & ~static_cast<DWORD>(FILE_ATTRIBUTE_READONLY);
+  if (writable == 0) writable = FILE_ATTRIBUTE_NORMAL;
+  if (!::SetFileAttributesW(to.c_str(), writable)) return ::GetLastError();
+  const DWORD e = rename_once(from, to);
+  if (e != 0) ::SetFileAttributesW(to.c_str(), a);
+  return e;
 }
 
 bool is_directory(const std::wstring& w) {
@@ -118,7 +151,8 @@ Status replace_file(std::string_view from, std::string_view to, ReplaceOptions o
   auto pause = std::chrono::milliseconds(10);
   int attempts = 0;
   for (;;) {
-    const DWORD e = rename_once(f.value(), t.value());
+    DWORD e = rename_once(f.value(), t.value());
+    if (e == ERROR_ACCESS_DENIED) e = replace_read_only(f.value(), t.value());
     ++attempts;
     if (e == 0) return {};
     if (!retryable(e) || std::chrono::steady_clock::now() + pause > deadline) {
