@@ -231,10 +231,16 @@ static void test_options(const char* cache) {
   CHECK_CODE(af_job_destroy(job), AF_OK, (af_job*)NULL);
   job = NULL;
 
-  /* Library jobs fetch in-process: $ASSETFETCH_SERVICE is not read, so a bad
-     value there fails nothing; a bad $ASSETFETCH_OFFLINE (the control: a
-     variable the library reads) does. */
+  /* Library jobs read $ASSETFETCH_SERVICE as the CLI does (auto sends their
+     transfers through the background service): a bad value is bad input, as
+     the CLI's exit 2, naming the variable and its values; "off" (the
+     control) is fine. So is a bad $ASSETFETCH_OFFLINE refused. */
   set_env("ASSETFETCH_SERVICE", "bogus");
+  CHECK_CODE(af_job_create("opts-service", &o, &job), AF_E_INVALID_ARG, (af_job*)NULL);
+  CHECK(job == NULL);
+  CHECK(strstr(af_job_last_error_message(NULL), "ASSETFETCH_SERVICE") != NULL);
+  CHECK(strstr(af_job_last_error_message(NULL), "auto") != NULL);
+  set_env("ASSETFETCH_SERVICE", "off");
   CHECK_CODE(af_job_create("opts-service", &o, &job), AF_OK, (af_job*)NULL);
   CHECK_CODE(af_job_destroy(job), AF_OK, (af_job*)NULL);
   job = NULL;

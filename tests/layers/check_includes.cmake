@@ -19,8 +19,8 @@ set(layer_config 3)
 set(layer_writeback 4)
 set(layer_worker 5)
 set(layer_core 6)
-set(layer_c_api 7)
 set(layer_service 7)  # the background service: runs core jobs for other processes
+set(layer_c_api 8)    # the C ABI: a library job prefetches through the service (service_prefetch.h)
 
 # Known upward includes, each with the reason it is still there. Remove an entry
 # once its include is gone (the check fails on a stale entry too).

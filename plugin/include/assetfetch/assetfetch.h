@@ -312,7 +312,10 @@ AF_API void af_job_options_init(af_job_options* options);
  * by an earlier job that did not complete — destroyed, or in a process that
  * was killed — gets its files back (af_job_get_file_count counts them) and
  * resumes where it stopped. options may be NULL (defaults). A bad
- * ASSETFETCH_OFFLINE value gives AF_E_INVALID_ARG. */
+ * ASSETFETCH_OFFLINE or ASSETFETCH_SERVICE value gives AF_E_INVALID_ARG.
+ * With ASSETFETCH_SERVICE=auto (or the config's "service": "auto") the
+ * background service fetches the job's files into the cache first
+ * (docs/ABI.md); complete and cancel are unchanged. */
 AF_API af_code af_job_create(const char* name, const af_job_options* options, af_job** job);
 /* Stops the job's transfers and releases the handle and its files. Neither
  * completes nor cancels: an unfinished job can be resumed by a later

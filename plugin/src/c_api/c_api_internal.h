@@ -126,6 +126,9 @@ struct JobSettings {
   assetfetch::JobOptions job;  // its source policy included (the mirror config)
   bool allow_unverified = false;
   std::vector<std::string> warnings;  // stores left out for lack of credentials
+  // Config "service", $ASSETFETCH_SERVICE: auto prefetches through the
+  // background service (service/service_prefetch.h).
+  assetfetch::ServiceMode service = assetfetch::ServiceMode::off;
 };
 // `f` names the calling function in messages. Throws InputError when the
 // config file does not load or the environment holds a bad value.

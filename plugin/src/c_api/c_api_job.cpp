@@ -1,5 +1,7 @@
 // The C ABI: af_job_* (BITS IBackgroundCopyJob).
 #include "c_api/c_api_internal.h"
+#include "core/prefetch.h"
+#include "service/service_prefetch.h"
 
 using namespace af_shim;
 
@@ -22,7 +24,13 @@ AF_API af_code af_job_create(const char* name, const af_job_options* options, af
     auto handle = std::make_unique<af_job>();
     handle->allow_unverified = settings.allow_unverified;
     handle->pending_warnings = std::move(settings.warnings);
-    handle->job = assetfetch::create_job(name, std::move(settings.job));
+    // With the service on, the job's transfer thread first asks the service
+    // to fill the cache; complete and cancel stay this process's (docs/ABI.md).
+    std::shared_ptr<assetfetch::Prefetch> prefetch;
+    if (settings.service == assetfetch::ServiceMode::automatic)
+      prefetch = assetfetch::service::make_service_prefetch(settings.job.cache_dir);
+    handle->job = prefetch ? assetfetch::create_job(name, std::move(settings.job), std::move(prefetch))
+                           : assetfetch::create_job(name, std::move(settings.job));
     if (!handle->job)
       return save_error(nullptr, AF_E_INTERNAL, f + ": the job '" + name + "' was not created");
     {

@@ -63,8 +63,8 @@ af_code job_settings_from_c(const af_job_options* options, JobSettings* out, con
   if (o.tls_verify != defaults.tls_verify) flags.tls_verify = o.tls_verify != 0;
   if (o.ca_file != nullptr) flags.ca_file = o.ca_file;
   flags.max_parallel_files = o.max_parallel_files;
-  flags.reads_service = false;  // library jobs run in-process (docs/internals.md, the service)
   assetfetch::ResolvedOptions resolved = assetfetch::resolve_options(flags);
+  out->service = resolved.service;
   out->job = std::move(resolved.job);
   out->warnings = std::move(resolved.warnings);
   out->allow_unverified = o.allow_unverified != 0;

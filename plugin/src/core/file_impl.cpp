@@ -39,8 +39,10 @@ bool FileImpl::set_remote_name(const std::string& url, std::string* error) {
   // A failed file gets a fresh worker at the next resume (BITS: fix the cause,
   // then Resume), which starts from the spec: change the spec then. A live
   // worker takes the name from the transfer thread, at its next attempt.
-  if (snapshot.published && snapshot.phase != FileWorker::Phase::failed) pending_remote_name = url;
-  else if (!spec_.candidates.empty()) spec_.candidates.front().url = url;
+  if (snapshot.published && snapshot.phase != FileWorker::Phase::failed) {
+    pending_remote_name = url;
+    job_->stop_prefetch();  // its request named the old URL: the job's own loop takes the new one
+  } else if (!spec_.candidates.empty()) spec_.candidates.front().url = url;
   else spec_.candidates.push_back({url, CandidateKind::origin, {}});
   return true;
 }

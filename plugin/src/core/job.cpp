@@ -63,8 +63,12 @@ bool destination_writable(const fs::path& dest, std::set<fs::path>& writable_dir
 
 fs::path default_cache_dir() { return Cache::default_root(); }
 
-JobImpl::JobImpl(std::string name, JobOptions options)
-    : name_(std::move(name)), options_(std::move(options)), sources_(job_source_config(options_)) {
+JobImpl::JobImpl(std::string name, JobOptions options, std::shared_ptr<Prefetch> prefetch, bool cache_only)
+    : name_(std::move(name)),
+      options_(std::move(options)),
+      sources_(job_source_config(options_)),
+      prefetch_(std::move(prefetch)),
+      cache_only_(cache_only) {
   name_problem_ = job_name_problem(name_);
   if (name_problem_) {  // no record can be kept under such a name: nothing touches the cache
     error_.code = ErrorCode::bad_input;
@@ -92,8 +96,12 @@ File* JobImpl::add_file(FileSpec spec, ErrorContext* error) {
     std::lock_guard<std::mutex> lock(mu_);
     if (state_ == JobState::cancelled || state_ == JobState::acknowledged)
       return reject(std::string("cannot add a file to a ") + state_name(state_) + " job");
+    if (running_) stop_prefetch();  // the prefetch was given the files of the resume
   }
   if (name_problem_) return reject(*name_problem_);
+  // Anything else would be written beside its destination.
+  if (cache_only_ && (!cache_ || !spec.digest || spec.ranges_given))
+    return reject("a cache-only job takes whole files with a hash, and needs a cache");
   RangeCheck rc = validate_ranges(spec.ranges, spec.ranges_given);
   if (rc.problem != RangeProblem::none) {
     if (error) error->range_problem = rc.problem;
@@ -242,12 +250,14 @@ bool JobImpl::resume() {
     if (f->in_place) continue;
     if (!f->worker || f->worker->phase() == FileWorker::Phase::failed) {
       std::error_code ec;
-      if (fs::path folder = f->spec_.local_name.parent_path(); !folders_made.count(folder)) {
+      fs::path folder = f->spec_.local_name.parent_path();
+      if (!cache_only_ && !folders_made.count(folder)) {
         fs::create_directories(folder, ec);
         folders_made.insert(std::move(folder));
       }
       f->worker = std::make_unique<FileWorker>(f->spec_, options_, cache_ ? &*cache_ : nullptr,
                                                events_for(f.get()), f->temporary_, &loop_meter_);
+      if (cache_only_) f->worker->set_cache_only();
       if (f->pending_remote_name) f->worker->set_pending_remote_name(*std::exchange(f->pending_remote_name, std::nullopt));
       f->publish_locked();
     }
@@ -255,6 +265,7 @@ bool JobImpl::resume() {
   state_ = JobState::queued;
   error_ = ErrorContext{};
   stop_ = false;
+  prefetch_stop_ = false;
   running_ = true;
   thread_ = std::thread([this] { run(); });
   return true;
@@ -297,10 +308,11 @@ JobState JobImpl::wait(std::optional<std::chrono::milliseconds> timeout) {
 bool JobImpl::complete(ErrorContext* error) {
   stop_thread(false);
   std::lock_guard<std::mutex> lock(mu_);
-  if (state_ == JobState::cancelled || state_ == JobState::acknowledged) {
+  if (state_ == JobState::cancelled || state_ == JobState::acknowledged || cache_only_) {
     if (error) {
       error->code = ErrorCode::bad_input;
-      error->message = std::string("cannot complete a ") + state_name(state_) + " job";
+      error->message = cache_only_ ? std::string("a cache-only job installs nothing")
+                                   : std::string("cannot complete a ") + state_name(state_) + " job";
     }
     return false;
   }
@@ -376,6 +388,15 @@ bool JobImpl::cancel() {
 
 std::unique_ptr<Job> create_job(std::string name, JobOptions options) {
   return std::make_unique<JobImpl>(std::move(name), std::move(options));
+}
+
+std::unique_ptr<Job> create_job(std::string name, JobOptions options, std::shared_ptr<Prefetch> prefetch) {
+  return std::make_unique<JobImpl>(std::move(name), std::move(options), std::move(prefetch));
+}
+
+std::unique_ptr<Job> create_cache_only_job(std::string name, JobOptions options) {
+  options.restore = false;  // its records are the client's
+  return std::make_unique<JobImpl>(std::move(name), std::move(options), nullptr, true);
 }
 
 }  // namespace assetfetch

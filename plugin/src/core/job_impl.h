@@ -24,6 +24,7 @@
 #include "config/config.h"
 #include "core/install_record.h"
 #include "core/mirror_health.h"
+#include "core/prefetch.h"
 #include "transfer/loop_meter.h"
 #include "transfer/curl_api.h"
 #include "worker/file_worker.h"
@@ -92,7 +93,10 @@ class FileImpl final : public File {
 
 class JobImpl final : public Job {
  public:
-  JobImpl(std::string name, JobOptions options);
+  // `prefetch` (may be null): asked first on each run (core/prefetch.h).
+  // `cache_only`: fills the cache, installs nothing (create_cache_only_job).
+  JobImpl(std::string name, JobOptions options, std::shared_ptr<Prefetch> prefetch = nullptr,
+          bool cache_only = false);
   ~JobImpl() override { stop_thread(true); }
 
   const std::string& name() const override { return name_; }
@@ -125,6 +129,9 @@ class JobImpl final : public Job {
   UploadReport wait_uploads(std::chrono::milliseconds limit) override;
 
   JobState state_locked() const { return state_; }
+  // What the prefetch cannot honour (a new remote name or file mid-run): it
+  // stops, and the job's own loop goes on.
+  void stop_prefetch() { prefetch_stop_ = true; }
   mutable std::mutex mu_;
   std::condition_variable cv_;
   // Before resume(): the transfers join `share` (core/job_in_share.h).
@@ -134,6 +141,8 @@ class JobImpl final : public Job {
   using Event = std::function<void(const JobCallbacks&)>;
 
   void run();
+  // job_prefetch.cpp: the prefetch's turn, before the loop (transfer thread).
+  void run_prefetch();
   struct Turn {
     bool all_settled = true;
     bool any_waiting = false;          // a file waits for a retry or another process's lock
@@ -175,6 +184,9 @@ class JobImpl final : public Job {
   ErrorContext error_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::shared_ptr<Prefetch> prefetch_;
+  std::atomic<bool> prefetch_stop_{false};
+  const bool cache_only_;
   // stop_thread() wakes the transfer loop at once (no fixed poll interval).
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;

@@ -167,6 +167,8 @@ void JobImpl::run() {
         queue_transferred(f.get());
       }
   }
+  deliver_events();
+  run_prefetch();  // another process may fill the cache first (core/prefetch.h)
   while (!stop_) {
     Turn turn;
     {

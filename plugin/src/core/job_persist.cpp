@@ -16,7 +16,7 @@ namespace assetfetch {
 namespace fs = std::filesystem;
 
 void JobImpl::persist(const char* state) {
-  if (!cache_) return;
+  if (!cache_ || cache_only_) return;  // a cache-only job's record is its client's
   try {
     JobRecord r;
     r.name = name_;
@@ -46,7 +46,7 @@ void JobImpl::persist(const char* state) {
 }
 
 void JobImpl::forget_record() {
-  if (!cache_) return;
+  if (!cache_ || cache_only_) return;
   std::error_code ec;
   fs::remove(job_record_path(cache_->jobs_dir(), name_), ec);
 }
@@ -55,7 +55,7 @@ void JobImpl::remove_stale_temporaries() {
   // A run of this job that was killed (its record names a pid that is gone)
   // left its temporaries beside the destinations: they cannot be resumed
   // (the cache's partial is what resumes), so they go.
-  if (!cache_) return;
+  if (!cache_ || cache_only_) return;
   try {
     JobRecord r = read_job_record(job_record_path(cache_->jobs_dir(), name_));
     if (r.pid <= 0 || r.pid == static_cast<long>(platform::current_pid()) || record_owner_alive(r.pid)) return;

@@ -86,7 +86,7 @@ ResolvedOptions resolve_options(const OptionFlags& flags) {
   job.max_connections_per_file = flags.max_connections_per_file ? *flags.max_connections_per_file
                                                                  : config->max_connections;
 
-  if (flags.reads_service) out.service = env_service_mode().value_or(config->service.value_or(ServiceMode::off));
+  out.service = env_service_mode().value_or(config->service.value_or(ServiceMode::off));
   if (config->write_back_wait) job.write_back_wait = *config->write_back_wait;
   if (flags.vcpkg_asset_sources) {
     Config from_env;

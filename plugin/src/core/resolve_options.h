@@ -38,10 +38,6 @@ struct OptionFlags {
   // vcpkg's X_VCPKG_ASSET_SOURCES (the x-script command): its x-azurl caches
   // join the config's sources, its x-block-origin blocks the origin.
   std::optional<std::string> vcpkg_asset_sources;
-  // Whether ResolvedOptions::service is read (config "service",
-  // $ASSETFETCH_SERVICE). The C ABI turns this off: its jobs run in-process
-  // (docs/ABI.md), so a bad value there must not fail af_job_create().
-  bool reads_service = true;
 };
 
 struct ResolvedOptions {

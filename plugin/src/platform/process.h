@@ -19,6 +19,10 @@ std::uint64_t current_pid();
 bool pid_alive(std::uint64_t pid);
 // The running program's own file (/proc/self/exe, GetModuleFileNameW).
 Result<std::string> executable_path();
+// The file of the module this code is linked into: the shared library
+// (libassetfetch.so, assetfetch.dll) in a library, absolute (dladdr,
+// GetModuleHandleExW). In a program, executable_path() is the one to ask.
+Result<std::string> module_path();
 // Fills `buf` from the OS's random source (getentropy / BCryptGenRandom).
 Status random_bytes(void* buf, std::size_t len);
 

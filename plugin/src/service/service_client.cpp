@@ -18,6 +18,12 @@ using Json = nlohmann::json;
 using namespace std::chrono_literals;
 using Kind = RemoteOutcome::Kind;
 
+RemoteOutcome interrupted_outcome() {
+  RemoteOutcome o;
+  o.kind = Kind::interrupted;
+  return o;
+}
+
 RemoteOutcome unavailable(std::string reason) {
   RemoteOutcome o;
   o.kind = Kind::unavailable;
@@ -26,14 +32,14 @@ RemoteOutcome unavailable(std::string reason) {
 }
 
 // Connects; with a start command, starts the service when nobody listens
-// and waits for it (at most about 2 s).
-platform::Result<platform::LocalSocket> connect(const ClientOptions& options) {
+// and waits for it (at most about 2 s, or until interrupted).
+platform::Result<platform::LocalSocket> connect(const ClientOptions& options, const std::function<bool()>& interrupted) {
   const auto path = socket_path(options.dir);
   auto s = platform::LocalSocket::connect(path);
   if (s || options.start_command.empty() || s.error().code != platform::Errc::not_found) return s;
   if (auto st = platform::ensure_private_dir(options.dir); !st) return st.error();
   if (auto st = platform::spawn_detached(options.start_command); !st) return st.error();
-  for (int i = 0; i < 200; ++i) {  // bounded: 200 x 10 ms
+  for (int i = 0; i < 200 && !(interrupted && interrupted()); ++i) {  // bounded: 200 x 10 ms
     std::this_thread::sleep_for(10ms);
     s = platform::LocalSocket::connect(path);
     if (s || s.error().code != platform::Errc::not_found) return s;
@@ -41,15 +47,14 @@ platform::Result<platform::LocalSocket> connect(const ClientOptions& options) {
   return s;
 }
 
-// Why the job cannot go to the service, or empty.
+}  // namespace
+
 std::string needs_own_process(const FileSpec& spec) {
   for (const auto& c : spec.candidates)
     if (c.store.kind != StoreKind::http) return "a source is an object store (signed requests)";
   if (!spec.write_back.empty()) return "a source takes write-back uploads";
   return {};
 }
-
-}  // namespace
 
 std::optional<JobRequest> make_request(const std::string& name, const JobOptions& options,
                                        const std::vector<FileSpec>& specs, std::string* why_not) {
@@ -81,22 +86,36 @@ std::optional<JobRequest> make_request(const std::string& name, const JobOptions
   return request;
 }
 
+std::vector<std::string> start_command(const std::string& program, const std::filesystem::path& dir) {
+  return {program, "service", "--idle-exit", "60", "--dir", platform::utf8_of(dir)};
+}
+
 std::vector<std::string> start_command(const std::filesystem::path& dir) {
   auto exe = platform::executable_path();
   if (!exe) return {};
-  return {exe.value(), "service", "--idle-exit", "60", "--dir", platform::utf8_of(dir)};
+  return start_command(exe.value(), dir);
 }
 
 RemoteOutcome run_remote(const ClientOptions& options, const JobRequest& request, const RemoteEvents& events,
                          const std::function<bool()>& interrupted) {
   // A socket in a folder that is not private is never used (nor created).
   if (auto st = platform::ensure_private_dir(options.dir); !st) return unavailable(st.error().message());
-  auto socket = connect(options);
+  auto socket = connect(options, interrupted);
+  if (interrupted && interrupted()) return interrupted_outcome();
   if (!socket) return unavailable(socket.error().message());
   LineChannel channel(std::move(socket.value()));
   if (!channel.send(to_json(request))) return unavailable("the service closed the connection");
   Json msg;
-  if (channel.next(&msg, 5s) != LineChannel::Read::message) return unavailable("the service did not answer");
+  // The answer comes at once, or after a wait in the service's line (3 s).
+  LineChannel::Read first_read = LineChannel::Read::timeout;
+  for (int i = 0; i < 50 && first_read == LineChannel::Read::timeout; ++i) {  // bounded: 50 x 100 ms
+    if (interrupted && interrupted()) {
+      channel.close();
+      return interrupted_outcome();
+    }
+    first_read = channel.next(&msg, 100ms);
+  }
+  if (first_read != LineChannel::Read::message) return unavailable("the service did not answer");
   const std::string first = msg.value("e", "");
   if (first == "busy") return unavailable("the service is busy with another job");
   if (first == "refused") return unavailable("the service refused the job: " + msg.value("reason", ""));

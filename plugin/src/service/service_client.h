@@ -64,10 +64,17 @@ struct ClientOptions {
 std::optional<JobRequest> make_request(const std::string& name, const JobOptions& options,
                                        const std::vector<FileSpec>& specs, std::string* why_not);
 
-// `<this program> service --idle-exit 60 --dir DIR`; empty when this
-// program's own path is unknown.
+// Why `spec` (candidates expanded) needs a process of its own (a signed
+// object store, write-back uploads), or empty.
+std::string needs_own_process(const FileSpec& spec);
+
+// `PROGRAM service --idle-exit 60 --dir DIR`.
+std::vector<std::string> start_command(const std::string& program, const std::filesystem::path& dir);
+// The same with this program; empty when its own path is unknown.
 std::vector<std::string> start_command(const std::filesystem::path& dir);
 
+// `interrupted` is asked at least every 100 ms, also while the service
+// starts or the job waits in its line (Kind::interrupted).
 RemoteOutcome run_remote(const ClientOptions& options, const JobRequest& request, const RemoteEvents& events,
                          const std::function<bool()>& interrupted);
 

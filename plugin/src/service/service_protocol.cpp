@@ -154,6 +154,10 @@ const std::string& build_identity() {
   return identity;
 }
 
+std::string request_identity(bool cache_only) {
+  return cache_only ? std::string(ASSETFETCH_VERSION_STRING) : build_identity();
+}
+
 std::map<std::string, std::string> transfer_environment() {
   static const char* const kNames[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
                                        "ALL_PROXY", "no_proxy", "NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR",
@@ -167,8 +171,13 @@ std::map<std::string, std::string> transfer_environment() {
 nlohmann::json to_json(const JobRequest& request) {
   Json files = Json::array();
   for (const auto& f : request.files) files.push_back(file_json(f));
-  return Json{{"protocol", kProtocol}, {"version", build_identity()}, {"env", request.env},
-              {"name", request.name},  {"options", options_json(request.options)}, {"files", files}};
+  return Json{{"protocol", kProtocol},
+              {"version", request_identity(request.cache_only)},
+              {"env", request.env},
+              {"name", request.name},
+              {"options", options_json(request.options)},
+              {"files", files},
+              {"cache_only", request.cache_only}};
 }
 
 JobRequest parse_request(const nlohmann::json& j) {
@@ -177,6 +186,7 @@ JobRequest parse_request(const nlohmann::json& j) {
   r.options = options_from(j.at("options"));
   for (const auto& f : j.at("files")) r.files.push_back(file_from(f));
   r.env = j.at("env").get<std::map<std::string, std::string>>();
+  r.cache_only = j.at("cache_only").get<bool>();
   return r;
 }
 

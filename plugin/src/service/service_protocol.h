@@ -6,7 +6,10 @@
 // candidates already expanded:
 //   {"protocol", "version", "env": {...}, "name", "options": {...},
 //    "files": [{"name", "local_name" (absolute), "candidates": [{"url",
-//    "kind", "headers"}], "sha256"|"sha512", "ranges", ...}]}
+//    "kind", "headers"}], "sha256"|"sha512", "ranges", ...}], "cache_only"}
+// With "cache_only" (a library job's prefetch, service_prefetch.h) the
+// service fetches into the cache and installs nothing: the client's own job
+// then finds the files there, and completes or cancels them itself.
 // Service → client: "accepted" (or "busy", "refused" with a reason), then
 // the job's events as they happen ("attempt", "failover", "warning",
 // "note", "progress", "alive"), and last "result" (or "create_failed",
@@ -27,7 +30,8 @@ namespace assetfetch::service {
 // Bumped on any change of the lines above; a service and a client of
 // different protocol or program versions never talk (the client fetches
 // in-process).
-inline constexpr int kProtocol = 1;
+// 2: "cache_only".
+inline constexpr int kProtocol = 2;
 
 struct JobRequest {
   std::string name;
@@ -36,12 +40,20 @@ struct JobRequest {
   // The environment libcurl and OpenSSL read while transferring (proxies,
   // CA locations): a service whose own differs refuses the job.
   std::map<std::string, std::string> env;
+  // Fill the cache only (create_cache_only_job): no install, no job record.
+  bool cache_only = false;
 };
 
 // This program's version and build: its version string, and the size and
 // modification time of its file when known. A rebuilt program (same version,
 // other code) never talks to a service started from the old one.
 const std::string& build_identity();
+
+// The "version" a request carries and the service expects. A cache-only
+// request says the version alone: its client is a library, whose own file
+// names no build of the service, and what the service makes of it (verified
+// cache objects) is what processes of any build of one version share anyway.
+std::string request_identity(bool cache_only);
 
 // The variables JobRequest::env carries, as this process sees them.
 std::map<std::string, std::string> transfer_environment();

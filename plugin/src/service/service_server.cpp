@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/prefetch.h"
 #include "platform/local_socket.h"
 #include "platform/process.h"
 #include "service/line_channel.h"
@@ -38,7 +39,8 @@ bool finished(JobState s) {
 
 // Why this service will not run `j`, or empty.
 std::string refusal(const Json& j) {
-  if (!j.is_object() || j.value("protocol", 0) != kProtocol || j.value("version", "") != build_identity())
+  if (!j.is_object() || j.value("protocol", 0) != kProtocol ||
+      j.value("version", "") != request_identity(j.value("cache_only", false)))
     return "the service runs another build of assetfetch (" + build_identity() + ", protocol " +
            std::to_string(kProtocol) + ")";
   if (j.value("env", Json::object()) != Json(transfer_environment()))
@@ -80,7 +82,8 @@ void serve_client(LineChannel& channel, const ServerOptions& options, Connection
   }
   if (channel.peer_closed()) return;  // it gave up waiting in line and fetches in-process
   channel.send(Json{{"e", "accepted"}, {"pid", platform::current_pid()}});
-  if (options.log) options.log("job " + request.name + ": " + std::to_string(request.files.size()) + " file(s)");
+  if (options.log) options.log("job " + request.name + ": " + std::to_string(request.files.size()) + " file(s)" +
+                          (request.cache_only ? " into the cache" : ""));
   // Declared before the job: its callbacks use them until it is destroyed.
   std::vector<const File*> order;  // the request's files, as added
   auto index_of = [&order](const File& f) {
@@ -90,7 +93,10 @@ void serve_client(LineChannel& channel, const ServerOptions& options, Connection
   };
   auto last_progress = std::make_shared<std::chrono::steady_clock::time_point>();
   request.options.restore = false;  // the client's own run restores; this one only runs what it was given
-  auto job = create_job(request.name, request.options);
+  // Cache-only (a library's prefetch): nothing is installed or recorded; the
+  // client's own job completes from the cache.
+  auto job = request.cache_only ? create_cache_only_job(request.name, request.options)
+                                : create_job(request.name, request.options);
   if (ErrorContext e = job->error(); e.code != ErrorCode::ok) {
     channel.send(Json{{"e", "create_failed"}, {"error", to_json(e)}});
     return;
@@ -149,7 +155,7 @@ void serve_client(LineChannel& channel, const ServerOptions& options, Connection
     }
   }
   ErrorContext complete_error;
-  const bool all = job->complete(&complete_error);
+  const bool all = request.cache_only ? job->state() == JobState::transferred : job->complete(&complete_error);
   Json files = Json::array();
   for (File* f : job->files()) {
     Json jf{{"completed", f->completed()}, {"error", to_json(f->error())}};

@@ -184,6 +184,7 @@ bool FileWorker::serve_from_cache() {
 
 std::uint64_t FileWorker::install_object(const fs::path& object) {
   std::uint64_t bytes = 0;
+  if (cache_only_) return fs::file_size(object);
   auto install = [&] { bytes = install_whole(object, temporary_, options_.install); };
   // A hardlink is a new name for the object: its stamp follows (cache.h).
   if (options_.install == InstallMode::hardlink) cache_->linking(*spec_.digest, install);

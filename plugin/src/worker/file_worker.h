@@ -52,6 +52,11 @@ class FileWorker final : private FetchHost {
   const FileResult& result() const { return result_; }
   std::string current_url() const { return walk_.url(); }
   void set_pending_remote_name(std::string url) { pending_remote_name_ = std::move(url); }
+  // Whether next() ever ran (it may then hold the cache object's lock).
+  bool started() const { return started_; }
+  // Fills the cache only: a verified object is not installed at the
+  // temporary (a cache-only job, core/prefetch.h).
+  void set_cache_only() { cache_only_ = true; }
 
   std::uint64_t bytes_transferred() const;
   std::optional<std::uint64_t> bytes_total() const;
@@ -100,6 +105,7 @@ class FileWorker final : private FetchHost {
 
   Phase phase_ = Phase::idle;
   bool started_ = false;
+  bool cache_only_ = false;
   Clock::time_point wake_at_{};
   CandidateWalk walk_;
   std::optional<std::string> pending_remote_name_;

@@ -1,10 +1,12 @@
 // Processes on POSIX.
+#include <dlfcn.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <thread>
 
 #include "platform/posix/features.h"
@@ -35,6 +37,18 @@ Result<std::string> executable_path() {
   return PlatformError{Errc::unsupported, 0, "find", "the running program",
                        "this OS has no call for it and argv[0] was not remembered (remember_program_path)"};
 #endif
+}
+
+Result<std::string> module_path() {
+  static const char anchor = 0;  // any address inside this module
+  Dl_info info{};
+  if (::dladdr(&anchor, &info) == 0 || info.dli_fname == nullptr || *info.dli_fname == '\0')
+    return PlatformError{Errc::unsupported, 0, "find", "this library's file", "dladdr does not know it"};
+  // As it was loaded: relative to the folder the host was in then.
+  std::error_code ec;
+  const std::filesystem::path path = std::filesystem::absolute(info.dli_fname, ec);
+  if (ec) return PlatformError{Errc::io, ec.value(), "find", info.dli_fname, ec.message()};
+  return path.string();
 }
 
 Status random_bytes(void* buf, std::size_t len) {

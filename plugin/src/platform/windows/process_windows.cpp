@@ -21,18 +21,34 @@ bool pid_alive(std::uint64_t pid) {
   return alive;
 }
 
-Result<std::string> executable_path() {
+namespace {
+
+// The file of `module` (nullptr: the program); `what` names it in errors.
+Result<std::string> module_file(HMODULE module, const char* what) {
   std::wstring buf(512, L'\0');
   for (;;) {
-    const DWORD n = ::GetModuleFileNameW(nullptr, buf.data(), static_cast<DWORD>(buf.size()));
-    if (n == 0) return win::error("find", "the running program");
+    const DWORD n = ::GetModuleFileNameW(module, buf.data(), static_cast<DWORD>(buf.size()));
+    if (n == 0) return win::error("find", what);
     if (n < buf.size()) {
       buf.resize(n);
       return win::utf8_of_api_path(buf);
     }
-    if (buf.size() >= 32768) return PlatformError{Errc::io, 0, "find", "the running program", "path too long"};
+    if (buf.size() >= 32768) return PlatformError{Errc::io, 0, "find", what, "path too long"};
     buf.resize(buf.size() * 2);
   }
+}
+
+}  // namespace
+
+Result<std::string> executable_path() { return module_file(nullptr, "the running program"); }
+
+Result<std::string> module_path() {
+  static const char anchor = 0;  // any address inside this module
+  HMODULE self = nullptr;
+  if (!::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                            reinterpret_cast<LPCWSTR>(&anchor), &self))
+    return win::error("find", "this library's file");
+  return module_file(self, "this library's file");
 }
 
 Status random_bytes(void* buf, std::size_t len) {

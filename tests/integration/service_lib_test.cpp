@@ -1,0 +1,175 @@
+// Library jobs (the C ABI) and the background service (issue 19 item 4):
+// with ASSETFETCH_SERVICE=auto a job's transfer thread first has the service
+// fetch its files into the cache (a cache-only request), then finds them
+// there; complete and cancel stay the host's. Each job runs in a process of
+// its own (tests/c_abi/service_client.c, linked against libassetfetch), as
+// two CMake or vcpkg steps would.
+//
+// Evidence: nginx (TLS, HTTP/2) logs each answer's connection number; the
+// service's -v log names each job it runs; the in-process server records
+// each request's Range (a job that resumed asks past byte 0); the
+// destination folder and the cache are listed.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include "service_fixture.h"
+#include "test_server.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using af_service_test::Http2Origin;
+using af_service_test::names;
+using af_service_test::Service;
+using af_service_test::wait_for_journal;
+
+class ServiceLibrary : public Service {
+ protected:
+  void SetUp() override {
+    Service::SetUp();
+    // The helper and the library are Linux programs even when the suite
+    // drives assetfetch.exe under Wine.
+    if (windows_cli()) GTEST_SKIP() << "library jobs run as Linux processes; the Windows CLI is not their service";
+  }
+
+  af_test::EnvList lib_env(const std::string& service_mode, const fs::path& cache) const {
+    return {{"ASSETFETCH_SERVICE", service_mode},
+            {"XDG_RUNTIME_DIR", run_dir().string()},
+            {"ASSETFETCH_CACHE_DIR", cache.string()},
+            {"ASSETFETCH_OFFLINE", ""}};
+  }
+
+  // argv for one library job: MODE NAME CA_FILE, then URL SHA256 DEST per file.
+  static std::vector<std::string> job_argv(const std::string& mode, const std::string& name, const std::string& ca,
+                                           const std::vector<std::vector<std::string>>& files) {
+    std::vector<std::string> argv{AF_SERVICE_CLIENT_PATH, mode, name, ca.empty() ? "-" : ca};
+    for (const auto& f : files) argv.insert(argv.end(), f.begin(), f.end());
+    return argv;
+  }
+
+  // Two jobs of three files each, one process after the other.
+  void two_jobs(const Http2Origin& origin, const fs::path& root, const std::string& mode) {
+    const auto files = names(6);
+    for (int job = 0; job < 2; ++job) {
+      std::vector<std::vector<std::string>> specs;
+      for (int i = 3 * job; i < 3 * job + 3; ++i)
+        specs.push_back({origin.nginx->url(files[i]), af_test::sha256_hex(origin.data[i]),
+                         (root / "out" / files[i]).string()});
+      const std::string name = "lib" + std::to_string(job + 1);
+      const auto r = af_test::run_process(job_argv("complete", name, origin.ca.ca_file, specs),
+                                          lib_env(mode, root / ("cache" + std::to_string(job))), 60s);
+      ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+      EXPECT_NE(r.out.find("state=transferred\n"), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find("before=absent\n"), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find("complete=0\n"), std::string::npos) << r.out;
+      // The service's attempts reach the host's callbacks, and an af_* call
+      // from inside one is refused as in-process.
+      EXPECT_EQ(r.out.find("attempts=0\n"), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find("recursive=12\n"), std::string::npos) << r.out;
+    }
+    for (std::size_t i = 0; i < files.size(); ++i)
+      EXPECT_EQ(af_test::read_file(root / "out" / files[i]), origin.data[i]) << files[i];
+  }
+};
+
+// Two library jobs in two processes one after the other, over TLS and
+// HTTP/2: through the service they use one connection (its log names both
+// jobs, cache-only); with the service off (the control) two.
+TEST_F(ServiceLibrary, JobsInTwoProcessesShareOneConnection) {
+  for (const bool with_service : {true, false}) {
+    SCOPED_TRACE(with_service ? "service" : "control");
+    const fs::path root = tmp.path() / (with_service ? "s" : "c");
+    Http2Origin origin(root / "origin", names(6));
+    af_test::ChildProcess service;
+    if (with_service) service = start_service();
+    two_jobs(origin, root, with_service ? "auto" : "off");
+    EXPECT_EQ(origin.connections(6).size(), with_service ? 1u : 2u);
+    if (with_service) {
+      const std::string log = service.stderr_so_far();
+      EXPECT_NE(log.find("job lib1: 3 file(s) into the cache"), std::string::npos) << log;
+      EXPECT_NE(log.find("job lib2: 3 file(s) into the cache"), std::string::npos) << log;
+    }
+  }
+}
+
+// No service running: the library starts the assetfetch program beside it
+// (the build tree, like an install, puts them together), which serves the
+// second job too.
+TEST_F(ServiceLibrary, TheLibraryStartsTheServiceBesideIt) {
+  const fs::path root = tmp.path() / "auto";
+  Http2Origin origin(root / "origin", names(6));
+  ASSERT_FALSE(fs::exists(socket()));
+  two_jobs(origin, root, "auto");
+  EXPECT_TRUE(fs::exists(socket()));
+  EXPECT_EQ(origin.connections(6).size(), 1u);
+  // It leaves when its folder goes, at the end of the test.
+}
+
+// While the service fetches, nothing is beside the destination; after the
+// job is transferred the destination is still absent, and a cancel leaves
+// the folder empty; the cache keeps the verified object and no job record.
+TEST_F(ServiceLibrary, NothingAtTheDestinationBeforeCompleteAndCancelLeavesNone) {
+  af_test::TestServer server;
+  const std::string data = af_test::random_bytes(3 << 20, 31);
+  server.add_file("/big.bin", data);
+  af_test::Fault slow;
+  slow.throttle_bytes_per_s = 1 << 20;
+  slow.times = 1;
+  server.set_fault("/big.bin", slow);
+  const std::string sha = af_test::sha256_hex(data);
+  const fs::path cache = tmp.path() / "cache", out = tmp.path() / "out";
+  af_test::ChildProcess service = start_service();
+  af_test::ChildProcess client = af_test::start_process(
+      job_argv("cancel", "held", "", {{server.url("/big.bin"), sha, (out / "big.bin").string()}}),
+      lib_env("auto", cache));
+  ASSERT_TRUE(wait_for_journal(cache, sha, 512u << 10)) << client.stderr_so_far() << service.stderr_so_far();
+  EXPECT_NE(service.stderr_so_far().find("job held: 1 file(s) into the cache"), std::string::npos)
+      << service.stderr_so_far();
+  EXPECT_TRUE(af_it::files_under(out).empty());  // the service writes nothing beside the destination
+  const af_test::ProcessResult r = client.wait(60s);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_NE(r.out.find("state=transferred\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("before=absent\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cancel=0\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(af_it::files_under(out).empty());
+  EXPECT_EQ(af_test::read_file(cache / "objects" / "sha256" / sha), data);
+  EXPECT_TRUE(af_it::files_under(cache / "jobs").empty());
+  EXPECT_EQ(server.requests_for("/big.bin").size(), 1u);  // the job found it in the cache
+}
+
+// The service is SIGKILLed mid-transfer: the library job finishes
+// in-process with the right bytes, resuming from the service's partial (its
+// last request asks past byte 0).
+TEST_F(ServiceLibrary, KilledServiceTheJobFinishesInProcess) {
+  af_test::TestServer server;
+  const std::string data = af_test::random_bytes(3 << 20, 32);
+  server.add_file("/big.bin", data);
+  af_test::Fault slow;
+  slow.throttle_bytes_per_s = 1 << 20;
+  slow.times = 1;  // the service's request is slow; the resumed one is not
+  server.set_fault("/big.bin", slow);
+  const std::string sha = af_test::sha256_hex(data);
+  const fs::path cache = tmp.path() / "cache", out = tmp.path() / "out";
+  af_test::ChildProcess service = start_service();
+  af_test::ChildProcess client = af_test::start_process(
+      job_argv("complete", "killed", "", {{server.url("/big.bin"), sha, (out / "big.bin").string()}}),
+      lib_env("auto", cache));
+  ASSERT_TRUE(wait_for_journal(cache, sha, 512u << 10)) << client.stderr_so_far() << service.stderr_so_far();
+  EXPECT_NE(service.stderr_so_far().find("job killed: 1 file(s) into the cache"), std::string::npos)
+      << service.stderr_so_far();
+  service.kill(SIGKILL);
+  const af_test::ProcessResult r = client.wait(60s);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+  EXPECT_NE(r.out.find("complete=0\n"), std::string::npos) << r.out;
+  EXPECT_EQ(af_test::read_file(out / "big.bin"), data);
+  const auto requests = server.requests_for("/big.bin");
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_FALSE(requests.back().range.empty());
+  EXPECT_NE(requests.back().range, "bytes=0-");
+}
+
+}  // namespace
