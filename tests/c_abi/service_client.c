@@ -6,7 +6,9 @@
  *
  *   service_client MODE NAME CA_FILE URL SHA256 DEST [URL SHA256 DEST]...
  *
- * MODE: complete (resume, wait, complete) or cancel (resume, wait, cancel).
+ * MODE: complete (resume, wait, complete), cancel (resume, wait, cancel) or
+ * suspend (resume; once the job reports 512 KiB, suspend, resume, wait,
+ * complete; prints how long the suspend took).
  * CA_FILE "-" for none. Prints what the test checks, one "key=value" a line:
  * the job's state after the wait, whether any destination existed before
  * complete or cancel, what the first callback's af_job_suspend() returned
@@ -44,6 +46,32 @@ static void on_progress(af_job* job, af_file* f, const af_progress* p, void* use
   if (s->recursive < 0) s->recursive = (int)af_job_suspend(job);
 }
 
+static long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long)t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* Suspends the running job once it has 512 KiB (at most 10 s of polling),
+ * then resumes it. */
+static void suspend_mid_way(af_job* job) {
+  af_progress p;
+  long started;
+  int i;
+  af_code rc;
+  for (i = 0; i < 1000; ++i) {
+    memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    if (af_job_get_progress(job, &p) == AF_OK && p.bytes_transferred >= (512u << 10)) break;
+    sleep_ms(10);
+  }
+  started = now_ms();
+  rc = af_job_suspend(job);
+  printf("suspend=%d\nsuspend_ms=%ld\nbytes_at_suspend=%lu\n", (int)rc, now_ms() - started,
+         (unsigned long)p.bytes_transferred);
+  af_job_resume(job);
+}
+
 static int any_exists(char** argv, int n) {
   int i;
   for (i = 0; i < n; ++i)
@@ -60,7 +88,7 @@ int main(int argc, char** argv) {
   af_code rc;
   int n, i, cancel;
   if (argc < 7 || (argc - 4) % 3 != 0) {
-    fprintf(stderr, "usage: %s complete|cancel NAME CA_FILE URL SHA256 DEST...\n", argv[0]);
+    fprintf(stderr, "usage: %s complete|cancel|suspend NAME CA_FILE URL SHA256 DEST...\n", argv[0]);
     return 2;
   }
   cancel = strcmp(argv[1], "cancel") == 0;
@@ -86,6 +114,7 @@ int main(int argc, char** argv) {
     }
   }
   af_job_resume(job);
+  if (strcmp(argv[1], "suspend") == 0) suspend_mid_way(job);
   af_job_wait(job, -1, &state);
   printf("state=%s\n", af_state_name(state));
   printf("before=%s\n", any_exists(argv, n) ? "present" : "absent");

@@ -172,4 +172,40 @@ TEST_F(ServiceLibrary, KilledServiceTheJobFinishesInProcess) {
   EXPECT_NE(requests.back().range, "bytes=0-");
 }
 
+// af_job_suspend while the service transfers: it returns at once (the
+// job's progress showed the service's bytes), the service stops its job,
+// and the resumed job gets the rest through the service again from the
+// cache's partial (the last request asks past byte 0).
+TEST_F(ServiceLibrary, SuspendMidTransferReturnsAtOnceAndTheResumeGoesOn) {
+  af_test::TestServer server;
+  const std::string data = af_test::random_bytes(3 << 20, 33);
+  server.add_file("/big.bin", data);
+  af_test::Fault slow;
+  slow.throttle_bytes_per_s = 1 << 20;
+  slow.times = 1;
+  server.set_fault("/big.bin", slow);
+  const std::string sha = af_test::sha256_hex(data);
+  const fs::path cache = tmp.path() / "cache", out = tmp.path() / "out";
+  af_test::ChildProcess service = start_service();
+  const auto r = af_test::run_process(
+      job_argv("suspend", "paused", "", {{server.url("/big.bin"), sha, (out / "big.bin").string()}}),
+      lib_env("auto", cache), 60s);
+  ASSERT_EQ(r.exit_code, 0) << af_it::describe(r) << service.stderr_so_far();
+  EXPECT_NE(r.out.find("suspend=0\n"), std::string::npos) << r.out;
+  const auto at = r.out.find("suspend_ms=");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  EXPECT_LT(std::stol(r.out.substr(at + 11)), 1000) << r.out;
+  const auto bytes = r.out.find("bytes_at_suspend=");
+  ASSERT_NE(bytes, std::string::npos) << r.out;
+  EXPECT_GE(std::stoul(r.out.substr(bytes + 17)), 512u << 10) << r.out;
+  EXPECT_NE(r.out.find("complete=0\n"), std::string::npos) << r.out;
+  EXPECT_EQ(af_test::read_file(out / "big.bin"), data);
+  const auto requests = server.requests_for("/big.bin");
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_FALSE(requests.back().range.empty());
+  EXPECT_NE(requests.back().range, "bytes=0-");
+  const std::string log = service.stderr_so_far();
+  EXPECT_NE(log.find("job paused: client gone"), std::string::npos) << log;
+}
+
 }  // namespace

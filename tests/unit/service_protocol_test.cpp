@@ -49,6 +49,7 @@ TEST(ServiceProtocol, ARequestComesBackWithEveryField) {
   f.layout = Layout::sparse;
   in.files.push_back(f);
   in.env = {{"https_proxy", "http://proxy:3128"}};
+  in.cache_only = true;
 
   const service::JobRequest out = service::parse_request(nlohmann::json::parse(service::to_json(in).dump()));
   EXPECT_EQ(out.name, in.name);
@@ -97,6 +98,20 @@ TEST(ServiceProtocol, ARequestComesBackWithEveryField) {
   EXPECT_TRUE(g.ranges_given);
   EXPECT_EQ(g.layout, Layout::sparse);
   EXPECT_EQ(out.env, in.env);
+  EXPECT_TRUE(out.cache_only);
+}
+
+// A cache-only request (a library's prefetch) names the version alone: the
+// library's file says nothing of the service's build. The CLI's names its
+// build (a rebuilt service refuses it).
+TEST(ServiceProtocol, ACacheOnlyRequestCarriesTheVersionAlone) {
+  service::JobRequest r;
+  r.name = "j";
+  r.cache_only = true;
+  EXPECT_EQ(service::to_json(r).at("version"), ASSETFETCH_VERSION_STRING);
+  r.cache_only = false;
+  EXPECT_EQ(service::to_json(r).at("version"), service::build_identity());
+  EXPECT_FALSE(service::parse_request(service::to_json(r)).cache_only);
 }
 
 TEST(ServiceProtocol, EventsComeBackUnchanged) {
