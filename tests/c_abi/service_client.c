@@ -9,7 +9,8 @@
  * MODE: complete (resume, wait, complete), cancel (resume, wait, cancel) or
  * suspend (resume; once the job reports 512 KiB, suspend, resume, wait,
  * complete; prints how long the suspend took).
- * CA_FILE "-" for none. Prints what the test checks, one "key=value" a line:
+ * CA_FILE "-" for none; $AF_SERVICE_CLIENT_CONFIG, when set, is the job's
+ * config_file. Prints what the test checks, one "key=value" a line:
  * the job's state after the wait, whether any destination existed before
  * complete or cancel, what the first callback's af_job_suspend() returned
  * (AF_E_RECURSIVE_API_CALL), how many attempts and progress events the
@@ -95,6 +96,8 @@ int main(int argc, char** argv) {
   n = (argc - 4) / 3;
   af_job_options_init(&o);
   if (strcmp(argv[3], "-") != 0) o.ca_file = argv[3];
+  if (getenv("AF_SERVICE_CLIENT_CONFIG") != NULL && *getenv("AF_SERVICE_CLIENT_CONFIG") != '\0')
+    o.config_file = getenv("AF_SERVICE_CLIENT_CONFIG");
   rc = af_job_create(argv[2], &o, &job);
   if (rc != AF_OK) {
     printf("create=%d\nmessage=%s\n", (int)rc, af_job_last_error_message(NULL));

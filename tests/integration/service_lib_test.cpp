@@ -172,6 +172,39 @@ TEST_F(ServiceLibrary, KilledServiceTheJobFinishesInProcess) {
   EXPECT_NE(requests.back().range, "bytes=0-");
 }
 
+// The config key alone ("service": "auto" in the job's config_file, no
+// ASSETFETCH_SERVICE) sends the job through the service; "off" there (the
+// control) and ASSETFETCH_SERVICE=off over "auto" keep it in-process.
+TEST_F(ServiceLibrary, TheConfigKeyAloneTurnsItOn) {
+  af_test::TestServer server;
+  const std::string data = af_test::random_bytes(5000, 34);
+  server.add_file("/a.bin", data);
+  const std::string sha = af_test::sha256_hex(data);
+  const fs::path on = af_it::write_config(tmp.path() / "on.json", 2, "\"service\": \"auto\"");
+  const fs::path off = af_it::write_config(tmp.path() / "off.json", 2, "\"service\": \"off\"");
+  af_test::ChildProcess service = start_service();
+  struct Run {
+    std::string name;
+    fs::path config;
+    std::string variable;
+    bool through_service;
+  };
+  for (const Run& run : {Run{"cfg-on", on, "", true}, Run{"cfg-off", off, "", false}, Run{"env-off", on, "off", false}}) {
+    SCOPED_TRACE(run.name);
+    af_test::EnvList env = lib_env(run.variable, tmp.path() / ("cache-" + run.name));
+    env.emplace_back("AF_SERVICE_CLIENT_CONFIG", run.config.string());
+    const fs::path dest = tmp.path() / run.name / "a.bin";
+    const auto r = af_test::run_process(job_argv("complete", run.name, "", {{server.url("/a.bin"), sha, dest.string()}}),
+                                        env, 60s);
+    ASSERT_EQ(r.exit_code, 0) << af_it::describe(r);
+    EXPECT_EQ(af_test::read_file(dest), data);
+  }
+  const std::string log = service.stderr_so_far();
+  EXPECT_NE(log.find("job cfg-on: 1 file(s) into the cache"), std::string::npos) << log;
+  EXPECT_EQ(log.find("job cfg-off:"), std::string::npos) << log;
+  EXPECT_EQ(log.find("job env-off:"), std::string::npos) << log;
+}
+
 // af_job_suspend while the service transfers: it returns at once (the
 // job's progress showed the service's bytes), the service stops its job,
 // and the resumed job gets the rest through the service again from the
