@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/prefetch.h"
 #include "service_fixture.h"
 #include "test_server.h"
 
@@ -239,6 +240,49 @@ TEST_F(ServiceLibrary, SuspendMidTransferReturnsAtOnceAndTheResumeGoesOn) {
   EXPECT_NE(requests.back().range, "bytes=0-");
   const std::string log = service.stderr_so_far();
   EXPECT_NE(log.find("job paused: client gone"), std::string::npos) << log;
+}
+
+// The service's side, in-process: a cache-only job puts a verified object in
+// the cache and nothing anywhere else (no folder at the destination, no
+// temporary, no job record); it refuses a file it would have to write beside
+// its destination (ranges, no hash), and complete() refuses.
+TEST(CacheOnlyJob, FillsTheCacheAndWritesNothingElse) {
+  af_test::TempDir tmp;
+  af_test::TestServer server;
+  const std::string data = af_test::random_bytes(70000, 35);
+  server.add_file("/a.bin", data);
+  const std::string sha = af_test::sha256_hex(data);
+  assetfetch::JobOptions options;
+  options.cache_dir = tmp.path() / "cache";
+  auto job = assetfetch::create_cache_only_job("only", options);
+  const fs::path dest = tmp.path() / "out" / "a.bin";
+  auto spec = [&](bool ranges, bool digest) {
+    assetfetch::FileSpec f;
+    f.name = "a";
+    f.urls = {server.url("/a.bin")};
+    f.local_name = dest;
+    if (digest) f.digest = assetfetch::Digest{assetfetch::HashAlgorithm::sha256, sha};
+    else f.allow_unverified = true;
+    if (ranges) {
+      f.ranges = {assetfetch::ByteRange{0, 100, std::nullopt}};
+      f.ranges_given = true;
+    }
+    return f;
+  };
+  assetfetch::ErrorContext e;
+  EXPECT_EQ(job->add_file(spec(true, true), &e), nullptr);
+  EXPECT_NE(e.message.find("cache-only"), std::string::npos) << e.message;
+  EXPECT_EQ(job->add_file(spec(false, false), &e), nullptr);
+  ASSERT_NE(job->add_file(spec(false, true), &e), nullptr) << e.message;
+  ASSERT_TRUE(job->resume());
+  EXPECT_EQ(job->wait(30s), assetfetch::JobState::transferred);
+  EXPECT_FALSE(job->complete(&e));
+  EXPECT_NE(e.message.find("installs nothing"), std::string::npos) << e.message;
+  job.reset();
+  EXPECT_FALSE(fs::exists(tmp.path() / "out"));
+  EXPECT_EQ(af_test::read_file(options.cache_dir / "objects" / "sha256" / sha), data);
+  EXPECT_TRUE(af_it::files_under(options.cache_dir / "jobs").empty());
+  EXPECT_TRUE(af_it::files_under(options.cache_dir / "partial").empty());
 }
 
 }  // namespace
