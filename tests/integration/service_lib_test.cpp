@@ -52,6 +52,18 @@ class ServiceLibrary : public Service {
     return argv;
   }
 
+  // 3 MiB at /big.bin whose first answer comes at 1 MiB/s (the service's
+  // request is slow; a resumed one is not); returns its sha256.
+  static std::string serve_slow_big(af_test::TestServer& server, std::uint32_t seed, std::string* data) {
+    *data = af_test::random_bytes(3 << 20, seed);
+    server.add_file("/big.bin", *data);
+    af_test::Fault slow;
+    slow.throttle_bytes_per_s = 1 << 20;
+    slow.times = 1;
+    server.set_fault("/big.bin", slow);
+    return af_test::sha256_hex(*data);
+  }
+
   // Two jobs of three files each, one process after the other.
   void two_jobs(const Http2Origin& origin, const fs::path& root, const std::string& mode) {
     const auto files = names(6);
@@ -115,13 +127,8 @@ TEST_F(ServiceLibrary, TheLibraryStartsTheServiceBesideIt) {
 // the folder empty; the cache keeps the verified object and no job record.
 TEST_F(ServiceLibrary, NothingAtTheDestinationBeforeCompleteAndCancelLeavesNone) {
   af_test::TestServer server;
-  const std::string data = af_test::random_bytes(3 << 20, 31);
-  server.add_file("/big.bin", data);
-  af_test::Fault slow;
-  slow.throttle_bytes_per_s = 1 << 20;
-  slow.times = 1;
-  server.set_fault("/big.bin", slow);
-  const std::string sha = af_test::sha256_hex(data);
+  std::string data;
+  const std::string sha = serve_slow_big(server, 31, &data);
   const fs::path cache = tmp.path() / "cache", out = tmp.path() / "out";
   af_test::ChildProcess service = start_service();
   af_test::ChildProcess client = af_test::start_process(
@@ -147,13 +154,8 @@ TEST_F(ServiceLibrary, NothingAtTheDestinationBeforeCompleteAndCancelLeavesNone)
 // last request asks past byte 0).
 TEST_F(ServiceLibrary, KilledServiceTheJobFinishesInProcess) {
   af_test::TestServer server;
-  const std::string data = af_test::random_bytes(3 << 20, 32);
-  server.add_file("/big.bin", data);
-  af_test::Fault slow;
-  slow.throttle_bytes_per_s = 1 << 20;
-  slow.times = 1;  // the service's request is slow; the resumed one is not
-  server.set_fault("/big.bin", slow);
-  const std::string sha = af_test::sha256_hex(data);
+  std::string data;
+  const std::string sha = serve_slow_big(server, 32, &data);
   const fs::path cache = tmp.path() / "cache", out = tmp.path() / "out";
   af_test::ChildProcess service = start_service();
   af_test::ChildProcess client = af_test::start_process(
@@ -212,13 +214,8 @@ TEST_F(ServiceLibrary, TheConfigKeyAloneTurnsItOn) {
 // cache's partial (the last request asks past byte 0).
 TEST_F(ServiceLibrary, SuspendMidTransferReturnsAtOnceAndTheResumeGoesOn) {
   af_test::TestServer server;
-  const std::string data = af_test::random_bytes(3 << 20, 33);
-  server.add_file("/big.bin", data);
-  af_test::Fault slow;
-  slow.throttle_bytes_per_s = 1 << 20;
-  slow.times = 1;
-  server.set_fault("/big.bin", slow);
-  const std::string sha = af_test::sha256_hex(data);
+  std::string data;
+  const std::string sha = serve_slow_big(server, 33, &data);
   const fs::path cache = tmp.path() / "cache", out = tmp.path() / "out";
   af_test::ChildProcess service = start_service();
   const auto r = af_test::run_process(
