@@ -174,7 +174,12 @@ TEST_F(CacheCmd, PruneRemovesTemporariesOfDeadProcessesOnly) {
   const fs::path stale_job_tmp = cache() / "jobs" / ("j." + std::to_string(dead_pid) + ".tmp");
   const fs::path orphan_partial = cache() / "partial" / ("sha256-" + std::string(64, 'b') + ".part");
   const fs::path kept_partial = cache() / "partial" / ("sha256-" + std::string(64, 'c') + ".part");
-  for (const auto& p : {stale_tmp, live_tmp, stale_job_tmp, orphan_partial, kept_partial}) af_test::write_file(p, "x");
+  // A "no IMDS here" record and the temporary a crashed writer of one left.
+  const fs::path imds_record = cache() / "probes" / "imds-0123456789abcdef";
+  const fs::path stale_imds_tmp = cache() / "probes" / ("imds-0123456789abcdef." + std::to_string(dead_pid) + "." +
+                                                        std::string(16, 'a') + ".tmp");
+  for (const auto& p : {stale_tmp, live_tmp, stale_job_tmp, orphan_partial, kept_partial, imds_record, stale_imds_tmp})
+    af_test::write_file(p, "x");
   // A job record names the second partial: it stays resumable.
   af_test::write_file(cache() / "jobs" / "j.json",
                       Json{{"name", "j"}, {"state", "transferring"}, {"pid", dead_pid},
@@ -185,6 +190,8 @@ TEST_F(CacheCmd, PruneRemovesTemporariesOfDeadProcessesOnly) {
   EXPECT_FALSE(fs::exists(stale_tmp));
   EXPECT_FALSE(fs::exists(stale_job_tmp));
   EXPECT_FALSE(fs::exists(orphan_partial));
+  EXPECT_FALSE(fs::exists(stale_imds_tmp));
+  EXPECT_TRUE(fs::exists(imds_record));
   EXPECT_TRUE(fs::exists(live_tmp));
   EXPECT_TRUE(fs::exists(kept_partial));
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(fs::exists(object(i))) << "no --max-size: objects stay";

@@ -143,8 +143,10 @@ void remember_imds_absence(const fs::path& cache_dir, const std::string& host, c
                              (why.empty() ? std::string("no answer") : one_line(why)) + "\n";
   std::uint64_t salt = 0;
   (void)platform::random_bytes(&salt, sizeof salt);
+  // "<record>.<pid>.<16 hex>.tmp", the temporaries' pattern: `cache prune`
+  // removes one a crashed writer left (list_temporaries).
   char suffix[48];
-  std::snprintf(suffix, sizeof suffix, ".%llu-%016llx.tmp", static_cast<unsigned long long>(platform::current_pid()),
+  std::snprintf(suffix, sizeof suffix, ".%llu.%016llx.tmp", static_cast<unsigned long long>(platform::current_pid()),
                 static_cast<unsigned long long>(salt));
   const std::string tmp = platform::utf8_of(file) + suffix;
   {
