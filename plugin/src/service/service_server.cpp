@@ -1,25 +1,22 @@
 #include "service/service_server.h"
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <filesystem>
 #include <csignal>
+#include <filesystem>
 #include <memory>
 #include <mutex>
-#include <thread>
 
+#include "base/url.h"
+#include "core/job_in_share.h"
 #include "core/prefetch.h"
 #include "platform/local_socket.h"
+#include "platform/path.h"
 #include "platform/process.h"
 #include "service/line_channel.h"
 #include "service/service_paths.h"
 #include "service/service_protocol.h"
 #include "service/worker_pool.h"
 #include "transfer/curl_share.h"
-#include "base/url.h"
-#include "core/job_in_share.h"
-#include "platform/path.h"
 
 namespace assetfetch::service {
 
