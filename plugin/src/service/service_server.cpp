@@ -1,6 +1,7 @@
 #include "service/service_server.h"
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <memory>
