@@ -8,23 +8,21 @@
 
 #include "platform/library.h"
 #include "platform/path.h"
+#include "platform/process.h"
 #include "platform/windows/win_util.h"
 
 namespace assetfetch::platform {
 
 namespace {
 
-// The folder of the module (DLL or EXE) this function was linked into, with
-// a trailing backslash; empty when Windows cannot say.
+// The folder of the module (DLL or EXE) this code was linked into
+// (module_path()), with a trailing backslash; empty when Windows cannot say.
 std::wstring own_module_folder() {
-  HMODULE self = nullptr;
-  if (!::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                            reinterpret_cast<LPCWSTR>(&own_module_folder), &self))
-    return {};
-  std::wstring path(32768, L'\0');
-  const DWORD n = ::GetModuleFileNameW(self, path.data(), static_cast<DWORD>(path.size()));
-  if (n == 0 || n >= path.size()) return {};
-  path.resize(n);
+  const Result<std::string> file = module_path();
+  if (!file) return {};
+  const Result<std::u16string> w = utf8_to_utf16(file.value());
+  if (!w) return {};
+  const std::wstring path(w.value().begin(), w.value().end());
   const std::size_t slash = path.find_last_of(L"\\/");
   return slash == std::wstring::npos ? std::wstring() : path.substr(0, slash + 1);
 }
